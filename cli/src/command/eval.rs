@@ -1,0 +1,239 @@
+//! `inforce eval`: evaluates one case file (or stdin) on a date and prints,
+//! for a caseworker, each outcome with the text it rests on; or the JSON
+//! result of `cli.md`.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use inforce_engine::case::parse_case;
+use inforce_engine::diagnostics::CaseError;
+use inforce_engine::eval::evaluate;
+use inforce_engine::result::{EvalResult, Status};
+
+use crate::render::{self, Format, Style};
+use crate::rules_source::RulesArg;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Case file (YAML or JSON); `-` reads standard input.
+    pub case: PathBuf,
+    /// Evaluate on this date (YYYY-MM-DD) instead of the case's `date`.
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    #[command(flatten)]
+    pub rules: RulesArg,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Show every rule considered and why it fired, did not, or could not be evaluated.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    inforce_engine::script::dates::parse_date(s)
+        .ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
+}
+
+pub fn run(args: Args) -> u8 {
+    let loaded = args.rules.load();
+    let Some(tree) = loaded.tree else {
+        for p in &loaded.problems {
+            eprintln!("{}", render::diagnostic(p));
+        }
+        eprintln!(
+            "the rules have {} errors; run `inforce check` for details",
+            loaded.errors()
+        );
+        return 2;
+    };
+    let (name, text) = match read_case(&args.case) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{}", render::diagnostic(e.as_ref()));
+            return 2;
+        }
+    };
+    let case = match parse_case(&tree, &name, &text) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{}", render::diagnostic(e));
+            }
+            return 2;
+        }
+    };
+    let Some(date) = args.date.or(case.date) else {
+        eprintln!("{}", render::diagnostic(&CaseError::NoDate));
+        return 2;
+    };
+    let result = match evaluate(&tree, &case, date, args.explain) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", render::diagnostic(e.as_ref()));
+            return 2;
+        }
+    };
+    match args.format {
+        Format::Json => match serde_json::to_string_pretty(&result) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("cannot write the result: {e}");
+                return 2;
+            }
+        },
+        Format::Text => print!("{}", text_report(&result, &Style::stdout())),
+    }
+    0
+}
+
+fn read_case(path: &PathBuf) -> Result<(String, String), Box<CaseError>> {
+    let shown = path.display().to_string();
+    let bytes = if shown == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+            Box::new(CaseError::Io {
+                path: "-".into(),
+                reason: e.to_string(),
+            })
+        })?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| {
+            Box::new(CaseError::Io {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })
+        })?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Box::new(CaseError::Io {
+            path: shown.clone(),
+            reason: format!(
+                "the file is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        })
+    })?;
+    Ok((
+        if shown == "-" {
+            "stdin".to_string()
+        } else {
+            shown
+        },
+        text,
+    ))
+}
+
+/// The caseworker's view: outcome, value, the text it rests on, the version
+/// and its dates.
+pub fn text_report(r: &EvalResult, s: &Style) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} {}, assessed on {}\n",
+        s.bold("Case"),
+        r.case,
+        r.date
+    ));
+    out.push_str(&s.dim(&format!(
+        "Rules: {} (digest {})\n",
+        r.rules.source,
+        r.rules.digest.get(..12).unwrap_or("")
+    )));
+    out.push('\n');
+    out.push_str(&s.bold("In force on that date:\n"));
+    if r.rule_sets.is_empty() {
+        out.push_str("  no rule set\n");
+    }
+    for v in &r.rule_sets {
+        let until = v
+            .in_force
+            .until
+            .map(|u| format!(" until {u}"))
+            .unwrap_or_default();
+        let what = if v.repeal {
+            format!("repealed by {}", v.source)
+        } else {
+            v.title.clone()
+        };
+        out.push_str(&format!(
+            "  {} {}: {what} (from {}{until})\n",
+            v.id, v.version, v.in_force.from
+        ));
+    }
+    out.push('\n');
+    out.push_str(&s.bold("Outcomes:\n"));
+    if r.outcomes.is_empty() {
+        out.push_str("  none: no rule set in force is about this case\n");
+    }
+    let width = r.outcomes.keys().map(String::len).max().unwrap_or(0);
+    for (name, o) in &r.outcomes {
+        let value = match o.status {
+            Status::Decided => {
+                s.green(&o.value.as_ref().map(|v| v.to_string()).unwrap_or_default())
+            }
+            Status::MissingFacts => s.yellow(&format!("missing facts: {}", o.needs.join(", "))),
+            Status::Undetermined => s.yellow("undetermined"),
+            Status::Conflict => s.red("conflict"),
+        };
+        out.push_str(&format!("  {name:width$}  {value}\n"));
+        for b in &o.by {
+            let with = b
+                .value
+                .as_ref()
+                .map(|v| format!(" says {v}"))
+                .unwrap_or_default();
+            let dates = r
+                .rule_sets
+                .iter()
+                .find(|v| v.id == b.rule_set && v.version == b.version)
+                .map(|v| match v.in_force.until {
+                    Some(u) => format!(", in force {} to {u}", v.in_force.from),
+                    None => format!(", in force from {}", v.in_force.from),
+                })
+                .unwrap_or_default();
+            out.push_str(&s.dim(&format!(
+                "  {:width$}    {}{with} (rule {}, {} version {}{dates})\n",
+                "", b.cite, b.rule, b.rule_set, b.version
+            )));
+        }
+        if let Some(reason) = &o.reason {
+            out.push_str(&s.dim(&format!("  {:width$}    {reason}\n", "")));
+        }
+    }
+    if let Some(trace) = &r.trace {
+        out.push('\n');
+        out.push_str(&s.bold("Explanation:\n"));
+        for line in r.explanation.iter().filter(|l| l.starts_with("Note on ")) {
+            out.push_str(&format!("  {line}\n"));
+        }
+        let mut last = String::new();
+        for t in trace {
+            let head = format!("{} {}", t.rule_set, t.version);
+            if head != last {
+                out.push_str(&format!("  {}\n", s.bold(&head)));
+                last = head;
+            }
+            let cite = if t.cite.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", t.cite)
+            };
+            out.push_str(&format!(
+                "    {} {}{cite}: {}\n",
+                marker(&t.condition),
+                t.rule,
+                t.detail
+            ));
+        }
+    }
+    out
+}
+
+fn marker(condition: &str) -> &'static str {
+    match condition {
+        "held" => "+",
+        "false" => "-",
+        _ => "?",
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand, each with its `Args` and `run`.
+
+pub mod check;
+pub mod eval;
+pub mod schema;
+pub mod test;
+pub mod timeline;

@@ -1,0 +1,44 @@
+//! `inforce schema rules|case`: prints a JSON Schema for editors. The case
+//! schema is built from the facts the rules declare, so it needs the rules.
+
+use inforce_engine::schema::{case_schema, rules_schema};
+
+use crate::render;
+use crate::rules_source::RulesArg;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Which {
+    /// Rule files: versions, declarations, golden tests.
+    Rules,
+    /// Case files, under the declared facts.
+    Case,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(value_enum)]
+    pub which: Which,
+    #[command(flatten)]
+    pub rules: RulesArg,
+}
+
+pub fn run(args: Args) -> u8 {
+    let schema = match args.which {
+        Which::Rules => rules_schema(),
+        Which::Case => {
+            let loaded = args.rules.load();
+            let Some(tree) = loaded.tree else {
+                for p in &loaded.problems {
+                    eprintln!("{}", render::diagnostic(p));
+                }
+                return 2;
+            };
+            case_schema(&tree)
+        }
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&schema).unwrap_or_default()
+    );
+    0
+}

@@ -1,0 +1,75 @@
+//! `inforce test`: runs the golden cases kept beside the rule sets and, for
+//! each failure, prints the case, expected and actual outcomes, and the
+//! rules that decided the actual value. Last line: `N passed, N failed`.
+
+use inforce_engine::golden;
+
+use crate::render::{self, Format, Style};
+use crate::rules_source::RulesArg;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub rules: RulesArg,
+    /// Run only tests whose name, file or case id contains this text.
+    pub filter: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: Args) -> u8 {
+    let loaded = args.rules.load();
+    let Some(tree) = loaded.tree else {
+        for p in &loaded.problems {
+            eprintln!("{}", render::diagnostic(p));
+        }
+        eprintln!(
+            "the rules have {} errors; run `inforce check` for details",
+            loaded.errors()
+        );
+        return 2;
+    };
+    let runs = golden::run(&tree, args.filter.as_deref());
+    let passed = runs.iter().filter(|r| r.passed).count();
+    let failed = runs.len() - passed;
+    match args.format {
+        Format::Json => {
+            let out = serde_json::json!({"passed": passed, "failed": failed, "tests": runs});
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Format::Text => {
+            let s = Style::stdout();
+            for r in runs.iter().filter(|r| !r.passed) {
+                println!("{} {}", s.red("FAIL"), r.name);
+                println!(
+                    "  case {} on {} ({})",
+                    r.case,
+                    r.date.as_deref().unwrap_or("?"),
+                    r.file
+                );
+                if let Some(e) = &r.error {
+                    println!("  could not evaluate: {e}");
+                }
+                for m in &r.mismatches {
+                    println!("  {}: expected {}, got {}", m.outcome, m.expected, m.actual);
+                    for b in &m.by {
+                        let v = b
+                            .value
+                            .as_ref()
+                            .map(|v| format!(" ({v})"))
+                            .unwrap_or_default();
+                        println!(
+                            "    decided by rule {}{v}, {} version {}: {}",
+                            b.rule, b.rule_set, b.version, b.cite
+                        );
+                    }
+                    if let Some(reason) = &m.reason {
+                        println!("    {reason}");
+                    }
+                }
+            }
+            println!("{passed} passed, {failed} failed");
+        }
+    }
+    u8::from(failed > 0)
+}

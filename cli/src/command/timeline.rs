@@ -1,0 +1,56 @@
+//! `inforce timeline`: which version of each rule set is in force over
+//! which interval, repeals and gaps included.
+
+use inforce_engine::timeline_view::timeline;
+
+use crate::render::{self, Format, Style};
+use crate::rules_source::RulesArg;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub rules: RulesArg,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: Args) -> u8 {
+    let loaded = args.rules.load();
+    let Some(tree) = loaded.tree else {
+        for p in &loaded.problems {
+            eprintln!("{}", render::diagnostic(p));
+        }
+        eprintln!(
+            "the rules have {} errors; run `inforce check` for details",
+            loaded.errors()
+        );
+        return 2;
+    };
+    let t = timeline(&tree);
+    match args.format {
+        Format::Json => {
+            let out = serde_json::json!({"rules": {"source": tree.source, "digest": tree.digest}, "rule_sets": t});
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Format::Text => {
+            let s = Style::stdout();
+            println!("{}", s.dim(&format!("Rules: {}", tree.source)));
+            for set in &t {
+                println!("\n{}", s.bold(&set.id));
+                for p in &set.periods {
+                    let until = p
+                        .until
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|| "…".to_string());
+                    let what = match p.kind {
+                        "repealed" => s.yellow(&format!("repealed by {}", p.source)),
+                        "gap" => s.red("no version in force"),
+                        _ => format!("{} ({} rules)", p.title, p.rules),
+                    };
+                    println!("  {} → {:10}  {what}", p.from, until);
+                }
+            }
+        }
+    }
+    0
+}

@@ -1,0 +1,44 @@
+//! The `inforce` binary: parses arguments and hands each subcommand to its
+//! module under `command/`. No legal logic lives here; that is the engine's.
+
+mod command;
+mod render;
+mod rules_source;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// What did the law in force on a date say about this case?
+#[derive(Parser)]
+#[command(name = "inforce", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load and validate every rule set; print every problem found.
+    Check(command::check::Args),
+    /// Evaluate one case against the rule-set versions in force on a date.
+    Eval(command::eval::Args),
+    /// Run the golden cases kept beside the rule sets.
+    Test(command::test::Args),
+    /// Show which version of each rule set is in force over which interval.
+    Timeline(command::timeline::Args),
+    /// Print the JSON Schema of rule files or case files, for editors.
+    Schema(command::schema::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(a) => command::check::run(a),
+        Command::Eval(a) => command::eval::run(a),
+        Command::Test(a) => command::test::run(a),
+        Command::Timeline(a) => command::timeline::run(a),
+        Command::Schema(a) => command::schema::run(a),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,410 @@
+//! Every problem the engine can report about rule files, cases and
+//! evaluation, as miette diagnostics that point into the file the user wrote.
+//! Messages are lower-case, quote the user's input in backticks and say what
+//! to do; they never name Rust types. Rendering is the CLI's job.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+/// A rule or case file's text, shared by every diagnostic pointing into it.
+pub type Src = NamedSource<Arc<str>>;
+
+/// Makes the shared source of a file.
+pub fn source(path: &str, text: &str) -> Src {
+    NamedSource::new(path, Arc::from(text)).with_language("yaml")
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// "did you mean" help, or a fallback listing what is allowed.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    match closest(word, candidates.clone()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => {
+            let all: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
+            if all.is_empty() {
+                "remove it".to_string()
+            } else {
+                format!("expected one of {}", all.join(", "))
+            }
+        }
+    }
+}
+
+/// A problem in the rules tree, found by `load` or `validate`.
+#[derive(Debug, Error, Diagnostic)]
+pub enum RuleProblem {
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(
+        code(inforce::io),
+        help("check that the rules directory exists and is readable")
+    )]
+    Io { path: String, reason: String },
+
+    #[error("no rule files found in `{path}`")]
+    #[diagnostic(
+        code(inforce::no_rules),
+        help("point `--rules` at a directory holding `*.yaml` rule files")
+    )]
+    NoRules { path: String },
+
+    #[error("invalid YAML: {message}")]
+    #[diagnostic(code(inforce::yaml), help("fix the YAML syntax at the marked place"))]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("cannot tell what kind of rule file this is")]
+    #[diagnostic(
+        code(inforce::file_kind),
+        help(
+            "a rule file starts with `rule_set:` (a version), `facts:` or `outcomes:` (declarations), or `tests:` (golden tests)"
+        )
+    )]
+    UnknownFileKind {
+        #[source_code]
+        src: Src,
+        #[label("expected a mapping with `rule_set`, `facts`, `outcomes` or `tests`")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown key `{key}` in {parent}")]
+    #[diagnostic(code(inforce::unknown_key))]
+    UnknownKey {
+        key: String,
+        parent: String,
+        #[source_code]
+        src: Src,
+        #[label("not a key of {parent}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("missing key `{key}` in {parent}")]
+    #[diagnostic(code(inforce::missing_key))]
+    MissingKey {
+        key: String,
+        parent: String,
+        #[source_code]
+        src: Src,
+        #[label("this mapping needs `{key}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{what}` should be {expected}, not {found}")]
+    #[diagnostic(code(inforce::wrong_type))]
+    WrongType {
+        what: String,
+        expected: String,
+        found: String,
+        #[source_code]
+        src: Src,
+        #[label("expected {expected}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{value}` is not a valid date: {reason}")]
+    #[diagnostic(
+        code(inforce::bad_date),
+        help("write dates as `YYYY-MM-DD`, e.g. `2001-07-26`")
+    )]
+    BadDate {
+        value: String,
+        reason: String,
+        #[source_code]
+        src: Src,
+        #[label("not a date")]
+        span: SourceSpan,
+    },
+
+    #[error("`in_force.from` ({from}) is not before `in_force.until` ({until})")]
+    #[diagnostic(
+        code(inforce::empty_interval),
+        help("`until` is the first day no longer in force, so it must come after `from`")
+    )]
+    EmptyInterval {
+        from: String,
+        until: String,
+        #[source_code]
+        src: Src,
+        #[label("ends on or before it starts")]
+        span: SourceSpan,
+    },
+
+    #[error(
+        "version `{version}` of `{rule_set}` overlaps version `{other}` ({other_file}) from {from} to {until}"
+    )]
+    #[diagnostic(
+        code(inforce::overlap),
+        help(
+            "versions of one rule set must not overlap: end the earlier one (`until`) on the day the later one starts"
+        )
+    )]
+    Overlap {
+        rule_set: String,
+        version: String,
+        other: String,
+        other_file: String,
+        from: String,
+        until: String,
+        #[source_code]
+        src: Src,
+        #[label("overlaps `{other}`")]
+        span: SourceSpan,
+    },
+
+    #[error("`{rule_set}` has no version in force from {from} to {until}")]
+    #[diagnostic(
+        code(inforce::gap),
+        severity(Warning),
+        help(
+            "if the rule set was repealed, add a repeal version starting {from}; if the gap is intended, ignore this warning"
+        )
+    )]
+    Gap {
+        rule_set: String,
+        from: String,
+        until: String,
+        #[source_code]
+        src: Src,
+        #[label("the next version starts later than this one ends")]
+        span: SourceSpan,
+    },
+
+    #[error("{what} `{name}` is defined twice")]
+    #[diagnostic(code(inforce::duplicate))]
+    Duplicate {
+        what: String,
+        name: String,
+        #[source_code]
+        src: Src,
+        #[label("defined again here")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("rhai error in `{field}`: {message}")]
+    #[diagnostic(code(inforce::script_syntax))]
+    ScriptSyntax {
+        field: String,
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("{message}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{fact}` is not a declared fact")]
+    #[diagnostic(code(inforce::undeclared_fact))]
+    UndeclaredFact {
+        fact: String,
+        #[source_code]
+        src: Src,
+        #[label("read here")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{name}` is not a declared outcome")]
+    #[diagnostic(code(inforce::undeclared_outcome))]
+    UndeclaredOutcome {
+        name: String,
+        #[source_code]
+        src: Src,
+        #[label("not declared")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("outcome `{outcome}` is {expected}, but this value is {found}")]
+    #[diagnostic(code(inforce::outcome_type))]
+    OutcomeType {
+        outcome: String,
+        expected: String,
+        found: String,
+        #[source_code]
+        src: Src,
+        #[label("expected {expected}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{value}` is not an allowed value of `{name}`")]
+    #[diagnostic(code(inforce::value_not_allowed))]
+    ValueNotAllowed {
+        name: String,
+        value: String,
+        #[source_code]
+        src: Src,
+        #[label("not allowed")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("precedence names unknown {what} `{name}`")]
+    #[diagnostic(code(inforce::unknown_precedence_target))]
+    UnknownPrecedenceTarget {
+        what: String,
+        name: String,
+        #[source_code]
+        src: Src,
+        #[label("no such {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("precedence forms a cycle: {cycle}")]
+    #[diagnostic(
+        code(inforce::precedence_cycle),
+        help(
+            "an exception cannot, directly or through others, be an exception to itself: remove one link of the cycle"
+        )
+    )]
+    PrecedenceCycle {
+        cycle: String,
+        #[source_code]
+        src: Src,
+        #[label("part of the cycle")]
+        span: SourceSpan,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(inforce::invalid))]
+    Invalid {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("here")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+}
+
+impl RuleProblem {
+    pub fn is_error(&self) -> bool {
+        !matches!(self, RuleProblem::Gap { .. })
+    }
+}
+
+/// A case that cannot be used: exit code 2 in the CLI.
+#[derive(Debug, Error, Diagnostic)]
+pub enum CaseError {
+    #[error("cannot read the case `{path}`: {reason}")]
+    #[diagnostic(
+        code(inforce::case::io),
+        help("check the path, or pass `-` to read the case from standard input")
+    )]
+    Io { path: String, reason: String },
+
+    #[error("the case is not valid YAML or JSON: {message}")]
+    #[diagnostic(
+        code(inforce::case::syntax),
+        help("fix the syntax at the marked place")
+    )]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown field `{field}` in the case")]
+    #[diagnostic(code(inforce::case::unknown_field))]
+    UnknownField {
+        field: String,
+        #[source_code]
+        src: Src,
+        #[label("not a declared fact")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{field}` should be {expected}, not {found}")]
+    #[diagnostic(code(inforce::case::wrong_type))]
+    WrongType {
+        field: String,
+        expected: String,
+        found: String,
+        #[source_code]
+        src: Src,
+        #[label("expected {expected}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("no date to evaluate the case on")]
+    #[diagnostic(
+        code(inforce::case::no_date),
+        help("give the case a `date: YYYY-MM-DD` field, or pass `--date YYYY-MM-DD`")
+    )]
+    NoDate,
+}
+
+/// Evaluation stopped: a script failed at run time. The rules are at fault,
+/// not the case, so the message names the rule and its file.
+#[derive(Debug, Error, Diagnostic)]
+#[error(
+    "rule `{rule}` of `{rule_set}` version `{version}` ({file}) failed in `{field}`: {message}"
+)]
+#[diagnostic(code(inforce::eval), help("{help}"))]
+pub struct EvalError {
+    pub rule: String,
+    pub rule_set: String,
+    pub version: String,
+    pub file: String,
+    pub field: String,
+    pub message: String,
+    pub help: String,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_near_miss_is_suggested() {
+        assert_eq!(
+            closest("in_forse", ["in_force", "rules", "title"]),
+            Some("in_force")
+        );
+        assert_eq!(closest("xyz", ["in_force", "rules"]), None);
+    }
+
+    #[test]
+    fn without_a_near_miss_the_allowed_words_are_listed() {
+        assert_eq!(suggest("xyz", ["a", "b"]), "expected one of `a`, `b`");
+        assert_eq!(suggest("whne", ["when", "then"]), "did you mean `when`?");
+    }
+}

@@ -1,0 +1,212 @@
+//! Runs the golden cases kept beside the rule sets: each case is evaluated
+//! on its date and every expected outcome compared with what came out.
+//! Returns data; `inforce test` renders it. Not here: loading tests (that is
+//! `load`, which checks their shape with the rest of the tree).
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::case::parse_case;
+use crate::eval::evaluate;
+use crate::result::{By, EvalResult, OutcomeResult, Status};
+use crate::tree::RuleTree;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestRun {
+    pub file: String,
+    pub name: String,
+    pub case: String,
+    pub date: Option<String>,
+    pub passed: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<Mismatch>,
+    /// The case could not be read or evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mismatch {
+    pub outcome: String,
+    pub expected: String,
+    pub actual: String,
+    /// The rules that decided the actual value (or disagreed, in a conflict).
+    pub by: Vec<By>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Runs every golden test whose name, file or case id contains `filter`.
+pub fn run(tree: &RuleTree, filter: Option<&str>) -> Vec<TestRun> {
+    let mut runs = Vec::new();
+    for file in &tree.tests {
+        for t in &file.tests {
+            let case_id = t
+                .case
+                .get("id")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string();
+            if let Some(f) = filter
+                && !(t.name.contains(f) || file.path.contains(f) || case_id.contains(f))
+            {
+                continue;
+            }
+            runs.push(run_one(tree, &file.path, t));
+        }
+    }
+    runs
+}
+
+/// Evaluates one golden test and compares its expectations.
+pub fn evaluate_test(
+    tree: &RuleTree,
+    file: &str,
+    t: &crate::model::GoldenTestDef,
+) -> Result<EvalResult, String> {
+    let text = serde_json::to_string_pretty(&t.case).map_err(|e| e.to_string())?;
+    let label = format!("{file} ({})", t.name);
+    let case = parse_case(tree, &label, &text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{e}{}", help_of(e)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let date = t
+        .date
+        .or(case.date)
+        .ok_or("the test has no date and its case has none")?;
+    evaluate(tree, &case, date, true).map_err(|e| e.to_string())
+}
+
+fn help_of(e: &dyn miette::Diagnostic) -> String {
+    e.help().map(|h| format!(" ({h})")).unwrap_or_default()
+}
+
+fn run_one(tree: &RuleTree, file: &str, t: &crate::model::GoldenTestDef) -> TestRun {
+    let case_id = t
+        .case
+        .get("id")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string();
+    let mut run = TestRun {
+        file: file.to_string(),
+        name: t.name.clone(),
+        case: case_id,
+        date: None,
+        passed: false,
+        mismatches: Vec::new(),
+        error: None,
+    };
+    let result = match evaluate_test(tree, file, t) {
+        Ok(r) => r,
+        Err(e) => {
+            run.error = Some(e);
+            return run;
+        }
+    };
+    run.date = Some(result.date.to_string());
+    for (name, want) in &t.expect {
+        let got = result.outcomes.get(name);
+        if let Some(m) = compare(name, want, got) {
+            run.mismatches.push(m);
+        }
+    }
+    run.passed = run.mismatches.is_empty();
+    run
+}
+
+/// Compares one expectation; `None` when it holds.
+pub fn compare(name: &str, want: &Json, got: Option<&OutcomeResult>) -> Option<Mismatch> {
+    let actual = describe(got);
+    let mismatch = |expected: String| {
+        Some(Mismatch {
+            outcome: name.to_string(),
+            expected,
+            actual: actual.clone(),
+            by: got.map(|g| g.by.clone()).unwrap_or_default(),
+            reason: got.and_then(|g| g.reason.clone()),
+        })
+    };
+    match want {
+        Json::String(s) if s == "absent" => {
+            if got.is_some() {
+                mismatch("absent (not answered)".into())
+            } else {
+                None
+            }
+        }
+        Json::String(s) if ["undetermined", "missing_facts", "conflict"].contains(&s.as_str()) => {
+            if got.map(|g| g.status.as_str()) == Some(s.as_str()) {
+                None
+            } else {
+                mismatch(s.clone())
+            }
+        }
+        Json::Object(map) if map.contains_key("status") => {
+            let status = map.get("status").and_then(Json::as_str).unwrap_or("");
+            let mut ok = got.map(|g| g.status.as_str()) == Some(status);
+            if let Some(needs) = map.get("needs").and_then(Json::as_array) {
+                let mut want_needs: Vec<&str> = needs.iter().filter_map(Json::as_str).collect();
+                want_needs.sort_unstable();
+                let got_needs: Vec<&str> = got
+                    .map(|g| g.needs.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                ok &= want_needs == got_needs;
+            }
+            if let Some(value) = map.get("value") {
+                ok &= got
+                    .and_then(|g| g.value.as_ref())
+                    .map(|v| normalise(&serde_json::to_value(v).unwrap_or(Json::Null)))
+                    == Some(normalise(value));
+            }
+            if ok {
+                None
+            } else {
+                mismatch(Json::Object(map.clone()).to_string())
+            }
+        }
+        value => {
+            let ok = got.is_some_and(|g| {
+                g.status == Status::Decided
+                    && normalise(&serde_json::to_value(&g.value).unwrap_or(Json::Null))
+                        == normalise(value)
+            });
+            if ok {
+                None
+            } else {
+                mismatch(format!("decided {}", value))
+            }
+        }
+    }
+}
+
+/// Lists compare as sets.
+fn normalise(v: &Json) -> Json {
+    match v {
+        Json::Array(items) => {
+            let mut items: Vec<Json> = items.iter().map(normalise).collect();
+            items.sort_by_key(|i| i.to_string());
+            items.dedup();
+            Json::Array(items)
+        }
+        other => other.clone(),
+    }
+}
+
+fn describe(got: Option<&OutcomeResult>) -> String {
+    match got {
+        None => "absent (not answered)".to_string(),
+        Some(g) => match g.status {
+            Status::Decided => format!(
+                "decided {}",
+                serde_json::to_value(&g.value).unwrap_or(Json::Null)
+            ),
+            Status::MissingFacts => format!("missing_facts (needs {})", g.needs.join(", ")),
+            Status::Undetermined => "undetermined".to_string(),
+            Status::Conflict => "conflict".to_string(),
+        },
+    }
+}

@@ -1,0 +1,20 @@
+//! inforce-engine: loads dated legal rule sets, validates them, resolves which
+//! versions are in force on a date, evaluates cases and explains the result.
+//! It does no printing and never exits the process; the `inforce` CLI renders.
+
+pub mod case;
+pub mod diagnostics;
+pub mod eval;
+pub mod format;
+pub mod golden;
+pub mod load;
+pub mod model;
+pub mod result;
+pub mod schema;
+pub mod schema_check;
+pub mod script;
+pub mod source;
+pub mod timeline;
+pub mod timeline_view;
+pub mod tree;
+pub mod yaml;

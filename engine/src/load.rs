@@ -1,0 +1,1080 @@
+//! Loads a rules tree from files: parses each, checks its shape, compiles
+//! every script once, and checks names, types, dates and precedence across
+//! files. Every problem is collected; a tree with any error is never
+//! returned, so nothing evaluates half-loaded rules. Not here: reading the
+//! file system (see `source`) or evaluating.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use miette::SourceSpan;
+use rhai::Engine;
+use serde_saphyr::Spanned;
+use sha2::{Digest, Sha256};
+
+use crate::diagnostics::{RuleProblem, Src, source, suggest};
+use crate::format::{self, Combine, Key, Literal, ThenValue, ValueType, VersionFile};
+use crate::model::{
+    Condition, FactDef, GoldenTestDef, OutcomeDef, RepealInfo, Rule, RuleSet, SourceInfo, TestFile,
+    Then, Val, Version, type_words,
+};
+use crate::schema_check::{self, ShapeIssue};
+use crate::script::analysis::{self, Compiled};
+use crate::script::{dates, sandbox};
+use crate::source::SourceFile;
+use crate::timeline::Index;
+use crate::tree::RuleTree;
+use crate::yaml::{self, span_of};
+
+/// The result of loading: the tree if there were no errors, and every
+/// problem (errors and warnings) found.
+pub struct Loaded {
+    pub tree: Option<RuleTree>,
+    pub problems: Vec<RuleProblem>,
+}
+
+impl Loaded {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.problems.len() - self.errors()
+    }
+}
+
+/// Loads and validates a rules tree from its files.
+pub fn load(files: Vec<SourceFile>, source_label: &str) -> Loaded {
+    let mut l = Loader::default();
+    let mut files = files;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let digest = digest(&files);
+    let mut versions = Vec::new();
+    let mut tests = Vec::new();
+    for f in &files {
+        l.parse_file(f, &mut versions, &mut tests);
+    }
+    let groups: BTreeSet<String> = l
+        .facts
+        .keys()
+        .filter_map(|n| n.split_once('.').map(|(g, _)| g.to_string()))
+        .collect();
+    let groups: Vec<String> = groups.into_iter().collect();
+    let engine = sandbox::engine();
+    let scope = analysis::compile_scope(&groups);
+    let mut compiled = Vec::new();
+    for (file, text, v) in versions {
+        let src = source(&file, &text);
+        let mut ctx = VersionCtx {
+            l: &mut l,
+            engine: &engine,
+            scope: &scope,
+            groups: &groups,
+            src,
+            text: &text,
+        };
+        if let Some(version) = ctx.version(&file, v) {
+            compiled.push((version, ctx.src.clone()));
+        }
+    }
+    let rule_sets = l.assemble(compiled);
+    let mut test_files = Vec::new();
+    for (path, text, tf) in tests {
+        test_files.push(l.tests(&path, &text, tf));
+    }
+    if files.is_empty() {
+        l.problems.push(RuleProblem::NoRules {
+            path: source_label.to_string(),
+        });
+    }
+    let has_errors = l.problems.iter().any(RuleProblem::is_error);
+    let tree = (!has_errors).then(|| RuleTree {
+        source: source_label.to_string(),
+        digest,
+        facts: l.facts.into_iter().map(|(k, (d, _))| (k, d)).collect(),
+        groups,
+        outcomes: l.outcomes.into_iter().map(|(k, (d, _))| (k, d)).collect(),
+        rule_sets,
+        tests: test_files,
+        engine,
+    });
+    Loaded {
+        tree,
+        problems: l.problems,
+    }
+}
+
+/// SHA-256 over every file's path and text, in path order.
+fn digest(files: &[SourceFile]) -> String {
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(f.text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Default)]
+struct Loader {
+    problems: Vec<RuleProblem>,
+    facts: BTreeMap<String, (FactDef, Src)>,
+    outcomes: BTreeMap<String, (OutcomeDef, Src)>,
+}
+
+type Versions = Vec<(String, String, VersionFile)>;
+type Tests = Vec<(String, String, format::TestsFile)>;
+
+/// A span for a serde-saphyr location in `text`.
+fn at(loc: &serde_saphyr::Location, text: &str) -> SourceSpan {
+    // Positions are relative to the text after a byte-order mark.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let shift = text.len() - body.len();
+    let s = span_of(loc, body);
+    SourceSpan::new((s.offset() + shift).into(), s.len())
+}
+
+impl Loader {
+    fn parse_file(&mut self, f: &SourceFile, versions: &mut Versions, tests: &mut Tests) {
+        let src = source(&f.path, &f.text);
+        let root = match yaml::parse(&f.text) {
+            Ok(root) => root,
+            Err(e) => {
+                self.problems.push(RuleProblem::Syntax {
+                    message: e.message,
+                    src,
+                    span: e.span,
+                });
+                return;
+            }
+        };
+        let kind = if root.get("rule_set").is_some() {
+            Kind::Version
+        } else if root.get("tests").is_some() {
+            Kind::Tests
+        } else if root.get("facts").is_some() || root.get("outcomes").is_some() {
+            Kind::Declarations
+        } else {
+            self.problems.push(RuleProblem::UnknownFileKind {
+                span: root.span,
+                src,
+            });
+            return;
+        };
+        let schema = match kind {
+            Kind::Version => schemars::schema_for!(format::VersionFile),
+            Kind::Tests => schemars::schema_for!(format::TestsFile),
+            Kind::Declarations => schemars::schema_for!(format::DeclarationsFile),
+        };
+        let schema = serde_json::to_value(schema).unwrap_or_default();
+        let issues = schema_check::check(&root, &schema);
+        if !issues.is_empty() {
+            for issue in issues {
+                self.problems.push(shape_problem(issue, &src));
+            }
+            return;
+        }
+        let body = f.text.strip_prefix('\u{feff}').unwrap_or(&f.text);
+        let opts = yaml::options;
+        let typed = match kind {
+            Kind::Version => serde_saphyr::from_str_with_options::<VersionFile>(body, opts())
+                .map(|v| versions.push((f.path.clone(), f.text.clone(), v))),
+            Kind::Tests => serde_saphyr::from_str_with_options::<format::TestsFile>(body, opts())
+                .map(|t| tests.push((f.path.clone(), f.text.clone(), t))),
+            Kind::Declarations => {
+                serde_saphyr::from_str_with_options::<format::DeclarationsFile>(body, opts())
+                    .map(|d| self.declarations(d, &src, &f.text))
+            }
+        };
+        if let Err(e) = typed {
+            let span = e.location().map(|l| at(&l, &f.text)).unwrap_or(root.span);
+            let message = e.without_snippet().to_string();
+            let message = message
+                .lines()
+                .next()
+                .unwrap_or("invalid value")
+                .to_string();
+            self.problems.push(RuleProblem::Invalid {
+                message,
+                src,
+                span,
+                help: "see docs/rule-format.md for the shape of rule files".to_string(),
+            });
+        }
+    }
+
+    fn declarations(&mut self, d: format::DeclarationsFile, src: &Src, text: &str) {
+        for (key, decl) in d.facts {
+            let name = key.name().to_string();
+            let span = at(&key.0.referenced, text);
+            let valid_name = name.split_once('.').is_some_and(|(g, f)| {
+                !g.is_empty() && !f.is_empty() && !f.contains('.') && is_ident(g) && is_ident(f)
+            });
+            if !valid_name {
+                self.problems.push(RuleProblem::Invalid {
+                    message: format!("fact name `{name}` is not of the form `group.name`"),
+                    src: src.clone(),
+                    span,
+                    help: "name facts by their group and field, e.g. `person.birth_date`, using letters, digits and `_`".to_string(),
+                });
+                continue;
+            }
+            if name.starts_with("date.") || name.starts_with("id.") {
+                self.problems.push(RuleProblem::Invalid {
+                    message: format!("fact group of `{name}` is reserved"),
+                    src: src.clone(),
+                    span,
+                    help: "`id` and `date` are built into every case; choose another group name"
+                        .to_string(),
+                });
+                continue;
+            }
+            self.values_only_where_allowed(&name, decl.ty.value, decl.values.is_some(), src, span);
+            let def = FactDef {
+                name: name.clone(),
+                ty: decl.ty.value,
+                values: decl.values,
+                description: decl.description,
+            };
+            self.declare_fact(name, def, src, span);
+        }
+        for (key, decl) in d.outcomes {
+            let name = key.name().to_string();
+            let span = at(&key.0.referenced, text);
+            if !is_ident(&name) {
+                self.problems.push(RuleProblem::Invalid {
+                    message: format!("outcome name `{name}` is not a plain name"),
+                    src: src.clone(),
+                    span,
+                    help: "use letters, digits and `_`, e.g. `exit_visa_required`".to_string(),
+                });
+                continue;
+            }
+            self.values_only_where_allowed(&name, decl.ty.value, decl.values.is_some(), src, span);
+            if decl.combine == Combine::Union && decl.ty.value != ValueType::List {
+                self.problems.push(RuleProblem::Invalid {
+                    message: format!("outcome `{name}` combines by union but is not a list"),
+                    src: src.clone(),
+                    span,
+                    help: "only `list` outcomes can be `combine: union`; remove `combine` or make it a list".to_string(),
+                });
+            }
+            let def = OutcomeDef {
+                name: name.clone(),
+                ty: decl.ty.value,
+                values: decl.values,
+                combine: decl.combine,
+                description: decl.description,
+            };
+            match self.outcomes.get(&name) {
+                Some((_, first)) => self.problems.push(RuleProblem::Duplicate {
+                    what: "outcome".to_string(),
+                    name,
+                    src: src.clone(),
+                    span,
+                    help: format!(
+                        "it is already declared in `{}`; keep one declaration",
+                        first.name()
+                    ),
+                }),
+                None => {
+                    self.outcomes.insert(name, (def, src.clone()));
+                }
+            }
+        }
+    }
+
+    fn declare_fact(&mut self, name: String, def: FactDef, src: &Src, span: SourceSpan) {
+        match self.facts.get(&name) {
+            Some((_, first)) => self.problems.push(RuleProblem::Duplicate {
+                what: "fact".to_string(),
+                name,
+                src: src.clone(),
+                span,
+                help: format!(
+                    "it is already declared in `{}`; keep one declaration",
+                    first.name()
+                ),
+            }),
+            None => {
+                self.facts.insert(name, (def, src.clone()));
+            }
+        }
+    }
+
+    fn values_only_where_allowed(
+        &mut self,
+        name: &str,
+        ty: ValueType,
+        has_values: bool,
+        src: &Src,
+        span: SourceSpan,
+    ) {
+        if has_values && !matches!(ty, ValueType::String | ValueType::List) {
+            self.problems.push(RuleProblem::Invalid {
+                message: format!("`{name}` lists allowed values but is {}", type_words(ty)),
+                src: src.clone(),
+                span,
+                help: "`values` applies to `string` and `list` types only; remove it".to_string(),
+            });
+        }
+    }
+
+    fn tests(&mut self, path: &str, text: &str, tf: format::TestsFile) -> TestFile {
+        let src = source(path, text);
+        let mut tests = Vec::new();
+        for t in tf.tests {
+            let date = match &t.date {
+                Some(d) => parse_date_at(d, text, &src, &mut self.problems),
+                None => None,
+            };
+            tests.push(GoldenTestDef::from_format(t, date));
+        }
+        TestFile {
+            path: path.to_string(),
+            tests,
+        }
+    }
+
+    /// Groups versions into rule sets; checks duplicates, overlaps, gaps and
+    /// precedence across rule sets.
+    fn assemble(&mut self, versions: Vec<(Version, Src)>) -> Vec<RuleSet> {
+        let mut by_set: BTreeMap<String, Vec<(Version, Src)>> = BTreeMap::new();
+        for (v, src) in versions {
+            by_set.entry(v.rule_set.clone()).or_default().push((v, src));
+        }
+        let ids: Vec<String> = by_set.keys().cloned().collect();
+        let mut sets = Vec::new();
+        for (id, mut vs) in by_set {
+            vs.sort_by(|a, b| a.0.from.cmp(&b.0.from).then(a.0.id.cmp(&b.0.id)));
+            let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+            for (v, src) in &vs {
+                if let Some(first) = seen.insert(&v.id, &v.file) {
+                    self.problems.push(RuleProblem::Duplicate {
+                        what: "version".to_string(),
+                        name: format!("{id} {}", v.id),
+                        src: src.clone(),
+                        span: first_line(src),
+                        help: format!("`{first}` already defines it; give each version its own id"),
+                    });
+                }
+            }
+            for pair in vs.windows(2) {
+                let [(a, _), (b, bsrc)] = pair else { continue };
+                match a.until {
+                    Some(until) if until <= b.from => {
+                        if until < b.from && b.repeal.is_none() {
+                            self.problems.push(RuleProblem::Gap {
+                                rule_set: id.clone(),
+                                from: until.to_string(),
+                                until: b.from.to_string(),
+                                src: bsrc.clone(),
+                                span: in_force_span(bsrc),
+                            });
+                        }
+                    }
+                    _ => self.problems.push(RuleProblem::Overlap {
+                        rule_set: id.clone(),
+                        version: b.id.clone(),
+                        other: a.id.clone(),
+                        other_file: a.file.clone(),
+                        from: b.from.to_string(),
+                        until: match (a.until, b.until) {
+                            (Some(x), Some(y)) => x.min(y).to_string(),
+                            (Some(x), None) | (None, Some(x)) => x.to_string(),
+                            (None, None) => "open end".to_string(),
+                        },
+                        src: bsrc.clone(),
+                        span: in_force_span(bsrc),
+                    }),
+                }
+            }
+            // Check more-specific targets now that every rule set is known.
+            for (v, src) in &vs {
+                for (target, _) in &v.more_specific_than {
+                    if !ids.contains(target) {
+                        self.problems.push(RuleProblem::UnknownPrecedenceTarget {
+                            what: "rule set".to_string(),
+                            name: target.clone(),
+                            src: src.clone(),
+                            span: find_span(src, target),
+                            help: suggest(target, ids.iter().map(String::as_str)),
+                        });
+                    }
+                }
+            }
+            let index = Index::new(vs.iter().map(|(v, _)| (v.from, v.until)).collect());
+            sets.push((
+                RuleSet {
+                    id,
+                    versions: vs.iter().map(|(v, _)| v.clone()).collect(),
+                    index,
+                },
+                vs,
+            ));
+        }
+        self.rule_set_cycles(&sets);
+        sets.into_iter().map(|(s, _)| s).collect()
+    }
+
+    /// `more_specific_than` between rule sets must not loop.
+    fn rule_set_cycles(&mut self, sets: &[(RuleSet, Vec<(Version, Src)>)]) {
+        let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (set, _) in sets {
+            for v in &set.versions {
+                for (target, _) in &v.more_specific_than {
+                    edges
+                        .entry(set.id.as_str())
+                        .or_default()
+                        .insert(target.as_str());
+                }
+            }
+        }
+        if let Some(cycle) = find_cycle(&edges)
+            && let Some((_, vs)) = sets
+                .iter()
+                .find(|(s, _)| cycle.first().is_some_and(|c| *c == s.id))
+            && let Some((_, src)) = vs.first()
+        {
+            let text = cycle.join(" → ");
+            self.problems.push(RuleProblem::PrecedenceCycle {
+                cycle: format!("rule sets {text}"),
+                src: src.clone(),
+                span: find_span(src, "more_specific_than"),
+            });
+        }
+    }
+}
+
+enum Kind {
+    Version,
+    Tests,
+    Declarations,
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Finds a cycle in a small directed graph, as the list of its nodes.
+fn find_cycle<'a>(edges: &BTreeMap<&'a str, BTreeSet<&'a str>>) -> Option<Vec<&'a str>> {
+    fn visit<'a>(
+        n: &'a str,
+        edges: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+        stack: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<Vec<&'a str>> {
+        if let Some(pos) = stack.iter().position(|s| *s == n) {
+            let mut cycle: Vec<&str> = stack.get(pos..).unwrap_or_default().to_vec();
+            cycle.push(n);
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        stack.push(n);
+        for next in edges.get(n).into_iter().flatten() {
+            if let Some(c) = visit(next, edges, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.insert(n);
+        None
+    }
+    let mut done = BTreeSet::new();
+    for n in edges.keys() {
+        if let Some(c) = visit(n, edges, &mut Vec::new(), &mut done) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+fn first_line(src: &Src) -> SourceSpan {
+    let text = src.inner();
+    SourceSpan::new(0.into(), text.find('\n').unwrap_or(text.len()))
+}
+
+/// The span of the first occurrence of `needle` in the file, or its first line.
+fn find_span(src: &Src, needle: &str) -> SourceSpan {
+    match src.inner().find(needle) {
+        Some(i) => SourceSpan::new(i.into(), needle.len()),
+        None => first_line(src),
+    }
+}
+
+fn in_force_span(src: &Src) -> SourceSpan {
+    let text = src.inner();
+    match text.find("in_force") {
+        Some(i) => SourceSpan::new(
+            i.into(),
+            text.get(i..).and_then(|t| t.find('\n')).unwrap_or(8),
+        ),
+        None => first_line(src),
+    }
+}
+
+fn shape_problem(issue: ShapeIssue, src: &Src) -> RuleProblem {
+    match issue {
+        ShapeIssue::UnknownKey {
+            key,
+            parent,
+            known,
+            at,
+        } => RuleProblem::UnknownKey {
+            help: suggest(&key, known.iter().map(String::as_str)),
+            key,
+            parent: describe_parent(&parent),
+            src: src.clone(),
+            span: at.span,
+        },
+        ShapeIssue::MissingKey { key, parent, at } => RuleProblem::MissingKey {
+            help: format!("add `{key}:` to {}", describe_parent(&parent)),
+            key,
+            parent: describe_parent(&parent),
+            src: src.clone(),
+            span: SourceSpan::new(at.span.offset().into(), at.span.len().min(1)),
+        },
+        ShapeIssue::WrongType { what, expected, at } => RuleProblem::WrongType {
+            help: format!("write {expected} here"),
+            found: at.value.kind().to_string(),
+            what,
+            expected,
+            src: src.clone(),
+            span: at.span,
+        },
+        ShapeIssue::NotAllowed { what, allowed, at } => RuleProblem::ValueNotAllowed {
+            help: suggest(&yaml::key_text(&at), allowed.iter().map(String::as_str)),
+            name: what,
+            value: yaml::key_text(&at),
+            src: src.clone(),
+            span: at.span,
+        },
+    }
+}
+
+fn describe_parent(parent: &str) -> String {
+    if parent == "the file" {
+        parent.to_string()
+    } else {
+        format!("`{parent}`")
+    }
+}
+
+fn parse_date_at(
+    d: &Spanned<String>,
+    text: &str,
+    src: &Src,
+    problems: &mut Vec<RuleProblem>,
+) -> Option<NaiveDate> {
+    match dates::parse_date(&d.value) {
+        Some(date) => Some(date),
+        None => {
+            let well_formed = d.value.len() == 10
+                && d.value.chars().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
+            problems.push(RuleProblem::BadDate {
+                value: d.value.clone(),
+                reason: if well_formed {
+                    "there is no such day in the calendar".to_string()
+                } else {
+                    "dates are written `YYYY-MM-DD`".to_string()
+                },
+                src: src.clone(),
+                span: at(&d.referenced, text),
+            });
+            None
+        }
+    }
+}
+
+/// Everything needed to check and compile one version file.
+struct VersionCtx<'a> {
+    l: &'a mut Loader,
+    engine: &'a Engine,
+    scope: &'a rhai::Scope<'static>,
+    groups: &'a [String],
+    src: Src,
+    text: &'a str,
+}
+
+impl VersionCtx<'_> {
+    fn push(&mut self, p: RuleProblem) {
+        self.l.problems.push(p);
+    }
+
+    fn date(&mut self, d: &Spanned<String>) -> Option<NaiveDate> {
+        parse_date_at(d, self.text, &self.src, &mut self.l.problems)
+    }
+
+    fn version(&mut self, file: &str, v: VersionFile) -> Option<Version> {
+        let from = self.date(&v.in_force.from);
+        let until = match &v.in_force.until {
+            Some(u) => Some(self.date(u)?),
+            None => None,
+        };
+        let from = from?;
+        if let (Some(u), Some(until_at)) = (until, &v.in_force.until)
+            && u <= from
+        {
+            self.push(RuleProblem::EmptyInterval {
+                from: from.to_string(),
+                until: u.to_string(),
+                src: self.src.clone(),
+                span: at(&until_at.referenced, self.text),
+            });
+        }
+        let source_date = match &v.source.date {
+            Some(d) => self.date(d),
+            None => None,
+        };
+        if !v.rule_set.value.split('.').all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        }) {
+            self.push(RuleProblem::Invalid {
+                message: format!("rule set id `{}` is not a dotted name", v.rule_set.value),
+                src: self.src.clone(),
+                span: at(&v.rule_set.referenced, self.text),
+                help: "write ids like `kz.citizens-departure`: lower-case words joined by `-`, parts joined by `.`".to_string(),
+            });
+        }
+        let applies_when = v
+            .applies_when
+            .as_ref()
+            .and_then(|s| self.condition("applies_when", s));
+        let mut scope = BTreeMap::new();
+        for (key, cond) in &v.scope {
+            if self.outcome_declared(key).is_some()
+                && let Some(c) = self.condition(&format!("scope.{}", key.name()), cond)
+            {
+                scope.insert(key.name().to_string(), c);
+            }
+        }
+        let mut silent_on = BTreeMap::new();
+        for (key, why) in &v.silent_on {
+            if self.outcome_declared(key).is_some() {
+                silent_on.insert(key.name().to_string(), why.value.clone());
+            }
+        }
+        let mut more_specific_than = Vec::new();
+        for m in &v.precedence.more_specific_than {
+            let outcomes = m.outcomes.as_ref().map(|os| {
+                os.iter()
+                    .filter(|o| {
+                        self.outcome_declared(&Key(Spanned::new(
+                            o.value.clone(),
+                            o.referenced,
+                            o.defined,
+                        )))
+                        .is_some()
+                    })
+                    .map(|o| o.value.clone())
+                    .collect::<BTreeSet<_>>()
+            });
+            if m.rule_set.value == v.rule_set.value {
+                self.push(RuleProblem::PrecedenceCycle {
+                    cycle: format!("`{}` is more specific than itself", m.rule_set.value),
+                    src: self.src.clone(),
+                    span: at(&m.rule_set.referenced, self.text),
+                });
+            }
+            more_specific_than.push((m.rule_set.value.clone(), outcomes));
+        }
+        if let Some(r) = &v.repeal
+            && !v.rules.is_empty()
+        {
+            self.push(RuleProblem::Invalid {
+                message: "a repeal version decides nothing, but this one has rules".to_string(),
+                src: self.src.clone(),
+                span: at(&r.repeals.referenced, self.text),
+                help: "move the rules into a version of their own, or remove `repeal`".to_string(),
+            });
+        }
+        let rules = self.rules(&v.rules);
+        let mut answers: BTreeSet<String> = rules
+            .iter()
+            .flat_map(|r| r.then.iter().map(|(o, _)| o.clone()))
+            .collect();
+        answers.extend(scope.keys().cloned());
+        answers.extend(silent_on.keys().cloned());
+        Some(Version {
+            rule_set: v.rule_set.value,
+            id: v.version.value,
+            title: v.title.value,
+            file: file.to_string(),
+            from,
+            until,
+            source: SourceInfo {
+                act: v.source.act.value,
+                number: v.source.number,
+                date: source_date,
+                read_at: v.source.read_at.value,
+                url: v.source.url,
+            },
+            notes: v.notes,
+            applies_when,
+            scope,
+            silent_on,
+            more_specific_than,
+            repeal: v.repeal.map(|r| RepealInfo {
+                repeals: r.repeals.value,
+                note: r.note,
+            }),
+            rules,
+            answers,
+        })
+    }
+
+    fn outcome_declared(&mut self, key: &Key) -> Option<OutcomeDef> {
+        match self.l.outcomes.get(key.name()) {
+            Some((d, _)) => Some(d.clone()),
+            None => {
+                let help = suggest(key.name(), self.l.outcomes.keys().map(String::as_str));
+                self.push(RuleProblem::UndeclaredOutcome {
+                    name: key.name().to_string(),
+                    src: self.src.clone(),
+                    span: at(&key.0.referenced, self.text),
+                    help: format!("{help} (outcomes are declared in an `outcomes:` file)"),
+                });
+                None
+            }
+        }
+    }
+
+    fn rules(&mut self, defs: &[format::RuleDef]) -> Vec<Rule> {
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut spans: BTreeMap<String, SourceSpan> = BTreeMap::new();
+        for def in defs {
+            let id = def.id.value.clone();
+            let span = at(&def.id.referenced, self.text);
+            if spans.contains_key(&id) {
+                self.push(RuleProblem::Duplicate {
+                    what: "rule".to_string(),
+                    name: id.clone(),
+                    src: self.src.clone(),
+                    span,
+                    help: "rule ids must be unique within a version; rename one".to_string(),
+                });
+                continue;
+            }
+            spans.insert(id.clone(), span);
+            let when = def
+                .when
+                .as_ref()
+                .and_then(|w| self.condition(&format!("rule `{id}` when"), w));
+            let mut then = Vec::new();
+            for (key, value) in &def.then {
+                let Some(decl) = self.outcome_declared(key) else {
+                    continue;
+                };
+                if let Some(t) = self.then_value(&id, &decl, value) {
+                    then.push((decl.name.clone(), t));
+                }
+            }
+            if def.then.is_empty() {
+                self.push(RuleProblem::Invalid {
+                    message: format!("rule `{id}` decides nothing"),
+                    src: self.src.clone(),
+                    span,
+                    help: "give it a `then:` with at least one outcome".to_string(),
+                });
+            }
+            rules.push(Rule {
+                id,
+                cite: def.cite.value.clone(),
+                summary: def.summary.clone(),
+                note: def.note.clone(),
+                when,
+                then,
+                defeats: BTreeSet::new(),
+                exception_to: def.exception_to.iter().map(|e| e.value.clone()).collect(),
+            });
+        }
+        // Exceptions: targets must exist in this version and must not loop.
+        let ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+        let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for def in defs {
+            for target in &def.exception_to {
+                if !ids.contains(&target.value) {
+                    self.push(RuleProblem::UnknownPrecedenceTarget {
+                        what: "rule".to_string(),
+                        name: target.value.clone(),
+                        src: self.src.clone(),
+                        span: at(&target.referenced, self.text),
+                        help: format!(
+                            "{} (`exception_to` names rules of the same version)",
+                            suggest(&target.value, ids.iter().map(String::as_str))
+                        ),
+                    });
+                } else {
+                    edges
+                        .entry(def.id.value.as_str())
+                        .or_default()
+                        .insert(target.value.as_str());
+                }
+            }
+        }
+        if let Some(cycle) = find_cycle(&edges) {
+            let first = cycle.first().map(|s| s.to_string()).unwrap_or_default();
+            self.push(RuleProblem::PrecedenceCycle {
+                cycle: format!("rules {}", cycle.join(" → ")),
+                src: self.src.clone(),
+                span: spans
+                    .get(&first)
+                    .copied()
+                    .unwrap_or_else(|| first_line(&self.src)),
+            });
+            return rules;
+        }
+        // Transitive closure: an exception to an exception wins over both.
+        let closure: Vec<BTreeSet<String>> = rules
+            .iter()
+            .map(|r| {
+                let mut seen = BTreeSet::new();
+                let mut todo: Vec<&str> = r.exception_to.iter().map(String::as_str).collect();
+                while let Some(n) = todo.pop() {
+                    if seen.insert(n.to_string()) {
+                        todo.extend(edges.get(n).into_iter().flatten().copied());
+                    }
+                }
+                seen
+            })
+            .collect();
+        for (r, c) in rules.iter_mut().zip(closure) {
+            r.defeats = c;
+        }
+        rules
+    }
+
+    fn then_value(
+        &mut self,
+        rule: &str,
+        decl: &OutcomeDef,
+        value: &Spanned<ThenValue>,
+    ) -> Option<Then> {
+        let span = at(&value.referenced, self.text);
+        match &value.value {
+            ThenValue::Expr(e) => {
+                let located = Spanned::new(e.expr.clone(), value.referenced, value.defined);
+                let compiled =
+                    self.compile(&format!("rule `{rule}` then.{}", decl.name), &located)?;
+                Some(Then::Expr {
+                    text: e.expr.clone(),
+                    reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
+                    ast: compiled.ast,
+                })
+            }
+            ThenValue::Literal(lit) => {
+                let val = match (decl.ty, lit) {
+                    (_, Literal::Null(())) => Some(Val::Null),
+                    (ValueType::Bool, Literal::Bool(b)) => Some(Val::Bool(*b)),
+                    (ValueType::Int, Literal::Int(i)) => Some(Val::Int(*i)),
+                    (ValueType::Date, Literal::Str(s)) => match dates::parse_date(s) {
+                        Some(d) => Some(Val::Date(d)),
+                        None => {
+                            self.push(RuleProblem::BadDate {
+                                value: s.clone(),
+                                reason: "dates are written `YYYY-MM-DD` and must exist".to_string(),
+                                src: self.src.clone(),
+                                span,
+                            });
+                            return None;
+                        }
+                    },
+                    (ValueType::String, Literal::Str(s)) => Some(Val::Str(s.clone())),
+                    (ValueType::List, Literal::List(items)) => Some(Val::List(items.clone())),
+                    _ => None,
+                };
+                let Some(val) = val else {
+                    let found = match lit {
+                        Literal::Bool(_) => "true or false",
+                        Literal::Int(_) => "an integer",
+                        Literal::Str(_) => "a string",
+                        Literal::List(_) => "a list",
+                        Literal::Null(()) => "null",
+                    };
+                    self.push(RuleProblem::OutcomeType {
+                        outcome: decl.name.clone(),
+                        expected: type_words(decl.ty).to_string(),
+                        found: found.to_string(),
+                        src: self.src.clone(),
+                        span,
+                        help: format!("`{}` is declared as {}; give a value of that type, or `{{expr: ...}}` to compute one", decl.name, type_words(decl.ty)),
+                    });
+                    return None;
+                };
+                if let Some(allowed) = &decl.values {
+                    let items: Vec<&String> = match &val {
+                        Val::Str(s) => vec![s],
+                        Val::List(items) => items.iter().collect(),
+                        _ => vec![],
+                    };
+                    for item in items {
+                        if !allowed.contains(item) {
+                            self.push(RuleProblem::ValueNotAllowed {
+                                name: decl.name.clone(),
+                                value: item.clone(),
+                                src: self.src.clone(),
+                                span,
+                                help: suggest(item, allowed.iter().map(String::as_str)),
+                            });
+                        }
+                    }
+                }
+                Some(Then::Literal(val))
+            }
+        }
+    }
+
+    fn condition(&mut self, field: &str, script: &Spanned<String>) -> Option<Condition> {
+        let compiled = self.compile(field, script)?;
+        Some(Condition {
+            text: script.value.clone(),
+            cond: analysis::skeleton(&compiled, self.groups),
+        })
+    }
+
+    /// Compiles a script and checks every fact it reads is declared; errors
+    /// point at the exact place inside the YAML scalar.
+    fn compile(&mut self, field: &str, script: &Spanned<String>) -> Option<Compiled> {
+        let region = at(&script.referenced, self.text);
+        match analysis::compile(self.engine, self.scope, &script.value, self.groups) {
+            Err(e) => {
+                let span = locate(self.text, region, &script.value, e.line, e.column);
+                self.push(RuleProblem::ScriptSyntax {
+                    field: field.to_string(),
+                    help: script_help(&e.message, self.groups),
+                    message: e.message,
+                    src: self.src.clone(),
+                    span,
+                });
+                None
+            }
+            Ok(compiled) => {
+                let mut ok = true;
+                for read in &compiled.reads {
+                    if !self.l.facts.contains_key(&read.name) {
+                        ok = false;
+                        let span = locate(self.text, region, &script.value, read.line, read.column);
+                        let span = SourceSpan::new(
+                            span.offset().into(),
+                            read.name
+                                .len()
+                                .min(self.text.len().saturating_sub(span.offset())),
+                        );
+                        let help = suggest(&read.name, self.l.facts.keys().map(String::as_str));
+                        self.push(RuleProblem::UndeclaredFact {
+                            fact: read.name.clone(),
+                            src: self.src.clone(),
+                            span,
+                            help: format!("{help} (facts are declared in a `facts:` file)"),
+                        });
+                    }
+                }
+                ok.then_some(compiled)
+            }
+        }
+    }
+}
+
+fn script_help(message: &str, groups: &[String]) -> String {
+    if message.contains("variable not found") {
+        format!(
+            "scripts can read `date` and the fact groups {}; anything else must be a `let` of the script",
+            groups
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        "fix the rhai expression; see docs/rule-format.md for what scripts may use".to_string()
+    }
+}
+
+/// Maps a 1-based (line, column) inside a script to a span in the file. The
+/// script is a YAML scalar at `region`; in block scalars each script line
+/// appears verbatim (indented) in the file, so the line is searched for in
+/// the region. Where it is not found (folded or escaped scalars), the span
+/// falls back to the start of the scalar.
+fn locate(text: &str, region: SourceSpan, script: &str, line: usize, column: usize) -> SourceSpan {
+    let start = region.offset().min(text.len());
+    let end = (region.offset() + region.len()).min(text.len()).max(start);
+    let hay = text.get(start..).unwrap_or("");
+    let scope_len = if end > start { end - start } else { hay.len() };
+    let hay = hay.get(..scope_len.min(hay.len())).unwrap_or(hay);
+    let Some(script_line) = script.lines().nth(line.saturating_sub(1)) else {
+        return SourceSpan::new(start.into(), 1);
+    };
+    let col_bytes: usize = script_line
+        .chars()
+        .take(column.saturating_sub(1))
+        .map(char::len_utf8)
+        .sum();
+    let token_len = script_line
+        .get(col_bytes..)
+        .map(|rest| {
+            rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(rest.len())
+                .max(1)
+        })
+        .unwrap_or(1);
+    let needle = script_line.trim_end();
+    if !needle.trim().is_empty()
+        && let Some(i) = hay.find(needle)
+    {
+        return SourceSpan::new((start + i + col_bytes).into(), token_len);
+    }
+    SourceSpan::new(start.into(), 1)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_script_position_is_found_inside_a_block_scalar() {
+        let text = "when: |\n  a &&\n    bad thing\n";
+        let region = SourceSpan::new(6.into(), text.len() - 6);
+        let script = "a &&\n  bad thing\n";
+        let span = locate(text, region, script, 2, 7);
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "thing");
+    }
+
+    #[test]
+    fn a_script_position_is_found_inside_a_quoted_scalar() {
+        let text = "when: 'x == y'\n";
+        let region = SourceSpan::new(6.into(), 8);
+        let span = locate(text, region, "x == y", 1, 6);
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "y");
+    }
+
+    #[test]
+    fn a_cycle_is_found_and_listed_in_order() {
+        let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        edges.entry("a").or_default().insert("b");
+        edges.entry("b").or_default().insert("c");
+        edges.entry("c").or_default().insert("a");
+        assert_eq!(find_cycle(&edges), Some(vec!["a", "b", "c", "a"]));
+        edges.entry("c").or_default().remove("a");
+        assert_eq!(find_cycle(&edges), None);
+    }
+}

@@ -1,0 +1,203 @@
+//! The loaded, validated rules tree: declarations, rule sets and their
+//! versions with every script compiled. Built only by `load`; read by
+//! evaluation, the timeline and the CLI. Nothing here parses or evaluates.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rhai::AST;
+use serde::Serialize;
+
+use crate::format::{Combine, GoldenTest, ValueType};
+use crate::script::analysis::Cond;
+use crate::timeline::Index;
+
+/// A declared fact: what a case may carry.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: ValueType,
+    pub values: Option<Vec<String>>,
+    pub description: String,
+}
+
+/// A declared outcome: what rules may decide.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: ValueType,
+    pub values: Option<Vec<String>>,
+    pub combine: Combine,
+    pub description: String,
+}
+
+/// A value of a fact or an outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Date(NaiveDate),
+    Str(String),
+    List(Vec<String>),
+}
+
+impl Val {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Val::Null => "null",
+            Val::Bool(_) => "true or false",
+            Val::Int(_) => "an integer",
+            Val::Date(_) => "a date",
+            Val::Str(_) => "a string",
+            Val::List(_) => "a list",
+        }
+    }
+}
+
+impl std::fmt::Display for Val {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::Null => f.write_str("none"),
+            Val::Bool(b) => write!(f, "{}", if *b { "yes" } else { "no" }),
+            Val::Int(i) => write!(f, "{i}"),
+            Val::Date(d) => write!(f, "{d}"),
+            Val::Str(s) => f.write_str(s),
+            Val::List(items) if items.is_empty() => f.write_str("none"),
+            Val::List(items) => f.write_str(&items.join(", ")),
+        }
+    }
+}
+
+/// The words used for a declared type in messages.
+pub fn type_words(ty: ValueType) -> &'static str {
+    match ty {
+        ValueType::Bool => "true or false",
+        ValueType::Int => "an integer",
+        ValueType::Date => "a date (YYYY-MM-DD)",
+        ValueType::String => "a string",
+        ValueType::List => "a list",
+    }
+}
+
+/// A compiled condition with its text, for explanations.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub text: String,
+    pub cond: Cond,
+}
+
+/// What a rule gives an outcome.
+#[derive(Debug, Clone)]
+pub enum Then {
+    Literal(Val),
+    Expr {
+        text: String,
+        ast: AST,
+        reads: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub cite: String,
+    pub summary: Option<String>,
+    pub note: Option<String>,
+    pub when: Option<Condition>,
+    pub then: Vec<(String, Then)>,
+    /// Rules of the same version this one is an exception to, transitively.
+    pub defeats: BTreeSet<String>,
+    pub exception_to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    pub act: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    pub read_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepealInfo {
+    pub repeals: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One version of a rule set.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub rule_set: String,
+    pub id: String,
+    pub title: String,
+    pub file: String,
+    pub from: NaiveDate,
+    pub until: Option<NaiveDate>,
+    pub source: SourceInfo,
+    pub notes: Vec<String>,
+    pub applies_when: Option<Condition>,
+    pub scope: BTreeMap<String, Condition>,
+    pub silent_on: BTreeMap<String, String>,
+    /// Rule set id → outcomes covered (`None`: all).
+    pub more_specific_than: Vec<(String, Option<BTreeSet<String>>)>,
+    pub repeal: Option<RepealInfo>,
+    pub rules: Vec<Rule>,
+    /// Every outcome this version answers: decided by a rule, scoped or silent on.
+    pub answers: BTreeSet<String>,
+}
+
+impl Version {
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.from <= date && self.until.is_none_or(|u| date < u)
+    }
+    /// `from 2001-07-26 until 2012-03-28` or `from 2012-03-28`.
+    pub fn interval_text(&self) -> String {
+        match self.until {
+            Some(u) => format!("{} to {} (exclusive)", self.from, u),
+            None => format!("from {}", self.from),
+        }
+    }
+}
+
+/// A rule set: its versions sorted by start date, and their index.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub id: String,
+    pub versions: Vec<Version>,
+    pub index: Index,
+}
+
+/// A file of golden tests as loaded (checked for shape, run by `inforce test`).
+#[derive(Debug, Clone)]
+pub struct TestFile {
+    pub path: String,
+    pub tests: Vec<GoldenTestDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GoldenTestDef {
+    pub name: String,
+    pub date: Option<NaiveDate>,
+    pub case: serde_json::Value,
+    pub expect: BTreeMap<String, serde_json::Value>,
+}
+
+impl GoldenTestDef {
+    pub fn from_format(t: GoldenTest, date: Option<NaiveDate>) -> Self {
+        GoldenTestDef {
+            name: t.name,
+            date,
+            case: t.case,
+            expect: t.expect,
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! JSON Schemas for editors: rule files (derived by schemars from the
+//! format types) and case files (built from the facts a rules tree
+//! declares, since facts live in the rules, not in Rust).
+
+use schemars::Schema;
+use serde_json::{Map, Value as Json, json};
+
+use crate::format::{AnyRuleFile, ValueType};
+use crate::tree::RuleTree;
+
+/// The schema of any rule file: a version, declarations or golden tests.
+pub fn rules_schema() -> Schema {
+    schemars::schema_for!(AnyRuleFile)
+}
+
+/// The schema of a case under the facts `tree` declares.
+pub fn case_schema(tree: &RuleTree) -> Schema {
+    let mut groups = Map::new();
+    for g in &tree.groups {
+        let mut props = Map::new();
+        for f in tree
+            .facts
+            .values()
+            .filter(|f| f.name.split_once('.').is_some_and(|(fg, _)| fg == g))
+        {
+            let field = f.name.split_once('.').map(|(_, n)| n).unwrap_or(&f.name);
+            let mut s = match f.ty {
+                ValueType::Bool => json!({"type": ["boolean", "null"]}),
+                ValueType::Int => json!({"type": ["integer", "null"]}),
+                ValueType::Date => {
+                    json!({"type": ["string", "null"], "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"})
+                }
+                ValueType::String => match &f.values {
+                    Some(v) => {
+                        json!({"enum": v.iter().map(|s| Json::String(s.clone())).chain([Json::Null]).collect::<Vec<_>>()})
+                    }
+                    None => json!({"type": ["string", "null"]}),
+                },
+                ValueType::List => match &f.values {
+                    Some(v) => json!({"type": ["array", "null"], "items": {"enum": v}}),
+                    None => json!({"type": ["array", "null"], "items": {"type": "string"}}),
+                },
+            };
+            if let Some(obj) = s.as_object_mut() {
+                obj.insert("description".into(), Json::String(f.description.clone()));
+            }
+            props.insert(field.to_string(), s);
+        }
+        groups.insert(
+            g.clone(),
+            json!({"type": ["object", "null"], "properties": props, "additionalProperties": false}),
+        );
+    }
+    groups.insert(
+        "id".into(),
+        json!({"type": ["string", "integer"], "description": "A short name for the case."}),
+    );
+    groups.insert(
+        "date".into(),
+        json!({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "The date the case is assessed at (`--date` overrides)."}),
+    );
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "inforce case",
+        "description": "Facts about a person and a trip. A fact left out is unknown; a fact given as null is known to be absent.",
+        "type": "object",
+        "properties": groups,
+        "additionalProperties": false,
+    });
+    Schema::try_from(schema).unwrap_or_default()
+}

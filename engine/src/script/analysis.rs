@@ -1,0 +1,288 @@
+//! Compiles a rule's script once, at load time, and reads its AST: which
+//! facts it reads (and where, for diagnostics), and the `&&` / `||` / `!`
+//! skeleton of a condition, so that evaluation can apply three-valued logic
+//! with each leaf evaluated on its own. Not here: evaluating (see `eval`).
+
+use rhai::{AST, ASTNode, Engine, Expr, Module, Position, Scope, Stmt};
+
+/// The groups facts live in, as rhai variables: `person.birth_date`.
+/// Plus `date`, the date the case is evaluated on.
+pub const DATE_VARIABLE: &str = "date";
+
+/// A read of a fact in a script, where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactRead {
+    pub name: String,
+    /// 1-based line and column in the script.
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A compiled script: its AST, the facts it reads, and (for conditions
+/// that are a single expression) the three-valued skeleton.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub ast: AST,
+    pub reads: Vec<FactRead>,
+}
+
+/// The boolean skeleton of a condition. Leaves are compiled sub-expressions
+/// with the facts each reads, so a leaf that needs an unknown fact is
+/// unknown without being run.
+#[derive(Debug, Clone)]
+pub enum Cond {
+    Leaf(Leaf),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    pub ast: AST,
+    /// Indices into the fact table of the rules tree (filled by the loader).
+    pub reads: Vec<String>,
+}
+
+/// A script error at a position inside the script.
+#[derive(Debug, Clone)]
+pub struct ScriptError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The scope scripts are compiled against: the fact groups and `date`, all
+/// `()`; values come only at evaluation (so nothing is folded at compile time).
+pub fn compile_scope(groups: &[String]) -> Scope<'static> {
+    let mut scope = Scope::new();
+    for g in groups {
+        scope.push(g.clone(), ());
+    }
+    scope.push(DATE_VARIABLE, ());
+    scope
+}
+
+/// Compiles a script and lists the facts it reads.
+pub fn compile(
+    engine: &Engine,
+    scope: &Scope,
+    script: &str,
+    groups: &[String],
+) -> Result<Compiled, ScriptError> {
+    let ast = engine.compile_with_scope(scope, script).map_err(|e| {
+        let pos = e.position();
+        ScriptError {
+            message: lower_first(&e.err_type().to_string()),
+            line: pos.line().unwrap_or(1),
+            column: pos.position().unwrap_or(1),
+        }
+    })?;
+    let mut reads = Vec::new();
+    let mut error: Option<ScriptError> = None;
+    ast.walk(&mut |path: &[ASTNode]| {
+        let Some(ASTNode::Expr(expr)) = path.last() else {
+            return true;
+        };
+        match fact_read(expr, groups) {
+            Some(Ok(read)) => reads.push(read),
+            Some(Err(e)) => {
+                error.get_or_insert(e);
+            }
+            None => {}
+        }
+        // A group variable must be the left side of a `.` or `[]` access:
+        // `person` on its own would hand the whole group to the script,
+        // hiding which facts it reads.
+        if let Some((group, pos)) = variable(expr)
+            && groups.iter().any(|g| g == group)
+        {
+            let accessed = match path.len().checked_sub(2).and_then(|i| path.get(i)) {
+                Some(ASTNode::Expr(Expr::Dot(bin, ..) | Expr::Index(bin, ..))) => {
+                    variable(&bin.lhs).is_some_and(|(_, p)| p == pos)
+                }
+                _ => false,
+            };
+            if !accessed {
+                error.get_or_insert(ScriptError {
+                    message: format!("read facts of `{group}` one by one, as `{group}.name`"),
+                    line: pos.line().unwrap_or(1),
+                    column: pos.position().unwrap_or(1),
+                });
+            }
+        }
+        true
+    });
+    if let Some(e) = error {
+        return Err(e);
+    }
+    reads.dedup();
+    Ok(Compiled { ast, reads })
+}
+
+/// The fact a `group.name` expression reads, if `expr` is one.
+fn fact_read(expr: &Expr, groups: &[String]) -> Option<Result<FactRead, ScriptError>> {
+    match expr {
+        Expr::Dot(bin, _, _) | Expr::Index(bin, _, _) => {
+            let (group, pos) = variable(&bin.lhs)?;
+            if !groups.iter().any(|g| g == group) {
+                return None;
+            }
+            let name = match &bin.rhs {
+                Expr::Property(p, _) => Some(p.2.to_string()),
+                Expr::Dot(inner, _, _) | Expr::Index(inner, _, _) => match &inner.lhs {
+                    Expr::Property(p, _) => Some(p.2.to_string()),
+                    _ => None,
+                },
+                Expr::StringConstant(s, _) => Some(s.to_string()),
+                _ => None,
+            };
+            Some(match name {
+                Some(field) => Ok(FactRead {
+                    name: format!("{group}.{field}"),
+                    line: pos.line().unwrap_or(1),
+                    column: pos.position().unwrap_or(1),
+                }),
+                None => Err(ScriptError {
+                    message: format!("read facts of `{group}` one by one, as `{group}.name`"),
+                    line: pos.line().unwrap_or(1),
+                    column: pos.position().unwrap_or(1),
+                }),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn variable(expr: &Expr) -> Option<(&str, Position)> {
+    match expr {
+        Expr::Variable(v, _, pos) => Some((v.1.as_str(), *pos)),
+        _ => None,
+    }
+}
+
+/// Splits a condition into its boolean skeleton. Scripts that are not a
+/// single expression (`let` bindings, loops) are one leaf.
+pub fn skeleton(compiled: &Compiled, groups: &[String]) -> Cond {
+    match compiled.ast.statements() {
+        [Stmt::Expr(expr)] => split(expr, groups),
+        _ => Cond::Leaf(Leaf {
+            ast: compiled.ast.clone(),
+            reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
+        }),
+    }
+}
+
+fn split(expr: &Expr, groups: &[String]) -> Cond {
+    match expr {
+        Expr::And(parts, _) => Cond::And(parts.iter().map(|p| split(p, groups)).collect()),
+        Expr::Or(parts, _) => Cond::Or(parts.iter().map(|p| split(p, groups)).collect()),
+        Expr::FnCall(call, _) if call.name.as_str() == "!" && call.args.len() == 1 => {
+            match call.args.first() {
+                Some(inner) => Cond::Not(Box::new(split(inner, groups))),
+                None => leaf(expr, groups),
+            }
+        }
+        _ => leaf(expr, groups),
+    }
+}
+
+fn leaf(expr: &Expr, groups: &[String]) -> Cond {
+    let ast = AST::new([Stmt::Expr(Box::new(expr.clone()))], Module::new());
+    let mut reads = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(e)) = path.last()
+            && let Some(Ok(r)) = fact_read(e, groups)
+            && !reads.contains(&r.name)
+        {
+            reads.push(r.name);
+        }
+        true
+    });
+    Cond::Leaf(Leaf { ast, reads })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use crate::script::sandbox;
+
+    fn groups() -> Vec<String> {
+        ["person", "trip"].map(String::from).to_vec()
+    }
+
+    fn compiled(script: &str) -> Result<Compiled, ScriptError> {
+        let engine = sandbox::engine();
+        compile(&engine, &compile_scope(&groups()), script, &groups())
+    }
+
+    fn names(c: &Compiled) -> Vec<&str> {
+        c.reads.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn facts_read_through_properties_and_methods_are_found_with_their_positions() {
+        let c =
+            compiled("person.secret_holder &&\n  person.birth_date.age_on(date) >= 18").unwrap();
+        assert_eq!(names(&c), vec!["person.secret_holder", "person.birth_date"]);
+        assert_eq!((c.reads[1].line, c.reads[1].column), (2, 3));
+    }
+
+    #[test]
+    fn facts_read_by_index_are_found() {
+        assert_eq!(
+            names(&compiled("trip[\"purpose\"] == \"x\"").unwrap()),
+            vec!["trip.purpose"]
+        );
+    }
+
+    #[test]
+    fn a_whole_group_used_as_a_value_is_an_error() {
+        let err = compiled("person == 1").unwrap_err();
+        assert!(err.message.contains("one by one"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_syntax_error_carries_its_position_in_the_script() {
+        let err = compiled("person.married &&\n  (trip.purpose == ").unwrap_err();
+        assert_eq!(err.line, 2, "{err:?}");
+    }
+
+    #[test]
+    fn an_unknown_variable_is_a_compile_error() {
+        let err = compiled("persn.married").unwrap_err();
+        assert!(err.message.contains("persn"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_skeleton_splits_and_or_and_not_into_leaves_with_their_reads() {
+        let c = compiled("person.a && (!person.b || trip.c == 1)").unwrap();
+        let Cond::And(parts) = skeleton(&c, &groups()) else {
+            panic!()
+        };
+        assert!(matches!(&parts[0], Cond::Leaf(l) if l.reads == vec!["person.a"]));
+        let Cond::Or(inner) = &parts[1] else { panic!() };
+        assert!(matches!(&inner[0], Cond::Not(_)));
+        assert!(matches!(&inner[1], Cond::Leaf(l) if l.reads == vec!["trip.c"]));
+    }
+
+    #[test]
+    fn a_script_with_statements_is_a_single_leaf() {
+        let c = compiled("let x = person.a; x").unwrap();
+        assert!(matches!(skeleton(&c, &groups()), Cond::Leaf(_)));
+    }
+}

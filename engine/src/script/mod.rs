@@ -1,0 +1,6 @@
+//! The rhai side of the engine: the sandboxed engine builder, the date type
+//! and functions rules may call, and static analysis of condition scripts.
+
+pub mod analysis;
+pub mod dates;
+pub mod sandbox;

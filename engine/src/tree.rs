@@ -1,0 +1,81 @@
+//! The public handle on a loaded rules tree: declarations, rule sets, the
+//! compiled scripts' engine, and the golden tests kept beside them. Built by
+//! `load`; everything else only reads it.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rhai::Engine;
+
+use crate::model::{FactDef, OutcomeDef, RuleSet, TestFile, Version};
+use crate::timeline::Position;
+
+pub struct RuleTree {
+    /// Where the rules came from: a path, or `embedded`.
+    pub source: String,
+    /// SHA-256 of the rule files' paths and texts.
+    pub digest: String,
+    pub facts: BTreeMap<String, FactDef>,
+    /// Fact groups (`person`, `trip`, ...), sorted.
+    pub groups: Vec<String>,
+    pub outcomes: BTreeMap<String, OutcomeDef>,
+    pub rule_sets: Vec<RuleSet>,
+    pub tests: Vec<TestFile>,
+    pub(crate) engine: Engine,
+}
+
+/// Where a date falls for one rule set.
+#[derive(Debug, Clone, Copy)]
+pub enum Resolved<'a> {
+    /// A version is in force (it may be a repeal version).
+    InForce(&'a Version),
+    /// Before the first version.
+    NotYet(&'a Version),
+    /// After `ended` ended and before `next` (if any) starts.
+    Lapsed {
+        ended: &'a Version,
+        next: Option<&'a Version>,
+    },
+}
+
+impl Resolved<'_> {
+    /// The version whose `applies_when` and `scope` say which outcomes the
+    /// rule set answers on this date: the one in force, or for a repeal or
+    /// a lapse the version that ended, or the first version if not yet.
+    pub fn scope_version(&self) -> &Version {
+        match self {
+            Resolved::InForce(v) | Resolved::NotYet(v) => v,
+            Resolved::Lapsed { ended, .. } => ended,
+        }
+    }
+}
+
+impl RuleSet {
+    pub fn resolve(&self, date: NaiveDate) -> Option<Resolved<'_>> {
+        Some(match self.index.resolve(date) {
+            Position::In(i) => Resolved::InForce(self.versions.get(i)?),
+            Position::Before => Resolved::NotYet(self.versions.first()?),
+            Position::After(i) => Resolved::Lapsed {
+                ended: self.versions.get(i)?,
+                next: self.versions.get(i + 1),
+            },
+        })
+    }
+
+    /// The version a repeal version ends: the one before it.
+    pub fn repealed_by<'a>(&'a self, repeal: &'a Version) -> Option<&'a Version> {
+        let pos = self.versions.iter().position(|v| std::ptr::eq(v, repeal))?;
+        self.versions.get(pos.checked_sub(1)?)
+    }
+}
+
+impl RuleTree {
+    /// The earliest date any version takes effect.
+    pub fn earliest(&self) -> Option<NaiveDate> {
+        self.rule_sets
+            .iter()
+            .filter_map(|s| s.versions.first())
+            .map(|v| v.from)
+            .min()
+    }
+}

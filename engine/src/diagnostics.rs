@@ -374,16 +374,16 @@ pub enum CaseError {
 /// Evaluation stopped: a script failed at run time. The rules are at fault,
 /// not the case, so the message names the rule and its file.
 #[derive(Debug, Error, Diagnostic)]
-#[error(
-    "rule `{rule}` of `{rule_set}` version `{version}` ({file}) failed in `{field}`: {message}"
-)]
+#[error("{place} in `{rule_set}` version `{version}` ({file}) failed: {message}")]
 #[diagnostic(code(inforce::eval), help("{help}"))]
 pub struct EvalError {
+    /// What failed, in words: "`when` of rule `x`", "`applies_when`".
+    pub place: String,
+    /// The rule, or empty for `applies_when` and `scope` conditions.
     pub rule: String,
     pub rule_set: String,
     pub version: String,
     pub file: String,
-    pub field: String,
     pub message: String,
     pub help: String,
 }

@@ -193,22 +193,34 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Evaluates a declared condition once per case; failures name the
+    /// version's own rule set and file, and the rule and field.
     fn condition(
         &mut self,
-        c: &Option<Condition>,
-        what: impl Fn() -> (String, String, String),
+        c: Option<&Condition>,
+        v: &Version,
+        rule: &str,
+        field: &str,
     ) -> Result<Tv, Box<EvalError>> {
         let Some(c) = c else { return Ok(Tv::True) };
         let key = c as *const Condition as usize;
         if let Some(tv) = self.cache.get(&key) {
             return Ok(tv.clone());
         }
-        let tv = self.cond(&c.cond).map_err(|Fail(message)| {
-            let (rule, version, field) = what();
-            eval_error(self.tree, &rule, &version, &field, message)
-        })?;
+        let tv = self
+            .cond(&c.cond)
+            .map_err(|Fail(message)| eval_error(v, rule, field, message))?;
         self.cache.insert(key, tv.clone());
         Ok(tv)
+    }
+
+    fn scope_condition(
+        &mut self,
+        v: &Version,
+        outcome: &str,
+        c: &Condition,
+    ) -> Result<Tv, Box<EvalError>> {
+        self.condition(Some(c), v, "", &format!("scope.{outcome}"))
     }
 
     fn cond(&mut self, c: &Cond) -> Result<Tv, Fail> {
@@ -231,6 +243,9 @@ impl<'a> Evaluator<'a> {
                 match out.as_bool() {
                     Ok(true) => Ok(Tv::True),
                     Ok(false) => Ok(Tv::False),
+                    // A fact given as null is known to be absent: a yes/no
+                    // fact that does not exist does not hold.
+                    Err(_) if out.is_unit() => Ok(Tv::False),
                     Err(ty) => Err(Fail(format!(
                         "a condition must be true or false, but this part gave {ty}"
                     ))),
@@ -273,47 +288,21 @@ impl<'a> Evaluator<'a> {
     }
 
     fn gate(&mut self, v: &'a Version, outcome: &str) -> Result<Tv, Box<EvalError>> {
-        let applies = self.condition(&v.applies_when, || {
-            (
-                "applies_when".into(),
-                v.id.clone(),
-                format!("{} applies_when", v.rule_set),
-            )
-        })?;
+        let applies = self.condition(v.applies_when.as_ref(), v, "", "applies_when")?;
         if applies == Tv::False {
             return Ok(Tv::False);
         }
         let scoped = match v.scope.get(outcome) {
-            Some(c) => {
-                let c = Some(c.clone());
-                // Cache by the declared condition, not this temporary copy.
-                let key = v
-                    .scope
-                    .get(outcome)
-                    .map(|c| c as *const Condition as usize)
-                    .unwrap_or(0);
-                match self.cache.get(&key) {
-                    Some(tv) => tv.clone(),
-                    None => {
-                        let tv = self.condition(&c, || {
-                            (
-                                format!("scope.{outcome}"),
-                                v.id.clone(),
-                                format!("scope.{outcome}"),
-                            )
-                        })?;
-                        self.cache.insert(key, tv.clone());
-                        tv
-                    }
-                }
-            }
+            // The condition inside the version, not a copy: the cache is
+            // keyed by its address.
+            Some(c) => self.scope_condition(v, outcome, c)?,
             None => Tv::True,
         };
         Ok(applies.and(scoped))
     }
 
     fn rule_when(&mut self, v: &Version, r: &Rule) -> Result<Tv, Box<EvalError>> {
-        self.condition(&r.when, || (r.id.clone(), v.id.clone(), "when".to_string()))
+        self.condition(r.when.as_ref(), v, &r.id, "when")
     }
 
     fn value(
@@ -386,7 +375,11 @@ impl<'a> Evaluator<'a> {
                     let state = gate.clone().and(self.rule_when(v, rule)?);
                     let value = match state {
                         Tv::False => None,
-                        _ => Some(self.value(v, rule, def, then)?),
+                        Tv::True => Some(self.value(v, rule, def, then)?),
+                        // A rule that may not fire is only asked what it
+                        // would say; if its computation fails it says
+                        // nothing, as rhai would never have run it.
+                        Tv::Unknown(_) => self.value(v, rule, def, then).ok(),
                     };
                     candidates.push(Candidate {
                         version: v,
@@ -494,7 +487,13 @@ impl<'a> Evaluator<'a> {
             unknowns
                 .iter()
                 .flat_map(|c| match &c.state {
-                    Tv::Unknown(n) => n.iter().cloned().collect::<Vec<_>>(),
+                    Tv::Unknown(n) => {
+                        let mut all: Vec<String> = n.iter().cloned().collect();
+                        if let Some(Err(value_needs)) = &c.value {
+                            all.extend(value_needs.iter().cloned());
+                        }
+                        all
+                    }
                     _ => Vec::new(),
                 })
                 .collect()
@@ -640,9 +639,7 @@ impl<'a> Evaluator<'a> {
         let mut out = Vec::new();
         for (set, r) in resolved {
             let sv = self.scope_version(set, r);
-            let applies = self.condition(&sv.applies_when, || {
-                ("applies_when".into(), sv.id.clone(), "applies_when".into())
-            })?;
+            let applies = self.condition(sv.applies_when.as_ref(), sv, "", "applies_when")?;
             let in_force = match r {
                 Resolved::InForce(v) if v.repeal.is_none() => Some(*v),
                 _ => None,
@@ -671,6 +668,27 @@ impl<'a> Evaluator<'a> {
                     ),
                 },
             });
+            if applies != Tv::False {
+                for (outcome, c) in &sv.scope {
+                    let tv = self.scope_condition(sv, outcome, c)?;
+                    out.push(TraceEntry {
+                        rule_set: set.id.clone(),
+                        version: sv.id.clone(),
+                        rule: format!("scope.{outcome}"),
+                        cite: String::new(),
+                        condition: tv.word().into(),
+                        needs: tv.needs(),
+                        outcomes: vec![outcome.clone()],
+                        detail: match &tv {
+                            Tv::True => format!("`{outcome}` is answered for this case"),
+                            Tv::False => format!("`{outcome}` is not answered for this case"),
+                            Tv::Unknown(_) => format!(
+                                "whether `{outcome}` is answered depends on facts the case lacks"
+                            ),
+                        },
+                    });
+                }
+            }
             let Some(v) = in_force else { continue };
             if applies == Tv::False {
                 continue;
@@ -806,46 +824,25 @@ fn explain_outcomes(
     lines
 }
 
-fn eval_error(
-    tree: &RuleTree,
-    rule: &str,
-    version: &str,
-    field: &str,
-    message: String,
-) -> Box<EvalError> {
-    let file = tree
-        .rule_sets
-        .iter()
-        .flat_map(|s| s.versions.iter())
-        .find(|v| {
-            v.id == version
-                && (v.rules.iter().any(|r| r.id == rule)
-                    || rule == "applies_when"
-                    || rule.starts_with("scope."))
-        })
-        .map(|v| (v.rule_set.clone(), v.file.clone()))
-        .unwrap_or_default();
+fn eval_error(v: &Version, rule: &str, field: &str, message: String) -> Box<EvalError> {
+    let place = if rule.is_empty() {
+        format!("`{field}`")
+    } else {
+        format!("`{field}` of rule `{rule}`")
+    };
     Box::new(EvalError {
+        place,
         rule: rule.to_string(),
-        rule_set: file.0,
-        version: version.to_string(),
-        file: file.1,
-        field: field.to_string(),
+        rule_set: v.rule_set.clone(),
+        version: v.id.clone(),
+        file: v.file.clone(),
         help: help_for(&message),
         message,
     })
 }
 
 fn eval_error_at(v: &Version, r: &Rule, field: &str, message: String) -> Box<EvalError> {
-    Box::new(EvalError {
-        rule: r.id.clone(),
-        rule_set: v.rule_set.clone(),
-        version: v.id.clone(),
-        file: v.file.clone(),
-        field: field.to_string(),
-        help: help_for(&message),
-        message,
-    })
+    eval_error(v, &r.id, field, message)
 }
 
 fn help_for(message: &str) -> String {

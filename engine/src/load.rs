@@ -161,13 +161,7 @@ impl Loader {
             });
             return;
         };
-        let schema = match kind {
-            Kind::Version => schemars::schema_for!(format::VersionFile),
-            Kind::Tests => schemars::schema_for!(format::TestsFile),
-            Kind::Declarations => schemars::schema_for!(format::DeclarationsFile),
-        };
-        let schema = serde_json::to_value(schema).unwrap_or_default();
-        let issues = schema_check::check(&root, &schema);
+        let issues = schema_check::check(&root, kind.schema());
         if !issues.is_empty() {
             for issue in issues {
                 self.problems.push(shape_problem(issue, &src));
@@ -446,10 +440,33 @@ impl Loader {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Kind {
     Version,
     Tests,
     Declarations,
+}
+
+impl Kind {
+    /// The kind's JSON Schema, derived once per process: deriving it is a
+    /// measurable part of `inforce check`'s start-up.
+    fn schema(self) -> &'static serde_json::Value {
+        static SCHEMAS: std::sync::OnceLock<[serde_json::Value; 3]> = std::sync::OnceLock::new();
+        let [version, tests, declarations] = SCHEMAS.get_or_init(|| {
+            [
+                serde_json::to_value(schemars::schema_for!(format::VersionFile))
+                    .unwrap_or_default(),
+                serde_json::to_value(schemars::schema_for!(format::TestsFile)).unwrap_or_default(),
+                serde_json::to_value(schemars::schema_for!(format::DeclarationsFile))
+                    .unwrap_or_default(),
+            ]
+        });
+        match self {
+            Kind::Version => version,
+            Kind::Tests => tests,
+            Kind::Declarations => declarations,
+        }
+    }
 }
 
 fn is_ident(s: &str) -> bool {

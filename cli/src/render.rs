@@ -5,6 +5,25 @@ use std::io::IsTerminal;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
+/// `println!` that never panics: a closed pipe (`inforce eval … | head`)
+/// ends the output quietly instead of aborting with a panic.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics; see `outln!`.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Whether stdout is a terminal (colour, progress) or a pipe (plain).
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -23,6 +42,7 @@ pub fn diagnostic(d: &dyn Diagnostic) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_wrap_lines(false)
         .with_context_lines(1);
     let mut out = String::new();
     if handler.render_report(&mut out, d).is_err() {

@@ -31,6 +31,11 @@ pub struct Case {
 pub fn parse_case(tree: &RuleTree, name: &str, text: &str) -> Result<Case, Vec<CaseError>> {
     let src = source(name, text);
     let root = yaml::parse(text).map_err(|e| {
+        if yaml::is_empty_file(&e) {
+            return vec![CaseError::Empty {
+                path: name.to_string(),
+            }];
+        }
         vec![CaseError::Syntax {
             message: e.message,
             src: src.clone(),

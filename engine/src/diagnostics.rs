@@ -68,6 +68,21 @@ pub enum RuleProblem {
         span: SourceSpan,
     },
 
+    #[error("`{path}` is empty")]
+    #[diagnostic(
+        code(inforce::empty_file),
+        help(
+            "write a rule-set version (`rule_set: ...`), declarations (`facts:` / `outcomes:`) or golden tests (`tests:`), or delete the file"
+        )
+    )]
+    EmptyFile {
+        path: String,
+        #[source_code]
+        src: Src,
+        #[label("nothing here")]
+        span: SourceSpan,
+    },
+
     #[error("cannot tell what kind of rule file this is")]
     #[diagnostic(
         code(inforce::file_kind),
@@ -184,9 +199,10 @@ pub enum RuleProblem {
         rule_set: String,
         from: String,
         until: String,
+        previous: String,
         #[source_code]
         src: Src,
-        #[label("the next version starts later than this one ends")]
+        #[label("starts on {until}, but the previous version `{previous}` ended on {from}")]
         span: SourceSpan,
     },
 
@@ -203,7 +219,7 @@ pub enum RuleProblem {
         help: String,
     },
 
-    #[error("rhai error in `{field}`: {message}")]
+    #[error("rhai error in {field}: {message}")]
     #[diagnostic(code(inforce::script_syntax))]
     ScriptSyntax {
         field: String,
@@ -281,18 +297,15 @@ pub enum RuleProblem {
     },
 
     #[error("precedence forms a cycle: {cycle}")]
-    #[diagnostic(
-        code(inforce::precedence_cycle),
-        help(
-            "an exception cannot, directly or through others, be an exception to itself: remove one link of the cycle"
-        )
-    )]
+    #[diagnostic(code(inforce::precedence_cycle))]
     PrecedenceCycle {
         cycle: String,
         #[source_code]
         src: Src,
         #[label("part of the cycle")]
         span: SourceSpan,
+        #[help]
+        help: String,
     },
 
     #[error("{message}")]
@@ -323,6 +336,22 @@ pub enum CaseError {
         help("check the path, or pass `-` to read the case from standard input")
     )]
     Io { path: String, reason: String },
+
+    #[error("the case `{path}` is not UTF-8 text (first bad byte at offset {offset})")]
+    #[diagnostic(
+        code(inforce::case::encoding),
+        help(
+            "save the case as UTF-8 (most editors offer it under 'encoding'), or convert it with `iconv -t UTF-8`"
+        )
+    )]
+    NotUtf8 { path: String, offset: usize },
+
+    #[error("the case `{path}` is empty")]
+    #[diagnostic(
+        code(inforce::case::empty),
+        help("write the case's facts, e.g. `date: 2005-06-10` and `person: {{citizenship: KZ}}`")
+    )]
+    Empty { path: String },
 
     #[error("the case is not valid YAML or JSON: {message}")]
     #[diagnostic(

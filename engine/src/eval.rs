@@ -753,12 +753,12 @@ fn more_specific(a: &str, b: &str, outcome: &str, in_force: &[&Version]) -> bool
             continue;
         }
         for v in in_force.iter().filter(|v| v.rule_set == set) {
-            for (target, outcomes) in &v.more_specific_than {
-                if outcomes.as_ref().is_none_or(|os| os.contains(outcome)) {
-                    if target == b {
+            for m in &v.more_specific_than {
+                if m.outcomes.as_ref().is_none_or(|os| os.contains(outcome)) {
+                    if m.rule_set == b {
                         return true;
                     }
-                    todo.push(target.clone());
+                    todo.push(m.rule_set.clone());
                 }
             }
         }

@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::diagnostics::{RuleProblem, Src, source, suggest};
 use crate::format::{self, Combine, Key, Literal, ThenValue, ValueType, VersionFile};
 use crate::model::{
-    Condition, FactDef, GoldenTestDef, OutcomeDef, RepealInfo, Rule, RuleSet, SourceInfo, TestFile,
-    Then, Val, Version, type_words,
+    Condition, FactDef, GoldenTestDef, MoreSpecificThan, OutcomeDef, RepealInfo, Rule, RuleSet,
+    SourceInfo, TestFile, Then, Val, Version, type_words,
 };
 use crate::schema_check::{self, ShapeIssue};
 use crate::script::analysis::{self, Compiled};
@@ -103,16 +103,40 @@ pub fn load(files: Vec<SourceFile>, source_label: &str) -> Loaded {
     }
 }
 
-/// SHA-256 over every file's path and text, in path order.
+/// SHA-256 over every file's path and text, in path order. Paths are taken
+/// relative to the files' common directory, so the same rules give the same
+/// digest whether read as `rules`, `./rules`, an absolute path or embedded.
 fn digest(files: &[SourceFile]) -> String {
+    let common = common_dir(files.iter().map(|f| f.path.as_str()));
     let mut h = Sha256::new();
     for f in files {
-        h.update(f.path.as_bytes());
+        let rel = f.path.get(common..).unwrap_or(&f.path);
+        h.update(rel.as_bytes());
         h.update([0]);
         h.update(f.text.as_bytes());
         h.update([0]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Byte length of the longest directory prefix (ending in `/`) shared by all paths.
+fn common_dir<'a>(mut paths: impl Iterator<Item = &'a str>) -> usize {
+    let Some(first) = paths.next() else { return 0 };
+    let mut len = first.rfind('/').map(|i| i + 1).unwrap_or(0);
+    for p in paths {
+        let shared = first
+            .bytes()
+            .zip(p.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+        len = first
+            .get(..shared)
+            .and_then(|s| s.rfind('/'))
+            .map(|i| i + 1)
+            .unwrap_or(0);
+    }
+    len
 }
 
 #[derive(Default)]
@@ -139,6 +163,14 @@ impl Loader {
         let src = source(&f.path, &f.text);
         let root = match yaml::parse(&f.text) {
             Ok(root) => root,
+            Err(e) if yaml::is_empty_file(&e) => {
+                self.problems.push(RuleProblem::EmptyFile {
+                    path: f.path.clone(),
+                    span: SourceSpan::new(0.into(), 0),
+                    src,
+                });
+                return;
+            }
             Err(e) => {
                 self.problems.push(RuleProblem::Syntax {
                     message: e.message,
@@ -161,7 +193,25 @@ impl Loader {
             });
             return;
         };
-        let issues = schema_check::check(&root, kind.schema());
+        let mut issues = schema_check::check(&root, kind.schema());
+        // `titel:` is one mistake, not two: drop "missing `title`" when an
+        // unknown key beside it is a near miss of `title`.
+        let misspelt: Vec<(String, String)> = issues
+            .iter()
+            .filter_map(|i| match i {
+                ShapeIssue::UnknownKey {
+                    key, parent, known, ..
+                } => crate::diagnostics::closest(key, known.iter().map(String::as_str))
+                    .map(|k| (parent.clone(), k.to_string())),
+                _ => None,
+            })
+            .collect();
+        issues.retain(|i| match i {
+            ShapeIssue::MissingKey { key, parent, .. } => {
+                !misspelt.iter().any(|(p, k)| p == parent && k == key)
+            }
+            _ => true,
+        });
         if !issues.is_empty() {
             for issue in issues {
                 self.problems.push(shape_problem(issue, &src));
@@ -348,13 +398,15 @@ impl Loader {
                         what: "version".to_string(),
                         name: format!("{id} {}", v.id),
                         src: src.clone(),
-                        span: first_line(src),
+                        span: v.id_span,
                         help: format!("`{first}` already defines it; give each version its own id"),
                     });
                 }
             }
             for pair in vs.windows(2) {
-                let [(a, _), (b, bsrc)] = pair else { continue };
+                let [(a, _), (b, bsrc)] = pair else {
+                    continue;
+                };
                 match a.until {
                     Some(until) if until <= b.from => {
                         if until < b.from && b.repeal.is_none() {
@@ -362,8 +414,9 @@ impl Loader {
                                 rule_set: id.clone(),
                                 from: until.to_string(),
                                 until: b.from.to_string(),
+                                previous: a.id.clone(),
                                 src: bsrc.clone(),
-                                span: in_force_span(bsrc),
+                                span: b.in_force_span,
                             });
                         }
                     }
@@ -379,20 +432,23 @@ impl Loader {
                             (None, None) => "open end".to_string(),
                         },
                         src: bsrc.clone(),
-                        span: in_force_span(bsrc),
+                        span: b.in_force_span,
                     }),
                 }
             }
             // Check more-specific targets now that every rule set is known.
             for (v, src) in &vs {
-                for (target, _) in &v.more_specific_than {
-                    if !ids.contains(target) {
+                for m in &v.more_specific_than {
+                    if !ids.contains(&m.rule_set) {
+                        // A rule set is never more specific than itself, so
+                        // its own id is no useful suggestion.
+                        let others = ids.iter().filter(|i| **i != v.rule_set).map(String::as_str);
                         self.problems.push(RuleProblem::UnknownPrecedenceTarget {
                             what: "rule set".to_string(),
-                            name: target.clone(),
+                            name: m.rule_set.clone(),
                             src: src.clone(),
-                            span: find_span(src, target),
-                            help: suggest(target, ids.iter().map(String::as_str)),
+                            span: m.span,
+                            help: suggest(&m.rule_set, others),
                         });
                     }
                 }
@@ -416,25 +472,35 @@ impl Loader {
         let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for (set, _) in sets {
             for v in &set.versions {
-                for (target, _) in &v.more_specific_than {
+                // A rule set naming itself is reported where it is written.
+                for m in v.more_specific_than.iter().filter(|m| m.rule_set != set.id) {
                     edges
                         .entry(set.id.as_str())
                         .or_default()
-                        .insert(target.as_str());
+                        .insert(m.rule_set.as_str());
                 }
             }
         }
-        if let Some(cycle) = find_cycle(&edges)
-            && let Some((_, vs)) = sets
-                .iter()
-                .find(|(s, _)| cycle.first().is_some_and(|c| *c == s.id))
-            && let Some((_, src)) = vs.first()
-        {
-            let text = cycle.join(" → ");
+        let Some(cycle) = find_cycle(&edges) else {
+            return;
+        };
+        let next = cycle.get(1).copied().unwrap_or_default();
+        let place = sets
+            .iter()
+            .filter(|(s, _)| cycle.first().is_some_and(|c| *c == s.id))
+            .flat_map(|(_, vs)| vs)
+            .find_map(|(v, src)| {
+                v.more_specific_than
+                    .iter()
+                    .find(|m| m.rule_set == next)
+                    .map(|m| (src.clone(), m.span))
+            });
+        if let Some((src, span)) = place {
             self.problems.push(RuleProblem::PrecedenceCycle {
-                cycle: format!("rule sets {text}"),
-                src: src.clone(),
-                span: find_span(src, "more_specific_than"),
+                cycle: format!("rule sets {}", cycle.join(" → ")),
+                src,
+                span,
+                help: "a rule set cannot, directly or through others, be more specific than itself: remove one `more_specific_than` of the cycle".to_string(),
             });
         }
     }
@@ -515,25 +581,6 @@ fn find_cycle<'a>(edges: &BTreeMap<&'a str, BTreeSet<&'a str>>) -> Option<Vec<&'
 fn first_line(src: &Src) -> SourceSpan {
     let text = src.inner();
     SourceSpan::new(0.into(), text.find('\n').unwrap_or(text.len()))
-}
-
-/// The span of the first occurrence of `needle` in the file, or its first line.
-fn find_span(src: &Src, needle: &str) -> SourceSpan {
-    match src.inner().find(needle) {
-        Some(i) => SourceSpan::new(i.into(), needle.len()),
-        None => first_line(src),
-    }
-}
-
-fn in_force_span(src: &Src) -> SourceSpan {
-    let text = src.inner();
-    match text.find("in_force") {
-        Some(i) => SourceSpan::new(
-            i.into(),
-            text.get(i..).and_then(|t| t.find('\n')).unwrap_or(8),
-        ),
-        None => first_line(src),
-    }
 }
 
 fn shape_problem(issue: ShapeIssue, src: &Src) -> RuleProblem {
@@ -670,11 +717,11 @@ impl VersionCtx<'_> {
         let applies_when = v
             .applies_when
             .as_ref()
-            .and_then(|s| self.condition("applies_when", s));
+            .and_then(|s| self.condition("`applies_when`", s));
         let mut scope = BTreeMap::new();
         for (key, cond) in &v.scope {
             if self.outcome_declared(key).is_some()
-                && let Some(c) = self.condition(&format!("scope.{}", key.name()), cond)
+                && let Some(c) = self.condition(&format!("`scope.{}`", key.name()), cond)
             {
                 scope.insert(key.name().to_string(), c);
             }
@@ -700,14 +747,20 @@ impl VersionCtx<'_> {
                     .map(|o| o.value.clone())
                     .collect::<BTreeSet<_>>()
             });
+            let span = at(&m.rule_set.referenced, self.text);
             if m.rule_set.value == v.rule_set.value {
                 self.push(RuleProblem::PrecedenceCycle {
                     cycle: format!("`{}` is more specific than itself", m.rule_set.value),
                     src: self.src.clone(),
-                    span: at(&m.rule_set.referenced, self.text),
+                    span,
+                    help: "name the less specific rule set here, not this one".to_string(),
                 });
             }
-            more_specific_than.push((m.rule_set.value.clone(), outcomes));
+            more_specific_than.push(MoreSpecificThan {
+                rule_set: m.rule_set.value.clone(),
+                outcomes,
+                span,
+            });
         }
         if let Some(r) = &v.repeal
             && !v.rules.is_empty()
@@ -751,6 +804,8 @@ impl VersionCtx<'_> {
             }),
             rules,
             answers,
+            id_span: at(&v.version.referenced, self.text),
+            in_force_span: at(&v.in_force.from.referenced, self.text),
         })
     }
 
@@ -790,7 +845,7 @@ impl VersionCtx<'_> {
             let when = def
                 .when
                 .as_ref()
-                .and_then(|w| self.condition(&format!("rule `{id}` when"), w));
+                .and_then(|w| self.condition(&format!("`when` of rule `{id}`"), w));
             let mut then = Vec::new();
             for (key, value) in &def.then {
                 let Some(decl) = self.outcome_declared(key) else {
@@ -847,6 +902,7 @@ impl VersionCtx<'_> {
             let first = cycle.first().map(|s| s.to_string()).unwrap_or_default();
             self.push(RuleProblem::PrecedenceCycle {
                 cycle: format!("rules {}", cycle.join(" → ")),
+                help: "an exception cannot, directly or through others, be an exception to itself: remove one `exception_to` of the cycle".to_string(),
                 src: self.src.clone(),
                 span: spans
                     .get(&first)
@@ -886,7 +942,7 @@ impl VersionCtx<'_> {
             ThenValue::Expr(e) => {
                 let located = Spanned::new(e.expr.clone(), value.referenced, value.defined);
                 let compiled =
-                    self.compile(&format!("rule `{rule}` then.{}", decl.name), &located)?;
+                    self.compile(&format!("`then.{}` of rule `{rule}`", decl.name), &located)?;
                 Some(Then::Expr {
                     text: e.expr.clone(),
                     reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
@@ -1007,31 +1063,48 @@ impl VersionCtx<'_> {
 }
 
 fn script_help(message: &str, groups: &[String]) -> String {
-    if message.contains("variable not found") {
-        format!(
-            "scripts can read `date` and the fact groups {}; anything else must be a `let` of the script",
-            groups
-                .iter()
-                .map(|g| format!("`{g}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    } else {
-        "fix the rhai expression; see docs/rule-format.md for what scripts may use".to_string()
+    let known = || {
+        groups
+            .iter()
+            .map(|g| format!("`{g}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match message.strip_prefix("undefined variable: ") {
+        Some(name) => {
+            let candidates = groups.iter().map(String::as_str).chain(["date"]);
+            match crate::diagnostics::closest(name.trim(), candidates) {
+                Some(c) => format!(
+                    "did you mean `{c}`? scripts read `date` and the fact groups {}",
+                    known()
+                ),
+                None => format!(
+                    "scripts read `date` and the fact groups {}; any other name must be a `let` of the script",
+                    known()
+                ),
+            }
+        }
+        None => {
+            "fix the rhai expression; see docs/rule-format.md for what scripts may use".to_string()
+        }
     }
 }
 
-/// Maps a 1-based (line, column) inside a script to a span in the file. The
-/// script is a YAML scalar at `region`; in block scalars each script line
-/// appears verbatim (indented) in the file, so the line is searched for in
-/// the region. Where it is not found (folded or escaped scalars), the span
-/// falls back to the start of the scalar.
+/// Maps a 1-based (line, column) inside a script to a span in the file.
+/// The script is a YAML scalar at `region`. In block scalars (`|`) each
+/// script line appears verbatim in the file, so the line is searched for.
+/// In folded (`>`) and plain multi-line scalars YAML joins lines, so the
+/// token at the position is searched for instead, counting its earlier
+/// occurrences in the script so the right one is found. Failing both, the
+/// span is the start of the scalar.
 fn locate(text: &str, region: SourceSpan, script: &str, line: usize, column: usize) -> SourceSpan {
     let start = region.offset().min(text.len());
-    let end = (region.offset() + region.len()).min(text.len()).max(start);
-    let hay = text.get(start..).unwrap_or("");
-    let scope_len = if end > start { end - start } else { hay.len() };
-    let hay = hay.get(..scope_len.min(hay.len())).unwrap_or(hay);
+    let end = (region.offset() + region.len()).clamp(start, text.len());
+    let hay = if end > start {
+        text.get(start..end).unwrap_or("")
+    } else {
+        text.get(start..).unwrap_or("")
+    };
     let Some(script_line) = script.lines().nth(line.saturating_sub(1)) else {
         return SourceSpan::new(start.into(), 1);
     };
@@ -1040,19 +1113,38 @@ fn locate(text: &str, region: SourceSpan, script: &str, line: usize, column: usi
         .take(column.saturating_sub(1))
         .map(char::len_utf8)
         .sum();
-    let token_len = script_line
-        .get(col_bytes..)
-        .map(|rest| {
-            rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-                .unwrap_or(rest.len())
-                .max(1)
-        })
-        .unwrap_or(1);
+    let rest = script_line.get(col_bytes..).unwrap_or("");
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    let token_len = match rest.chars().next() {
+        Some(c) if is_word(c) => rest.find(|c: char| !is_word(c)).unwrap_or(rest.len()),
+        Some(_) => rest
+            .find(|c: char| c.is_whitespace() || is_word(c))
+            .unwrap_or(rest.len()),
+        None => 0,
+    }
+    .max(1);
     let needle = script_line.trim_end();
     if !needle.trim().is_empty()
         && let Some(i) = hay.find(needle)
     {
         return SourceSpan::new((start + i + col_bytes).into(), token_len);
+    }
+    // Folded: find the same occurrence of the token.
+    let token = rest.get(..token_len.min(rest.len())).unwrap_or("");
+    if !token.trim().is_empty() {
+        let before: usize = script
+            .lines()
+            .take(line.saturating_sub(1))
+            .map(|l| l.len() + 1)
+            .sum::<usize>()
+            + col_bytes;
+        let nth = script
+            .get(..before.min(script.len()))
+            .map(|b| b.matches(token).count())
+            .unwrap_or(0);
+        if let Some((i, _)) = hay.match_indices(token).nth(nth) {
+            return SourceSpan::new((start + i).into(), token.len());
+        }
     }
     SourceSpan::new(start.into(), 1)
 }
@@ -1082,6 +1174,28 @@ mod tests {
         let region = SourceSpan::new(6.into(), 8);
         let span = locate(text, region, "x == y", 1, 6);
         assert_eq!(&text[span.offset()..span.offset() + span.len()], "y");
+    }
+
+    #[test]
+    fn a_script_position_is_found_inside_a_folded_scalar() {
+        let text = "when: >-\n  a == 1\n  && person.x == 2\n";
+        let region = SourceSpan::new(6.into(), text.len() - 6);
+        // YAML folds the two lines into one, joined by a space.
+        let script = "a == 1 && person.x == 2";
+        let span = locate(text, region, script, 1, 11);
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "person.x");
+        let span = locate(text, region, script, 1, 20);
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "==");
+        assert_eq!(span.offset(), text.rfind("==").unwrap());
+    }
+
+    #[test]
+    fn the_common_directory_of_rule_files_is_found_whatever_the_root_is_called() {
+        let a = ["./rules/kz/a.yaml", "./rules/kz/b/c.yaml"];
+        assert_eq!(common_dir(a.into_iter()), "./rules/kz/".len());
+        let b = ["/abs/rules/kz/a.yaml", "/abs/rules/x.yaml"];
+        assert_eq!(common_dir(b.into_iter()), "/abs/rules/".len());
+        assert_eq!(common_dir(["a.yaml"].into_iter()), 0);
     }
 
     #[test]

@@ -147,12 +147,25 @@ pub struct Version {
     pub applies_when: Option<Condition>,
     pub scope: BTreeMap<String, Condition>,
     pub silent_on: BTreeMap<String, String>,
-    /// Rule set id → outcomes covered (`None`: all).
-    pub more_specific_than: Vec<(String, Option<BTreeSet<String>>)>,
+    /// Rule sets this one is more specific than.
+    pub more_specific_than: Vec<MoreSpecificThan>,
     pub repeal: Option<RepealInfo>,
     pub rules: Vec<Rule>,
     /// Every outcome this version answers: decided by a rule, scoped or silent on.
     pub answers: BTreeSet<String>,
+    /// Where the version's id and interval were written, for diagnostics
+    /// found only once every file is loaded (overlaps, gaps, duplicates).
+    pub id_span: miette::SourceSpan,
+    pub in_force_span: miette::SourceSpan,
+}
+
+/// `precedence.more_specific_than` entry.
+#[derive(Debug, Clone)]
+pub struct MoreSpecificThan {
+    pub rule_set: String,
+    /// Outcomes covered; `None`: every outcome both decide.
+    pub outcomes: Option<BTreeSet<String>>,
+    pub span: miette::SourceSpan,
 }
 
 impl Version {

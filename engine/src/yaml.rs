@@ -174,7 +174,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let shift = text.len() - body.len();
     if body.trim().is_empty() {
         return Err(SyntaxError {
-            message: "the file is empty".to_string(),
+            message: EMPTY_FILE.to_string(),
             span: SourceSpan::new(0.into(), 0),
             line: 1,
         });
@@ -213,12 +213,24 @@ fn syntax_message(e: &serde_saphyr::Error) -> String {
         Some(i) => first.get(..i).unwrap_or(first),
         None => first,
     };
+    // serde-saphyr suggests its own option here; our users cannot set it.
+    if let Some(rest) = first.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(", set ").next().unwrap_or(rest).trim();
+        return format!("`{key}` is given twice in the same mapping");
+    }
     let mut chars = first.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => "invalid YAML".to_string(),
     }
 }
+
+/// Whether a syntax error is the empty-file case, which needs its own help.
+pub fn is_empty_file(e: &SyntaxError) -> bool {
+    e.message == EMPTY_FILE
+}
+
+const EMPTY_FILE: &str = "the file is empty";
 
 /// The tree as serde-saphyr hands it over, positions still as locations.
 struct RawNode(Spanned<RawValue>);

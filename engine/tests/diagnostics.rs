@@ -523,7 +523,6 @@ fn a_fact_name_without_a_group_is_reported() {
 // is wrong or weak; they are ignored until the engine is fixed.
 
 #[test]
-#[ignore = "engine bug: an undeclared fact in a folded `>-` scalar underlines the start of the scalar, not the fact"]
 fn an_undeclared_fact_in_a_folded_scalar_is_underlined_where_it_is_read() {
     let loaded = load_with(&["undeclared-fact-in-folded-scalar.yaml"]);
     assert_eq!(
@@ -533,7 +532,6 @@ fn an_undeclared_fact_in_a_folded_scalar_is_underlined_where_it_is_read() {
 }
 
 #[test]
-#[ignore = "engine bug: a rhai error in a folded `>-` scalar points at the first character of the scalar"]
 fn a_rhai_syntax_error_in_a_folded_scalar_points_at_the_offending_token() {
     let loaded = load_with(&["rhai-syntax-error-in-folded-scalar.yaml"]);
     assert_eq!(marked(&loaded.problems[0]).0, 13);
@@ -541,7 +539,6 @@ fn a_rhai_syntax_error_in_a_folded_scalar_points_at_the_offending_token() {
 }
 
 #[test]
-#[ignore = "engine bug: an unknown `more_specific_than` rule set is underlined at its first mention anywhere in the file (here the title)"]
 fn an_unknown_rule_set_is_underlined_where_precedence_names_it() {
     let loaded = load_with(&["unknown-more-specific-than-also-in-the-title.yaml"]);
     assert_eq!(
@@ -551,7 +548,6 @@ fn an_unknown_rule_set_is_underlined_where_precedence_names_it() {
 }
 
 #[test]
-#[ignore = "engine bug: an unknown `more_specific_than` rule set is answered with `did you mean` the version's own rule set"]
 fn an_unknown_rule_set_is_never_corrected_to_the_rule_set_itself() {
     let loaded = load_with(&["unknown-more-specific-than-also-in-the-title.yaml"]);
     let help = help(&loaded.problems[0]);
@@ -559,14 +555,12 @@ fn an_unknown_rule_set_is_never_corrected_to_the_rule_set_itself() {
 }
 
 #[test]
-#[ignore = "engine bug: a rule set more specific than itself is reported twice (self check and cycle search)"]
 fn a_rule_set_more_specific_than_itself_is_reported_once() {
     let loaded = load_with(&["more-specific-than-itself.yaml"]);
     assert_eq!(loaded.problems.len(), 1, "{}", render_all(&loaded));
 }
 
 #[test]
-#[ignore = "engine bug: a cycle of rule sets is given the help for exceptions between rules"]
 fn a_cycle_of_rule_sets_is_explained_in_terms_of_rule_sets() {
     for fixture in ["rule-set-cycle", "more-specific-than-itself.yaml"] {
         let loaded = load_with(&[fixture]);
@@ -578,7 +572,6 @@ fn a_cycle_of_rule_sets_is_explained_in_terms_of_rule_sets() {
 }
 
 #[test]
-#[ignore = "engine bug: the duplicate-key message names serde-saphyr's `DuplicateKeyPolicy` and `Options`"]
 fn a_duplicate_key_is_explained_without_naming_rust_types() {
     let loaded = load_with(&["duplicate-key.yaml"]);
     let message = loaded.problems[0].to_string();
@@ -587,7 +580,6 @@ fn a_duplicate_key_is_explained_without_naming_rust_types() {
 }
 
 #[test]
-#[ignore = "engine bug: script errors nest backticks: rhai error in `rule `id` when`"]
 fn a_script_error_names_its_rule_and_field_readably() {
     let loaded = load_with(&["rhai-syntax-error.yaml"]);
     let message = loaded.problems[0].to_string();
@@ -595,7 +587,6 @@ fn a_script_error_names_its_rule_and_field_readably() {
 }
 
 #[test]
-#[ignore = "engine bug: rhai says `undefined variable`, script_help looks for `variable not found`, so the help never lists the fact groups"]
 fn an_unknown_variable_is_answered_with_the_fact_groups() {
     let loaded = load_with(&["unknown-variable.yaml"]);
     let help = help(&loaded.problems[0]);
@@ -603,7 +594,6 @@ fn an_unknown_variable_is_answered_with_the_fact_groups() {
 }
 
 #[test]
-#[ignore = "engine bug: the gap label sits on the later version but says `this one ends`"]
 fn a_gap_is_labelled_without_confusing_the_two_versions() {
     let loaded = load_with(&["gap"]);
     let label = label(&loaded.problems[0]);
@@ -611,14 +601,12 @@ fn a_gap_is_labelled_without_confusing_the_two_versions() {
 }
 
 #[test]
-#[ignore = "engine bug: a duplicate version id is underlined on the file's first line (`rule_set:`), not on `version:`"]
 fn a_duplicate_version_is_underlined_on_its_version_line() {
     let loaded = load_with(&["duplicate-version"]);
     assert_eq!(marked(&loaded.problems[0]).0, 2);
 }
 
 #[test]
-#[ignore = "engine bug: an empty file is told to `fix the YAML syntax at the marked place`, with nothing marked"]
 fn an_empty_file_is_told_what_to_do() {
     let loaded = load_with(&["empty.yaml"]);
     let help = help(&loaded.problems[0]);

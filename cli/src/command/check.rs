@@ -26,7 +26,7 @@ pub fn run(args: Args) -> u8 {
                 .map(|v| v.rules.len())
                 .sum();
             let tests: usize = tree.tests.iter().map(|t| t.tests.len()).sum();
-            println!(
+            crate::outln!(
                 "{} {}: {} rule sets, {} versions, {} rules, {} facts, {} outcomes, {} golden tests; {} warnings",
                 style.green("ok"),
                 tree.source,
@@ -41,7 +41,7 @@ pub fn run(args: Args) -> u8 {
             0
         }
         None => {
-            println!(
+            crate::outln!(
                 "{}: {} errors, {} warnings",
                 style.red("failed"),
                 loaded.errors(),

@@ -76,13 +76,13 @@ pub fn run(args: Args) -> u8 {
     };
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&result) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => crate::outln!("{s}"),
             Err(e) => {
                 eprintln!("cannot write the result: {e}");
                 return 2;
             }
         },
-        Format::Text => print!("{}", text_report(&result, &Style::stdout())),
+        Format::Text => crate::out!("{}", text_report(&result, &Style::stdout())),
     }
     0
 }
@@ -107,12 +107,9 @@ fn read_case(path: &PathBuf) -> Result<(String, String), Box<CaseError>> {
         })?
     };
     let text = String::from_utf8(bytes).map_err(|e| {
-        Box::new(CaseError::Io {
+        Box::new(CaseError::NotUtf8 {
             path: shown.clone(),
-            reason: format!(
-                "the file is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
+            offset: e.utf8_error().valid_up_to(),
         })
     })?;
     Ok((

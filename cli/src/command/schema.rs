@@ -36,7 +36,7 @@ pub fn run(args: Args) -> u8 {
             case_schema(&tree)
         }
     };
-    println!(
+    crate::outln!(
         "{}",
         serde_json::to_string_pretty(&schema).unwrap_or_default()
     );

@@ -30,45 +30,56 @@ pub fn run(args: Args) -> u8 {
         return 2;
     };
     let runs = golden::run(&tree, args.filter.as_deref());
+    if runs.is_empty() {
+        // A mistyped filter must not look like a green run.
+        eprintln!(
+            "no golden test matches `{}`; run `inforce test` without a filter to see them all",
+            args.filter.as_deref().unwrap_or("")
+        );
+        return 1;
+    }
     let passed = runs.iter().filter(|r| r.passed).count();
     let failed = runs.len() - passed;
     match args.format {
         Format::Json => {
             let out = serde_json::json!({"passed": passed, "failed": failed, "tests": runs});
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         Format::Text => {
             let s = Style::stdout();
             for r in runs.iter().filter(|r| !r.passed) {
-                println!("{} {}", s.red("FAIL"), r.name);
-                println!(
+                crate::outln!("{} {}", s.red("FAIL"), r.name);
+                crate::outln!(
                     "  case {} on {} ({})",
                     r.case,
                     r.date.as_deref().unwrap_or("?"),
                     r.file
                 );
                 if let Some(e) = &r.error {
-                    println!("  could not evaluate: {e}");
+                    crate::outln!("  could not evaluate: {e}");
                 }
                 for m in &r.mismatches {
-                    println!("  {}: expected {}, got {}", m.outcome, m.expected, m.actual);
+                    crate::outln!("  {}: expected {}, got {}", m.outcome, m.expected, m.actual);
                     for b in &m.by {
                         let v = b
                             .value
                             .as_ref()
                             .map(|v| format!(" ({v})"))
                             .unwrap_or_default();
-                        println!(
+                        crate::outln!(
                             "    decided by rule {}{v}, {} version {}: {}",
-                            b.rule, b.rule_set, b.version, b.cite
+                            b.rule,
+                            b.rule_set,
+                            b.version,
+                            b.cite
                         );
                     }
                     if let Some(reason) = &m.reason {
-                        println!("    {reason}");
+                        crate::outln!("    {reason}");
                     }
                 }
             }
-            println!("{passed} passed, {failed} failed");
+            crate::outln!("{passed} passed, {failed} failed");
         }
     }
     u8::from(failed > 0)

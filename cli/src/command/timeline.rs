@@ -30,13 +30,13 @@ pub fn run(args: Args) -> u8 {
     match args.format {
         Format::Json => {
             let out = serde_json::json!({"rules": {"source": tree.source, "digest": tree.digest}, "rule_sets": t});
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         Format::Text => {
             let s = Style::stdout();
-            println!("{}", s.dim(&format!("Rules: {}", tree.source)));
+            crate::outln!("{}", s.dim(&format!("Rules: {}", tree.source)));
             for set in &t {
-                println!("\n{}", s.bold(&set.id));
+                crate::outln!("\n{}", s.bold(&set.id));
                 for p in &set.periods {
                     let until = p
                         .until
@@ -47,7 +47,7 @@ pub fn run(args: Args) -> u8 {
                         "gap" => s.red("no version in force"),
                         _ => format!("{} ({} rules)", p.title, p.rules),
                     };
-                    println!("  {} → {:10}  {what}", p.from, until);
+                    crate::outln!("  {} → {:10}  {what}", p.from, until);
                 }
             }
         }

@@ -399,7 +399,7 @@ mod tests {
     fn a_duplicate_key_is_a_syntax_error_with_its_line() {
         let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(err.line, 3, "{}", err.message);
-        assert!(err.message.contains("duplicate"), "{}", err.message);
+        assert_eq!(err.message, "`a` is given twice in the same mapping");
     }
 
     #[test]

@@ -233,7 +233,7 @@ fn assert_result_shape(r: &Value, with_trace: bool) {
                 assert!(t[key].as_str().is_some(), "trace[].{key}: {t}");
             }
             assert!(
-                ["held", "false", "unknown", "not in force"]
+                ["held", "false", "unknown", "out of scope"]
                     .contains(&t["condition"].as_str().unwrap_or_default()),
                 "trace[].condition: {t}"
             );
@@ -1084,6 +1084,27 @@ fn eval_text_output_for_the_leap_year_emigration_case() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(text.contains("Rules: rules (digest [digest])"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn the_explanation_shows_every_rule_considered_and_why() {
+    let r = run(inforce()
+        .args(["eval", "--explain", "--rules", "rules"])
+        .arg("tests/fixtures/cases/secret-holder-tourism-2005.yaml"));
+    r.expect_code(0);
+    let text: String = r
+        .stdout
+        .lines()
+        .map(|l| match l.find("(digest ") {
+            Some(at) if l.starts_with("Rules: ") => format!("{}(digest [digest])", &l[..at]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("Explanation:"), "{text}");
+    assert!(text.contains("+ secret-holder-exit-visa"), "{text}");
+    assert!(text.contains("? criminal-proceedings"), "{text}");
     insta::assert_snapshot!(text);
 }
 

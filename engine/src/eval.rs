@@ -93,7 +93,7 @@ pub fn evaluate(
         for (set, r) in &resolved {
             let v = ev.scope_version(set, r);
             for note in &v.notes {
-                explanation.push(format!("Note on {} ({}): {note}", v.title, set.id));
+                explanation.push(format!("Note ({} {}): {note}", set.id, v.id));
             }
         }
         Some(ev.trace(&resolved, &defeated)?)
@@ -694,8 +694,37 @@ impl<'a> Evaluator<'a> {
                 continue;
             }
             for rule in &v.rules {
-                let tv = self.rule_when(v, rule)?;
                 let outcomes: Vec<String> = rule.then.iter().map(|(o, _)| o.clone()).collect();
+                // A rule whose every outcome is out of scope for this case
+                // was not considered: saying it "could not be evaluated"
+                // would send the caseworker after facts that do not matter.
+                let mut in_scope = false;
+                for o in &outcomes {
+                    if self.gate(v, o)? != Tv::False {
+                        in_scope = true;
+                    }
+                }
+                if !in_scope {
+                    out.push(TraceEntry {
+                        rule_set: set.id.clone(),
+                        version: v.id.clone(),
+                        rule: rule.id.clone(),
+                        cite: rule.cite.clone(),
+                        condition: "out of scope".into(),
+                        needs: Vec::new(),
+                        detail: format!(
+                            "not considered: {} not answered for this case",
+                            outcomes
+                                .iter()
+                                .map(|o| format!("`{o}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        outcomes,
+                    });
+                    continue;
+                }
+                let tv = self.rule_when(v, rule)?;
                 let beaten: Vec<String> = defeated
                     .iter()
                     .filter(|(s, id, _, _)| *s == set.id && *id == rule.id)

@@ -210,3 +210,102 @@ fn describe(got: Option<&OutcomeResult>) -> String {
         },
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use crate::model::Val;
+    use serde_json::json;
+
+    fn decided(v: Val) -> OutcomeResult {
+        OutcomeResult {
+            status: Status::Decided,
+            value: Some(v),
+            by: vec![],
+            needs: vec![],
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn lists_are_compared_as_sets() {
+        let got = decided(Val::List(vec!["b".into(), "a".into()]));
+        assert!(compare("x", &json!(["a", "b"]), Some(&got)).is_none());
+        assert!(compare("x", &json!(["a"]), Some(&got)).is_some());
+    }
+
+    #[test]
+    fn dates_compare_with_their_written_form() {
+        let got = decided(Val::Date("2008-02-29".parse().unwrap()));
+        assert!(compare("x", &json!("2008-02-29"), Some(&got)).is_none());
+        assert!(compare("x", &json!("2008-03-01"), Some(&got)).is_some());
+    }
+
+    #[test]
+    fn a_status_word_must_match_the_status_exactly() {
+        let missing = OutcomeResult {
+            status: Status::MissingFacts,
+            value: None,
+            by: vec![],
+            needs: vec!["trip.purpose".into()],
+            reason: None,
+        };
+        assert!(compare("x", &json!("missing_facts"), Some(&missing)).is_none());
+        assert!(compare("x", &json!("undetermined"), Some(&missing)).is_some());
+        assert!(
+            compare("x", &json!("undetermined"), None).is_some(),
+            "absent is not undetermined"
+        );
+    }
+
+    #[test]
+    fn needs_are_checked_when_the_expectation_names_them() {
+        let missing = OutcomeResult {
+            status: Status::MissingFacts,
+            value: None,
+            by: vec![],
+            needs: vec!["a.b".into(), "c.d".into()],
+            reason: None,
+        };
+        assert!(
+            compare(
+                "x",
+                &json!({"status": "missing_facts", "needs": ["c.d", "a.b"]}),
+                Some(&missing)
+            )
+            .is_none()
+        );
+        assert!(
+            compare(
+                "x",
+                &json!({"status": "missing_facts", "needs": ["a.b"]}),
+                Some(&missing)
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn absent_means_the_outcome_is_not_answered_at_all() {
+        assert!(compare("x", &json!("absent"), None).is_none());
+        assert!(compare("x", &json!("absent"), Some(&decided(Val::Bool(true)))).is_some());
+    }
+
+    #[test]
+    fn a_decided_value_never_matches_another_status() {
+        let conflict = OutcomeResult {
+            status: Status::Conflict,
+            value: None,
+            by: vec![],
+            needs: vec![],
+            reason: None,
+        };
+        assert!(compare("x", &json!(null), Some(&conflict)).is_some());
+    }
+}

@@ -101,7 +101,8 @@ pub struct TraceEntry {
     pub rule: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cite: String,
-    /// `held`, `false`, `unknown`, or `not in force`.
+    /// `held`, `false`, `unknown`, or `out of scope` (none of the rule's
+    /// outcomes is answered for this case).
     pub condition: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,

@@ -69,3 +69,56 @@ pub fn case_schema(tree: &RuleTree) -> Schema {
     });
     Schema::try_from(schema).unwrap_or_default()
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use crate::load::load;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn the_case_schema_lists_declared_facts_with_their_types_and_allowed_values() {
+        let decl = "facts:\n  person.birth_date: {type: date, description: born}\n  trip.purpose: {type: string, values: [tourism, work], description: why}\noutcomes:\n  ok: {type: bool, description: ok}\n";
+        let loaded = load(
+            vec![SourceFile {
+                path: "d.yaml".into(),
+                text: decl.into(),
+            }],
+            "t",
+        );
+        let tree = loaded.tree.unwrap();
+        let s = serde_json::to_value(case_schema(&tree)).unwrap();
+        assert_eq!(
+            s["properties"]["person"]["properties"]["birth_date"]["format"],
+            "date"
+        );
+        assert_eq!(
+            s["properties"]["trip"]["properties"]["purpose"]["enum"],
+            serde_json::json!(["tourism", "work", null])
+        );
+        assert_eq!(s["properties"]["person"]["additionalProperties"], false);
+        assert_eq!(s["additionalProperties"], false);
+    }
+
+    #[test]
+    fn the_rules_schema_offers_the_three_kinds_of_rule_file() {
+        let s = serde_json::to_value(rules_schema()).unwrap();
+        let text = s.to_string();
+        for key in [
+            "rule_set",
+            "in_force",
+            "facts",
+            "outcomes",
+            "tests",
+            "exception_to",
+        ] {
+            assert!(text.contains(key), "schema lacks `{key}`");
+        }
+    }
+}

@@ -68,3 +68,46 @@ pub fn read_dir(root: &Path) -> (Vec<SourceFile>, Vec<RuleProblem>) {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, problems)
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_yaml_files_are_read_hidden_ones_are_skipped_and_bad_encoding_is_a_problem() {
+        let dir = std::env::temp_dir().join(format!("inforce-source-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a/.hidden")).unwrap();
+        std::fs::write(dir.join("a/x.yaml"), "facts: {}").unwrap();
+        std::fs::write(dir.join("a/y.yml"), "facts: {}").unwrap();
+        std::fs::write(dir.join("a/notes.md"), "not rules").unwrap();
+        std::fs::write(dir.join("a/.hidden/z.yaml"), "facts: {}").unwrap();
+        std::fs::write(dir.join("bad.yaml"), [0xff, 0xfe, 0x00]).unwrap();
+        let (files, problems) = read_dir(&dir);
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.path.rsplit('/').next().unwrap().to_string())
+            .collect();
+        assert_eq!(names, vec!["x.yaml", "y.yml"]);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].to_string().contains("not UTF-8"),
+            "{}",
+            problems[0]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_directory_is_a_problem_not_a_panic() {
+        let (files, problems) = read_dir(Path::new("/definitely/not/here"));
+        assert!(files.is_empty());
+        assert_eq!(problems.len(), 1);
+    }
+}

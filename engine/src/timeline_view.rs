@@ -66,3 +66,63 @@ pub fn timeline(tree: &RuleTree) -> Vec<RuleSetTimeline> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use crate::load::load;
+    use crate::source::SourceFile;
+
+    fn version(id: &str, from: &str, until: Option<&str>, repeal: bool) -> SourceFile {
+        let until = until.map(|u| format!(", until: {u}")).unwrap_or_default();
+        let body = if repeal {
+            "repeal: {repeals: Act 1}\n".to_string()
+        } else {
+            "rules:\n  - {id: r, cite: c, then: {ok: true}}\n".to_string()
+        };
+        SourceFile {
+            path: format!("s/{id}.yaml"),
+            text: format!(
+                "rule_set: t.s\nversion: '{id}'\ntitle: V {id}\nin_force: {{from: {from}{until}}}\nsource: {{act: Act, read_at: here}}\n{body}"
+            ),
+        }
+    }
+
+    #[test]
+    fn the_timeline_shows_versions_gaps_and_repeals_in_order() {
+        let decl = SourceFile {
+            path: "d.yaml".into(),
+            text: "outcomes:\n  ok: {type: bool, description: ok}\n".into(),
+        };
+        let files = vec![
+            decl,
+            version("a", "2000-01-01", Some("2001-01-01"), false),
+            version("b", "2002-01-01", Some("2003-01-01"), false),
+            version("c", "2003-01-01", None, true),
+        ];
+        let loaded = load(files, "t");
+        let tree = loaded.tree.unwrap();
+        let t = timeline(&tree);
+        let kinds: Vec<(&str, String)> = t[0]
+            .periods
+            .iter()
+            .map(|p| (p.kind, p.from.to_string()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("in_force", "2000-01-01".to_string()),
+                ("gap", "2001-01-01".to_string()),
+                ("in_force", "2002-01-01".to_string()),
+                ("repealed", "2003-01-01".to_string()),
+            ]
+        );
+        assert_eq!(t[0].periods[1].until.unwrap().to_string(), "2002-01-01");
+    }
+}

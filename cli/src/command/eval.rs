@@ -201,7 +201,7 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
     if let Some(trace) = &r.trace {
         out.push('\n');
         out.push_str(&s.bold("Explanation:\n"));
-        for line in r.explanation.iter().filter(|l| l.starts_with("Note on ")) {
+        for line in r.explanation.iter().filter(|l| l.starts_with("Note (")) {
             out.push_str(&format!("  {line}\n"));
         }
         let mut last = String::new();
@@ -231,6 +231,7 @@ fn marker(condition: &str) -> &'static str {
     match condition {
         "held" => "+",
         "false" => "-",
+        "out of scope" => " ",
         _ => "?",
     }
 }

@@ -45,7 +45,12 @@ pub fn run(args: Args) -> u8 {
                     let what = match p.kind {
                         "repealed" => s.yellow(&format!("repealed by {}", p.source)),
                         "gap" => s.red("no version in force"),
-                        _ => format!("{} ({} rule{})", p.title, p.rules, if p.rules == 1 { "" } else { "s" }),
+                        _ => format!(
+                            "{} ({} rule{})",
+                            p.title,
+                            p.rules,
+                            if p.rules == 1 { "" } else { "s" }
+                        ),
                     };
                     crate::outln!("  {} → {:10}  {what}", p.from, until);
                 }

@@ -60,6 +60,27 @@ impl RulesArg {
     }
 }
 
+impl RulesArg {
+    /// The loaded tree, or every problem printed and exit code 2: commands
+    /// other than `check` cannot use rules that do not load.
+    pub fn tree(&self) -> Result<inforce_engine::tree::RuleTree, u8> {
+        let loaded = self.load();
+        match loaded.tree {
+            Some(tree) => Ok(tree),
+            None => {
+                for p in &loaded.problems {
+                    eprintln!("{}", crate::render::diagnostic(p));
+                }
+                eprintln!(
+                    "the rules have {} errors; run `inforce check` for details",
+                    loaded.errors()
+                );
+                Err(2)
+            }
+        }
+    }
+}
+
 fn embedded_files() -> Vec<SourceFile> {
     let mut out = Vec::new();
     let mut todo = vec![&EMBEDDED];

@@ -310,39 +310,15 @@ impl Loader {
                 combine: decl.combine,
                 description: decl.description,
             };
-            match self.outcomes.get(&name) {
-                Some((_, first)) => self.problems.push(RuleProblem::Duplicate {
-                    what: "outcome".to_string(),
-                    name,
-                    src: src.clone(),
-                    span,
-                    help: format!(
-                        "it is already declared in `{}`; keep one declaration",
-                        first.name()
-                    ),
-                }),
-                None => {
-                    self.outcomes.insert(name, (def, src.clone()));
-                }
+            if let Some(p) = declare(&mut self.outcomes, "outcome", name, def, src, span) {
+                self.problems.push(p);
             }
         }
     }
 
     fn declare_fact(&mut self, name: String, def: FactDef, src: &Src, span: SourceSpan) {
-        match self.facts.get(&name) {
-            Some((_, first)) => self.problems.push(RuleProblem::Duplicate {
-                what: "fact".to_string(),
-                name,
-                src: src.clone(),
-                span,
-                help: format!(
-                    "it is already declared in `{}`; keep one declaration",
-                    first.name()
-                ),
-            }),
-            None => {
-                self.facts.insert(name, (def, src.clone()));
-            }
+        if let Some(p) = declare(&mut self.facts, "fact", name, def, src, span) {
+            self.problems.push(p);
         }
     }
 
@@ -504,6 +480,31 @@ impl Loader {
             });
         }
     }
+}
+
+/// Adds a declaration, or says where it was declared first.
+fn declare<T>(
+    table: &mut BTreeMap<String, (T, Src)>,
+    what: &str,
+    name: String,
+    def: T,
+    src: &Src,
+    span: SourceSpan,
+) -> Option<RuleProblem> {
+    if let Some((_, first)) = table.get(&name) {
+        return Some(RuleProblem::Duplicate {
+            what: what.to_string(),
+            help: format!(
+                "it is already declared in `{}`; keep one declaration",
+                first.name()
+            ),
+            name,
+            src: src.clone(),
+            span,
+        });
+    }
+    table.insert(name, (def, src.clone()));
+    None
 }
 
 #[derive(Clone, Copy)]

@@ -36,16 +36,9 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let loaded = args.rules.load();
-    let Some(tree) = loaded.tree else {
-        for p in &loaded.problems {
-            eprintln!("{}", render::diagnostic(p));
-        }
-        eprintln!(
-            "the rules have {} errors; run `inforce check` for details",
-            loaded.errors()
-        );
-        return 2;
+    let tree = match args.rules.tree() {
+        Ok(tree) => tree,
+        Err(code) => return code,
     };
     let (name, text) = match read_case(&args.case) {
         Ok(x) => x,

@@ -3,7 +3,6 @@
 
 use inforce_engine::schema::{case_schema, rules_schema};
 
-use crate::render;
 use crate::rules_source::RulesArg;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -26,12 +25,9 @@ pub fn run(args: Args) -> u8 {
     let schema = match args.which {
         Which::Rules => rules_schema(),
         Which::Case => {
-            let loaded = args.rules.load();
-            let Some(tree) = loaded.tree else {
-                for p in &loaded.problems {
-                    eprintln!("{}", render::diagnostic(p));
-                }
-                return 2;
+            let tree = match args.rules.tree() {
+                Ok(tree) => tree,
+                Err(code) => return code,
             };
             case_schema(&tree)
         }

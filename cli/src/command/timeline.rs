@@ -3,7 +3,7 @@
 
 use inforce_engine::timeline_view::timeline;
 
-use crate::render::{self, Format, Style};
+use crate::render::{Format, Style};
 use crate::rules_source::RulesArg;
 
 #[derive(clap::Args, Debug)]
@@ -15,16 +15,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let loaded = args.rules.load();
-    let Some(tree) = loaded.tree else {
-        for p in &loaded.problems {
-            eprintln!("{}", render::diagnostic(p));
-        }
-        eprintln!(
-            "the rules have {} errors; run `inforce check` for details",
-            loaded.errors()
-        );
-        return 2;
+    let tree = match args.rules.tree() {
+        Ok(tree) => tree,
+        Err(code) => return code,
     };
     let t = timeline(&tree);
     match args.format {

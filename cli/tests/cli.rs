@@ -1059,6 +1059,60 @@ fn test_reports_a_wrong_golden_expectation_with_expected_and_actual() {
     assert!(r.stdout.contains("decision-term"), "{}", r.stdout);
 }
 
+#[test]
+fn coverage_of_the_shipped_rules_leaves_no_rule_untested() {
+    let r = run(inforce().args(["test", "--coverage", "--rules", "rules"]));
+    r.expect_code(0);
+    assert!(r.stdout.contains("never fired: none"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("never seen not firing: none"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn coverage_lists_a_rule_no_golden_test_fires_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    copy_dir(&workspace().join("rules"), &rules);
+    // Drop the only tests that show the homeland-security visa.
+    let file = rules.join("kz/citizens-departure/tests/exit-visa.yaml");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::remove_file(rules.join("kz/citizens-departure/tests/examples.yaml")).unwrap();
+    let r = run(inforce()
+        .current_dir(dir.path())
+        .args(["test", "--coverage", "--rules", "rules"]));
+    r.expect_code(1);
+    let (_, failed) = passed_failed(last_line(&r.stdout));
+    assert_eq!(failed, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("never fired ("), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("kz.citizens-departure 2001-07-26 secret-holder-visa-from-homeland-security"),
+        "{}",
+        r.stdout
+    );
+    let json = run(inforce().current_dir(dir.path()).args([
+        "test",
+        "--coverage",
+        "--format",
+        "json",
+        "--rules",
+        "rules",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(
+        v["coverage"]["never_fired"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == "secret-holder-visa-from-homeland-security"),
+        "{}",
+        json.stdout
+    );
+}
+
 // --- text output -------------------------------------------------------------------
 
 #[test]

@@ -652,6 +652,7 @@ impl<'a> Evaluator<'a> {
                 condition: applies.word().into(),
                 needs: applies.needs(),
                 outcomes: Vec::new(),
+                overridden_for: Vec::new(),
                 detail: match (&applies, in_force) {
                     (_, None) => format!(
                         "no version of `{}` with rules is in force on {}",
@@ -679,6 +680,7 @@ impl<'a> Evaluator<'a> {
                         condition: tv.word().into(),
                         needs: tv.needs(),
                         outcomes: vec![outcome.clone()],
+                        overridden_for: Vec::new(),
                         detail: match &tv {
                             Tv::True => format!("`{outcome}` is answered for this case"),
                             Tv::False => format!("`{outcome}` is not answered for this case"),
@@ -712,6 +714,7 @@ impl<'a> Evaluator<'a> {
                         cite: rule.cite.clone(),
                         condition: "out of scope".into(),
                         needs: Vec::new(),
+                        overridden_for: Vec::new(),
                         detail: format!(
                             "not considered: {} not answered for this case",
                             outcomes
@@ -725,11 +728,16 @@ impl<'a> Evaluator<'a> {
                     continue;
                 }
                 let tv = self.rule_when(v, rule)?;
-                let beaten: Vec<String> = defeated
+                let overridden: Vec<&(String, String, String, String)> = defeated
                     .iter()
                     .filter(|(s, id, _, _)| *s == set.id && *id == rule.id)
+                    .collect();
+                let beaten: Vec<String> = overridden
+                    .iter()
                     .map(|(_, _, o, by)| format!("`{o}` by {by}"))
                     .collect();
+                let overridden_for: Vec<String> =
+                    overridden.iter().map(|(_, _, o, _)| o.clone()).collect();
                 let detail = match &tv {
                     Tv::True if beaten.is_empty() => format!(
                         "fired: {}",
@@ -753,6 +761,7 @@ impl<'a> Evaluator<'a> {
                     condition: tv.word().into(),
                     needs: tv.needs(),
                     outcomes,
+                    overridden_for,
                     detail,
                 });
             }

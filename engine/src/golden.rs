@@ -3,12 +3,14 @@
 //! Returns data; `inforce test` renders it. Not here: loading tests (that is
 //! `load`, which checks their shape with the rest of the tree).
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::case::parse_case;
 use crate::eval::evaluate;
-use crate::result::{By, EvalResult, OutcomeResult, Status};
+use crate::result::{By, EvalResult, OutcomeResult, Status, TraceEntry};
 use crate::tree::RuleTree;
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,24 +40,124 @@ pub struct Mismatch {
 
 /// Runs every golden test whose name, file or case id contains `filter`.
 pub fn run(tree: &RuleTree, filter: Option<&str>) -> Vec<TestRun> {
+    run_with_coverage(tree, filter).0
+}
+
+/// A rule of a version, as coverage names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RuleRef {
+    pub rule_set: String,
+    pub version: String,
+    pub rule: String,
+    pub file: String,
+}
+
+/// Which rules the golden tests exercise both ways.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub rules: usize,
+    /// Rules no golden test fires.
+    pub never_fired: Vec<RuleRef>,
+    /// Rules no golden test sees not firing: condition false, overridden,
+    /// out of scope, or the rule set not applying to the case.
+    pub never_seen_not_firing: Vec<RuleRef>,
+}
+
+/// Runs the tests and records, from their traces, which rules fired and
+/// which were seen not firing.
+pub fn run_with_coverage(tree: &RuleTree, filter: Option<&str>) -> (Vec<TestRun>, Coverage) {
     let mut runs = Vec::new();
+    let mut fired: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut not_fired: BTreeSet<(String, String, String)> = BTreeSet::new();
     for file in &tree.tests {
         for t in &file.tests {
-            let case_id = t
-                .case
-                .get("id")
-                .and_then(Json::as_str)
-                .unwrap_or("")
-                .to_string();
+            let case_id = case_id(t);
             if let Some(f) = filter
                 && !(t.name.contains(f) || file.path.contains(f) || case_id.contains(f))
             {
                 continue;
             }
-            runs.push(run_one(tree, &file.path, t));
+            let (run, result) = run_one(tree, &file.path, t);
+            if let Some(trace) = result.as_ref().and_then(|r| r.trace.as_ref()) {
+                observe(tree, trace, &mut fired, &mut not_fired);
+            }
+            runs.push(run);
         }
     }
-    runs
+    let mut coverage = Coverage {
+        rules: 0,
+        never_fired: Vec::new(),
+        never_seen_not_firing: Vec::new(),
+    };
+    for set in &tree.rule_sets {
+        for v in &set.versions {
+            for r in &v.rules {
+                coverage.rules += 1;
+                let key = (set.id.clone(), v.id.clone(), r.id.clone());
+                let rule = || RuleRef {
+                    rule_set: set.id.clone(),
+                    version: v.id.clone(),
+                    rule: r.id.clone(),
+                    file: v.file.clone(),
+                };
+                if !fired.contains(&key) {
+                    coverage.never_fired.push(rule());
+                }
+                if !not_fired.contains(&key) {
+                    coverage.never_seen_not_firing.push(rule());
+                }
+            }
+        }
+    }
+    (runs, coverage)
+}
+
+fn observe(
+    tree: &RuleTree,
+    trace: &[TraceEntry],
+    fired: &mut BTreeSet<(String, String, String)>,
+    not_fired: &mut BTreeSet<(String, String, String)>,
+) {
+    for e in trace {
+        let key = (e.rule_set.clone(), e.version.clone(), e.rule.clone());
+        if e.rule == "applies_when" {
+            // The rule set is in force but the case is not one it is about:
+            // none of its rules fire.
+            if e.condition == "false" {
+                let rules = tree
+                    .rule_sets
+                    .iter()
+                    .filter(|s| s.id == e.rule_set)
+                    .flat_map(|s| &s.versions)
+                    .filter(|v| v.id == e.version && v.repeal.is_none())
+                    .flat_map(|v| &v.rules);
+                for r in rules {
+                    not_fired.insert((e.rule_set.clone(), e.version.clone(), r.id.clone()));
+                }
+            }
+            continue;
+        }
+        match e.condition.as_str() {
+            "held" => {
+                fired.insert(key.clone());
+                if !e.overridden_for.is_empty() {
+                    not_fired.insert(key);
+                }
+            }
+            "false" | "out of scope" => {
+                not_fired.insert(key);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn case_id(t: &crate::model::GoldenTestDef) -> String {
+    t.case
+        .get("id")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Evaluates one golden test and compares its expectations.
@@ -84,17 +186,15 @@ fn help_of(e: &dyn miette::Diagnostic) -> String {
     e.help().map(|h| format!(" ({h})")).unwrap_or_default()
 }
 
-fn run_one(tree: &RuleTree, file: &str, t: &crate::model::GoldenTestDef) -> TestRun {
-    let case_id = t
-        .case
-        .get("id")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
+fn run_one(
+    tree: &RuleTree,
+    file: &str,
+    t: &crate::model::GoldenTestDef,
+) -> (TestRun, Option<EvalResult>) {
     let mut run = TestRun {
         file: file.to_string(),
         name: t.name.clone(),
-        case: case_id,
+        case: case_id(t),
         date: None,
         passed: false,
         mismatches: Vec::new(),
@@ -104,7 +204,7 @@ fn run_one(tree: &RuleTree, file: &str, t: &crate::model::GoldenTestDef) -> Test
         Ok(r) => r,
         Err(e) => {
             run.error = Some(e);
-            return run;
+            return (run, None);
         }
     };
     run.date = Some(result.date.to_string());
@@ -115,7 +215,7 @@ fn run_one(tree: &RuleTree, file: &str, t: &crate::model::GoldenTestDef) -> Test
         }
     }
     run.passed = run.mismatches.is_empty();
-    run
+    (run, Some(result))
 }
 
 /// Compares one expectation; `None` when it holds.

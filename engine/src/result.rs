@@ -108,6 +108,9 @@ pub struct TraceEntry {
     pub needs: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outcomes: Vec<String>,
+    /// Outcomes for which the rule fired but a rule of higher precedence won.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overridden_for: Vec<String>,
     /// Why, in words.
     pub detail: String,
 }

@@ -15,6 +15,10 @@ pub struct Args {
     pub filter: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Also list every rule no golden test fires and every rule no golden
+    /// test sees not firing; exit 1 if there is any.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -22,7 +26,7 @@ pub fn run(args: Args) -> u8 {
         Ok(tree) => tree,
         Err(code) => return code,
     };
-    let runs = golden::run(&tree, args.filter.as_deref());
+    let (runs, coverage) = golden::run_with_coverage(&tree, args.filter.as_deref());
     if runs.is_empty() {
         // A mistyped filter must not look like a green run.
         eprintln!(
@@ -35,7 +39,15 @@ pub fn run(args: Args) -> u8 {
     let failed = runs.len() - passed;
     match args.format {
         Format::Json => {
-            let out = serde_json::json!({"passed": passed, "failed": failed, "tests": runs});
+            let mut out = serde_json::json!({"passed": passed, "failed": failed, "tests": runs});
+            if args.coverage
+                && let Some(obj) = out.as_object_mut()
+            {
+                obj.insert(
+                    "coverage".into(),
+                    serde_json::to_value(&coverage).unwrap_or_default(),
+                );
+            }
             crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         Format::Text => {
@@ -72,8 +84,37 @@ pub fn run(args: Args) -> u8 {
                     }
                 }
             }
+            if args.coverage {
+                print_coverage(&coverage, &s);
+            }
             crate::outln!("{passed} passed, {failed} failed");
         }
     }
-    u8::from(failed > 0)
+    let uncovered = args.coverage
+        && (!coverage.never_fired.is_empty() || !coverage.never_seen_not_firing.is_empty());
+    u8::from(failed > 0 || uncovered)
+}
+
+fn print_coverage(c: &golden::Coverage, s: &Style) {
+    let show = |title: &str, rules: &[golden::RuleRef]| {
+        if rules.is_empty() {
+            crate::outln!("{}: none", title);
+            return;
+        }
+        crate::outln!("{} ({}):", s.yellow(title), rules.len());
+        for r in rules {
+            crate::outln!("  {} {} {} ({})", r.rule_set, r.version, r.rule, r.file);
+        }
+    };
+    crate::outln!(
+        "Coverage of {} rules{}",
+        c.rules,
+        if c.never_fired.is_empty() && c.never_seen_not_firing.is_empty() {
+            ": every rule fires in some golden test and is seen not firing in another"
+        } else {
+            ""
+        }
+    );
+    show("never fired", &c.never_fired);
+    show("never seen not firing", &c.never_seen_not_firing);
 }

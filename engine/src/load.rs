@@ -19,7 +19,7 @@ use crate::model::{
     SourceInfo, TestFile, Then, Val, Version, type_words,
 };
 use crate::schema_check::{self, ShapeIssue};
-use crate::script::analysis::{self, Compiled};
+use crate::script::analysis::{self, Comparison, Compiled, Lit};
 use crate::script::{dates, sandbox};
 use crate::source::SourceFile;
 use crate::timeline::Index;
@@ -1057,9 +1057,63 @@ impl VersionCtx<'_> {
                         });
                     }
                 }
+                for c in &compiled.comparisons {
+                    let span = locate(self.text, region, &script.value, c.line, c.column);
+                    if let Some(p) = self.comparison_problem(c, span) {
+                        ok = false;
+                        self.push(p);
+                    }
+                }
                 ok.then_some(compiled)
             }
         }
+    }
+}
+
+impl VersionCtx<'_> {
+    /// A fact compared with a literal it can never equal: a literal of
+    /// another type (rhai would answer `false` without complaint), or a
+    /// value outside the fact's declared values (a misspelt id).
+    fn comparison_problem(&self, c: &Comparison, span: SourceSpan) -> Option<RuleProblem> {
+        let def = self.l.facts.get(&c.fact).map(|(d, _)| d)?;
+        let type_ok = matches!(
+            (def.ty, &c.literal, c.op.as_str()),
+            (ValueType::Bool, Lit::Bool(_), _)
+                | (ValueType::Int, Lit::Int(_), _)
+                | (ValueType::String, Lit::Str(_), _)
+                | (ValueType::List, Lit::Str(_), "in")
+        );
+        if !type_ok {
+            let help = match def.ty {
+                ValueType::Date => "compare dates with dates, e.g. `ymd(2001, 7, 26)` or `parse_date(\"2001-07-26\")`".to_string(),
+                ValueType::List => format!("test membership, e.g. `\"x\" in {}`", c.fact),
+                _ => format!("write {} here", type_words(def.ty)),
+            };
+            return Some(RuleProblem::Invalid {
+                message: format!(
+                    "`{}` is {}, but it is compared with {} (`{}`), which is never true",
+                    c.fact,
+                    type_words(def.ty),
+                    c.literal.kind(),
+                    c.op
+                ),
+                src: self.src.clone(),
+                span,
+                help,
+            });
+        }
+        if let (Some(values), Lit::Str(v)) = (&def.values, &c.literal)
+            && !values.contains(v)
+        {
+            return Some(RuleProblem::ValueNotAllowed {
+                name: c.fact.clone(),
+                value: v.clone(),
+                src: self.src.clone(),
+                span: SourceSpan::new(span.offset().into(), span.len().max(v.len() + 2)),
+                help: suggest(v, values.iter().map(String::as_str)),
+            });
+        }
+        None
     }
 }
 
@@ -1117,6 +1171,12 @@ fn locate(text: &str, region: SourceSpan, script: &str, line: usize, column: usi
     let rest = script_line.get(col_bytes..).unwrap_or("");
     let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
     let token_len = match rest.chars().next() {
+        // A string literal: up to and including its closing quote.
+        Some(q @ ('"' | '\'')) => rest
+            .get(1..)
+            .and_then(|r| r.find(q))
+            .map(|i| i + 2)
+            .unwrap_or(rest.len()),
         Some(c) if is_word(c) => rest.find(|c: char| !is_word(c)).unwrap_or(rest.len()),
         Some(_) => rest
             .find(|c: char| c.is_whitespace() || is_word(c))

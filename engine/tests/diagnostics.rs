@@ -335,6 +335,29 @@ fn a_condition_reading_an_undeclared_fact_is_reported_with_the_closest_fact() {
 }
 
 #[test]
+fn a_fact_compared_with_a_literal_of_another_type_is_reported_as_never_true() {
+    let loaded = refused("comparison-wrong-type.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    let text = loaded.problems[0].to_string();
+    assert!(text.contains("`person.married` is true or false"), "{text}");
+    assert_eq!(marked(&loaded.problems[0]).0, 11);
+}
+
+#[test]
+fn a_fact_compared_with_a_value_it_never_takes_is_reported_with_the_closest_value() {
+    let loaded = refused("comparison-value-not-allowed.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    assert!(matches!(
+        &loaded.problems[0],
+        RuleProblem::ValueNotAllowed { value, help, .. }
+            if value == "permanent_residense" && help.contains("`permanent_residence`")
+    ));
+    let (line, column, under) = marked(&loaded.problems[0]);
+    assert_eq!((line, column), (13, 26));
+    assert!(under.starts_with("\"permanent_residense\""), "{under}");
+}
+
+#[test]
 fn a_script_using_an_unknown_variable_is_reported() {
     let loaded = refused("unknown-variable.yaml");
     assert_eq!(loaded.problems.len(), 1);

@@ -18,12 +18,43 @@ pub struct FactRead {
     pub column: usize,
 }
 
-/// A compiled script: its AST, the facts it reads, and (for conditions
-/// that are a single expression) the three-valued skeleton.
+/// A compiled script: its AST, the facts it reads, and the comparisons of
+/// a fact with a literal (checked against the fact's declaration at load).
 #[derive(Debug, Clone)]
 pub struct Compiled {
     pub ast: AST,
     pub reads: Vec<FactRead>,
+    pub comparisons: Vec<Comparison>,
+}
+
+/// `fact OP literal`, `literal in fact` or `fact in [literals]`: a literal
+/// of the wrong type, or a value the fact never takes, makes the comparison
+/// silently constant, so `check` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub fact: String,
+    pub op: String,
+    pub literal: Lit,
+    /// Where the literal was written, 1-based, in the script.
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Lit {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Lit::Str(_) => "a string",
+            Lit::Int(_) => "an integer",
+            Lit::Bool(_) => "true or false",
+        }
+    }
 }
 
 /// The boolean skeleton of a condition. Leaves are compiled sub-expressions
@@ -117,7 +148,18 @@ pub fn compile(
         return Err(e);
     }
     reads.dedup();
-    Ok(Compiled { ast, reads })
+    let mut comparisons = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::FnCall(call, _))) = path.last() {
+            comparisons.extend(comparison(call, groups));
+        }
+        true
+    });
+    Ok(Compiled {
+        ast,
+        reads,
+        comparisons,
+    })
 }
 
 /// The fact a `group.name` expression reads, if `expr` is one.
@@ -150,6 +192,62 @@ fn fact_read(expr: &Expr, groups: &[String]) -> Option<Result<FactRead, ScriptEr
                 }),
             })
         }
+        _ => None,
+    }
+}
+
+const COMPARISON_OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
+
+/// The comparisons of a fact with literals in one call, if it is one.
+fn comparison(call: &rhai::FnCallExpr, groups: &[String]) -> Vec<Comparison> {
+    let name = call.name.as_str();
+    let [a, b] = call.args.as_slice() else {
+        return Vec::new();
+    };
+    let fact = |e: &Expr| match fact_read(e, groups) {
+        Some(Ok(r)) => Some(r.name),
+        _ => None,
+    };
+    let make = |f: String, lit: Lit, pos: Position| Comparison {
+        fact: f,
+        op: if name == "contains" {
+            "in".to_string()
+        } else {
+            name.to_string()
+        },
+        literal: lit,
+        line: pos.line().unwrap_or(1),
+        column: pos.position().unwrap_or(1),
+    };
+    if COMPARISON_OPS.contains(&name) {
+        return match (fact(a), literal(b), fact(b), literal(a)) {
+            (Some(f), Some((lit, pos)), _, _) | (_, _, Some(f), Some((lit, pos))) => {
+                vec![make(f, lit, pos)]
+            }
+            _ => Vec::new(),
+        };
+    }
+    if name == "contains" {
+        // `x in y` is `contains(y, x)`.
+        if let (Expr::Array(items, _), Some(f)) = (a, fact(b)) {
+            return items
+                .iter()
+                .filter_map(literal)
+                .map(|(lit, pos)| make(f.clone(), lit, pos))
+                .collect();
+        }
+        if let (Some(f), Some((lit, pos))) = (fact(a), literal(b)) {
+            return vec![make(f, lit, pos)];
+        }
+    }
+    Vec::new()
+}
+
+fn literal(e: &Expr) -> Option<(Lit, Position)> {
+    match e {
+        Expr::StringConstant(s, pos) => Some((Lit::Str(s.to_string()), *pos)),
+        Expr::IntegerConstant(i, pos) => Some((Lit::Int(*i), *pos)),
+        Expr::BoolConstant(b, pos) => Some((Lit::Bool(*b), *pos)),
         _ => None,
     }
 }
@@ -278,6 +376,26 @@ mod tests {
         let Cond::Or(inner) = &parts[1] else { panic!() };
         assert!(matches!(&inner[0], Cond::Not(_)));
         assert!(matches!(&inner[1], Cond::Leaf(l) if l.reads == vec!["trip.c"]));
+    }
+
+    #[test]
+    fn comparisons_of_facts_with_literals_are_found_in_either_order_and_in_lists() {
+        let c = compiled("trip.purpose == \"x\" && 3 < person.n && person.k in [\"a\", \"b\"] && \"d\" in person.docs").unwrap();
+        let found: Vec<(String, String, Lit)> = c
+            .comparisons
+            .iter()
+            .map(|c| (c.fact.clone(), c.op.clone(), c.literal.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("trip.purpose".into(), "==".into(), Lit::Str("x".into())),
+                ("person.n".into(), "<".into(), Lit::Int(3)),
+                ("person.k".into(), "in".into(), Lit::Str("a".into())),
+                ("person.k".into(), "in".into(), Lit::Str("b".into())),
+                ("person.docs".into(), "in".into(), Lit::Str("d".into())),
+            ]
+        );
     }
 
     #[test]

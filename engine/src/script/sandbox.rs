@@ -41,6 +41,7 @@ pub fn engine() -> Engine {
     BasicMapPackage::new().register_into_engine(&mut engine);
     BasicIteratorPackage::new().register_into_engine(&mut engine);
     dates::register(&mut engine);
+    refuse_mixed_comparisons(&mut engine);
 
     engine
         .set_max_operations(MAX_OPERATIONS)
@@ -60,11 +61,86 @@ pub fn engine() -> Engine {
         .set_fail_on_invalid_map_property(true)
         // Keep the AST as written: no constant folding, so analysis sees
         // every fact read and positions stay true to the file.
-        .set_optimization_level(OptimizationLevel::None);
+        .set_optimization_level(OptimizationLevel::None)
+        // Registered functions before built-in operators, so that the
+        // mixed-type refusals below are consulted for plain values too.
+        .set_fast_operators(false);
     engine.disable_symbol("eval");
     engine.disable_symbol("print");
     engine.disable_symbol("debug");
     engine
+}
+
+/// rhai answers `1 > "3"` and `date < "2001"` with a silent `false`, so a
+/// stray quote would make a rule never fire. Comparing values of different
+/// types is an error here instead (naming the rule, at evaluation). Null
+/// (`()`) is left out on purpose: a fact given as null is "no such thing",
+/// and comparisons with it are false (`!=` true).
+fn refuse_mixed_comparisons(engine: &mut Engine) {
+    use rhai::{EvalAltResult, INT, ImmutableString};
+    fn refuse(op: &str, a: &str, b: &str) -> Box<EvalAltResult> {
+        format!(
+            "cannot compare {a} with {b} using `{op}`: the answer would always be false (is a number or a date written in quotes?)"
+        )
+        .into()
+    }
+    macro_rules! refuse_pair {
+        ($a:ty, $an:expr, $b:ty, $bn:expr, [$($op:expr),*]) => {
+            $(
+                engine.register_fn($op, |_: $a, _: $b| -> Result<bool, Box<EvalAltResult>> {
+                    Err(refuse($op, $an, $bn))
+                });
+            )*
+        };
+    }
+    macro_rules! refuse_both_ways {
+        ($a:ty, $an:expr, $b:ty, $bn:expr, [$($op:expr),*]) => {
+            refuse_pair!($a, $an, $b, $bn, [$($op),*]);
+            refuse_pair!($b, $bn, $a, $an, [$($op),*]);
+        };
+    }
+    refuse_both_ways!(
+        INT,
+        "an integer",
+        ImmutableString,
+        "a string",
+        ["==", "!=", "<", "<=", ">", ">="]
+    );
+    refuse_both_ways!(
+        dates::NaiveDate,
+        "a date",
+        ImmutableString,
+        "a string",
+        ["==", "!=", "<", "<=", ">", ">="]
+    );
+    refuse_both_ways!(
+        dates::NaiveDate,
+        "a date",
+        INT,
+        "an integer",
+        ["==", "!=", "<", "<=", ">", ">="]
+    );
+    refuse_both_ways!(
+        bool,
+        "true or false",
+        ImmutableString,
+        "a string",
+        ["==", "!=", "<", "<=", ">", ">="]
+    );
+    refuse_both_ways!(
+        bool,
+        "true or false",
+        INT,
+        "an integer",
+        ["==", "!=", "<", "<=", ">", ">="]
+    );
+    refuse_both_ways!(
+        bool,
+        "true or false",
+        dates::NaiveDate,
+        "a date",
+        ["==", "!=", "<", "<=", ">", ">="]
+    );
 }
 
 #[cfg(test)]
@@ -126,6 +202,30 @@ mod tests {
     fn undeclared_variables_are_compile_errors() {
         let err = run("nobody == 1").unwrap_err();
         assert!(err.contains("nobody"), "{err}");
+    }
+
+    #[test]
+    fn comparing_values_of_different_types_is_an_error_not_a_silent_false() {
+        let err = run("1 > \"3\"").unwrap_err();
+        assert!(
+            err.contains("cannot compare an integer with a string using `>`"),
+            "{err}"
+        );
+        assert!(run("ymd(2000, 1, 1) == \"2000-01-01\"").is_err());
+        assert!(run("true == 1").is_err());
+    }
+
+    #[test]
+    fn comparisons_with_null_stay_false_and_same_type_comparisons_work() {
+        assert_eq!(run("() < 3").unwrap().as_bool(), Ok(false));
+        assert_eq!(run("ymd(2000, 1, 1) != ()").unwrap().as_bool(), Ok(true));
+        assert_eq!(
+            run("2 > 1 && \"b\" > \"a\" && ymd(2000, 1, 2) > ymd(2000, 1, 1)")
+                .unwrap()
+                .as_bool(),
+            Ok(true)
+        );
+        assert_eq!(run("\"a\" in [\"a\", \"b\"]").unwrap().as_bool(), Ok(true));
     }
 
     #[test]

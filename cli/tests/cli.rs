@@ -233,7 +233,7 @@ fn assert_result_shape(r: &Value, with_trace: bool) {
                 assert!(t[key].as_str().is_some(), "trace[].{key}: {t}");
             }
             assert!(
-                ["held", "false", "unknown", "out of scope"]
+                ["held", "false", "unknown", "out of scope", "not in force"]
                     .contains(&t["condition"].as_str().unwrap_or_default()),
                 "trace[].condition: {t}"
             );

@@ -90,8 +90,14 @@ pub fn evaluate(
 
     let mut explanation = explain_outcomes(&outcomes, &in_force);
     let trace = if explain {
+        // Notes of the versions in force that concern the case (a repeal's
+        // own notes included): doubts about the text the answer rests on.
         for (set, r) in &resolved {
-            let v = ev.scope_version(set, r);
+            let Resolved::InForce(v) = r else { continue };
+            let sv = ev.scope_version(set, r);
+            if ev.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? == Tv::False {
+                continue;
+            }
             for note in &v.notes {
                 explanation.push(format!("Note ({} {}): {note}", set.id, v.id));
             }
@@ -108,24 +114,43 @@ pub fn evaluate(
             source: tree.source.clone(),
             digest: tree.digest.clone(),
         },
-        rule_sets: in_force
-            .iter()
-            .map(|v| VersionInForce {
-                id: v.rule_set.clone(),
-                version: v.id.clone(),
-                title: v.title.clone(),
-                in_force: Interval {
-                    from: v.from,
-                    until: v.until,
-                },
-                source: v.source.act.clone(),
-                repeal: v.repeal.is_some(),
-            })
-            .collect(),
+        rule_sets: rule_sets_in_force(&mut ev, &resolved)?,
         outcomes,
         explanation,
         trace,
     })
+}
+
+/// The versions in force, each with whether the case is one it is about
+/// (`null` when that depends on facts the case lacks). A repeal is judged
+/// by the version it repealed.
+fn rule_sets_in_force<'a>(
+    ev: &mut Evaluator<'a>,
+    resolved: &[(&'a RuleSet, Resolved<'a>)],
+) -> Result<Vec<VersionInForce>, Box<EvalError>> {
+    let mut out = Vec::new();
+    for (set, r) in resolved {
+        let Resolved::InForce(v) = r else { continue };
+        let sv = ev.scope_version(set, r);
+        let applies = match ev.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? {
+            Tv::True => Some(true),
+            Tv::False => Some(false),
+            Tv::Unknown(_) => None,
+        };
+        out.push(VersionInForce {
+            id: v.rule_set.clone(),
+            version: v.id.clone(),
+            title: v.title.clone(),
+            in_force: Interval {
+                from: v.from,
+                until: v.until,
+            },
+            source: v.source.act.clone(),
+            repeal: v.repeal.is_some(),
+            applies,
+        });
+    }
+    Ok(out)
 }
 
 /// One rule (or a gate standing in for its version) that could decide an outcome.
@@ -649,7 +674,12 @@ impl<'a> Evaluator<'a> {
                 version: sv.id.clone(),
                 rule: "applies_when".into(),
                 cite: String::new(),
-                condition: applies.word().into(),
+                condition: if in_force.is_some() {
+                    applies.word()
+                } else {
+                    "not in force"
+                }
+                .into(),
                 needs: applies.needs(),
                 outcomes: Vec::new(),
                 overridden_for: Vec::new(),

@@ -37,6 +37,9 @@ pub struct VersionInForce {
     pub source: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub repeal: bool,
+    /// Whether the case is one this rule set is about (its `applies_when`);
+    /// `null` when that depends on facts the case lacks.
+    pub applies: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,8 +104,9 @@ pub struct TraceEntry {
     pub rule: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cite: String,
-    /// `held`, `false`, `unknown`, or `out of scope` (none of the rule's
-    /// outcomes is answered for this case).
+    /// `held`, `false`, `unknown`, `out of scope` (none of the rule's
+    /// outcomes is answered for this case), or `not in force` (for a rule
+    /// set with no version with rules in force on the date).
     pub condition: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,

@@ -132,10 +132,12 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
     )));
     out.push('\n');
     out.push_str(&s.bold("In force on that date:\n"));
-    if r.rule_sets.is_empty() {
-        out.push_str("  no rule set\n");
+    let (about, other): (Vec<_>, Vec<_>) =
+        r.rule_sets.iter().partition(|v| v.applies != Some(false));
+    if about.is_empty() {
+        out.push_str("  no rule set about this case\n");
     }
-    for v in &r.rule_sets {
+    for v in &about {
         let until = v
             .in_force
             .until
@@ -150,6 +152,16 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
             "  {} {}: {what} (from {}{until})\n",
             v.id, v.version, v.in_force.from
         ));
+    }
+    if !other.is_empty() {
+        let names: Vec<String> = other
+            .iter()
+            .map(|v| format!("{} {}", v.id, v.version))
+            .collect();
+        out.push_str(&s.dim(&format!(
+            "  also in force, not about this case: {}\n",
+            names.join(", ")
+        )));
     }
     out.push('\n');
     out.push_str(&s.bold("Outcomes:\n"));
@@ -225,6 +237,7 @@ fn marker(condition: &str) -> &'static str {
         "held" => "+",
         "false" => "-",
         "out of scope" => " ",
+        "not in force" => "·",
         _ => "?",
     }
 }

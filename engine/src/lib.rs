@@ -18,3 +18,4 @@ pub mod timeline;
 pub mod timeline_view;
 pub mod tree;
 pub mod yaml;
+pub mod diff;

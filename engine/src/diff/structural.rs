@@ -1,0 +1,450 @@
+//! Structural comparison: rule sets, versions and rules added, removed,
+//! renamed or changed, field by field, and declarations of facts and
+//! outcomes. Compares the loaded model, not the YAML text, so reordered keys
+//! and comments are no change.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{
+    ChangeKind, DeclarationChange, FieldChange, RuleChange, RuleSetChange, Structural,
+    VersionChange,
+};
+use super::words;
+use crate::format::{Combine, ValueType};
+use crate::model::{Rule, RuleSet, Then, Version};
+use crate::tree::RuleTree;
+
+pub fn compare(old: &RuleTree, new: &RuleTree) -> Structural {
+    Structural {
+        declarations: declarations(old, new),
+        rule_sets: rule_sets(old, new),
+    }
+}
+
+fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
+    let mut out = Vec::new();
+    let facts = |t: &RuleTree| -> BTreeMap<String, Vec<(&'static str, String)>> {
+        t.facts
+            .values()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    vec![
+                        ("type", ty(f.ty)),
+                        ("values", values(&f.values)),
+                        ("description", f.description.clone()),
+                    ],
+                )
+            })
+            .collect()
+    };
+    let outcomes = |t: &RuleTree| -> BTreeMap<String, Vec<(&'static str, String)>> {
+        t.outcomes
+            .values()
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    vec![
+                        ("type", ty(o.ty)),
+                        ("values", values(&o.values)),
+                        (
+                            "combine",
+                            if o.combine == Combine::Union {
+                                "union"
+                            } else {
+                                "single"
+                            }
+                            .to_string(),
+                        ),
+                        ("description", o.description.clone()),
+                    ],
+                )
+            })
+            .collect()
+    };
+    for (kind, a, b) in [
+        ("fact", facts(old), facts(new)),
+        ("outcome", outcomes(old), outcomes(new)),
+    ] {
+        let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        for name in names {
+            let (change, fields) = match (a.get(name), b.get(name)) {
+                (Some(x), Some(y)) => (ChangeKind::Changed, pairs(x, y)),
+                (None, Some(y)) => (ChangeKind::Added, pairs(&[], y)),
+                (Some(x), None) => (ChangeKind::Removed, pairs(x, &[])),
+                (None, None) => continue,
+            };
+            if change == ChangeKind::Changed && fields.is_empty() {
+                continue;
+            }
+            out.push(DeclarationChange {
+                kind,
+                name: name.clone(),
+                change,
+                fields,
+            });
+        }
+    }
+    out
+}
+
+fn ty(t: ValueType) -> String {
+    match t {
+        ValueType::Bool => "bool",
+        ValueType::Int => "int",
+        ValueType::Date => "date",
+        ValueType::String => "string",
+        ValueType::List => "list",
+    }
+    .to_string()
+}
+
+fn values(v: &Option<Vec<String>>) -> String {
+    v.as_ref()
+        .map(|v| format!("[{}]", v.join(", ")))
+        .unwrap_or_default()
+}
+
+/// Field changes between two lists of (field, text) pairs; empty texts are absent.
+fn pairs(old: &[(&'static str, String)], new: &[(&'static str, String)]) -> Vec<FieldChange> {
+    let a: BTreeMap<&str, &String> = old
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, v))
+        .collect();
+    let b: BTreeMap<&str, &String> = new
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, v))
+        .collect();
+    let keys: Vec<&str> = old.iter().chain(new.iter()).map(|(k, _)| *k).collect();
+    let mut seen = BTreeSet::new();
+    keys.into_iter()
+        .filter(|k| seen.insert(*k))
+        .filter_map(|k| {
+            field(
+                k,
+                a.get(k).map(|s| s.to_string()),
+                b.get(k).map(|s| s.to_string()),
+                false,
+            )
+        })
+        .collect()
+}
+
+/// A field change if the texts differ; scripts also get a word diff.
+fn field(
+    name: &str,
+    old: Option<String>,
+    new: Option<String>,
+    script: bool,
+) -> Option<FieldChange> {
+    if old == new {
+        return None;
+    }
+    let words = match (&old, &new) {
+        (Some(a), Some(b)) if script => Some(words::diff(a, b)),
+        _ => None,
+    };
+    Some(FieldChange {
+        field: name.to_string(),
+        old,
+        new,
+        words,
+    })
+}
+
+/// Every semantic field of a version except its rules, as (name, text, is script).
+fn version_fields(v: &Version) -> Vec<(String, String, bool)> {
+    let mut f = vec![
+        ("title".to_string(), v.title.clone(), false),
+        ("in_force.from".to_string(), v.from.to_string(), false),
+        (
+            "in_force.until".to_string(),
+            v.until.map(|d| d.to_string()).unwrap_or_default(),
+            false,
+        ),
+        ("source.act".to_string(), v.source.act.clone(), false),
+        (
+            "source.number".to_string(),
+            v.source.number.clone().unwrap_or_default(),
+            false,
+        ),
+        (
+            "source.date".to_string(),
+            v.source.date.map(|d| d.to_string()).unwrap_or_default(),
+            false,
+        ),
+        (
+            "source.read_at".to_string(),
+            v.source.read_at.clone(),
+            false,
+        ),
+        (
+            "source.url".to_string(),
+            v.source.url.clone().unwrap_or_default(),
+            false,
+        ),
+        (
+            "applies_when".to_string(),
+            v.applies_when
+                .as_ref()
+                .map(|c| c.text.clone())
+                .unwrap_or_default(),
+            true,
+        ),
+    ];
+    for (i, note) in v.notes.iter().enumerate() {
+        f.push((format!("notes[{i}]"), note.clone(), false));
+    }
+    for (o, c) in &v.scope {
+        f.push((format!("scope.{o}"), c.text.clone(), true));
+    }
+    for (o, why) in &v.silent_on {
+        f.push((format!("silent_on.{o}"), why.clone(), false));
+    }
+    for m in &v.more_specific_than {
+        let outcomes = m
+            .outcomes
+            .as_ref()
+            .map(|os| os.iter().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_else(|| "every outcome".to_string());
+        f.push((
+            format!("precedence.more_specific_than.{}", m.rule_set),
+            outcomes,
+            false,
+        ));
+    }
+    if let Some(r) = &v.repeal {
+        f.push(("repeal.repeals".to_string(), r.repeals.clone(), false));
+        f.push((
+            "repeal.note".to_string(),
+            r.note.clone().unwrap_or_default(),
+            false,
+        ));
+    }
+    f
+}
+
+/// Every semantic field of a rule except its id.
+fn rule_fields(r: &Rule) -> Vec<(String, String, bool)> {
+    let mut f = vec![
+        ("cite".to_string(), r.cite.clone(), false),
+        (
+            "summary".to_string(),
+            r.summary.clone().unwrap_or_default(),
+            false,
+        ),
+        (
+            "when".to_string(),
+            r.when.as_ref().map(|c| c.text.clone()).unwrap_or_default(),
+            true,
+        ),
+    ];
+    let mut then: Vec<&(String, Then)> = r.then.iter().collect();
+    then.sort_by(|a, b| a.0.cmp(&b.0));
+    for (o, t) in then {
+        let (text, script) = match t {
+            Then::Literal(v) => (serde_json::to_string(v).unwrap_or_default(), false),
+            Then::Expr { text, .. } => (format!("expr: {text}"), true),
+        };
+        f.push((format!("then.{o}"), text, script));
+    }
+    let mut exceptions = r.exception_to.clone();
+    exceptions.sort();
+    f.push(("exception_to".to_string(), exceptions.join(", "), false));
+    f.push((
+        "note".to_string(),
+        r.note.clone().unwrap_or_default(),
+        false,
+    ));
+    f
+}
+
+fn fields_changes(
+    old: &[(String, String, bool)],
+    new: &[(String, String, bool)],
+) -> Vec<FieldChange> {
+    let get = |list: &[(String, String, bool)], k: &str| {
+        list.iter()
+            .find(|(n, v, _)| n == k && !v.is_empty())
+            .map(|(_, v, s)| (v.clone(), *s))
+    };
+    let mut seen = BTreeSet::new();
+    old.iter()
+        .chain(new.iter())
+        .map(|(k, _, _)| k.clone())
+        .filter(|k| seen.insert(k.clone()))
+        .filter_map(|k| {
+            let a = get(old, &k);
+            let b = get(new, &k);
+            let script = a.as_ref().or(b.as_ref()).is_some_and(|(_, s)| *s);
+            field(&k, a.map(|(v, _)| v), b.map(|(v, _)| v), script)
+        })
+        .collect()
+}
+
+/// Fields of a version that say what it decides; the rest (dates, title,
+/// source, notes) describe it. The timeline shows the dates itself.
+const MEANING: [&str; 5] = [
+    "applies_when",
+    "scope.",
+    "silent_on.",
+    "precedence.",
+    "repeal.",
+];
+
+/// A canonical text of what a version decides: equal for two versions
+/// exactly when their conditions, scopes, precedence and rules are. Used by
+/// the timeline comparison, which reports the dates itself.
+pub fn fingerprint(v: &Version) -> String {
+    let mut parts: Vec<String> = version_fields(v)
+        .into_iter()
+        .filter(|(k, _, _)| MEANING.iter().any(|m| k.starts_with(m)))
+        .map(|(k, val, _)| format!("{k}={val}"))
+        .collect();
+    let mut rules: Vec<&Rule> = v.rules.iter().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    for r in rules {
+        parts.push(format!("rule={}", r.id));
+        parts.extend(
+            rule_fields(r)
+                .into_iter()
+                .map(|(k, val, _)| format!("  {k}={val}")),
+        );
+    }
+    parts.join("\n")
+}
+
+fn rule_sets(old: &RuleTree, new: &RuleTree) -> Vec<RuleSetChange> {
+    fn by_id(t: &RuleTree) -> BTreeMap<String, &RuleSet> {
+        t.rule_sets.iter().map(|s| (s.id.clone(), s)).collect()
+    }
+    let (a, b) = (by_id(old), by_id(new));
+    let ids: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut out = Vec::new();
+    for id in ids {
+        let (change, versions) = match (a.get(id), b.get(id)) {
+            (Some(x), Some(y)) => (ChangeKind::Changed, versions(&x.versions, &y.versions)),
+            (None, Some(y)) => (ChangeKind::Added, versions(&[], &y.versions)),
+            (Some(x), None) => (ChangeKind::Removed, versions(&x.versions, &[])),
+            (None, None) => continue,
+        };
+        if change == ChangeKind::Changed && versions.is_empty() {
+            continue;
+        }
+        out.push(RuleSetChange {
+            id: id.clone(),
+            change,
+            versions,
+        });
+    }
+    out
+}
+
+fn versions(old: &[Version], new: &[Version]) -> Vec<VersionChange> {
+    let ids: BTreeSet<&String> = old.iter().chain(new.iter()).map(|v| &v.id).collect();
+    let mut out = Vec::new();
+    for id in ids {
+        let a = old.iter().find(|v| &v.id == id);
+        let b = new.iter().find(|v| &v.id == id);
+        let (change, fields, rules) = match (a, b) {
+            (Some(x), Some(y)) => (
+                ChangeKind::Changed,
+                fields_changes(&version_fields(x), &version_fields(y)),
+                rules(&x.rules, &y.rules),
+            ),
+            (None, Some(y)) => (
+                ChangeKind::Added,
+                fields_changes(&[], &version_fields(y)),
+                rules(&[], &y.rules),
+            ),
+            (Some(x), None) => (
+                ChangeKind::Removed,
+                fields_changes(&version_fields(x), &[]),
+                rules(&x.rules, &[]),
+            ),
+            (None, None) => continue,
+        };
+        if change == ChangeKind::Changed && fields.is_empty() && rules.is_empty() {
+            continue;
+        }
+        let shown = b.or(a);
+        out.push(VersionChange {
+            version: id.clone(),
+            change,
+            title: shown.map(|v| v.title.clone()).unwrap_or_default(),
+            old_file: a.map(|v| v.file.clone()),
+            new_file: b.map(|v| v.file.clone()),
+            fields,
+            rules,
+        });
+    }
+    out.sort_by(|x, y| x.version.cmp(&y.version));
+    out
+}
+
+fn rules(old: &[Rule], new: &[Rule]) -> Vec<RuleChange> {
+    let mut out = Vec::new();
+    let mut removed: Vec<&Rule> = Vec::new();
+    let mut added: Vec<&Rule> = Vec::new();
+    for r in old {
+        match new.iter().find(|n| n.id == r.id) {
+            Some(n) => {
+                let fields = fields_changes(&rule_fields(r), &rule_fields(n));
+                if !fields.is_empty() {
+                    out.push(RuleChange {
+                        id: r.id.clone(),
+                        change: ChangeKind::Changed,
+                        old_id: None,
+                        cite: n.cite.clone(),
+                        fields,
+                    });
+                }
+            }
+            None => removed.push(r),
+        }
+    }
+    for n in new {
+        if !old.iter().any(|r| r.id == n.id) {
+            added.push(n);
+        }
+    }
+    // A removed and an added rule with the same citation and content are
+    // one rule under a new id.
+    let mut renamed_old = BTreeSet::new();
+    for n in &added {
+        let twin = removed
+            .iter()
+            .find(|r| !renamed_old.contains(&r.id) && rule_fields(r) == rule_fields(n));
+        match twin {
+            Some(r) => {
+                renamed_old.insert(r.id.clone());
+                out.push(RuleChange {
+                    id: n.id.clone(),
+                    change: ChangeKind::Renamed,
+                    old_id: Some(r.id.clone()),
+                    cite: n.cite.clone(),
+                    fields: Vec::new(),
+                });
+            }
+            None => out.push(RuleChange {
+                id: n.id.clone(),
+                change: ChangeKind::Added,
+                old_id: None,
+                cite: n.cite.clone(),
+                fields: fields_changes(&[], &rule_fields(n)),
+            }),
+        }
+    }
+    for r in removed.into_iter().filter(|r| !renamed_old.contains(&r.id)) {
+        out.push(RuleChange {
+            id: r.id.clone(),
+            change: ChangeKind::Removed,
+            old_id: None,
+            cite: r.cite.clone(),
+            fields: fields_changes(&rule_fields(r), &[]),
+        });
+    }
+    out
+}

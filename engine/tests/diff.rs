@@ -1,0 +1,258 @@
+//! Tests of `inforce_engine::diff::compare` on the shipped rules and edited
+//! copies of them, in memory: structural, timeline and behavioural parts.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+
+use inforce_engine::diff::{ChangeKind, RulesDiff, Word, compare};
+use inforce_engine::load::load;
+use inforce_engine::source::{SourceFile, read_dir};
+use inforce_engine::tree::RuleTree;
+
+fn shipped() -> Vec<SourceFile> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    let (files, problems) = read_dir(&root);
+    assert!(problems.is_empty());
+    files
+}
+
+fn tree(files: Vec<SourceFile>) -> RuleTree {
+    let loaded = load(files, "t");
+    let errors: Vec<String> = loaded.problems.iter().map(|p| p.to_string()).collect();
+    loaded.tree.unwrap_or_else(|| panic!("{errors:?}"))
+}
+
+/// The shipped rules with `from` replaced by `to` in the file ending `file`.
+fn edited(file: &str, from: &str, to: &str) -> Vec<SourceFile> {
+    let mut files = shipped();
+    let f = files.iter_mut().find(|f| f.path.ends_with(file)).unwrap();
+    assert!(f.text.contains(from), "`{from}` not in {file}");
+    f.text = f.text.replacen(from, to, 1);
+    files
+}
+
+fn diff(new: Vec<SourceFile>) -> RulesDiff {
+    compare(&tree(shipped()), "old", &tree(new), "new", &[])
+}
+
+#[test]
+fn identical_rules_differ_in_nothing() {
+    let d = diff(shipped());
+    assert!(d.is_empty(), "{d:#?}");
+    assert!(d.behaviour.cases > 100);
+}
+
+#[test]
+fn reordered_keys_and_new_comments_change_nothing_in_meaning() {
+    let mut files = shipped();
+    let f = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("citizens-departure/2012-03-28.yaml"))
+        .unwrap();
+    // Move `title` to the end and add comments.
+    let title_line = f
+        .text
+        .lines()
+        .find(|l| l.starts_with("title:"))
+        .unwrap()
+        .to_string();
+    let without: String = f
+        .text
+        .lines()
+        .filter(|l| !l.starts_with("title:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    f.text = format!("# a comment\n{without}# another\n{title_line}\n");
+    let d = diff(files);
+    assert!(d.is_empty(), "{d:#?}");
+    assert_ne!(d.old.digest, d.new.digest, "the files did change");
+}
+
+#[test]
+fn moving_the_repeal_date_shows_the_version_field_the_timeline_interval_and_the_cases_it_changes() {
+    let mut files = edited(
+        "citizens-departure/2001-07-26.yaml",
+        "until: 2012-03-28",
+        "until: 2012-06-28",
+    );
+    let f = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("citizens-departure/2012-03-28.yaml"))
+        .unwrap();
+    f.text = f.text.replace("from: 2012-03-28", "from: 2012-06-28");
+    let d = diff(files);
+
+    let set = d
+        .structural
+        .rule_sets
+        .iter()
+        .find(|s| s.id == "kz.citizens-departure")
+        .unwrap();
+    let v = set
+        .versions
+        .iter()
+        .find(|v| v.version == "2001-07-26")
+        .unwrap();
+    let until = v
+        .fields
+        .iter()
+        .find(|f| f.field == "in_force.until")
+        .unwrap();
+    assert_eq!(
+        (until.old.as_deref(), until.new.as_deref()),
+        (Some("2012-03-28"), Some("2012-06-28"))
+    );
+
+    let t = d
+        .timeline
+        .iter()
+        .find(|t| t.rule_set == "kz.citizens-departure")
+        .unwrap();
+    assert_eq!(t.from.to_string(), "2012-03-28");
+    assert_eq!(
+        t.until.map(|u| u.to_string()).as_deref(),
+        Some("2012-06-28")
+    );
+    assert!(
+        t.description.contains("Decree No. 1010"),
+        "{}",
+        t.description
+    );
+    assert!(
+        t.description.contains("now in force, before repealed"),
+        "{}",
+        t.description
+    );
+
+    // The golden test on the day of the repeal now finds the decree in force.
+    let changed: Vec<String> = d
+        .behaviour
+        .changed
+        .iter()
+        .map(|c| c.date.to_string())
+        .collect();
+    assert!(changed.iter().any(|d| d == "2012-03-28"), "{changed:?}");
+    let case = d
+        .behaviour
+        .changed
+        .iter()
+        .find(|c| c.date.to_string() == "2012-03-28")
+        .unwrap();
+    let o = case
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "exit_visa_required")
+        .unwrap();
+    assert_eq!(o.old.as_ref().unwrap().status.as_str(), "undetermined");
+    assert_eq!(o.new.as_ref().unwrap().status.as_str(), "decided");
+    assert!(
+        !o.new.as_ref().unwrap().by.is_empty(),
+        "the new side names its rules"
+    );
+    assert_eq!(d.summary.cases_changed, d.behaviour.changed.len());
+}
+
+#[test]
+fn a_changed_condition_is_compared_word_by_word() {
+    let d = diff(edited(
+        "citizens-departure/2001-07-26.yaml",
+        "age_on(person.birth_date, date) >= 18",
+        "age_on(person.birth_date, date) >= 21",
+    ));
+    let rule = d
+        .structural
+        .rule_sets
+        .iter()
+        .flat_map(|s| &s.versions)
+        .flat_map(|v| &v.rules)
+        .find(|r| r.change == ChangeKind::Changed)
+        .unwrap_or_else(|| panic!("{:#?}", d.structural));
+    let when = rule.fields.iter().find(|f| f.field == "when").unwrap();
+    let words = when.words.as_ref().unwrap();
+    assert!(words.contains(&Word::Removed("18".into())), "{words:?}");
+    assert!(words.contains(&Word::Added("21".into())), "{words:?}");
+    assert!(d.summary.rules_changed >= 1);
+}
+
+#[test]
+fn a_rule_under_a_new_id_with_the_same_citation_and_content_is_a_rename() {
+    let d = diff(edited(
+        "citizens-departure/2001-07-26.yaml",
+        "id: decision-term\n",
+        "id: decision-within-a-month\n",
+    ));
+    let rule = d
+        .structural
+        .rule_sets
+        .iter()
+        .flat_map(|s| &s.versions)
+        .flat_map(|v| &v.rules)
+        .find(|r| r.id == "decision-within-a-month")
+        .unwrap();
+    assert_eq!(rule.change, ChangeKind::Renamed);
+    assert_eq!(rule.old_id.as_deref(), Some("decision-term"));
+    assert_eq!(d.summary.rules_renamed, 1);
+    assert_eq!(d.summary.rules_added + d.summary.rules_removed, 0);
+    assert!(
+        d.behaviour.changed.is_empty(),
+        "a rename changes no decision"
+    );
+}
+
+#[test]
+fn a_new_version_and_a_changed_declaration_are_listed() {
+    let mut files = edited("kz/outcomes.yaml", "description:", "description: (edited)");
+    let repeal = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("citizens-departure/2012-03-28.yaml"))
+        .unwrap();
+    repeal.text = repeal.text.replace(
+        "in_force: {from: 2012-03-28}",
+        "in_force: {from: 2012-03-28, until: 2030-01-01}",
+    );
+    files.push(SourceFile {
+        path: "rules/kz/citizens-departure/2030-01-01.yaml".into(),
+        text: "rule_set: kz.citizens-departure\nversion: 2030-01-01\ntitle: A future act\nin_force: {from: 2030-01-01}\nsource: {act: Future Act No. 1, read_at: nowhere}\napplies_when: person.citizenship == \"KZ\" && trip.direction == \"exit\"\nrules:\n  - {id: free, cite: Art. 1, then: {exit_visa_required: false}}\n".into(),
+    });
+    let d = diff(files);
+    assert_eq!(d.summary.declarations_changed, 1);
+    assert_eq!(d.summary.versions_added, 1);
+    assert!(
+        d.timeline
+            .iter()
+            .any(|t| t.from.to_string() == "2030-01-01" && t.until.is_none())
+    );
+}
+
+#[test]
+fn a_case_given_besides_the_golden_tests_is_compared_too() {
+    let case = inforce_engine::diff::CaseInput {
+        origin: "cases.jsonl:1".into(),
+        text: r#"{"id": "x", "date": "2012-04-01", "person": {"citizenship": "KZ", "secret_holder": true}, "trip": {"direction": "exit", "purpose": "tourism"}}"#.into(),
+        date: None,
+    };
+    let mut files = edited(
+        "citizens-departure/2001-07-26.yaml",
+        "until: 2012-03-28",
+        "until: 2012-06-28",
+    );
+    let f = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("citizens-departure/2012-03-28.yaml"))
+        .unwrap();
+    f.text = f.text.replace("from: 2012-03-28", "from: 2012-06-28");
+    let d = compare(&tree(shipped()), "old", &tree(files), "new", &[case]);
+    let c = d
+        .behaviour
+        .changed
+        .iter()
+        .find(|c| c.origin == "cases.jsonl:1")
+        .unwrap();
+    assert_eq!(c.case, "x");
+    assert!(c.outcomes.iter().any(|o| o.outcome == "exit_visa_required"));
+}

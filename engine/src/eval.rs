@@ -260,11 +260,25 @@ impl<'a> Evaluator<'a> {
                 if !missing.is_empty() {
                     return Ok(Tv::Unknown(missing));
                 }
-                let out = self
+                let out = match self
                     .tree
                     .engine
                     .eval_ast_with_scope::<Dynamic>(&mut self.scope, &leaf.ast)
-                    .map_err(|e| Fail(e.to_string()))?;
+                {
+                    Ok(out) => out,
+                    // A part that cannot be computed because a fact it reads
+                    // is null ("no such thing": `age_on(null, date)`) does not
+                    // hold, as comparisons with null do not.
+                    Err(_)
+                        if leaf
+                            .reads
+                            .iter()
+                            .any(|r| self.case.facts.get(r) == Some(&Val::Null)) =>
+                    {
+                        return Ok(Tv::False);
+                    }
+                    Err(e) => return Err(Fail(e.to_string())),
+                };
                 match out.as_bool() {
                     Ok(true) => Ok(Tv::True),
                     Ok(false) => Ok(Tv::False),

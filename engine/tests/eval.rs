@@ -253,6 +253,22 @@ fn a_null_fact_is_known_and_equals_unit() {
 }
 
 #[test]
+fn a_condition_part_that_cannot_be_computed_on_a_null_fact_does_not_hold() {
+    // `add_years((), 5)` has no meaning: a null date is no such date, so the
+    // comparison does not hold, exactly as `() < date` does not.
+    assert_decided(
+        &probe("date < add_years(f.d, 5)", "f: {d: null}"),
+        Val::Bool(false),
+        &["default"],
+    );
+    assert_decided(
+        &probe("!(date < add_years(f.d, 5))", "f: {d: null}"),
+        Val::Bool(true),
+        &["probe"],
+    );
+}
+
+#[test]
 fn a_null_guarded_date_comparison_is_false_for_null_missing_for_unknown_and_computed_for_a_date() {
     let guard = "f.d != () && date < add_years(f.d, 5)";
     assert_decided(

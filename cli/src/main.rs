@@ -2,6 +2,8 @@
 //! module under `command/`. No legal logic lives here; that is the engine's.
 
 mod command;
+mod diff_render;
+mod git;
 mod render;
 mod rules_source;
 
@@ -29,6 +31,8 @@ enum Command {
     Timeline(command::timeline::Args),
     /// Print the JSON Schema of rule files or case files, for editors.
     Schema(command::schema::Args),
+    /// Compare two rule trees (directories or git revisions): structure, timeline, behaviour.
+    Diff(command::diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Command::Test(a) => command::test::run(a),
         Command::Timeline(a) => command::timeline::run(a),
         Command::Schema(a) => command::schema::run(a),
+        Command::Diff(a) => command::diff::run(a),
     };
     ExitCode::from(code)
 }

@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod diagnostics;
+pub mod diff;
 pub mod eval;
 pub mod format;
 pub mod golden;
@@ -18,4 +19,3 @@ pub mod timeline;
 pub mod timeline_view;
 pub mod tree;
 pub mod yaml;
-pub mod diff;

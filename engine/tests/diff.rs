@@ -256,3 +256,15 @@ fn a_case_given_besides_the_golden_tests_is_compared_too() {
     assert_eq!(c.case, "x");
     assert!(c.outcomes.iter().any(|o| o.outcome == "exit_visa_required"));
 }
+
+#[test]
+fn a_reworded_summary_is_a_structural_change_but_not_a_change_of_the_law_in_force() {
+    let d = diff(edited(
+        "citizens-departure/2001-07-26.yaml",
+        "summary: ",
+        "summary: Reworded. ",
+    ));
+    assert!(d.summary.rules_changed >= 1);
+    assert!(d.timeline.is_empty(), "{:#?}", d.timeline);
+    assert!(d.behaviour.changed.is_empty());
+}

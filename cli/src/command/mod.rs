@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its `Args` and `run`.
 
 pub mod check;
+pub mod diff;
 pub mod eval;
 pub mod schema;
 pub mod test;

@@ -307,9 +307,11 @@ pub fn fingerprint(v: &Version) -> String {
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     for r in rules {
         parts.push(format!("rule={}", r.id));
+        // A rule's summary and note explain it; they decide nothing.
         parts.extend(
             rule_fields(r)
                 .into_iter()
+                .filter(|(k, _, _)| k != "summary" && k != "note")
                 .map(|(k, val, _)| format!("  {k}={val}")),
         );
     }

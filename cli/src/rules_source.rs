@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 use inforce_engine::diagnostics::RuleProblem;
-use inforce_engine::load::{Loaded, load};
+use inforce_engine::load::{Golden, Loaded, load_with};
 use inforce_engine::source::{SourceFile, read_dir};
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../rules");
@@ -39,12 +39,18 @@ impl RulesArg {
         Chosen::Embedded
     }
 
-    /// Reads and loads the rules, with every problem found.
+    /// Reads and loads the rules and their golden tests, with every problem found.
     pub fn load(&self) -> Loaded {
+        self.load_golden(Golden::Load)
+    }
+
+    /// Reads and loads the rules; `Golden::Skip` leaves the golden tests
+    /// unparsed for commands that only evaluate.
+    pub fn load_golden(&self, golden: Golden) -> Loaded {
         match self.choose() {
             Chosen::Dir(dir) => {
                 let (files, mut io) = read_dir(&dir);
-                let mut loaded = load(files, &dir.display().to_string());
+                let mut loaded = load_with(files, &dir.display().to_string(), golden);
                 if !io.is_empty() {
                     io.append(&mut loaded.problems);
                     loaded.problems = io;
@@ -55,7 +61,7 @@ impl RulesArg {
                 }
                 loaded
             }
-            Chosen::Embedded => load(embedded_files(), "embedded"),
+            Chosen::Embedded => load_with(embedded_files(), "embedded", golden),
         }
     }
 }
@@ -64,7 +70,16 @@ impl RulesArg {
     /// The loaded tree, or every problem printed and exit code 2: commands
     /// other than `check` cannot use rules that do not load.
     pub fn tree(&self) -> Result<inforce_engine::tree::RuleTree, u8> {
-        let loaded = self.load();
+        self.tree_golden(Golden::Load)
+    }
+
+    /// As `tree`, without parsing the golden tests.
+    pub fn tree_without_tests(&self) -> Result<inforce_engine::tree::RuleTree, u8> {
+        self.tree_golden(Golden::Skip)
+    }
+
+    fn tree_golden(&self, golden: Golden) -> Result<inforce_engine::tree::RuleTree, u8> {
+        let loaded = self.load_golden(golden);
         match loaded.tree {
             Some(tree) => Ok(tree),
             None => {

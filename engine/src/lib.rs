@@ -9,6 +9,7 @@ pub mod eval;
 pub mod format;
 pub mod golden;
 pub mod load;
+pub mod load_golden;
 pub mod model;
 pub mod result;
 pub mod schema;

@@ -14,9 +14,10 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{RuleProblem, Src, source, suggest};
 use crate::format::{self, Combine, Key, Literal, ThenValue, ValueType, VersionFile};
+use crate::load_golden;
 use crate::model::{
-    Condition, FactDef, GoldenTestDef, MoreSpecificThan, OutcomeDef, RepealInfo, Rule, RuleSet,
-    SourceInfo, TestFile, Then, Val, Version, type_words,
+    Condition, FactDef, MoreSpecificThan, OutcomeDef, RepealInfo, Rule, RuleSet, SourceInfo, Then,
+    Val, Version, type_words,
 };
 use crate::schema_check::{self, ShapeIssue};
 use crate::script::analysis::{self, Comparison, Compiled, Lit};
@@ -24,7 +25,7 @@ use crate::script::{dates, sandbox};
 use crate::source::SourceFile;
 use crate::timeline::Index;
 use crate::tree::RuleTree;
-use crate::yaml::{self, span_of};
+use crate::yaml::{self, Node, Value, span_of};
 
 /// The result of loading: the tree if there were no errors, and every
 /// problem (errors and warnings) found.
@@ -44,6 +45,21 @@ impl Loaded {
 
 /// Loads and validates a rules tree from its files.
 pub fn load(files: Vec<SourceFile>, source_label: &str) -> Loaded {
+    load_with(files, source_label, Golden::Load)
+}
+
+/// Whether to load the golden tests kept beside the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Golden {
+    Load,
+    /// Skip files that are plainly golden tests: commands that only
+    /// evaluate (`eval`, `batch`) need not parse them. The digest still
+    /// covers them, so results name the same rules whatever the command.
+    Skip,
+}
+
+/// Loads a rules tree, with or without its golden tests.
+pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> Loaded {
     let mut l = Loader::default();
     let mut files = files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -51,6 +67,9 @@ pub fn load(files: Vec<SourceFile>, source_label: &str) -> Loaded {
     let mut versions = Vec::new();
     let mut tests = Vec::new();
     for f in &files {
+        if golden == Golden::Skip && is_golden_file(f) {
+            continue;
+        }
         l.parse_file(f, &mut versions, &mut tests);
     }
     let groups: BTreeSet<String> = l
@@ -77,10 +96,6 @@ pub fn load(files: Vec<SourceFile>, source_label: &str) -> Loaded {
         }
     }
     let rule_sets = l.assemble(compiled);
-    let mut test_files = Vec::new();
-    for (path, text, tf) in tests {
-        test_files.push(l.tests(&path, &text, tf));
-    }
     if files.is_empty() {
         l.problems.push(RuleProblem::NoRules {
             path: source_label.to_string(),
@@ -94,13 +109,39 @@ pub fn load(files: Vec<SourceFile>, source_label: &str) -> Loaded {
         groups,
         outcomes: l.outcomes.into_iter().map(|(k, (d, _))| (k, d)).collect(),
         rule_sets,
-        tests: test_files,
+        tests: Vec::new(),
         engine,
+    });
+    // Golden tests are checked against the loaded rules (declared facts and
+    // outcomes); a broken test makes the tree unusable like any other error.
+    let tree = tree.and_then(|mut tree| {
+        let before = l.problems.len();
+        tree.tests = load_golden::load(&tests, &tree, &mut l.problems);
+        let broken = l
+            .problems
+            .get(before..)
+            .unwrap_or_default()
+            .iter()
+            .any(RuleProblem::is_error);
+        (!broken).then_some(tree)
     });
     Loaded {
         tree,
         problems: l.problems,
     }
+}
+
+/// A file in a `tests` folder whose only top-level key is `tests:`. Anything
+/// else is parsed, so a broken rule file is never skipped.
+fn is_golden_file(f: &SourceFile) -> bool {
+    let in_tests = f.path.split(['/', '\\']).any(|part| part == "tests");
+    let mut top_level = f
+        .text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with([' ', '\t', '#', '-']));
+    in_tests
+        && top_level.next().is_some_and(|l| l.starts_with("tests:"))
+        && top_level.next().is_none()
 }
 
 /// SHA-256 over every file's path and text, in path order. Paths are taken
@@ -147,7 +188,7 @@ struct Loader {
 }
 
 type Versions = Vec<(String, String, VersionFile)>;
-type Tests = Vec<(String, String, format::TestsFile)>;
+type Tests = Vec<load_golden::Parsed>;
 
 /// A span for a serde-saphyr location in `text`.
 fn at(loc: &serde_saphyr::Location, text: &str) -> SourceSpan {
@@ -212,25 +253,52 @@ impl Loader {
             }
             _ => true,
         });
-        if !issues.is_empty() {
+        // Unknown keys alone do not stop the check of the rest of the file:
+        // they are blanked out (positions kept) and the file read on. Any
+        // other shape problem makes the file unreadable as a rule file.
+        let only_unknown = issues
+            .iter()
+            .all(|i| matches!(i, ShapeIssue::UnknownKey { .. }));
+        let blanked = if issues.is_empty() {
+            None
+        } else if only_unknown && kind != Kind::Tests {
+            Some(blank_entries(&f.text, &root, &issues))
+        } else {
             for issue in issues {
                 self.problems.push(shape_problem(issue, &src));
             }
             return;
+        };
+        for issue in issues {
+            self.problems.push(shape_problem(issue, &src));
         }
-        let body = f.text.strip_prefix('\u{feff}').unwrap_or(&f.text);
+        let text = blanked.as_deref().unwrap_or(&f.text);
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         let opts = yaml::options;
         let typed = match kind {
             Kind::Version => serde_saphyr::from_str_with_options::<VersionFile>(body, opts())
                 .map(|v| versions.push((f.path.clone(), f.text.clone(), v))),
-            Kind::Tests => serde_saphyr::from_str_with_options::<format::TestsFile>(body, opts())
-                .map(|t| tests.push((f.path.clone(), f.text.clone(), t))),
+            // Golden tests need no second, typed parse: the spanned tree
+            // has passed the shape check and carries every position.
+            Kind::Tests => {
+                tests.push(load_golden::Parsed {
+                    path: f.path.clone(),
+                    text: f.text.clone(),
+                    root,
+                });
+                return;
+            }
             Kind::Declarations => {
                 serde_saphyr::from_str_with_options::<format::DeclarationsFile>(body, opts())
                     .map(|d| self.declarations(d, &src, &f.text))
             }
         };
         if let Err(e) = typed {
+            if blanked.is_some() {
+                // The file did not read even without its unknown keys: the
+                // unknown keys reported already explain it.
+                return;
+            }
             let span = e.location().map(|l| at(&l, &f.text)).unwrap_or(root.span);
             let message = e.without_snippet().to_string();
             let message = message
@@ -337,22 +405,6 @@ impl Loader {
                 span,
                 help: "`values` applies to `string` and `list` types only; remove it".to_string(),
             });
-        }
-    }
-
-    fn tests(&mut self, path: &str, text: &str, tf: format::TestsFile) -> TestFile {
-        let src = source(path, text);
-        let mut tests = Vec::new();
-        for t in tf.tests {
-            let date = match &t.date {
-                Some(d) => parse_date_at(d, text, &src, &mut self.problems),
-                None => None,
-            };
-            tests.push(GoldenTestDef::from_format(t, date));
-        }
-        TestFile {
-            path: path.to_string(),
-            tests,
         }
     }
 
@@ -507,7 +559,59 @@ fn declare<T>(
     None
 }
 
-#[derive(Clone, Copy)]
+/// The text with every unknown key and its value replaced by spaces (line
+/// breaks kept), so that every other position in the file stays the same.
+fn blank_entries(text: &str, root: &Node, issues: &[ShapeIssue]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for issue in issues {
+        let ShapeIssue::UnknownKey { at: key, .. } = issue else {
+            continue;
+        };
+        let Some(value) = entry_value(root, key) else {
+            continue;
+        };
+        let start = key.span.offset();
+        let end = node_end(value).max(key.span.offset() + key.span.len());
+        for b in bytes.iter_mut().take(end.min(text.len())).skip(start) {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b' ';
+            }
+        }
+    }
+    // Only ASCII bytes were written over whole entries, so the text stays UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+}
+
+/// The value of the mapping entry whose key is `key`, anywhere in the tree.
+fn entry_value<'a>(node: &'a Node, key: &Node) -> Option<&'a Node> {
+    match &node.value {
+        Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+            if k.span == key.span {
+                Some(v)
+            } else {
+                entry_value(v, key)
+            }
+        }),
+        Value::Seq(items) => items.iter().find_map(|i| entry_value(i, key)),
+        _ => None,
+    }
+}
+
+/// The end of a node and everything under it.
+fn node_end(node: &Node) -> usize {
+    let own = node.span.offset() + node.span.len();
+    let children = match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| node_end(k).max(node_end(v)))
+            .max(),
+        Value::Seq(items) => items.iter().map(node_end).max(),
+        _ => None,
+    };
+    own.max(children.unwrap_or(0))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Version,
     Tests,
@@ -1257,6 +1361,30 @@ mod tests {
         let b = ["/abs/rules/kz/a.yaml", "/abs/rules/x.yaml"];
         assert_eq!(common_dir(b.into_iter()), "/abs/rules/".len());
         assert_eq!(common_dir(["a.yaml"].into_iter()), 0);
+    }
+
+    #[test]
+    fn only_plain_golden_files_in_a_tests_folder_are_skippable() {
+        let f = |path: &str, text: &str| SourceFile {
+            path: path.into(),
+            text: text.into(),
+        };
+        assert!(is_golden_file(&f(
+            "r/kz/x/tests/a.yaml",
+            "# c\ntests:\n  - name: x\n"
+        )));
+        assert!(!is_golden_file(&f(
+            "r/kz/x/a.yaml",
+            "tests:\n  - name: x\n"
+        )));
+        assert!(!is_golden_file(&f(
+            "r/kz/x/tests/a.yaml",
+            "rule_set: a\ntests: []\n"
+        )));
+        assert!(!is_golden_file(&f(
+            "r/kz/x/tests/a.yaml",
+            "tests: []\nrule_set: a\n"
+        )));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rhai::AST;
 use serde::Serialize;
 
-use crate::format::{Combine, GoldenTest, ValueType};
+use crate::format::{Combine, ValueType};
 use crate::script::analysis::Cond;
 use crate::timeline::Index;
 
@@ -202,15 +202,4 @@ pub struct GoldenTestDef {
     pub date: Option<NaiveDate>,
     pub case: serde_json::Value,
     pub expect: BTreeMap<String, serde_json::Value>,
-}
-
-impl GoldenTestDef {
-    pub fn from_format(t: GoldenTest, date: Option<NaiveDate>) -> Self {
-        GoldenTestDef {
-            name: t.name,
-            date,
-            case: t.case,
-            expect: t.expect,
-        }
-    }
 }

@@ -358,6 +358,21 @@ fn a_fact_compared_with_a_value_it_never_takes_is_reported_with_the_closest_valu
 }
 
 #[test]
+fn an_unknown_key_does_not_hide_the_other_problems_of_its_file() {
+    let loaded = refused("unknown-key-and-undeclared-fact.yaml");
+    assert_eq!(loaded.problems.len(), 2, "{}", render_all(&loaded));
+    assert!(matches!(&loaded.problems[0], RuleProblem::UnknownKey { key, .. } if key == "notez"));
+    assert!(
+        matches!(&loaded.problems[1], RuleProblem::UndeclaredFact { fact, .. } if fact == "person.marrid")
+    );
+    // Blanking the unknown entry keeps every other position where it was.
+    assert_eq!(
+        marked(&loaded.problems[1]),
+        (13, 11, "person.marrid".to_string())
+    );
+}
+
+#[test]
 fn a_script_using_an_unknown_variable_is_reported() {
     let loaded = refused("unknown-variable.yaml");
     assert_eq!(loaded.problems.len(), 1);

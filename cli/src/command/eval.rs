@@ -36,7 +36,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let tree = match args.rules.tree() {
+    let tree = match args.rules.tree_without_tests() {
         Ok(tree) => tree,
         Err(code) => return code,
     };

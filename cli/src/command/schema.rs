@@ -25,7 +25,7 @@ pub fn run(args: Args) -> u8 {
     let schema = match args.which {
         Which::Rules => rules_schema(),
         Which::Case => {
-            let tree = match args.rules.tree() {
+            let tree = match args.rules.tree_without_tests() {
                 Ok(tree) => tree,
                 Err(code) => return code,
             };

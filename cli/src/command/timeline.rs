@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let tree = match args.rules.tree() {
+    let tree = match args.rules.tree_without_tests() {
         Ok(tree) => tree,
         Err(code) => return code,
     };

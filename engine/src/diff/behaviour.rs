@@ -14,10 +14,7 @@ use crate::tree::RuleTree;
 
 pub fn compare(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Behaviour {
     let cases = collect(old, new, extra);
-    let mut b = Behaviour {
-        cases: cases.len(),
-        ..Behaviour::default()
-    };
+    let mut b = Behaviour::default();
     for input in &cases {
         let o = run(old, input);
         let n = run(new, input);
@@ -32,6 +29,7 @@ pub fn compare(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Behaviour
             }
         }
         let (Ok(o), Ok(n)) = (o, n) else { continue };
+        b.cases += 1;
         let names: BTreeSet<&String> = o.outcomes.keys().chain(n.outcomes.keys()).collect();
         let mut outcomes = Vec::new();
         for name in names {

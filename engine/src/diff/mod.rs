@@ -53,7 +53,10 @@ pub fn compare(
     summary.timeline_changes = timeline.len();
     summary.cases_compared = behaviour.cases;
     summary.cases_changed = behaviour.changed.len();
-    summary.case_errors = behaviour.errors.len();
+    // One case refused by both sides is one case that could not be compared.
+    let refused: std::collections::BTreeSet<&str> =
+        behaviour.errors.iter().map(|e| e.origin.as_str()).collect();
+    summary.case_errors = refused.len();
     RulesDiff {
         old: Side {
             label: old_label.to_string(),

@@ -303,18 +303,22 @@ pub fn fingerprint(v: &Version) -> String {
         .filter(|(k, _, _)| MEANING.iter().any(|m| k.starts_with(m)))
         .map(|(k, val, _)| format!("{k}={val}"))
         .collect();
-    let mut rules: Vec<&Rule> = v.rules.iter().collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    for r in rules {
-        parts.push(format!("rule={}", r.id));
-        // A rule's summary and note explain it; they decide nothing.
-        parts.extend(
+    // Rules by content, not by id: renaming a rule changes no decision.
+    let mut rules: Vec<String> = v
+        .rules
+        .iter()
+        .map(|r| {
+            // A rule's summary and note explain it; they decide nothing.
             rule_fields(r)
                 .into_iter()
                 .filter(|(k, _, _)| k != "summary" && k != "note")
-                .map(|(k, val, _)| format!("  {k}={val}")),
-        );
-    }
+                .map(|(k, val, _)| format!("  {k}={val}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    rules.sort();
+    parts.extend(rules);
     parts.join("\n")
 }
 

@@ -87,8 +87,8 @@ impl RulesArg {
                     eprintln!("{}", crate::render::diagnostic(p));
                 }
                 eprintln!(
-                    "the rules have {} errors; run `inforce check` for details",
-                    loaded.errors()
+                    "the rules have {}; run `inforce check` for details",
+                    crate::render::count(loaded.errors(), "error", "errors")
                 );
                 Err(2)
             }

@@ -783,9 +783,14 @@ impl<'a> Evaluator<'a> {
                 let overridden_for: Vec<String> =
                     overridden.iter().map(|(_, _, o, _)| o.clone()).collect();
                 let detail = match &tv {
+                    // The rule's note (a doubt, a reading) goes with the answer it gave.
                     Tv::True if beaten.is_empty() => format!(
-                        "fired: {}",
-                        rule.summary.clone().unwrap_or_else(|| rule.cite.clone())
+                        "fired: {}{}",
+                        rule.summary.clone().unwrap_or_else(|| rule.cite.clone()),
+                        rule.note
+                            .as_ref()
+                            .map(|n| format!(" Note: {n}"))
+                            .unwrap_or_default()
                     ),
                     Tv::True => format!("fired, but was overridden for {}", beaten.join(", ")),
                     Tv::False => "did not fire: its condition is false for this case".to_string(),

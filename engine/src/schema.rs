@@ -62,7 +62,7 @@ pub fn case_schema(tree: &RuleTree) -> Schema {
     let schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "inforce case",
-        "description": "Facts about a person and a trip. A fact left out is unknown; a fact given as null is known to be absent.",
+        "description": format!("A case: the facts the rules declare, in the groups {}. A fact left out is unknown; a fact given as null is known to be absent.", tree.groups.join(", ")),
         "type": "object",
         "properties": groups,
         "additionalProperties": false,

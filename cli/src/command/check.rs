@@ -27,25 +27,25 @@ pub fn run(args: Args) -> u8 {
                 .sum();
             let tests: usize = tree.tests.iter().map(|t| t.tests.len()).sum();
             crate::outln!(
-                "{} {}: {} rule sets, {} versions, {} rules, {} facts, {} outcomes, {} golden tests; {} warnings",
+                "{} {}: {}, {}, {}, {}, {}, {}; {}",
                 style.green("ok"),
                 tree.source,
-                tree.rule_sets.len(),
-                versions,
-                rules,
-                tree.facts.len(),
-                tree.outcomes.len(),
-                tests,
-                loaded.warnings()
+                render::count(tree.rule_sets.len(), "rule set", "rule sets"),
+                render::count(versions, "version", "versions"),
+                render::count(rules, "rule", "rules"),
+                render::count(tree.facts.len(), "fact", "facts"),
+                render::count(tree.outcomes.len(), "outcome", "outcomes"),
+                render::count(tests, "golden test", "golden tests"),
+                render::count(loaded.warnings(), "warning", "warnings")
             );
             0
         }
         None => {
             crate::outln!(
-                "{}: {} errors, {} warnings",
+                "{}: {}, {}",
                 style.red("failed"),
-                loaded.errors(),
-                loaded.warnings()
+                render::count(loaded.errors(), "error", "errors"),
+                render::count(loaded.warnings(), "warning", "warnings")
             );
             1
         }

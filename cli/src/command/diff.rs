@@ -103,8 +103,8 @@ fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(R
                 eprintln!("{}", render::diagnostic(p));
             }
             eprintln!(
-                "{side} `{spec}`: the rules do not load ({} errors); run `inforce check` on them, or compare another side",
-                loaded.errors()
+                "{side} `{spec}`: the rules do not load ({}); run `inforce check` on them, or compare another side",
+                crate::render::count(loaded.errors(), "error", "errors")
             );
             None
         }

@@ -54,9 +54,14 @@ pub fn run(args: Args) -> u8 {
             let s = Style::stdout();
             for r in runs.iter().filter(|r| !r.passed) {
                 crate::outln!("{} {}", s.red("FAIL"), r.name);
+                let case = if r.case.is_empty() {
+                    "without an id".to_string()
+                } else {
+                    r.case.clone()
+                };
                 crate::outln!(
                     "  case {} on {} ({})",
-                    r.case,
+                    case,
                     r.date.as_deref().unwrap_or("?"),
                     r.file
                 );

@@ -180,7 +180,8 @@ pub fn says(b: &By) -> String {
 pub fn decided_by(side: Option<&OutcomeSide>, rule: impl Fn(&By) -> String) -> Option<String> {
     let o = side?;
     if !o.by.is_empty() {
-        return Some(o.by.iter().map(rule).collect::<Vec<_>>().join(" and "));
+        // Citations contain "and" themselves; a semicolon keeps rules apart.
+        return Some(o.by.iter().map(rule).collect::<Vec<_>>().join("; "));
     }
     o.reason.clone()
 }

@@ -312,14 +312,17 @@ fn case(out: &mut String, c: &CaseChange, p: &Paint) {
         // reason: the values already said "not answered" or what is missing.
         if old.is_some() || new.is_some() {
             let none = || "—".to_string();
-            out.push_str(&format!(
-                "      {}\n",
-                p.dim(&format!(
+            // The same rules on both sides are named once.
+            let text = if old == new {
+                format!("(both: {})", old.unwrap_or_else(none))
+            } else {
+                format!(
                     "(old: {}; new: {})",
-                    old.unwrap_or_else(none),
+                    old.unwrap_or_else(none).trim_end_matches('.'),
                     new.unwrap_or_else(none)
-                ))
-            ));
+                )
+            };
+            out.push_str(&format!("      {}\n", p.dim(&text)));
         }
     }
 }

@@ -63,7 +63,9 @@ fn collect(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Vec<CaseInput
         for file in &tree.tests {
             for t in &file.tests {
                 let text = serde_json::to_string(&t.case).unwrap_or_default();
-                if !seen.insert((t.name.clone(), text.clone(), t.date)) {
+                // By case and date, not name: a renamed or repeated test is
+                // one case to compare.
+                if !seen.insert((text.clone(), t.date)) {
                     continue;
                 }
                 out.push(CaseInput {
@@ -121,7 +123,9 @@ fn side(o: &OutcomeResult) -> OutcomeSide {
     }
 }
 
-/// Same status and value (lists as sets); the deciding rules may differ.
+/// Same status, value (lists as sets) and missing facts. The deciding rules
+/// and the reason of an undetermined outcome may differ: moving a repeal
+/// date would otherwise flag every later case, whose answer is unchanged.
 fn same(a: Option<&OutcomeResult>, b: Option<&OutcomeResult>) -> bool {
     match (a, b) {
         (None, None) => true,

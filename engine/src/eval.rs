@@ -20,6 +20,7 @@ use crate::result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
 use crate::script::analysis::{Cond, DATE_VARIABLE};
+use crate::script::native::{self, NativeError};
 use crate::tree::{Resolved, RuleTree};
 
 /// A three-valued truth: unknown carries the facts that would settle it.
@@ -173,37 +174,47 @@ struct Evaluator<'a> {
     tree: &'a RuleTree,
     case: &'a Case,
     date: NaiveDate,
-    scope: Scope<'static>,
+    /// The facts as rhai values, built only when a script needs rhai: most
+    /// leaves are evaluated natively and never look at it.
+    scope: Option<Scope<'static>>,
     /// Condition results by address of the condition: each is evaluated once per case.
     cache: HashMap<usize, Tv>,
 }
 
 impl<'a> Evaluator<'a> {
     fn new(tree: &'a RuleTree, case: &'a Case, date: NaiveDate) -> Self {
-        let mut groups: BTreeMap<&str, Map> = tree
-            .groups
-            .iter()
-            .map(|g| (g.as_str(), Map::new()))
-            .collect();
-        for (name, val) in &case.facts {
-            if let Some((g, f)) = name.split_once('.')
-                && let Some(map) = groups.get_mut(g)
-            {
-                map.insert(f.into(), to_dynamic(val));
-            }
-        }
-        let mut scope = Scope::new();
-        for (g, map) in groups {
-            scope.push(g.to_string(), map);
-        }
-        scope.push(DATE_VARIABLE, date);
         Evaluator {
             tree,
             case,
             date,
-            scope,
+            scope: None,
             cache: HashMap::new(),
         }
+    }
+
+    /// The rhai scope holding the fact groups and `date`.
+    fn scope(&mut self) -> &mut Scope<'static> {
+        let (tree, case, date) = (self.tree, self.case, self.date);
+        self.scope.get_or_insert_with(|| {
+            let mut groups: BTreeMap<&str, Map> = tree
+                .groups
+                .iter()
+                .map(|g| (g.as_str(), Map::new()))
+                .collect();
+            for (name, val) in &case.facts {
+                if let Some((g, f)) = name.split_once('.')
+                    && let Some(map) = groups.get_mut(g)
+                {
+                    map.insert(f.into(), to_dynamic(val));
+                }
+            }
+            let mut scope = Scope::new();
+            for (g, map) in groups {
+                scope.push(g.to_string(), map);
+            }
+            scope.push(DATE_VARIABLE, date);
+            scope
+        })
     }
 
     /// The version whose `applies_when` and `scope` decide what a rule set
@@ -260,11 +271,25 @@ impl<'a> Evaluator<'a> {
                 if !missing.is_empty() {
                     return Ok(Tv::Unknown(missing));
                 }
-                let out = match self
-                    .tree
-                    .engine
-                    .eval_ast_with_scope::<Dynamic>(&mut self.scope, &leaf.ast)
-                {
+                // The native evaluator first; rhai for what it does not mirror.
+                let native = match &leaf.native {
+                    Some(n) => match native::eval(n, &self.case.facts, self.date) {
+                        Ok(Some(b)) => return Ok(if b { Tv::True } else { Tv::False }),
+                        Ok(None) => return Ok(Tv::False),
+                        Err(NativeError::Fail(m)) => Some(m),
+                        Err(NativeError::Unsupported) => None,
+                    },
+                    None => None,
+                };
+                let out = match native {
+                    Some(message) => Err(message),
+                    None => self
+                        .tree
+                        .engine
+                        .eval_ast_with_scope::<Dynamic>(self.scope(), &leaf.ast)
+                        .map_err(|e| e.to_string()),
+                };
+                let out = match out {
                     Ok(out) => out,
                     // A part that cannot be computed because a fact it reads
                     // is null ("no such thing": `age_on(null, date)`) does not
@@ -277,7 +302,7 @@ impl<'a> Evaluator<'a> {
                     {
                         return Ok(Tv::False);
                     }
-                    Err(e) => return Err(Fail(e.to_string())),
+                    Err(e) => return Err(Fail(e)),
                 };
                 match out.as_bool() {
                     Ok(true) => Ok(Tv::True),
@@ -353,7 +378,9 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Result<Val, BTreeSet<String>>, Box<EvalError>> {
         match then {
             Then::Literal(val) => Ok(Ok(val.clone())),
-            Then::Expr { ast, reads, .. } => {
+            Then::Expr {
+                ast, reads, native, ..
+            } => {
                 let missing: BTreeSet<String> = reads
                     .iter()
                     .filter(|f| !self.case.facts.contains_key(*f))
@@ -363,10 +390,21 @@ impl<'a> Evaluator<'a> {
                     return Ok(Err(missing));
                 }
                 let field = format!("then.{}", def.name);
+                if let Some(t) = native {
+                    match native::eval_term(t, &self.case.facts, self.date) {
+                        Ok(val) => {
+                            return check_value(val, def)
+                                .map(Ok)
+                                .map_err(|m| eval_error_at(v, r, &field, m));
+                        }
+                        Err(NativeError::Fail(m)) => return Err(eval_error_at(v, r, &field, m)),
+                        Err(NativeError::Unsupported) => {}
+                    }
+                }
                 let out = self
                     .tree
                     .engine
-                    .eval_ast_with_scope::<Dynamic>(&mut self.scope, ast)
+                    .eval_ast_with_scope::<Dynamic>(self.scope(), ast)
                     .map_err(|e| eval_error_at(v, r, &field, e.to_string()))?;
                 from_dynamic(out, def)
                     .map(Ok)
@@ -954,6 +992,34 @@ fn to_dynamic(val: &Val) -> Dynamic {
                 .collect::<Array>(),
         ),
     }
+}
+
+/// A natively computed value must have the outcome's declared type, as
+/// `from_dynamic` requires of rhai's.
+fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
+    let fits = matches!(
+        (&val, def.ty),
+        (Val::Null, _)
+            | (Val::Bool(_), ValueType::Bool)
+            | (Val::Int(_), ValueType::Int)
+            | (Val::Date(_), ValueType::Date)
+            | (Val::Str(_), ValueType::String)
+            | (Val::List(_), ValueType::List)
+    );
+    if !fits {
+        return Err(format!(
+            "`{}` is declared as {}, but the expression gave {}",
+            def.name,
+            crate::model::type_words(def.ty),
+            val.type_name()
+        ));
+    }
+    if let (Some(allowed), Val::List(items)) = (&def.values, &val)
+        && let Some(bad) = items.iter().find(|i| !allowed.contains(i))
+    {
+        return Err(format!("`{bad}` is not an allowed value of `{}`", def.name));
+    }
+    Ok(val)
 }
 
 fn from_dynamic(d: Dynamic, def: &OutcomeDef) -> Result<Val, String> {

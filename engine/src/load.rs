@@ -1048,10 +1048,17 @@ impl VersionCtx<'_> {
                 let located = Spanned::new(e.expr.clone(), value.referenced, value.defined);
                 let compiled =
                     self.compile(&format!("`then.{}` of rule `{rule}`", decl.name), &located)?;
+                let native = match compiled.ast.statements() {
+                    [rhai::Stmt::Expr(expr)] => {
+                        crate::script::native::compile_term(expr, self.groups)
+                    }
+                    _ => None,
+                };
                 Some(Then::Expr {
                     text: e.expr.clone(),
                     reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
                     ast: compiled.ast,
+                    native,
                 })
             }
             ThenValue::Literal(lit) => {

@@ -98,6 +98,8 @@ pub enum Then {
         text: String,
         ast: AST,
         reads: Vec<String>,
+        /// The same expression for the native evaluator, if its shape allows.
+        native: Option<crate::script::native::Term>,
     },
 }
 

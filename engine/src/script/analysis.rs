@@ -71,8 +71,12 @@ pub enum Cond {
 #[derive(Debug, Clone)]
 pub struct Leaf {
     pub ast: AST,
-    /// Indices into the fact table of the rules tree (filled by the loader).
+    /// The facts the leaf reads.
     pub reads: Vec<String>,
+    /// Whether it reads `date`: only such leaves can change from day to day.
+    pub reads_date: bool,
+    /// The same leaf compiled for the native evaluator, if its shape allows.
+    pub native: Option<super::native::Native>,
 }
 
 /// A script error at a position inside the script.
@@ -264,10 +268,15 @@ fn variable(expr: &Expr) -> Option<(&str, Position)> {
 pub fn skeleton(compiled: &Compiled, groups: &[String]) -> Cond {
     match compiled.ast.statements() {
         [Stmt::Expr(expr)] => split(expr, groups),
-        _ => Cond::Leaf(Leaf {
-            ast: compiled.ast.clone(),
-            reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
-        }),
+        _ => {
+            let (reads, reads_date) = leaf_reads(&compiled.ast, groups);
+            Cond::Leaf(Leaf {
+                ast: compiled.ast.clone(),
+                reads,
+                reads_date,
+                native: None,
+            })
+        }
     }
 }
 
@@ -287,17 +296,33 @@ fn split(expr: &Expr, groups: &[String]) -> Cond {
 
 fn leaf(expr: &Expr, groups: &[String]) -> Cond {
     let ast = AST::new([Stmt::Expr(Box::new(expr.clone()))], Module::new());
+    let (reads, reads_date) = leaf_reads(&ast, groups);
+    Cond::Leaf(Leaf {
+        ast,
+        reads,
+        reads_date,
+        native: super::native::compile(expr, groups),
+    })
+}
+
+/// The facts an AST reads, and whether it reads `date`.
+pub fn leaf_reads(ast: &AST, groups: &[String]) -> (Vec<String>, bool) {
     let mut reads = Vec::new();
+    let mut reads_date = false;
     ast.walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Expr(e)) = path.last()
-            && let Some(Ok(r)) = fact_read(e, groups)
-            && !reads.contains(&r.name)
-        {
-            reads.push(r.name);
+        if let Some(ASTNode::Expr(e)) = path.last() {
+            if let Some(Ok(r)) = fact_read(e, groups)
+                && !reads.contains(&r.name)
+            {
+                reads.push(r.name);
+            }
+            if matches!(variable(e), Some((DATE_VARIABLE, _))) {
+                reads_date = true;
+            }
         }
         true
     });
-    Cond::Leaf(Leaf { ast, reads })
+    (reads, reads_date)
 }
 
 fn lower_first(s: &str) -> String {

@@ -3,4 +3,5 @@
 
 pub mod analysis;
 pub mod dates;
+pub mod native;
 pub mod sandbox;

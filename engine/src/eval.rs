@@ -154,6 +154,24 @@ fn rule_sets_in_force<'a>(
     Ok(out)
 }
 
+/// The truth of one condition leaf for a case on a date, as a small code
+/// (0 false, 1 true, 2 unknown, 3 failed): `history` compares these from
+/// day to day instead of evaluating the whole case.
+pub(crate) fn leaf_code(
+    tree: &RuleTree,
+    case: &Case,
+    date: NaiveDate,
+    leaf: &crate::script::analysis::Leaf,
+) -> u8 {
+    let mut ev = Evaluator::new(tree, case, date);
+    match ev.leaf(leaf) {
+        Ok(Tv::False) => 0,
+        Ok(Tv::True) => 1,
+        Ok(Tv::Unknown(_)) => 2,
+        Err(_) => 3,
+    }
+}
+
 /// One rule (or a gate standing in for its version) that could decide an outcome.
 struct Candidate<'a> {
     version: &'a Version,
@@ -259,62 +277,64 @@ impl<'a> Evaluator<'a> {
         self.condition(Some(c), v, "", &format!("scope.{outcome}"))
     }
 
-    fn cond(&mut self, c: &Cond) -> Result<Tv, Fail> {
-        match c {
-            Cond::Leaf(leaf) => {
-                let missing: BTreeSet<String> = leaf
+    fn leaf(&mut self, leaf: &crate::script::analysis::Leaf) -> Result<Tv, Fail> {
+        let missing: BTreeSet<String> = leaf
+            .reads
+            .iter()
+            .filter(|r| !self.case.facts.contains_key(*r))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Ok(Tv::Unknown(missing));
+        }
+        // The native evaluator first; rhai for what it does not mirror.
+        let native = match &leaf.native {
+            Some(n) => match native::eval(n, &self.case.facts, self.date) {
+                Ok(Some(b)) => return Ok(if b { Tv::True } else { Tv::False }),
+                Ok(None) => return Ok(Tv::False),
+                Err(NativeError::Fail(m)) => Some(m),
+                Err(NativeError::Unsupported) => None,
+            },
+            None => None,
+        };
+        let out = match native {
+            Some(message) => Err(message),
+            None => self
+                .tree
+                .engine
+                .eval_ast_with_scope::<Dynamic>(self.scope(), &leaf.ast)
+                .map_err(|e| e.to_string()),
+        };
+        let out = match out {
+            Ok(out) => out,
+            // A part that cannot be computed because a fact it reads
+            // is null ("no such thing": `age_on(null, date)`) does not
+            // hold, as comparisons with null do not.
+            Err(_)
+                if leaf
                     .reads
                     .iter()
-                    .filter(|r| !self.case.facts.contains_key(*r))
-                    .cloned()
-                    .collect();
-                if !missing.is_empty() {
-                    return Ok(Tv::Unknown(missing));
-                }
-                // The native evaluator first; rhai for what it does not mirror.
-                let native = match &leaf.native {
-                    Some(n) => match native::eval(n, &self.case.facts, self.date) {
-                        Ok(Some(b)) => return Ok(if b { Tv::True } else { Tv::False }),
-                        Ok(None) => return Ok(Tv::False),
-                        Err(NativeError::Fail(m)) => Some(m),
-                        Err(NativeError::Unsupported) => None,
-                    },
-                    None => None,
-                };
-                let out = match native {
-                    Some(message) => Err(message),
-                    None => self
-                        .tree
-                        .engine
-                        .eval_ast_with_scope::<Dynamic>(self.scope(), &leaf.ast)
-                        .map_err(|e| e.to_string()),
-                };
-                let out = match out {
-                    Ok(out) => out,
-                    // A part that cannot be computed because a fact it reads
-                    // is null ("no such thing": `age_on(null, date)`) does not
-                    // hold, as comparisons with null do not.
-                    Err(_)
-                        if leaf
-                            .reads
-                            .iter()
-                            .any(|r| self.case.facts.get(r) == Some(&Val::Null)) =>
-                    {
-                        return Ok(Tv::False);
-                    }
-                    Err(e) => return Err(Fail(e)),
-                };
-                match out.as_bool() {
-                    Ok(true) => Ok(Tv::True),
-                    Ok(false) => Ok(Tv::False),
-                    // A fact given as null is known to be absent: a yes/no
-                    // fact that does not exist does not hold.
-                    Err(_) if out.is_unit() => Ok(Tv::False),
-                    Err(ty) => Err(Fail(format!(
-                        "a condition must be true or false, but this part gave {ty}"
-                    ))),
-                }
+                    .any(|r| self.case.facts.get(r) == Some(&Val::Null)) =>
+            {
+                return Ok(Tv::False);
             }
+            Err(e) => return Err(Fail(e)),
+        };
+        match out.as_bool() {
+            Ok(true) => Ok(Tv::True),
+            Ok(false) => Ok(Tv::False),
+            // A fact given as null is known to be absent: a yes/no
+            // fact that does not exist does not hold.
+            Err(_) if out.is_unit() => Ok(Tv::False),
+            Err(ty) => Err(Fail(format!(
+                "a condition must be true or false, but this part gave {ty}"
+            ))),
+        }
+    }
+
+    fn cond(&mut self, c: &Cond) -> Result<Tv, Fail> {
+        match c {
+            Cond::Leaf(leaf) => self.leaf(leaf),
             Cond::Not(inner) => Ok(match self.cond(inner)? {
                 Tv::True => Tv::False,
                 Tv::False => Tv::True,
@@ -688,14 +708,13 @@ impl<'a> Evaluator<'a> {
             },
             Resolved::NotYet(first) => {
                 format!(
-                    "`{id}` is not yet in force on {}: its first version ({}) takes effect on {}",
-                    self.date, first.title, first.from
+                    "`{id}` is not yet in force: its first version ({}) takes effect on {}",
+                    first.title, first.from
                 )
             }
             Resolved::Lapsed { ended, next } => {
                 let mut s = format!(
-                    "`{id}` has no version in force on {}: {} ceased to apply on {}",
-                    self.date,
+                    "`{id}` has no version in force: {} ceased to apply on {}",
                     ended.title,
                     ended.until.map(|u| u.to_string()).unwrap_or_default()
                 );

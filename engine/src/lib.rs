@@ -3,11 +3,13 @@
 //! It does no printing and never exits the process; the `inforce` CLI renders.
 
 pub mod case;
+pub mod case_json;
 pub mod diagnostics;
 pub mod diff;
 pub mod eval;
 pub mod format;
 pub mod golden;
+pub mod history;
 pub mod load;
 pub mod load_golden;
 pub mod model;

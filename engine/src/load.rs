@@ -1054,9 +1054,11 @@ impl VersionCtx<'_> {
                     }
                     _ => None,
                 };
+                let reads_date = analysis::leaf_reads(&compiled.ast, self.groups).1;
                 Some(Then::Expr {
                     text: e.expr.clone(),
                     reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
+                    reads_date,
                     ast: compiled.ast,
                     native,
                 })

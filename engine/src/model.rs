@@ -98,6 +98,8 @@ pub enum Then {
         text: String,
         ast: AST,
         reads: Vec<String>,
+        /// Whether it reads `date`, so its value can change from day to day.
+        reads_date: bool,
         /// The same expression for the native evaluator, if its shape allows.
         native: Option<crate::script::native::Term>,
     },

@@ -876,7 +876,7 @@ fn before_the_first_version_the_outcome_is_undetermined_as_not_yet_in_force() {
     let reason = assert_undetermined(outcome(&r, "ok"));
     assert_eq!(
         reason,
-        "`t.s` is not yet in force on 1999-12-31: its first version (Title of t.s 2000-01-01) takes effect on 2000-01-01"
+        "`t.s` is not yet in force: its first version (Title of t.s 2000-01-01) takes effect on 2000-01-01"
     );
 }
 
@@ -899,7 +899,7 @@ fn a_lapsed_rule_set_without_a_successor_is_undetermined() {
     let reason = assert_undetermined(outcome(&r, "other"));
     assert_eq!(
         reason,
-        "`t.lapsing` has no version in force on 2003-01-01: Title of t.lapsing 2000-01-01 ceased to apply on 2003-01-01"
+        "`t.lapsing` has no version in force: Title of t.lapsing 2000-01-01 ceased to apply on 2003-01-01"
     );
     let r = eval(&dated_tree(), "f: {}", "2002-12-31");
     assert_decided(outcome(&r, "other"), Val::Bool(true), &["l"]);
@@ -1377,7 +1377,7 @@ fn in_a_lapse_before_a_repeal_the_reason_says_when_the_next_version_takes_effect
     assert!(r.rule_sets.is_empty(), "{:#?}", r.rule_sets);
     assert_eq!(
         assert_undetermined(outcome(&r, "ok")),
-        "`t.s` has no version in force on 2005-06-01: Title of t.s 2000-01-01 ceased to apply \
+        "`t.s` has no version in force: Title of t.s 2000-01-01 ceased to apply \
          on 2005-01-01 and the next version takes effect on 2006-01-01"
     );
 }

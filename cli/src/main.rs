@@ -25,6 +25,10 @@ enum Command {
     Check(command::check::Args),
     /// Evaluate one case against the rule-set versions in force on a date.
     Eval(command::eval::Args),
+    /// Evaluate JSON Lines cases in parallel: one JSON result line per input line, in order.
+    Batch(command::batch::Args),
+    /// Evaluate one case on every day of a range; print when its outcomes change.
+    History(command::history::Args),
     /// Run the golden cases kept beside the rule sets.
     Test(command::test::Args),
     /// Show which version of each rule set is in force over which interval.
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(a) => command::check::run(a),
         Command::Eval(a) => command::eval::run(a),
+        Command::Batch(a) => command::batch::run(a),
+        Command::History(a) => command::history::run(a),
         Command::Test(a) => command::test::run(a),
         Command::Timeline(a) => command::timeline::run(a),
         Command::Schema(a) => command::schema::run(a),

@@ -8,6 +8,7 @@ use include_dir::{Dir, include_dir};
 use inforce_engine::diagnostics::RuleProblem;
 use inforce_engine::load::{Golden, Loaded, load_with};
 use inforce_engine::source::{SourceFile, read_dir};
+use inforce_engine::tree::RuleTree;
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../rules");
 
@@ -47,39 +48,58 @@ impl RulesArg {
     /// Reads and loads the rules; `Golden::Skip` leaves the golden tests
     /// unparsed for commands that only evaluate.
     pub fn load_golden(&self, golden: Golden) -> Loaded {
+        self.read().load(golden)
+    }
+
+    /// Reads the rule files without loading them: `batch` loads the same
+    /// files once per worker thread, so they must be read only once.
+    pub fn read(&self) -> RuleFiles {
         match self.choose() {
             Chosen::Dir(dir) => {
-                let (files, mut io) = read_dir(&dir);
-                let mut loaded = load_with(files, &dir.display().to_string(), golden);
-                if !io.is_empty() {
-                    io.append(&mut loaded.problems);
-                    loaded.problems = io;
-                    // An unreadable file means the tree is incomplete: never use it.
-                    if loaded.problems.iter().any(RuleProblem::is_error) {
-                        loaded.tree = None;
-                    }
+                let (files, unreadable) = read_dir(&dir);
+                RuleFiles {
+                    files,
+                    label: dir.display().to_string(),
+                    unreadable,
                 }
-                loaded
             }
-            Chosen::Embedded => load_with(embedded_files(), "embedded", golden),
+            Chosen::Embedded => RuleFiles {
+                files: embedded_files(),
+                label: "embedded".to_string(),
+                unreadable: Vec::new(),
+            },
         }
     }
 }
 
-impl RulesArg {
-    /// The loaded tree, or every problem printed and exit code 2: commands
-    /// other than `check` cannot use rules that do not load.
-    pub fn tree(&self) -> Result<inforce_engine::tree::RuleTree, u8> {
-        self.tree_golden(Golden::Load)
+/// Rule files as read, not yet loaded.
+pub struct RuleFiles {
+    pub files: Vec<SourceFile>,
+    /// How results name the source: the directory, or `embedded`.
+    pub label: String,
+    /// Files that could not be read.
+    pub unreadable: Vec<RuleProblem>,
+}
+
+impl RuleFiles {
+    /// Loads the files, with every problem found.
+    pub fn load(self, golden: Golden) -> Loaded {
+        let mut loaded = load_with(self.files, &self.label, golden);
+        let mut io = self.unreadable;
+        if !io.is_empty() {
+            io.append(&mut loaded.problems);
+            loaded.problems = io;
+            // An unreadable file means the tree is incomplete: never use it.
+            if loaded.problems.iter().any(RuleProblem::is_error) {
+                loaded.tree = None;
+            }
+        }
+        loaded
     }
 
-    /// As `tree`, without parsing the golden tests.
-    pub fn tree_without_tests(&self) -> Result<inforce_engine::tree::RuleTree, u8> {
-        self.tree_golden(Golden::Skip)
-    }
-
-    fn tree_golden(&self, golden: Golden) -> Result<inforce_engine::tree::RuleTree, u8> {
-        let loaded = self.load_golden(golden);
+    /// The loaded tree, or every problem printed and exit code 2.
+    pub fn tree(self, golden: Golden) -> Result<RuleTree, u8> {
+        let loaded = self.load(golden);
         match loaded.tree {
             Some(tree) => Ok(tree),
             None => {
@@ -93,6 +113,19 @@ impl RulesArg {
                 Err(2)
             }
         }
+    }
+}
+
+impl RulesArg {
+    /// The loaded tree, or every problem printed and exit code 2: commands
+    /// other than `check` cannot use rules that do not load.
+    pub fn tree(&self) -> Result<RuleTree, u8> {
+        self.read().tree(Golden::Load)
+    }
+
+    /// As `tree`, without parsing the golden tests.
+    pub fn tree_without_tests(&self) -> Result<RuleTree, u8> {
+        self.read().tree(Golden::Skip)
     }
 }
 

@@ -7,7 +7,7 @@
 //! might have fired, and the declared precedence between them; see
 //! `docs/architecture.md`. Not here: loading, rendering.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map, Scope};
@@ -196,7 +196,7 @@ struct Evaluator<'a> {
     /// leaves are evaluated natively and never look at it.
     scope: Option<Scope<'static>>,
     /// Condition results by address of the condition: each is evaluated once per case.
-    cache: HashMap<usize, Tv>,
+    cache: Vec<Option<Tv>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -206,7 +206,7 @@ impl<'a> Evaluator<'a> {
             case,
             date,
             scope: None,
-            cache: HashMap::new(),
+            cache: Vec::new(),
         }
     }
 
@@ -257,14 +257,18 @@ impl<'a> Evaluator<'a> {
         field: &str,
     ) -> Result<Tv, Box<EvalError>> {
         let Some(c) = c else { return Ok(Tv::True) };
-        let key = c as *const Condition as usize;
-        if let Some(tv) = self.cache.get(&key) {
+        if let Some(Some(tv)) = self.cache.get(c.id) {
             return Ok(tv.clone());
         }
         let tv = self
             .cond(&c.cond)
             .map_err(|Fail(message)| eval_error(v, rule, field, message))?;
-        self.cache.insert(key, tv.clone());
+        if self.cache.len() <= c.id {
+            self.cache.resize(self.tree.conditions.max(c.id + 1), None);
+        }
+        if let Some(slot) = self.cache.get_mut(c.id) {
+            *slot = Some(tv.clone());
+        }
         Ok(tv)
     }
 
@@ -464,8 +468,12 @@ impl<'a> Evaluator<'a> {
                         value: None,
                     });
                 }
-                for rule in &v.rules {
-                    let Some((_, then)) = rule.then.iter().find(|(o, _)| o == name) else {
+                let deciders = v.deciders.get(name).map(Vec::as_slice).unwrap_or_default();
+                for &(ri, ti) in deciders {
+                    let Some(rule) = v.rules.get(ri) else {
+                        continue;
+                    };
+                    let Some((_, then)) = rule.then.get(ti) else {
                         continue;
                     };
                     decides = true;

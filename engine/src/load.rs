@@ -111,6 +111,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         rule_sets,
         tests: Vec::new(),
         engine,
+        conditions: l.conditions,
     });
     // Golden tests are checked against the loaded rules (declared facts and
     // outcomes); a broken test makes the tree unusable like any other error.
@@ -183,6 +184,8 @@ fn common_dir<'a>(mut paths: impl Iterator<Item = &'a str>) -> usize {
 #[derive(Default)]
 struct Loader {
     problems: Vec<RuleProblem>,
+    /// Conditions compiled so far: each gets the next number.
+    conditions: usize,
     facts: BTreeMap<String, (FactDef, Src)>,
     outcomes: BTreeMap<String, (OutcomeDef, Src)>,
 }
@@ -884,6 +887,12 @@ impl VersionCtx<'_> {
             .collect();
         answers.extend(scope.keys().cloned());
         answers.extend(silent_on.keys().cloned());
+        let mut deciders: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+        for (ri, r) in rules.iter().enumerate() {
+            for (ti, (o, _)) in r.then.iter().enumerate() {
+                deciders.entry(o.clone()).or_default().push((ri, ti));
+            }
+        }
         Some(Version {
             rule_set: v.rule_set.value,
             id: v.version.value,
@@ -909,6 +918,7 @@ impl VersionCtx<'_> {
             }),
             rules,
             answers,
+            deciders,
             id_span: at(&v.version.referenced, self.text),
             in_force_span: at(&v.in_force.from.referenced, self.text),
         })
@@ -1127,9 +1137,11 @@ impl VersionCtx<'_> {
 
     fn condition(&mut self, field: &str, script: &Spanned<String>) -> Option<Condition> {
         let compiled = self.compile(field, script)?;
+        self.l.conditions += 1;
         Some(Condition {
             text: script.value.clone(),
             cond: analysis::skeleton(&compiled, self.groups),
+            id: self.l.conditions - 1,
         })
     }
 

@@ -88,6 +88,9 @@ pub fn type_words(ty: ValueType) -> &'static str {
 pub struct Condition {
     pub text: String,
     pub cond: Cond,
+    /// Number of the condition in the tree, so evaluation can remember its
+    /// result per case in a vector rather than a hash map.
+    pub id: usize,
 }
 
 /// What a rule gives an outcome.
@@ -157,6 +160,9 @@ pub struct Version {
     pub rules: Vec<Rule>,
     /// Every outcome this version answers: decided by a rule, scoped or silent on.
     pub answers: BTreeSet<String>,
+    /// Outcome → (rule, position in its `then`) of every rule deciding it,
+    /// found once at load rather than for every case.
+    pub deciders: BTreeMap<String, Vec<(usize, usize)>>,
     /// Where the version's id and interval were written, for diagnostics
     /// found only once every file is loaded (overlaps, gaps, duplicates).
     pub id_span: miette::SourceSpan,

@@ -22,6 +22,8 @@ pub struct RuleTree {
     pub rule_sets: Vec<RuleSet>,
     pub tests: Vec<TestFile>,
     pub(crate) engine: Engine,
+    /// How many conditions the tree has (their `id`s are below this).
+    pub(crate) conditions: usize,
 }
 
 /// Where a date falls for one rule set.

@@ -80,7 +80,7 @@ pub fn run(args: Args) -> u8 {
     0
 }
 
-fn read_case(path: &PathBuf) -> Result<(String, String), Box<CaseError>> {
+pub fn read_case(path: &PathBuf) -> Result<(String, String), Box<CaseError>> {
     let shown = path.display().to_string();
     let bytes = if shown == "-" {
         let mut buf = Vec::new();

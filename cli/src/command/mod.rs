@@ -1,8 +1,10 @@
 //! One module per subcommand, each with its `Args` and `run`.
 
+pub mod batch;
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod history;
 pub mod schema;
 pub mod test;
 pub mod timeline;

@@ -256,13 +256,25 @@ impl<'a> Evaluator<'a> {
         rule: &str,
         field: &str,
     ) -> Result<Tv, Box<EvalError>> {
+        self.condition_named(c, v, rule, || field.to_string())
+    }
+
+    /// As `condition`, with the field's name built only if it fails: most
+    /// conditions never do, and formatting names per case is measurable.
+    fn condition_named(
+        &mut self,
+        c: Option<&Condition>,
+        v: &Version,
+        rule: &str,
+        field: impl FnOnce() -> String,
+    ) -> Result<Tv, Box<EvalError>> {
         let Some(c) = c else { return Ok(Tv::True) };
         if let Some(Some(tv)) = self.cache.get(c.id) {
             return Ok(tv.clone());
         }
         let tv = self
             .cond(&c.cond)
-            .map_err(|Fail(message)| eval_error(v, rule, field, message))?;
+            .map_err(|Fail(message)| eval_error(v, rule, &field(), message))?;
         if self.cache.len() <= c.id {
             self.cache.resize(self.tree.conditions.max(c.id + 1), None);
         }
@@ -278,7 +290,7 @@ impl<'a> Evaluator<'a> {
         outcome: &str,
         c: &Condition,
     ) -> Result<Tv, Box<EvalError>> {
-        self.condition(Some(c), v, "", &format!("scope.{outcome}"))
+        self.condition_named(Some(c), v, "", || format!("scope.{outcome}"))
     }
 
     fn leaf(&mut self, leaf: &crate::script::analysis::Leaf) -> Result<Tv, Fail> {
@@ -413,15 +425,11 @@ impl<'a> Evaluator<'a> {
                 if !missing.is_empty() {
                     return Ok(Err(missing));
                 }
-                let field = format!("then.{}", def.name);
+                let fail = |m: String| eval_error_at(v, r, &format!("then.{}", def.name), m);
                 if let Some(t) = native {
                     match native::eval_term(t, &self.case.facts, self.date) {
-                        Ok(val) => {
-                            return check_value(val, def)
-                                .map(Ok)
-                                .map_err(|m| eval_error_at(v, r, &field, m));
-                        }
-                        Err(NativeError::Fail(m)) => return Err(eval_error_at(v, r, &field, m)),
+                        Ok(val) => return check_value(val, def).map(Ok).map_err(fail),
+                        Err(NativeError::Fail(m)) => return Err(fail(m)),
                         Err(NativeError::Unsupported) => {}
                     }
                 }
@@ -429,10 +437,8 @@ impl<'a> Evaluator<'a> {
                     .tree
                     .engine
                     .eval_ast_with_scope::<Dynamic>(self.scope(), ast)
-                    .map_err(|e| eval_error_at(v, r, &field, e.to_string()))?;
-                from_dynamic(out, def)
-                    .map(Ok)
-                    .map_err(|m| eval_error_at(v, r, &field, m))
+                    .map_err(|e| fail(e.to_string()))?;
+                from_dynamic(out, def).map(Ok).map_err(fail)
             }
         }
     }
@@ -927,18 +933,15 @@ fn explain_outcomes(
         lines.push(match o.status {
             Status::Decided => {
                 let value = o.value.as_ref().map(|v| v.to_string()).unwrap_or_default();
-                let grounds: Vec<String> =
+                // Each rule's grounds were written once, at load.
+                let grounds: Vec<&str> =
                     o.by.iter()
-                        .map(|b| {
-                            let when = in_force
+                        .filter_map(|b| {
+                            in_force
                                 .iter()
                                 .find(|v| v.rule_set == b.rule_set && v.id == b.version)
-                                .map(|v| format!(", in force {}", v.interval_text()))
-                                .unwrap_or_default();
-                            format!(
-                                "{} (rule `{}`, {} version {}{when})",
-                                b.cite, b.rule, b.rule_set, b.version
-                            )
+                                .and_then(|v| v.rules.iter().find(|r| r.id == b.rule))
+                                .map(|r| r.grounds.as_str())
                         })
                         .collect();
                 if grounds.is_empty() {

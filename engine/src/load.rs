@@ -880,7 +880,17 @@ impl VersionCtx<'_> {
                 help: "move the rules into a version of their own, or remove `repeal`".to_string(),
             });
         }
-        let rules = self.rules(&v.rules);
+        let mut rules = self.rules(&v.rules);
+        let when = match until {
+            Some(u) => format!("{from} to {u} (exclusive)"),
+            None => format!("from {from}"),
+        };
+        for r in &mut rules {
+            r.grounds = format!(
+                "{} (rule `{}`, {} version {}, in force {when})",
+                r.cite, r.id, v.rule_set.value, v.version.value
+            );
+        }
         let mut answers: BTreeSet<String> = rules
             .iter()
             .flat_map(|r| r.then.iter().map(|(o, _)| o.clone()))
@@ -987,6 +997,7 @@ impl VersionCtx<'_> {
                 then,
                 defeats: BTreeSet::new(),
                 exception_to: def.exception_to.iter().map(|e| e.value.clone()).collect(),
+                grounds: String::new(),
             });
         }
         // Exceptions: targets must exist in this version and must not loop.

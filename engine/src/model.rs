@@ -119,6 +119,9 @@ pub struct Rule {
     /// Rules of the same version this one is an exception to, transitively.
     pub defeats: BTreeSet<String>,
     pub exception_to: Vec<String>,
+    /// What the explanation says the rule rests on: its citation, id,
+    /// version and dates. Written once at load, quoted for every case.
+    pub grounds: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

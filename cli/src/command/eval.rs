@@ -35,26 +35,32 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
 }
 
+/// Reads and checks a case file (or stdin), or prints every problem and
+/// gives exit code 2.
+pub fn load_case(
+    tree: &inforce_engine::tree::RuleTree,
+    path: &PathBuf,
+) -> Result<inforce_engine::case::Case, u8> {
+    let (name, text) = read_case(path).map_err(|e| {
+        eprintln!("{}", render::diagnostic(e.as_ref()));
+        2u8
+    })?;
+    parse_case(tree, &name, &text).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{}", render::diagnostic(e));
+        }
+        2u8
+    })
+}
+
 pub fn run(args: Args) -> u8 {
     let tree = match args.rules.tree_without_tests() {
         Ok(tree) => tree,
         Err(code) => return code,
     };
-    let (name, text) = match read_case(&args.case) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("{}", render::diagnostic(e.as_ref()));
-            return 2;
-        }
-    };
-    let case = match parse_case(&tree, &name, &text) {
+    let case = match load_case(&tree, &args.case) {
         Ok(c) => c,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{}", render::diagnostic(e));
-            }
-            return 2;
-        }
+        Err(code) => return code,
     };
     let Some(date) = args.date.or(case.date) else {
         eprintln!("{}", render::diagnostic(&CaseError::NoDate));

@@ -6,11 +6,10 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use inforce_engine::case::parse_case;
 use inforce_engine::history::{History, history};
 use inforce_engine::result::{OutcomeResult, Status};
 
-use crate::command::eval::{parse_date, read_case};
+use crate::command::eval::{load_case, parse_date};
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
 
@@ -35,21 +34,9 @@ pub fn run(args: Args) -> u8 {
         Ok(tree) => tree,
         Err(code) => return code,
     };
-    let (name, text) = match read_case(&args.case) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("{}", render::diagnostic(e.as_ref()));
-            return 2;
-        }
-    };
-    let case = match parse_case(&tree, &name, &text) {
+    let case = match load_case(&tree, &args.case) {
         Ok(c) => c,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{}", render::diagnostic(e));
-            }
-            return 2;
-        }
+        Err(code) => return code,
     };
     let Some(from) = args.from.or_else(|| tree.earliest()) else {
         eprintln!("the rules have no version to start from; give `--from YYYY-MM-DD`");

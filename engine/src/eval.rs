@@ -688,31 +688,16 @@ impl<'a> Evaluator<'a> {
     fn reason(&self, def: &OutcomeDef, a: &Answering<'a>) -> String {
         let id = &a.set.id;
         match a.resolved {
-            Resolved::InForce(v) if v.repeal.is_some() => {
-                let what = v
-                    .repeal
-                    .as_ref()
-                    .map(|r| r.repeals.clone())
-                    .unwrap_or_default();
-                let mut s = format!(
-                    "`{id}` ({what}) was repealed on {} by {}",
-                    v.from, v.source.act
-                );
-                if let Some(note) = v.repeal.as_ref().and_then(|r| r.note.as_ref()) {
-                    s.push_str(&format!(". {note}"));
-                }
-                s
-            }
+            // Written at load: they depend on the versions, not the case.
+            Resolved::InForce(v) if v.repeal.is_some() => v.reasons.repealed.clone(),
+            Resolved::NotYet(first) => first.reasons.not_yet.clone(),
+            Resolved::Lapsed { ended, .. } => ended.reasons.lapsed.clone(),
             Resolved::InForce(v) => match v.silent_on.get(&def.name) {
                 Some(why) => format!(
                     "{} (`{id}` version {}) does not decide it: {why}",
                     v.title, v.id
                 ),
-                None if v
-                    .rules
-                    .iter()
-                    .any(|r| r.then.iter().any(|(o, _)| *o == def.name)) =>
-                {
+                None if v.deciders.contains_key(&def.name) => {
                     format!(
                         "no rule of `{id}` version {} decides it for this case",
                         v.id
@@ -720,23 +705,6 @@ impl<'a> Evaluator<'a> {
                 }
                 None => format!("`{id}` version {} does not decide it", v.id),
             },
-            Resolved::NotYet(first) => {
-                format!(
-                    "`{id}` is not yet in force: its first version ({}) takes effect on {}",
-                    first.title, first.from
-                )
-            }
-            Resolved::Lapsed { ended, next } => {
-                let mut s = format!(
-                    "`{id}` has no version in force: {} ceased to apply on {}",
-                    ended.title,
-                    ended.until.map(|u| u.to_string()).unwrap_or_default()
-                );
-                if let Some(n) = next {
-                    s.push_str(&format!(" and the next version takes effect on {}", n.from));
-                }
-                s
-            }
         }
     }
 

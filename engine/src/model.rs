@@ -169,7 +169,21 @@ pub struct Version {
     /// Where the version's id and interval were written, for diagnostics
     /// found only once every file is loaded (overlaps, gaps, duplicates).
     pub id_span: miette::SourceSpan,
+    /// Why an outcome is undetermined when this version is the reason:
+    /// written once the rule set's versions are known.
+    pub reasons: Reasons,
     pub in_force_span: miette::SourceSpan,
+}
+
+/// The undetermined reasons a version gives, written at load.
+#[derive(Debug, Clone, Default)]
+pub struct Reasons {
+    /// This version is a repeal in force.
+    pub repealed: String,
+    /// This is the first version and it is not yet in force.
+    pub not_yet: String,
+    /// This version ended and no other is in force yet (or ever).
+    pub lapsed: String,
 }
 
 /// `precedence.more_specific_than` entry.

@@ -177,25 +177,70 @@ fn wrong(src: &Src, field: &str, expected: &str, node: &Node, help: &str) -> Cas
 }
 
 fn date_of(node: &Node) -> Result<NaiveDate, String> {
-    match &node.value {
-        Value::Str(s) => dates::parse_date(s).ok_or_else(|| {
+    date_text(node.as_str())
+}
+
+/// A `YYYY-MM-DD` date, or what is wrong with the text (`None`: not text).
+pub(crate) fn date_text(s: Option<&str>) -> Result<NaiveDate, String> {
+    match s {
+        Some(s) => dates::parse_date(s).ok_or_else(|| {
             if s.len() == 10 && s.chars().filter(|c| *c == '-').count() == 2 {
                 format!("`{s}` is not a day of the calendar")
             } else {
                 "write dates as `YYYY-MM-DD`".to_string()
             }
         }),
-        _ => Err("write dates as `YYYY-MM-DD`".to_string()),
+        None => Err("write dates as `YYYY-MM-DD`".to_string()),
     }
 }
 
-/// Converts a fact's value to its declared type, or says what was expected.
+/// A fact's value as either case reader (YAML tree, JSON) sees it, so that
+/// both convert and check it in one place.
+pub(crate) enum Raw<'a> {
+    Null,
+    Bool(bool),
+    /// An integer, or `None` for a number that is not one (JSON `1.5`).
+    Int(Option<i64>),
+    Str(&'a str),
+    /// Each item's text, or `None` for an item that is not text.
+    List(Vec<Option<&'a str>>),
+    Other,
+}
+
 fn convert(
     node: &Node,
     ty: ValueType,
     allowed: Option<&[String]>,
 ) -> Result<Val, (String, String)> {
+    let raw = match &node.value {
+        Value::Null => Raw::Null,
+        Value::Bool(b) => Raw::Bool(*b),
+        Value::Int(i) => Raw::Int(Some(*i)),
+        Value::Str(s) => Raw::Str(s),
+        Value::Seq(items) => Raw::List(items.iter().map(Node::as_str).collect()),
+        _ => Raw::Other,
+    };
+    convert_raw(raw, ty, allowed, "[questionnaire]")
+}
+
+/// Converts a fact's value to its declared type, or says what was expected
+/// and what to do. `list_example` shows a list as the case's syntax writes it.
+pub(crate) fn convert_raw(
+    raw: Raw,
+    ty: ValueType,
+    allowed: Option<&[String]>,
+    list_example: &str,
+) -> Result<Val, (String, String)> {
     let expected = || type_words(ty).to_string();
+    let mismatch = || {
+        (
+            expected(),
+            format!(
+                "write {} here, or leave the fact out if it is unknown",
+                expected()
+            ),
+        )
+    };
     let not_allowed = |v: &str| {
         let list = allowed.unwrap_or_default();
         (
@@ -209,42 +254,36 @@ fn convert(
             suggest(v, list.iter().map(String::as_str)),
         )
     };
-    match (&node.value, ty) {
-        (Value::Null, _) => Ok(Val::Null),
-        (Value::Bool(b), ValueType::Bool) => Ok(Val::Bool(*b)),
-        (Value::Int(i), ValueType::Int) => Ok(Val::Int(*i)),
-        (Value::Str(_), ValueType::Date) => date_of(node)
+    match (raw, ty) {
+        (Raw::Null, _) => Ok(Val::Null),
+        (Raw::Bool(b), ValueType::Bool) => Ok(Val::Bool(b)),
+        (Raw::Int(i), ValueType::Int) => i.map(Val::Int).ok_or_else(mismatch),
+        (Raw::Str(s), ValueType::Date) => date_text(Some(s))
             .map(Val::Date)
             .map_err(|why| (expected(), why)),
-        (Value::Str(s), ValueType::String) => match allowed {
-            Some(list) if !list.contains(s) => Err(not_allowed(s)),
-            _ => Ok(Val::Str(s.clone())),
+        (Raw::Str(s), ValueType::String) => match allowed {
+            Some(list) if !list.iter().any(|a| a == s) => Err(not_allowed(s)),
+            _ => Ok(Val::Str(s.to_string())),
         },
-        (Value::Seq(items), ValueType::List) => {
-            let mut out = Vec::new();
+        (Raw::List(items), ValueType::List) => {
+            let mut out = Vec::with_capacity(items.len());
             for item in items {
-                let Value::Str(s) = &item.value else {
+                let Some(s) = item else {
                     return Err((
                         "a list of names".to_string(),
-                        "write each item as a name, e.g. `[questionnaire]`".to_string(),
+                        format!("write each item as a name, e.g. `{list_example}`"),
                     ));
                 };
                 if let Some(list) = allowed
-                    && !list.contains(s)
+                    && !list.iter().any(|a| a == s)
                 {
                     return Err(not_allowed(s));
                 }
-                out.push(s.clone());
+                out.push(s.to_string());
             }
             Ok(Val::List(out))
         }
-        _ => Err((
-            expected(),
-            format!(
-                "write {} here, or leave the fact out if it is unknown",
-                expected()
-            ),
-        )),
+        _ => Err(mismatch()),
     }
 }
 

@@ -14,11 +14,10 @@ use chrono::NaiveDate;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::case::Case;
+use crate::case::{self, Case, Raw};
 use crate::diagnostics::suggest;
 use crate::format::ValueType;
-use crate::model::{Val, type_words};
-use crate::script::dates;
+use crate::model::Val;
 use crate::tree::RuleTree;
 
 /// Parses one JSON document, rejecting a key given twice in one object as
@@ -158,75 +157,21 @@ fn wrong(field: &str, expected: &str, v: &Value, help: &str) -> String {
 }
 
 fn date_of(v: &Value) -> Result<NaiveDate, String> {
-    match v {
-        Value::String(s) => dates::parse_date(s).ok_or_else(|| {
-            if s.len() == 10 && s.chars().filter(|c| *c == '-').count() == 2 {
-                format!("`{s}` is not a day of the calendar")
-            } else {
-                "write dates as `YYYY-MM-DD`".to_string()
-            }
-        }),
-        _ => Err("write dates as `YYYY-MM-DD`".to_string()),
-    }
+    case::date_text(v.as_str())
 }
 
-/// Converts a fact's value to its declared type, or says what was expected
-/// and what to do; the same conversions as `case`.
+/// Converts a fact's value to its declared type: the same conversion and
+/// messages as the YAML reader (`case::convert_raw`).
 fn convert(v: &Value, ty: ValueType, allowed: Option<&[String]>) -> Result<Val, (String, String)> {
-    let expected = || type_words(ty).to_string();
-    let mismatch = || {
-        (
-            expected(),
-            format!(
-                "write {} here, or leave the fact out if it is unknown",
-                expected()
-            ),
-        )
+    let raw = match v {
+        Value::Null => Raw::Null,
+        Value::Bool(b) => Raw::Bool(*b),
+        Value::Number(n) => Raw::Int(n.as_i64()),
+        Value::String(s) => Raw::Str(s),
+        Value::Array(items) => Raw::List(items.iter().map(Value::as_str).collect()),
+        Value::Object(_) => Raw::Other,
     };
-    let not_allowed = |s: &str| {
-        let list = allowed.unwrap_or_default();
-        (
-            format!(
-                "one of {}",
-                list.iter()
-                    .map(|a| format!("`{a}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            suggest(s, list.iter().map(String::as_str)),
-        )
-    };
-    match (v, ty) {
-        (Value::Null, _) => Ok(Val::Null),
-        (Value::Bool(b), ValueType::Bool) => Ok(Val::Bool(*b)),
-        (Value::Number(n), ValueType::Int) => n.as_i64().map(Val::Int).ok_or_else(mismatch),
-        (Value::String(_), ValueType::Date) => {
-            date_of(v).map(Val::Date).map_err(|why| (expected(), why))
-        }
-        (Value::String(s), ValueType::String) => match allowed {
-            Some(list) if !list.contains(s) => Err(not_allowed(s)),
-            _ => Ok(Val::Str(s.clone())),
-        },
-        (Value::Array(items), ValueType::List) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                let Value::String(s) = item else {
-                    return Err((
-                        "a list of names".to_string(),
-                        "write each item as a name, e.g. `[\"questionnaire\"]`".to_string(),
-                    ));
-                };
-                if let Some(list) = allowed
-                    && !list.contains(s)
-                {
-                    return Err(not_allowed(s));
-                }
-                out.push(s.clone());
-            }
-            Ok(Val::List(out))
-        }
-        _ => Err(mismatch()),
-    }
+    case::convert_raw(raw, ty, allowed, "[\"questionnaire\"]")
 }
 
 /// A JSON value read with duplicate keys rejected.

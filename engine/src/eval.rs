@@ -7,28 +7,30 @@
 //! might have fired, and the declared precedence between them; see
 //! `docs/architecture.md`. Not here: loading, rendering.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map, Scope};
 
 use crate::case::Case;
 use crate::diagnostics::EvalError;
+use crate::fact_set::FactSet;
 use crate::format::{Combine, ValueType};
 use crate::model::{Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
 use crate::result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
 use crate::script::analysis::{Cond, DATE_VARIABLE};
-use crate::script::native::{self, NativeError};
+use crate::script::native::{self, NativeError, Slots};
 use crate::tree::{Resolved, RuleTree};
 
-/// A three-valued truth: unknown carries the facts that would settle it.
+/// A three-valued truth: unknown carries the facts (by number) that would
+/// settle it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tv {
+enum Tv {
     True,
     False,
-    Unknown(BTreeSet<String>),
+    Unknown(FactSet),
 }
 
 impl Tv {
@@ -37,7 +39,7 @@ impl Tv {
             (Tv::False, _) | (_, Tv::False) => Tv::False,
             (Tv::True, x) | (x, Tv::True) => x,
             (Tv::Unknown(mut a), Tv::Unknown(b)) => {
-                a.extend(b);
+                a.extend(&b);
                 Tv::Unknown(a)
             }
         }
@@ -49,12 +51,38 @@ impl Tv {
             Tv::Unknown(_) => "unknown",
         }
     }
-    fn needs(&self) -> Vec<String> {
+    fn needs(&self, tree: &RuleTree) -> Vec<String> {
         match self {
-            Tv::Unknown(n) => n.iter().cloned().collect(),
+            Tv::Unknown(n) => names(tree, n),
             _ => Vec::new(),
         }
     }
+}
+
+/// The names of numbered facts, sorted.
+fn names(tree: &RuleTree, set: &FactSet) -> Vec<String> {
+    set.iter()
+        .filter_map(|id| tree.fact_names.get(id).cloned())
+        .collect()
+}
+
+/// A case's facts by number (`plan`): `None` for a fact the case leaves out.
+pub(crate) fn case_slots<'a>(tree: &RuleTree, case: &'a Case) -> Vec<Option<&'a Val>> {
+    let mut slots = vec![None; tree.fact_names.len()];
+    // Both are sorted by name: one walk pairs them.
+    let mut declared = tree.fact_names.iter().enumerate().peekable();
+    for (name, val) in &case.facts {
+        while declared
+            .next_if(|(_, d)| d.as_str() < name.as_str())
+            .is_some()
+        {}
+        if let Some((i, _)) = declared.next_if(|(_, d)| *d == name)
+            && let Some(slot) = slots.get_mut(i)
+        {
+            *slot = Some(val);
+        }
+    }
+    slots
 }
 
 /// A script failed at run time (limits, type errors): the rules' fault.
@@ -82,14 +110,17 @@ pub fn evaluate(
         .collect();
 
     let mut outcomes = BTreeMap::new();
+    let mut explanation = Vec::new();
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
-    for def in tree.outcomes.values() {
-        if let Some(result) = ev.outcome(def, &resolved, &in_force, &mut defeated)? {
+    for (oid, def) in tree.outcomes.values().enumerate() {
+        if let Some((result, grounds)) =
+            ev.outcome(def, oid, &resolved, &in_force, &mut defeated)?
+        {
+            explanation.push(explain_outcome(&def.name, &result, &grounds));
             outcomes.insert(def.name.clone(), result);
         }
     }
 
-    let mut explanation = explain_outcomes(&outcomes, &in_force);
     let trace = if explain {
         // Notes of the versions in force that concern the case (a repeal's
         // own notes included): doubts about the text the answer rests on.
@@ -160,11 +191,12 @@ fn rule_sets_in_force<'a>(
 pub(crate) fn leaf_code(
     tree: &RuleTree,
     case: &Case,
+    slots: &[Option<&Val>],
     date: NaiveDate,
     leaf: &crate::script::analysis::Leaf,
 ) -> u8 {
-    let mut ev = Evaluator::new(tree, case, date);
-    match ev.leaf(leaf) {
+    let mut scope = None;
+    match leaf_tv(tree, case, slots, &mut scope, date, leaf) {
         Ok(Tv::False) => 0,
         Ok(Tv::True) => 1,
         Ok(Tv::Unknown(_)) => 2,
@@ -176,14 +208,15 @@ pub(crate) fn leaf_code(
 struct Candidate<'a> {
     version: &'a Version,
     rule: Option<&'a Rule>,
+    /// The rule's position in its version's `rules`.
+    rule_ix: usize,
     state: Tv,
     /// For a rule: its value, or the facts its computation needs.
-    value: Option<Result<Val, BTreeSet<String>>>,
+    value: Option<Result<Val, FactSet>>,
 }
 
 /// A rule set that answers an outcome on this date, whether in force or not.
 struct Answering<'a> {
-    set: &'a RuleSet,
     resolved: Resolved<'a>,
     decides: bool,
 }
@@ -192,6 +225,8 @@ struct Evaluator<'a> {
     tree: &'a RuleTree,
     case: &'a Case,
     date: NaiveDate,
+    /// The case's facts by number.
+    slots: Vec<Option<&'a Val>>,
     /// The facts as rhai values, built only when a script needs rhai: most
     /// leaves are evaluated natively and never look at it.
     scope: Option<Scope<'static>>,
@@ -205,34 +240,15 @@ impl<'a> Evaluator<'a> {
             tree,
             case,
             date,
+            slots: case_slots(tree, case),
             scope: None,
-            cache: Vec::new(),
+            cache: vec![None; tree.conditions],
         }
     }
 
-    /// The rhai scope holding the fact groups and `date`.
-    fn scope(&mut self) -> &mut Scope<'static> {
-        let (tree, case, date) = (self.tree, self.case, self.date);
-        self.scope.get_or_insert_with(|| {
-            let mut groups: BTreeMap<&str, Map> = tree
-                .groups
-                .iter()
-                .map(|g| (g.as_str(), Map::new()))
-                .collect();
-            for (name, val) in &case.facts {
-                if let Some((g, f)) = name.split_once('.')
-                    && let Some(map) = groups.get_mut(g)
-                {
-                    map.insert(f.into(), to_dynamic(val));
-                }
-            }
-            let mut scope = Scope::new();
-            for (g, map) in groups {
-                scope.push(g.to_string(), map);
-            }
-            scope.push(DATE_VARIABLE, date);
-            scope
-        })
+    /// The names of numbered facts, sorted.
+    fn names(&self, set: &FactSet) -> Vec<String> {
+        names(self.tree, set)
     }
 
     /// The version whose `applies_when` and `scope` decide what a rule set
@@ -275,9 +291,6 @@ impl<'a> Evaluator<'a> {
         let tv = self
             .cond(&c.cond)
             .map_err(|Fail(message)| eval_error(v, rule, &field(), message))?;
-        if self.cache.len() <= c.id {
-            self.cache.resize(self.tree.conditions.max(c.id + 1), None);
-        }
         if let Some(slot) = self.cache.get_mut(c.id) {
             *slot = Some(tv.clone());
         }
@@ -294,58 +307,14 @@ impl<'a> Evaluator<'a> {
     }
 
     fn leaf(&mut self, leaf: &crate::script::analysis::Leaf) -> Result<Tv, Fail> {
-        let missing: BTreeSet<String> = leaf
-            .reads
-            .iter()
-            .filter(|r| !self.case.facts.contains_key(*r))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            return Ok(Tv::Unknown(missing));
-        }
-        // The native evaluator first; rhai for what it does not mirror.
-        let native = match &leaf.native {
-            Some(n) => match native::eval(n, &self.case.facts, self.date) {
-                Ok(Some(b)) => return Ok(if b { Tv::True } else { Tv::False }),
-                Ok(None) => return Ok(Tv::False),
-                Err(NativeError::Fail(m)) => Some(m),
-                Err(NativeError::Unsupported) => None,
-            },
-            None => None,
-        };
-        let out = match native {
-            Some(message) => Err(message),
-            None => self
-                .tree
-                .engine
-                .eval_ast_with_scope::<Dynamic>(self.scope(), &leaf.ast)
-                .map_err(|e| e.to_string()),
-        };
-        let out = match out {
-            Ok(out) => out,
-            // A part that cannot be computed because a fact it reads
-            // is null ("no such thing": `age_on(null, date)`) does not
-            // hold, as comparisons with null do not.
-            Err(_)
-                if leaf
-                    .reads
-                    .iter()
-                    .any(|r| self.case.facts.get(r) == Some(&Val::Null)) =>
-            {
-                return Ok(Tv::False);
-            }
-            Err(e) => return Err(Fail(e)),
-        };
-        match out.as_bool() {
-            Ok(true) => Ok(Tv::True),
-            Ok(false) => Ok(Tv::False),
-            // A fact given as null is known to be absent: a yes/no
-            // fact that does not exist does not hold.
-            Err(_) if out.is_unit() => Ok(Tv::False),
-            Err(ty) => Err(Fail(format!(
-                "a condition must be true or false, but this part gave {ty}"
-            ))),
-        }
+        leaf_tv(
+            self.tree,
+            self.case,
+            &self.slots,
+            &mut self.scope,
+            self.date,
+            leaf,
+        )
     }
 
     fn cond(&mut self, c: &Cond) -> Result<Tv, Fail> {
@@ -366,11 +335,11 @@ impl<'a> Evaluator<'a> {
     /// world where the unknown part decides, rhai would never have run it
     /// (`x != () && f(x)` guards `f` that way).
     fn connective(&mut self, parts: &[Cond], dominant: Tv) -> Result<Tv, Fail> {
-        let mut unknown: Option<BTreeSet<String>> = None;
+        let mut unknown: Option<FactSet> = None;
         for p in parts {
             match self.cond(p) {
                 Ok(tv) if tv == dominant => return Ok(dominant),
-                Ok(Tv::Unknown(n)) => unknown.get_or_insert_with(BTreeSet::new).extend(n),
+                Ok(Tv::Unknown(n)) => unknown.get_or_insert_with(FactSet::default).extend(&n),
                 Ok(_) => {}
                 Err(fail) => match &unknown {
                     Some(_) => {}
@@ -387,18 +356,29 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn gate(&mut self, v: &'a Version, outcome: &str) -> Result<Tv, Box<EvalError>> {
+    /// Whether `v` answers outcome number `oid` for this case: its
+    /// `applies_when` and the outcome's `scope`.
+    fn gate(&mut self, v: &'a Version, oid: usize) -> Result<Tv, Box<EvalError>> {
         let applies = self.condition(v.applies_when.as_ref(), v, "", "applies_when")?;
         if applies == Tv::False {
             return Ok(Tv::False);
         }
-        let scoped = match v.scope.get(outcome) {
-            // The condition inside the version, not a copy: the cache is
-            // keyed by its address.
-            Some(c) => self.scope_condition(v, outcome, c)?,
+        let scoped = match v.slots.get(oid).and_then(|s| s.scope.as_ref()) {
+            Some(c) => {
+                let name = self.tree.outcome_names.get(oid).map_or("", String::as_str);
+                self.scope_condition(v, name, c)?
+            }
             None => Tv::True,
         };
         Ok(applies.and(scoped))
+    }
+
+    /// The number of an outcome named in a rule.
+    fn outcome_id(&self, name: &str) -> Option<usize> {
+        self.tree
+            .outcome_names
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .ok()
     }
 
     fn rule_when(&mut self, v: &Version, r: &Rule) -> Result<Tv, Box<EvalError>> {
@@ -411,54 +391,63 @@ impl<'a> Evaluator<'a> {
         r: &Rule,
         def: &OutcomeDef,
         then: &Then,
-    ) -> Result<Result<Val, BTreeSet<String>>, Box<EvalError>> {
+    ) -> Result<Result<Val, FactSet>, Box<EvalError>> {
         match then {
             Then::Literal(val) => Ok(Ok(val.clone())),
             Then::Expr {
-                ast, reads, native, ..
+                ast,
+                read_ids,
+                native,
+                ..
             } => {
-                let missing: BTreeSet<String> = reads
-                    .iter()
-                    .filter(|f| !self.case.facts.contains_key(*f))
-                    .cloned()
-                    .collect();
+                let mut missing = FactSet::default();
+                for &id in read_ids {
+                    if self.slots.get(id).copied().flatten().is_none() {
+                        missing.insert(id);
+                    }
+                }
                 if !missing.is_empty() {
                     return Ok(Err(missing));
                 }
                 let fail = |m: String| eval_error_at(v, r, &format!("then.{}", def.name), m);
                 if let Some(t) = native {
-                    match native::eval_term(t, &self.case.facts, self.date) {
+                    match native::eval_term(t, &Slots(&self.slots), self.date) {
                         Ok(val) => return check_value(val, def).map(Ok).map_err(fail),
                         Err(NativeError::Fail(m)) => return Err(fail(m)),
                         Err(NativeError::Unsupported) => {}
                     }
                 }
-                let out = self
-                    .tree
+                let (tree, case, date) = (self.tree, self.case, self.date);
+                let scope = self
+                    .scope
+                    .get_or_insert_with(|| rhai_scope(tree, case, date));
+                let out = tree
                     .engine
-                    .eval_ast_with_scope::<Dynamic>(self.scope(), ast)
+                    .eval_ast_with_scope::<Dynamic>(scope, ast)
                     .map_err(|e| fail(e.to_string()))?;
                 from_dynamic(out, def).map(Ok).map_err(fail)
             }
         }
     }
 
+    /// Outcome number `oid` for the case, with the grounds of the rules it
+    /// rests on (for its explanation line); `None` if no rule set answers it.
     fn outcome(
         &mut self,
         def: &OutcomeDef,
+        oid: usize,
         resolved: &[(&'a RuleSet, Resolved<'a>)],
         in_force: &[&'a Version],
         defeated_log: &mut Vec<(String, String, String, String)>,
-    ) -> Result<Option<OutcomeResult>, Box<EvalError>> {
-        let name = def.name.as_str();
+    ) -> Result<Option<(OutcomeResult, Vec<&'a str>)>, Box<EvalError>> {
         let mut answering: Vec<Answering<'a>> = Vec::new();
         let mut candidates: Vec<Candidate<'a>> = Vec::new();
         for (set, r) in resolved {
             let sv = self.scope_version(set, r);
-            if !sv.answers.contains(name) {
+            if !sv.slots.get(oid).is_some_and(|s| s.answers) {
                 continue;
             }
-            let gate = self.gate(sv, name)?;
+            let gate = self.gate(sv, oid)?;
             if gate == Tv::False {
                 continue;
             }
@@ -470,12 +459,13 @@ impl<'a> Evaluator<'a> {
                     candidates.push(Candidate {
                         version: v,
                         rule: None,
+                        rule_ix: 0,
                         state: gate.clone(),
                         value: None,
                     });
                 }
-                let deciders = v.deciders.get(name).map(Vec::as_slice).unwrap_or_default();
-                for &(ri, ti) in deciders {
+                let deciders = v.slots.get(oid).map(|s| s.deciders.as_slice());
+                for &(ri, ti) in deciders.unwrap_or_default() {
                     let Some(rule) = v.rules.get(ri) else {
                         continue;
                     };
@@ -495,6 +485,7 @@ impl<'a> Evaluator<'a> {
                     candidates.push(Candidate {
                         version: v,
                         rule: Some(rule),
+                        rule_ix: ri,
                         state,
                         value,
                     });
@@ -502,7 +493,6 @@ impl<'a> Evaluator<'a> {
                 decides &= gate == Tv::True;
             }
             answering.push(Answering {
-                set,
                 resolved: *r,
                 decides,
             });
@@ -512,6 +502,7 @@ impl<'a> Evaluator<'a> {
         }
         Ok(Some(self.resolve(
             def,
+            oid,
             &candidates,
             &answering,
             in_force,
@@ -522,11 +513,12 @@ impl<'a> Evaluator<'a> {
     fn resolve(
         &self,
         def: &OutcomeDef,
+        oid: usize,
         candidates: &[Candidate<'a>],
         answering: &[Answering<'a>],
         in_force: &[&'a Version],
         defeated_log: &mut Vec<(String, String, String, String)>,
-    ) -> OutcomeResult {
+    ) -> (OutcomeResult, Vec<&'a str>) {
         let fired: Vec<&Candidate> = candidates
             .iter()
             .filter(|c| c.state == Tv::True && c.rule.is_some())
@@ -556,12 +548,16 @@ impl<'a> Evaluator<'a> {
             .filter(|c| matches!(c.state, Tv::Unknown(_)) && defeater(c).is_none())
             .collect();
 
-        let mut needs: BTreeSet<String> = BTreeSet::new();
+        let mut needs = FactSet::default();
         for w in &winners {
             if let Some(Err(n)) = &w.value {
-                needs.extend(n.iter().cloned());
+                needs.extend(n);
             }
         }
+        let grounds: Vec<&'a str> = winners
+            .iter()
+            .filter_map(|w| w.rule.map(|r| r.grounds.as_str()))
+            .collect();
         let values: Vec<&Val> = winners
             .iter()
             .filter_map(|w| w.value.as_ref().and_then(|v| v.as_ref().ok()))
@@ -584,30 +580,32 @@ impl<'a> Evaluator<'a> {
                 })
                 .collect()
         };
-        let missing = |needs: BTreeSet<String>| OutcomeResult {
-            status: Status::MissingFacts,
-            value: None,
-            by: Vec::new(),
-            needs: needs.into_iter().collect(),
-            reason: None,
+        let missing = |needs: FactSet| {
+            (
+                OutcomeResult {
+                    status: Status::MissingFacts,
+                    value: None,
+                    by: Vec::new(),
+                    needs: self.names(&needs),
+                    reason: None,
+                },
+                Vec::new(),
+            )
         };
         if !needs.is_empty() {
             return missing(needs);
         }
-        let unknown_needs = || -> BTreeSet<String> {
-            unknowns
-                .iter()
-                .flat_map(|c| match &c.state {
-                    Tv::Unknown(n) => {
-                        let mut all: Vec<String> = n.iter().cloned().collect();
-                        if let Some(Err(value_needs)) = &c.value {
-                            all.extend(value_needs.iter().cloned());
-                        }
-                        all
+        let unknown_needs = || -> FactSet {
+            let mut all = FactSet::default();
+            for c in &unknowns {
+                if let Tv::Unknown(n) = &c.state {
+                    all.extend(n);
+                    if let Some(Err(value_needs)) = &c.value {
+                        all.extend(value_needs);
                     }
-                    _ => Vec::new(),
-                })
-                .collect()
+                }
+            }
+            all
         };
 
         match def.combine {
@@ -616,7 +614,7 @@ impl<'a> Evaluator<'a> {
                     return missing(unknown_needs());
                 }
                 if winners.is_empty() && !answering.iter().any(|a| a.decides) {
-                    return self.undetermined(def, answering);
+                    return (self.undetermined(oid, answering), Vec::new());
                 }
                 let mut items: Vec<String> = Vec::new();
                 for v in &values {
@@ -628,13 +626,16 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                OutcomeResult {
-                    status: Status::Decided,
-                    value: Some(Val::List(items)),
-                    by: by(&winners, false),
-                    needs: Vec::new(),
-                    reason: None,
-                }
+                (
+                    OutcomeResult {
+                        status: Status::Decided,
+                        value: Some(Val::List(items)),
+                        by: by(&winners, false),
+                        needs: Vec::new(),
+                        reason: None,
+                    },
+                    grounds,
+                )
             }
             Combine::Single => {
                 let first = values.first().copied();
@@ -651,60 +652,60 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 if winners.is_empty() {
-                    return self.undetermined(def, answering);
+                    return (self.undetermined(oid, answering), Vec::new());
                 }
                 if agree {
-                    OutcomeResult {
-                        status: Status::Decided,
-                        value: first.cloned(),
-                        by: by(&winners, false),
-                        needs: Vec::new(),
-                        reason: None,
-                    }
+                    (
+                        OutcomeResult {
+                            status: Status::Decided,
+                            value: first.cloned(),
+                            by: by(&winners, false),
+                            needs: Vec::new(),
+                            reason: None,
+                        },
+                        grounds,
+                    )
                 } else {
-                    OutcomeResult {
-                        status: Status::Conflict,
-                        value: None,
-                        by: by(&winners, true),
-                        needs: Vec::new(),
-                        reason: None,
-                    }
+                    (
+                        OutcomeResult {
+                            status: Status::Conflict,
+                            value: None,
+                            by: by(&winners, true),
+                            needs: Vec::new(),
+                            reason: None,
+                        },
+                        Vec::new(),
+                    )
                 }
             }
         }
     }
 
-    fn undetermined(&self, def: &OutcomeDef, answering: &[Answering<'a>]) -> OutcomeResult {
-        let reasons: Vec<String> = answering.iter().map(|a| self.reason(def, a)).collect();
+    fn undetermined(&self, oid: usize, answering: &[Answering<'a>]) -> OutcomeResult {
+        let mut reason = String::new();
+        for (i, a) in answering.iter().enumerate() {
+            if i > 0 {
+                reason.push_str("; ");
+            }
+            reason.push_str(Self::reason(oid, a));
+        }
         OutcomeResult {
             status: Status::Undetermined,
             value: None,
             by: Vec::new(),
             needs: Vec::new(),
-            reason: Some(reasons.join("; ")),
+            reason: Some(reason),
         }
     }
 
-    fn reason(&self, def: &OutcomeDef, a: &Answering<'a>) -> String {
-        let id = &a.set.id;
+    /// Why `a` does not decide outcome number `oid`: written at load, as
+    /// it depends on the versions and the outcome, not the case.
+    fn reason<'r>(oid: usize, a: &'r Answering<'a>) -> &'r str {
         match a.resolved {
-            // Written at load: they depend on the versions, not the case.
-            Resolved::InForce(v) if v.repeal.is_some() => v.reasons.repealed.clone(),
-            Resolved::NotYet(first) => first.reasons.not_yet.clone(),
-            Resolved::Lapsed { ended, .. } => ended.reasons.lapsed.clone(),
-            Resolved::InForce(v) => match v.silent_on.get(&def.name) {
-                Some(why) => format!(
-                    "{} (`{id}` version {}) does not decide it: {why}",
-                    v.title, v.id
-                ),
-                None if v.deciders.contains_key(&def.name) => {
-                    format!(
-                        "no rule of `{id}` version {} decides it for this case",
-                        v.id
-                    )
-                }
-                None => format!("`{id}` version {} does not decide it", v.id),
-            },
+            Resolved::InForce(v) if v.repeal.is_some() => &v.reasons.repealed,
+            Resolved::NotYet(first) => &first.reasons.not_yet,
+            Resolved::Lapsed { ended, .. } => &ended.reasons.lapsed,
+            Resolved::InForce(v) => v.slots.get(oid).map_or("", |s| s.undecided.as_str()),
         }
     }
 
@@ -733,7 +734,7 @@ impl<'a> Evaluator<'a> {
                     "not in force"
                 }
                 .into(),
-                needs: applies.needs(),
+                needs: applies.needs(self.tree),
                 outcomes: Vec::new(),
                 overridden_for: Vec::new(),
                 detail: match (&applies, in_force) {
@@ -761,7 +762,7 @@ impl<'a> Evaluator<'a> {
                         rule: format!("scope.{outcome}"),
                         cite: String::new(),
                         condition: tv.word().into(),
-                        needs: tv.needs(),
+                        needs: tv.needs(self.tree),
                         outcomes: vec![outcome.clone()],
                         overridden_for: Vec::new(),
                         detail: match &tv {
@@ -785,7 +786,10 @@ impl<'a> Evaluator<'a> {
                 // would send the caseworker after facts that do not matter.
                 let mut in_scope = false;
                 for o in &outcomes {
-                    if self.gate(v, o)? != Tv::False {
+                    let Some(oid) = self.outcome_id(o) else {
+                        continue;
+                    };
+                    if self.gate(v, oid)? != Tv::False {
                         in_scope = true;
                     }
                 }
@@ -835,7 +839,8 @@ impl<'a> Evaluator<'a> {
                     Tv::False => "did not fire: its condition is false for this case".to_string(),
                     Tv::Unknown(n) => format!(
                         "could not be evaluated: the case lacks {}",
-                        n.iter()
+                        self.names(n)
+                            .iter()
                             .map(|f| format!("`{f}`"))
                             .collect::<Vec<_>>()
                             .join(", ")
@@ -847,7 +852,7 @@ impl<'a> Evaluator<'a> {
                     rule: rule.id.clone(),
                     cite: rule.cite.clone(),
                     condition: tv.word().into(),
-                    needs: tv.needs(),
+                    needs: tv.needs(self.tree),
                     outcomes,
                     overridden_for,
                     detail,
@@ -862,7 +867,7 @@ impl<'a> Evaluator<'a> {
 fn defeats(y: &Candidate, x: &Candidate, outcome: &str, in_force: &[&Version]) -> bool {
     if std::ptr::eq(y.version, x.version) {
         return match (y.rule, x.rule) {
-            (Some(yr), Some(xr)) => yr.defeats.contains(&xr.id),
+            (Some(yr), Some(_)) => yr.defeats_ix.contains(&x.rule_ix),
             _ => false,
         };
     }
@@ -871,20 +876,21 @@ fn defeats(y: &Candidate, x: &Candidate, outcome: &str, in_force: &[&Version]) -
 
 /// Is rule set `a` more specific than `b` for `outcome`, directly or through
 /// other rule sets, by the declarations of the versions in force?
-fn more_specific(a: &str, b: &str, outcome: &str, in_force: &[&Version]) -> bool {
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![a.to_string()];
+fn more_specific<'v>(a: &'v str, b: &str, outcome: &str, in_force: &[&'v Version]) -> bool {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut todo: Vec<&str> = vec![a];
     while let Some(set) = todo.pop() {
-        if !seen.insert(set.clone()) {
+        if seen.contains(&set) {
             continue;
         }
+        seen.push(set);
         for v in in_force.iter().filter(|v| v.rule_set == set) {
             for m in &v.more_specific_than {
                 if m.outcomes.as_ref().is_none_or(|os| os.contains(outcome)) {
                     if m.rule_set == b {
                         return true;
                     }
-                    todo.push(m.rule_set.clone());
+                    todo.push(&m.rule_set);
                 }
             }
         }
@@ -892,59 +898,173 @@ fn more_specific(a: &str, b: &str, outcome: &str, in_force: &[&Version]) -> bool
     false
 }
 
-fn explain_outcomes(
-    outcomes: &BTreeMap<String, OutcomeResult>,
-    in_force: &[&Version],
-) -> Vec<String> {
-    let mut lines = Vec::new();
-    for (name, o) in outcomes {
-        lines.push(match o.status {
-            Status::Decided => {
-                let value = o.value.as_ref().map(|v| v.to_string()).unwrap_or_default();
-                // Each rule's grounds were written once, at load.
-                let grounds: Vec<&str> =
-                    o.by.iter()
-                        .filter_map(|b| {
-                            in_force
-                                .iter()
-                                .find(|v| v.rule_set == b.rule_set && v.id == b.version)
-                                .and_then(|v| v.rules.iter().find(|r| r.id == b.rule))
-                                .map(|r| r.grounds.as_str())
-                        })
-                        .collect();
-                if grounds.is_empty() {
-                    format!("{name} is {value}: no requirement arises under the rules in force")
-                } else {
-                    format!("{name} is {value}, under {}", grounds.join("; and "))
+/// The explanation line of one outcome. Built with `push_str` rather than
+/// `format!`: there is one per outcome per case, and `batch` writes millions.
+fn explain_outcome(name: &str, o: &OutcomeResult, grounds: &[&str]) -> String {
+    let mut line =
+        String::with_capacity(name.len() + 32 + grounds.iter().map(|g| g.len() + 6).sum::<usize>());
+    line.push_str(name);
+    match o.status {
+        Status::Decided => {
+            line.push_str(" is ");
+            if let Some(v) = &o.value {
+                push_val(&mut line, v);
+            }
+            if grounds.is_empty() {
+                line.push_str(": no requirement arises under the rules in force");
+            } else {
+                line.push_str(", under ");
+                for (i, g) in grounds.iter().enumerate() {
+                    if i > 0 {
+                        line.push_str("; and ");
+                    }
+                    line.push_str(g);
                 }
             }
-            Status::MissingFacts => format!(
-                "{name} cannot be decided without {}",
-                o.needs
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Status::Undetermined => format!(
-                "{name} is undetermined: {}",
-                o.reason.clone().unwrap_or_default()
-            ),
-            Status::Conflict => format!(
-                "{name} is in conflict: {}",
-                o.by.iter()
-                    .map(|b| format!(
-                        "rule `{}` ({}) says {}",
-                        b.rule,
-                        b.cite,
-                        b.value.as_ref().map(|v| v.to_string()).unwrap_or_default()
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        });
+        }
+        Status::MissingFacts => {
+            line.push_str(" cannot be decided without ");
+            for (i, n) in o.needs.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                line.push('`');
+                line.push_str(n);
+                line.push('`');
+            }
+        }
+        Status::Undetermined => {
+            line.push_str(" is undetermined: ");
+            line.push_str(o.reason.as_deref().unwrap_or_default());
+        }
+        Status::Conflict => {
+            line.push_str(" is in conflict: ");
+            for (i, b) in o.by.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                line.push_str("rule `");
+                line.push_str(&b.rule);
+                line.push_str("` (");
+                line.push_str(&b.cite);
+                line.push_str(") says ");
+                if let Some(v) = &b.value {
+                    push_val(&mut line, v);
+                }
+            }
+        }
     }
-    lines
+    line
+}
+
+/// A value as `Val`'s `Display` writes it, without the formatting machinery.
+fn push_val(out: &mut String, v: &Val) {
+    use std::fmt::Write;
+    match v {
+        Val::Null => out.push_str("none"),
+        Val::Bool(b) => out.push_str(if *b { "yes" } else { "no" }),
+        Val::Str(s) => out.push_str(s),
+        Val::List(items) if items.is_empty() => out.push_str("none"),
+        Val::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(item);
+            }
+        }
+        // Writing to a `String` cannot fail.
+        Val::Int(_) | Val::Date(_) => {
+            let _ = write!(out, "{v}");
+        }
+    }
+}
+
+/// The truth of one condition leaf. A leaf that reads a fact the case
+/// lacks is unknown and is not run; the native evaluator answers first,
+/// rhai what it does not mirror (the scope is built on first need).
+fn leaf_tv(
+    tree: &RuleTree,
+    case: &Case,
+    slots: &[Option<&Val>],
+    scope: &mut Option<Scope<'static>>,
+    date: NaiveDate,
+    leaf: &crate::script::analysis::Leaf,
+) -> Result<Tv, Fail> {
+    let mut missing = FactSet::default();
+    for &id in &leaf.read_ids {
+        if slots.get(id).copied().flatten().is_none() {
+            missing.insert(id);
+        }
+    }
+    if !missing.is_empty() {
+        return Ok(Tv::Unknown(missing));
+    }
+    let native = match &leaf.native {
+        Some(n) => match native::eval(n, &Slots(slots), date) {
+            Ok(Some(b)) => return Ok(if b { Tv::True } else { Tv::False }),
+            Ok(None) => return Ok(Tv::False),
+            Err(NativeError::Fail(m)) => Some(m),
+            Err(NativeError::Unsupported) => None,
+        },
+        None => None,
+    };
+    let out = match native {
+        Some(message) => Err(message),
+        None => {
+            let scope = scope.get_or_insert_with(|| rhai_scope(tree, case, date));
+            tree.engine
+                .eval_ast_with_scope::<Dynamic>(scope, &leaf.ast)
+                .map_err(|e| e.to_string())
+        }
+    };
+    let out = match out {
+        Ok(out) => out,
+        // A part that cannot be computed because a fact it reads
+        // is null ("no such thing": `age_on(null, date)`) does not
+        // hold, as comparisons with null do not.
+        Err(_)
+            if leaf
+                .read_ids
+                .iter()
+                .any(|&id| slots.get(id).copied().flatten() == Some(&Val::Null)) =>
+        {
+            return Ok(Tv::False);
+        }
+        Err(e) => return Err(Fail(e)),
+    };
+    match out.as_bool() {
+        Ok(true) => Ok(Tv::True),
+        Ok(false) => Ok(Tv::False),
+        // A fact given as null is known to be absent: a yes/no
+        // fact that does not exist does not hold.
+        Err(_) if out.is_unit() => Ok(Tv::False),
+        Err(ty) => Err(Fail(format!(
+            "a condition must be true or false, but this part gave {ty}"
+        ))),
+    }
+}
+
+/// The rhai scope holding the fact groups and `date`.
+fn rhai_scope(tree: &RuleTree, case: &Case, date: NaiveDate) -> Scope<'static> {
+    let mut groups: BTreeMap<&str, Map> = tree
+        .groups
+        .iter()
+        .map(|g| (g.as_str(), Map::new()))
+        .collect();
+    for (name, val) in &case.facts {
+        if let Some((g, f)) = name.split_once('.')
+            && let Some(map) = groups.get_mut(g)
+        {
+            map.insert(f.into(), to_dynamic(val));
+        }
+    }
+    let mut scope = Scope::new();
+    for (g, map) in groups {
+        scope.push(g.to_string(), map);
+    }
+    scope.push(DATE_VARIABLE, date);
+    scope
 }
 
 fn eval_error(v: &Version, rule: &str, field: &str, message: String) -> Box<EvalError> {

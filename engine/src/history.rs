@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::case::Case;
 use crate::diagnostics::EvalError;
-use crate::eval::{evaluate, leaf_code};
-use crate::model::{Then, Version};
+use crate::eval::{case_slots, evaluate, leaf_code};
+use crate::model::{Then, Val, Version};
 use crate::result::{OutcomeResult, RulesInfo, VersionInForce};
 use crate::script::analysis::{Cond, Leaf};
 use crate::timeline::Position;
@@ -107,6 +107,8 @@ pub fn history(
         .iter()
         .map(|s| s.versions.iter().map(probe).collect())
         .collect();
+    // The case's facts by number, for the probes, found once.
+    let slots = case_slots(tree, case);
     let mut periods: Vec<Period> = Vec::new();
     let mut last_key: Option<Vec<u32>> = None;
     let mut full = 0;
@@ -114,7 +116,7 @@ pub fn history(
     let mut day = from;
     while day <= to {
         days += 1;
-        let key = day_key(tree, case, day, &probes);
+        let key = day_key(tree, case, &slots, day, &probes);
         let unchanged = last_key.as_ref() == Some(&key);
         if !unchanged {
             full += 1;
@@ -163,7 +165,13 @@ pub fn history(
 /// rule set is in force, and the truth of the date-reading condition parts
 /// of those versions. A version with a date-reading computed value makes
 /// every day distinct.
-fn day_key(tree: &RuleTree, case: &Case, day: NaiveDate, probes: &[Vec<Probe>]) -> Vec<u32> {
+fn day_key(
+    tree: &RuleTree,
+    case: &Case,
+    slots: &[Option<&Val>],
+    day: NaiveDate,
+    probes: &[Vec<Probe>],
+) -> Vec<u32> {
     let mut key = Vec::new();
     for (set, set_probes) in tree.rule_sets.iter().zip(probes) {
         match set.index.resolve(day) {
@@ -176,7 +184,7 @@ fn day_key(tree: &RuleTree, case: &Case, day: NaiveDate, probes: &[Vec<Probe>]) 
                     key.extend(
                         p.leaves
                             .iter()
-                            .map(|l| u32::from(leaf_code(tree, case, day, l))),
+                            .map(|l| u32::from(leaf_code(tree, case, slots, day, l))),
                     );
                 }
             }

@@ -112,6 +112,12 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         tests: Vec::new(),
         engine,
         conditions: l.conditions,
+        fact_names: Vec::new(),
+        outcome_names: Vec::new(),
+    });
+    let tree = tree.map(|mut tree| {
+        crate::plan::index(&mut tree);
+        tree
     });
     // Golden tests are checked against the loaded rules (declared facts and
     // outcomes); a broken test makes the tree unusable like any other error.
@@ -967,6 +973,7 @@ impl VersionCtx<'_> {
             reasons: crate::model::Reasons::default(),
             id_span: at(&v.version.referenced, self.text),
             in_force_span: at(&v.in_force.from.referenced, self.text),
+            slots: Vec::new(),
         })
     }
 
@@ -1033,6 +1040,7 @@ impl VersionCtx<'_> {
                 then,
                 defeats: BTreeSet::new(),
                 exception_to: def.exception_to.iter().map(|e| e.value.clone()).collect(),
+                defeats_ix: Vec::new(),
                 grounds: String::new(),
             });
         }
@@ -1115,6 +1123,7 @@ impl VersionCtx<'_> {
                 Some(Then::Expr {
                     text: e.expr.clone(),
                     reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
+                    read_ids: Vec::new(),
                     reads_date,
                     ast: compiled.ast,
                     native,

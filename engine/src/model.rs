@@ -101,6 +101,8 @@ pub enum Then {
         text: String,
         ast: AST,
         reads: Vec<String>,
+        /// The same facts by number (see `Leaf::read_ids`).
+        read_ids: Vec<usize>,
         /// Whether it reads `date`, so its value can change from day to day.
         reads_date: bool,
         /// The same expression for the native evaluator, if its shape allows.
@@ -119,6 +121,8 @@ pub struct Rule {
     /// Rules of the same version this one is an exception to, transitively.
     pub defeats: BTreeSet<String>,
     pub exception_to: Vec<String>,
+    /// `defeats` as positions in the version's `rules`, found by `plan`.
+    pub defeats_ix: Vec<usize>,
     /// What the explanation says the rule rests on: its citation, id,
     /// version and dates. Written once at load, quoted for every case.
     pub grounds: String,
@@ -173,6 +177,23 @@ pub struct Version {
     /// written once the rule set's versions are known.
     pub reasons: Reasons,
     pub in_force_span: miette::SourceSpan,
+    /// What the version does for each declared outcome, by the outcome's
+    /// number in the tree (`plan`): evaluation reads these by position.
+    pub slots: Vec<OutcomeSlot>,
+}
+
+/// One outcome as seen by one version, found once at load (`plan`).
+#[derive(Debug, Clone, Default)]
+pub struct OutcomeSlot {
+    /// The version answers the outcome (decides it, scopes it or is silent on it).
+    pub answers: bool,
+    /// The outcome's `scope` condition, if any.
+    pub scope: Option<Condition>,
+    /// (rule, position in its `then`) of every rule deciding it.
+    pub deciders: Vec<(usize, usize)>,
+    /// Why it is undetermined when this version is in force and no rule
+    /// of it decides the outcome for the case.
+    pub undecided: String,
 }
 
 /// The undetermined reasons a version gives, written at load.

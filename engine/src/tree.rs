@@ -24,6 +24,10 @@ pub struct RuleTree {
     pub(crate) engine: Engine,
     /// How many conditions the tree has (their `id`s are below this).
     pub(crate) conditions: usize,
+    /// Fact names by number (`plan`): the keys of `facts`, in order.
+    pub(crate) fact_names: Vec<String>,
+    /// Outcome names by number (`plan`): the keys of `outcomes`, in order.
+    pub(crate) outcome_names: Vec<String>,
 }
 
 /// Where a date falls for one rule set.

@@ -73,6 +73,9 @@ pub struct Leaf {
     pub ast: AST,
     /// The facts the leaf reads.
     pub reads: Vec<String>,
+    /// The same facts by number in the tree's declared facts, filled in
+    /// once the tree is loaded (`plan`): evaluation checks them by position.
+    pub read_ids: Vec<usize>,
     /// Whether it reads `date`: only such leaves can change from day to day.
     pub reads_date: bool,
     /// The same leaf compiled for the native evaluator, if its shape allows.
@@ -273,6 +276,7 @@ pub fn skeleton(compiled: &Compiled, groups: &[String]) -> Cond {
             Cond::Leaf(Leaf {
                 ast: compiled.ast.clone(),
                 reads,
+                read_ids: Vec::new(),
                 reads_date,
                 native: None,
             })
@@ -300,6 +304,7 @@ fn leaf(expr: &Expr, groups: &[String]) -> Cond {
     Cond::Leaf(Leaf {
         ast,
         reads,
+        read_ids: Vec::new(),
         reads_date,
         native: super::native::compile(expr, groups),
     })

@@ -38,7 +38,7 @@ pub enum Op {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Term {
-    Fact(String),
+    Fact(FactRef),
     Date,
     Str(String),
     Int(i64),
@@ -64,6 +64,36 @@ pub enum DateFn {
     AgeOn,
 }
 
+/// A fact a term reads: its name, and its number in the tree's declared
+/// facts, filled in once the tree is loaded (`plan`) so that evaluation
+/// looks facts up by position rather than by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactRef {
+    pub name: String,
+    pub id: usize,
+}
+
+/// Where native evaluation finds a case's facts: by name in a map (tests,
+/// tools), or by number in the evaluator's table (the fast path).
+pub trait FactSource {
+    fn fact(&self, f: &FactRef) -> Option<&Val>;
+}
+
+impl FactSource for std::collections::BTreeMap<String, Val> {
+    fn fact(&self, f: &FactRef) -> Option<&Val> {
+        self.get(&f.name)
+    }
+}
+
+/// A case's facts by number: `None` for a fact the case leaves out.
+pub struct Slots<'a>(pub &'a [Option<&'a Val>]);
+
+impl FactSource for Slots<'_> {
+    fn fact(&self, f: &FactRef) -> Option<&Val> {
+        self.0.get(f.id).copied().flatten()
+    }
+}
+
 /// A value during native evaluation, borrowed from the case where it can be.
 #[derive(Debug, Clone, PartialEq)]
 enum V<'a> {
@@ -85,6 +115,39 @@ pub enum NativeError {
     /// Values of a shape this evaluator does not mirror (lists compared,
     /// a string searched): the caller asks rhai.
     Unsupported,
+}
+
+impl Native {
+    /// Numbers the facts the leaf reads (see `FactRef`).
+    pub fn number_facts(&mut self, id_of: &dyn Fn(&str) -> Option<usize>) {
+        match self {
+            Native::Truthy(t) | Native::InLiterals(t, _) | Native::ListContains(t, _) => {
+                t.number_facts(id_of)
+            }
+            Native::Cmp(_, a, b) => {
+                a.number_facts(id_of);
+                b.number_facts(id_of);
+            }
+        }
+    }
+}
+
+impl Term {
+    /// Numbers the facts the term reads (see `FactRef`).
+    pub fn number_facts(&mut self, id_of: &dyn Fn(&str) -> Option<usize>) {
+        match self {
+            Term::Fact(f) => {
+                if let Some(id) = id_of(&f.name) {
+                    f.id = id;
+                }
+            }
+            Term::Call(_, a, b) | Term::Arith(_, a, b) => {
+                a.number_facts(id_of);
+                b.number_facts(id_of);
+            }
+            Term::Date | Term::Str(_) | Term::Int(_) | Term::Bool(_) | Term::Unit => {}
+        }
+    }
 }
 
 /// Compiles a leaf, if it has a shape this evaluator knows.
@@ -119,7 +182,7 @@ pub fn compile(expr: &Expr, groups: &[String]) -> Option<Native> {
                         .collect::<Option<Vec<_>>>()?;
                     return Some(Native::InLiterals(term(b, groups)?, lits));
                 }
-                if let (Expr::StringConstant(s, _), list @ Term::Fact(_)) = (b, term(a, groups)?) {
+                if let (Expr::StringConstant(s, _), list @ Term::Fact(..)) = (b, term(a, groups)?) {
                     return Some(Native::ListContains(list, s.to_string()));
                 }
                 return None;
@@ -132,7 +195,7 @@ pub fn compile(expr: &Expr, groups: &[String]) -> Option<Native> {
 
 fn truthy(expr: &Expr, groups: &[String]) -> Option<Native> {
     match term(expr, groups)? {
-        t @ (Term::Fact(_) | Term::Bool(_)) => Some(Native::Truthy(t)),
+        t @ (Term::Fact(..) | Term::Bool(_)) => Some(Native::Truthy(t)),
         _ => None,
     }
 }
@@ -143,9 +206,9 @@ pub fn compile_term(expr: &Expr, groups: &[String]) -> Option<Term> {
 }
 
 /// Computes a value natively; `Unsupported` leaves it to rhai.
-pub fn eval_term(
+pub fn eval_term<F: FactSource + ?Sized>(
     t: &Term,
-    facts: &std::collections::BTreeMap<String, Val>,
+    facts: &F,
     date: NaiveDate,
 ) -> Result<Val, NativeError> {
     Ok(match value(t, facts, date)? {
@@ -176,7 +239,11 @@ fn term(expr: &Expr, groups: &[String]) -> Option<Term> {
                 return None;
             }
             match &bin.rhs {
-                Expr::Property(p, _) => Some(Term::Fact(format!("{group}.{}", p.2))),
+                Expr::Property(p, _) => Some(Term::Fact(FactRef {
+                    name: format!("{group}.{}", p.2),
+                    // Numbered by `plan` once every fact is declared.
+                    id: usize::MAX,
+                })),
                 // Method syntax (`person.birth_date.age_on(date)`) stays with rhai.
                 _ => None,
             }
@@ -220,9 +287,9 @@ fn term(expr: &Expr, groups: &[String]) -> Option<Term> {
 
 /// Evaluates a compiled leaf on the case's facts: `Some(true/false)`, or
 /// `None` for a condition that gave `()` (a null yes/no fact).
-pub fn eval(
+pub fn eval<F: FactSource + ?Sized>(
     n: &Native,
-    facts: &std::collections::BTreeMap<String, Val>,
+    facts: &F,
     date: NaiveDate,
 ) -> Result<Option<bool>, NativeError> {
     match n {
@@ -270,13 +337,13 @@ fn kind(v: &V) -> &'static str {
     }
 }
 
-fn value<'a>(
+fn value<'a, F: FactSource + ?Sized>(
     t: &'a Term,
-    facts: &'a std::collections::BTreeMap<String, Val>,
+    facts: &'a F,
     date: NaiveDate,
 ) -> Result<V<'a>, NativeError> {
     Ok(match t {
-        Term::Fact(name) => match facts.get(name) {
+        Term::Fact(f) => match facts.fact(f) {
             Some(Val::Null) | None => V::Unit,
             Some(Val::Bool(b)) => V::Bool(*b),
             Some(Val::Int(i)) => V::Int(*i),

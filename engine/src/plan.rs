@@ -1,0 +1,115 @@
+//! Load-time numbering that lets evaluation work by position instead of by
+//! name: every declared fact and outcome gets a number (its place in the
+//! tree's sorted declarations), every fact a script reads is given its
+//! number, and each version gets a table of what it does for each outcome
+//! (answers it, its `scope`, the rules deciding it, the reason it gives
+//! when none does). Names stay in the tree for messages and results.
+//! Not here: parsing or validating (`load`), evaluating (`eval`).
+
+use std::collections::BTreeMap;
+
+use crate::model::{OutcomeSlot, Then, Version};
+use crate::script::analysis::Cond;
+use crate::tree::RuleTree;
+
+/// Numbers the facts, outcomes and rules of a freshly loaded tree.
+pub(crate) fn index(tree: &mut RuleTree) {
+    let ids: BTreeMap<&str, usize> = tree
+        .facts
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let id_of = |name: &str| ids.get(name).copied();
+    let outcomes: Vec<&str> = tree.outcomes.keys().map(String::as_str).collect();
+    for set in &mut tree.rule_sets {
+        for v in &mut set.versions {
+            number_version(v, &id_of);
+            v.slots = outcomes.iter().map(|o| slot(v, o)).collect();
+        }
+    }
+    tree.fact_names = tree.facts.keys().cloned().collect();
+    tree.outcome_names = tree.outcomes.keys().cloned().collect();
+}
+
+fn number_version(v: &mut Version, id_of: &dyn Fn(&str) -> Option<usize>) {
+    if let Some(c) = &mut v.applies_when {
+        number_cond(&mut c.cond, id_of);
+    }
+    for c in v.scope.values_mut() {
+        number_cond(&mut c.cond, id_of);
+    }
+    let positions: BTreeMap<String, usize> = v
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
+    for r in &mut v.rules {
+        if let Some(c) = &mut r.when {
+            number_cond(&mut c.cond, id_of);
+        }
+        for (_, then) in &mut r.then {
+            if let Then::Expr {
+                reads,
+                read_ids,
+                native,
+                ..
+            } = then
+            {
+                *read_ids = reads.iter().filter_map(|f| id_of(f)).collect();
+                if let Some(n) = native {
+                    n.number_facts(id_of);
+                }
+            }
+        }
+        r.defeats_ix = r
+            .defeats
+            .iter()
+            .filter_map(|d| positions.get(d).copied())
+            .collect();
+    }
+}
+
+fn number_cond(c: &mut Cond, id_of: &dyn Fn(&str) -> Option<usize>) {
+    match c {
+        Cond::Leaf(leaf) => {
+            leaf.read_ids = leaf.reads.iter().filter_map(|f| id_of(f)).collect();
+            if let Some(n) = &mut leaf.native {
+                n.number_facts(id_of);
+            }
+        }
+        Cond::And(parts) | Cond::Or(parts) => {
+            for p in parts {
+                number_cond(p, id_of);
+            }
+        }
+        Cond::Not(inner) => number_cond(inner, id_of),
+    }
+}
+
+/// What `v` does for `outcome`. The undetermined reason depends only on
+/// the version and the outcome, so it is written here once.
+fn slot(v: &Version, outcome: &str) -> OutcomeSlot {
+    let id = &v.rule_set;
+    let deciders = v.deciders.get(outcome).cloned().unwrap_or_default();
+    let undecided = match v.silent_on.get(outcome) {
+        Some(why) => format!(
+            "{} (`{id}` version {}) does not decide it: {why}",
+            v.title, v.id
+        ),
+        None if !deciders.is_empty() => {
+            format!(
+                "no rule of `{id}` version {} decides it for this case",
+                v.id
+            )
+        }
+        None => format!("`{id}` version {} does not decide it", v.id),
+    };
+    OutcomeSlot {
+        answers: v.answers.contains(outcome),
+        scope: v.scope.get(outcome).cloned(),
+        deciders,
+        undecided,
+    }
+}

@@ -162,9 +162,20 @@ pub struct SyntaxError {
 /// nesting and alias expansion (its `Budget`). Booleans are strict: in YAML
 /// 1.1 `y`, `no` and `off` are booleans, so Norway's code `NO` would read as
 /// false; only `true` and `false` are booleans here.
+///
+/// Nesting is capped at `MAX_DEPTH`, below serde-saphyr's default of 64:
+/// each level costs the recursive reader a stack frame, and 64 levels
+/// overflowed a 2 MB thread stack (a test thread's, a worker's) in a debug
+/// build. Rule files nest about six levels deep, cases three.
 pub fn options() -> serde_saphyr::Options {
-    serde_saphyr::options! { strict_booleans: true }
+    serde_saphyr::options! {
+        strict_booleans: true,
+        budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
+    }
 }
+
+/// How deeply a rule file or case may nest mappings and lists.
+pub const MAX_DEPTH: usize = 24;
 
 /// Parses a document into a spanned tree.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
@@ -218,11 +229,49 @@ fn syntax_message(e: &serde_saphyr::Error) -> String {
         let key = rest.split(", set ").next().unwrap_or(rest).trim();
         return format!("`{key}` is given twice in the same mapping");
     }
+    if let Some(plain) = plain_limit_message(first) {
+        return plain;
+    }
     let mut chars = first.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => "invalid YAML".to_string(),
     }
+}
+
+/// serde-saphyr's limits and refusals in the words of a case or rule file,
+/// not of its internals (`budget breached: Depth { depth: 65 }`).
+fn plain_limit_message(first: &str) -> Option<String> {
+    if let Some(breach) = first.strip_prefix("budget breached: ") {
+        let what = breach.split([' ', '{', '(']).next().unwrap_or(breach);
+        let number: String = breach.chars().filter(char::is_ascii_digit).collect();
+        return Some(match what {
+            "Depth" => format!(
+                "the document is nested too deeply ({number} levels; the limit is {})",
+                number.parse::<usize>().map_or(0, |n| n.saturating_sub(1))
+            ),
+            "Aliases" | "Anchors" | "AliasAnchorRatio" | "MergeKeys" => {
+                "the document uses too many aliases (`*name`) or anchors (`&name`)".to_string()
+            }
+            "Events" | "Nodes" => "the document holds too many values".to_string(),
+            "ScalarBytes" | "InputBytes" => "the document's text is too large".to_string(),
+            "Documents" => "the file holds too many YAML documents (`---`)".to_string(),
+            _ => "the document exceeds the reader's limits".to_string(),
+        });
+    }
+    if first == "recursion limit exceeded" {
+        return Some("the document is nested too deeply".to_string());
+    }
+    if first.starts_with("recursive references") {
+        return Some("an alias (`*name`) refers to the value that contains it".to_string());
+    }
+    if let Some(rest) = first.strip_prefix("non-finite float ") {
+        let number = rest.split(" rejected").next().unwrap_or(rest);
+        return Some(format!(
+            "{number} is not a finite number (too large, or `.inf`/`.nan`)"
+        ));
+    }
+    None
 }
 
 /// Whether a syntax error is the empty-file case, which needs its own help.
@@ -254,7 +303,14 @@ impl RawNode {
             RawValue::Null => Value::Null,
             RawValue::Bool(b) => Value::Bool(b),
             RawValue::Int(i) => Value::Int(i),
-            RawValue::Number(n) => Value::Number(n),
+            // As written, not as a float prints it: `99999999999999999999999`
+            // would otherwise come back as `100000000000000000000000`.
+            RawValue::Number(n) => Value::Number(
+                text.get(s.offset()..s.offset() + s.len())
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map_or(n, str::to_string),
+            ),
             RawValue::Str(s) => Value::Str(s),
             RawValue::Seq(items) => Value::Seq(
                 items
@@ -418,6 +474,60 @@ mod tests {
         let text = "\u{feff}a: 1\nb: x\n";
         let root = parse(text).unwrap();
         assert_eq!(text_at(text, root.get("b").unwrap()), "x");
+    }
+
+    #[test]
+    fn a_number_too_large_for_64_bits_is_kept_as_written() {
+        let root = parse("n: 99999999999999999999999\n").unwrap();
+        assert_eq!(
+            root.get("n").unwrap().value,
+            Value::Number("99999999999999999999999".to_string())
+        );
+    }
+
+    #[test]
+    fn a_number_too_large_for_any_float_is_refused_in_plain_words() {
+        let e = parse("n: 1e400\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "`1e400` is not a finite number (too large, or `.inf`/`.nan`)"
+        );
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_in_plain_words_with_its_line() {
+        let text = format!("a: 1\nb: {}1{}\n", "[".repeat(200), "]".repeat(200));
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.message.starts_with("the document is nested too deeply"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains('{'), "{}", e.message);
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn an_alias_inside_its_own_anchor_is_refused_in_plain_words() {
+        let e = parse("a: &x [*x]\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "an alias (`*name`) refers to the value that contains it"
+        );
+    }
+
+    #[test]
+    fn a_billion_laughs_document_is_refused_by_the_alias_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..30 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(!e.message.contains('{'), "{}", e.message);
     }
 
     #[test]

@@ -1,0 +1,332 @@
+//! The checks shared by the fuzz targets (`fuzz/`, under cargo-fuzz) and
+//! their property-based stand-ins (`engine/tests/properties.rs`, under
+//! `cargo test`): load a rule file next to the shipped declarations, read a
+//! case with both case readers, and evaluate a case built from bytes on an
+//! arbitrary date. Each check returns normally for any input and panics only
+//! when an invariant breaks (a panic inside the engine, a half-loaded tree, a
+//! diagnostic that cannot be rendered, a result that changes between runs).
+//! Not here: the strategies or fuzz entry points that feed these checks.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Days, NaiveDate};
+use inforce_engine::case::parse_case;
+use inforce_engine::case_json::{case_from_json, parse_json};
+use inforce_engine::eval::evaluate;
+use inforce_engine::format::ValueType;
+use inforce_engine::load::load;
+use inforce_engine::source::{SourceFile, read_dir};
+use inforce_engine::tree::RuleTree;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use serde_json::{Map, Value, json};
+
+/// The workspace root (`rules/`, `tests/fixtures/` are relative to it):
+/// the parent of both the engine crate and the fuzz crate.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the crate sits inside the workspace")
+        .to_path_buf()
+}
+
+/// Every shipped rule file (declarations, versions, golden tests).
+pub fn shipped_files() -> Vec<SourceFile> {
+    let (files, problems) = read_dir(&workspace().join("rules"));
+    assert!(problems.is_empty(), "the shipped rules are readable");
+    files
+}
+
+/// The shipped declarations only: `facts.yaml` and `outcomes.yaml`.
+pub fn shipped_declarations() -> Vec<SourceFile> {
+    shipped_files()
+        .into_iter()
+        .filter(|f| f.path.ends_with("facts.yaml") || f.path.ends_with("outcomes.yaml"))
+        .collect()
+}
+
+thread_local! {
+    /// The shipped tree, loaded once per thread (rhai engines are not `Sync`).
+    static SHIPPED: &'static RuleTree = Box::leak(Box::new(
+        load(shipped_files(), "rules")
+            .tree
+            .expect("the shipped rules load"),
+    ));
+}
+
+/// Runs `f` with the shipped rules tree.
+pub fn with_shipped<T>(f: impl FnOnce(&RuleTree) -> T) -> T {
+    SHIPPED.with(|t| f(t))
+}
+
+/// Renders a diagnostic as the CLI would (graphical, no colour), so that a
+/// span outside its source text or any other rendering fault shows up.
+pub fn render(d: &dyn Diagnostic) -> String {
+    let mut out = String::new();
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(100_000)
+        .with_wrap_lines(false)
+        .render_report(&mut out, d)
+        .expect("a diagnostic renders");
+    out
+}
+
+/// The shipped example cases, as (file name, text).
+pub fn example_cases() -> Vec<(String, String)> {
+    let dir = workspace().join("tests/fixtures/cases");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("the example cases are readable")
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).expect("an example case is text"),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The dates the checks evaluate on: one inside every era of the shipped
+/// rules, and the ends of the calendar.
+pub fn probe_dates() -> Vec<NaiveDate> {
+    [
+        (1993, 3, 1),
+        (2005, 6, 10),
+        (2012, 3, 28),
+        (2018, 1, 1),
+        (2024, 2, 29),
+    ]
+    .into_iter()
+    .filter_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+    .chain([NaiveDate::MIN, NaiveDate::MAX])
+    .collect()
+}
+
+/// Loads `text` as one more rule file beside the shipped declarations.
+/// Invariants: the loader never panics; a tree comes back exactly when no
+/// problem is an error; every problem renders; a tree that loads evaluates
+/// every shipped example case on every probe date without panicking, and
+/// gives the same result twice.
+pub fn check_rule_file(text: &str) {
+    let mut files = shipped_declarations();
+    files.push(SourceFile {
+        path: "rules/kz/fuzzed/2001-07-26.yaml".to_string(),
+        text: text.to_string(),
+    });
+    let loaded = load(files, "rules");
+    for p in &loaded.problems {
+        render(p);
+    }
+    assert_eq!(
+        loaded.tree.is_some(),
+        loaded.errors() == 0,
+        "a tree comes back exactly when there is no error"
+    );
+    let Some(tree) = loaded.tree else { return };
+    for (name, case_text) in example_cases() {
+        let Ok(case) = parse_case(&tree, &name, &case_text) else {
+            continue;
+        };
+        for date in probe_dates() {
+            check_evaluation(&tree, &case, date);
+        }
+    }
+}
+
+/// Reads `text` as a case with both readers (the YAML reader of `eval`, the
+/// JSON reader of `batch`). Invariants: neither panics; every YAML error
+/// renders; when both accept the text they read the same case; an accepted
+/// case with a date evaluates.
+pub fn check_case_text(text: &str) {
+    with_shipped(|tree| {
+        let from_yaml = parse_case(tree, "case.yaml", text);
+        if let Err(errors) = &from_yaml {
+            assert!(!errors.is_empty(), "a refused case says why");
+            for e in errors {
+                render(e);
+            }
+        }
+        let from_json = parse_json(text)
+            .map_err(|e| vec![e.to_string()])
+            .and_then(|v| case_from_json(tree, &v, "case"));
+        if let Err(errors) = &from_json {
+            assert!(!errors.is_empty(), "a refused case says why");
+        }
+        if let (Ok(a), Ok(b)) = (&from_yaml, &from_json) {
+            assert_eq!(a, b, "both readers read the same case from {text:?}");
+        }
+        if let Ok(case) = &from_yaml
+            && let Some(date) = case.date
+        {
+            check_evaluation(tree, case, date);
+        }
+    });
+}
+
+/// Evaluates with and without the trace, twice, and checks the results
+/// serialise, are the same each time, and answer only declared outcomes.
+fn check_evaluation(tree: &RuleTree, case: &inforce_engine::case::Case, date: NaiveDate) {
+    for explain in [false, true] {
+        let first = evaluate(tree, case, date, explain);
+        let second = evaluate(tree, case, date, explain);
+        match (first, second) {
+            (Ok(a), Ok(b)) => {
+                let a = serde_json::to_string(&a).expect("a result serialises");
+                let b = serde_json::to_string(&b).expect("a result serialises");
+                assert_eq!(a, b, "the same case gives the same result");
+                let v: Value = serde_json::from_str(&a).expect("the result is JSON");
+                for name in v["outcomes"].as_object().expect("outcomes").keys() {
+                    assert!(tree.outcomes.contains_key(name), "undeclared {name}");
+                }
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "the same error each time");
+                render(a.as_ref());
+            }
+            _ => panic!("one evaluation failed and the other did not"),
+        }
+    }
+}
+
+/// Reads bytes one at a time, then zeros.
+pub struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn next(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((b, rest)) => {
+                self.0 = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+}
+
+/// A JSON case over the shipped facts and a date to evaluate it on, built
+/// from bytes: each declared fact is left out, null, a fitting value, an
+/// edge value (the ends of the calendar and of 64-bit integers) or a value
+/// of the wrong type. The date is often an edge of the calendar too.
+pub fn case_from_bytes(tree: &RuleTree, data: &[u8]) -> (Value, NaiveDate) {
+    let mut b = Bytes(data);
+    let mut case = Map::new();
+    case.insert("id".into(), json!("fuzzed"));
+    for (name, def) in &tree.facts {
+        let Some((group, field)) = name.split_once('.') else {
+            continue;
+        };
+        let pick = b.next();
+        let value = match pick % 8 {
+            0 | 1 => continue,
+            2 => Value::Null,
+            7 => match b.next() % 4 {
+                0 => json!("wrong"),
+                1 => json!(1.5),
+                2 => json!({"nested": [1]}),
+                _ => json!(true),
+            },
+            _ => fitting(def.ty, def.values.as_deref(), &mut b),
+        };
+        let entry = case
+            .entry(group.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(m) = entry {
+            m.insert(field.to_string(), value);
+        }
+    }
+    let date = match b.next() % 8 {
+        0 => NaiveDate::MIN,
+        1 => NaiveDate::MAX,
+        _ => {
+            let days = u64::from(u16::from_le_bytes([b.next(), b.next()]));
+            NaiveDate::from_ymd_opt(1985, 1, 1)
+                .and_then(|d| d.checked_add_days(Days::new(days)))
+                .unwrap_or(NaiveDate::MAX)
+        }
+    };
+    (Value::Object(case), date)
+}
+
+fn fitting(ty: ValueType, values: Option<&[String]>, b: &mut Bytes) -> Value {
+    let choice = b.next();
+    let from_values = |i: u8| {
+        values
+            .and_then(|v| v.get(usize::from(i) % v.len().max(1)))
+            .cloned()
+    };
+    match ty {
+        ValueType::Bool => json!(choice % 2 == 0),
+        ValueType::Int => match choice % 6 {
+            0 => json!(i64::MAX),
+            1 => json!(i64::MIN),
+            2 => json!(0),
+            3 => json!(-1),
+            _ => json!(i64::from(b.next()) * 3),
+        },
+        ValueType::Date => match choice % 6 {
+            0 => json!("0000-01-01"),
+            1 => json!("9999-12-31"),
+            2 => json!("2000-02-29"),
+            _ => {
+                let days = u64::from(u16::from_le_bytes([b.next(), b.next()]));
+                let d = NaiveDate::from_ymd_opt(1950, 1, 1)
+                    .and_then(|d| d.checked_add_days(Days::new(days % 40_000)))
+                    .unwrap_or(NaiveDate::MIN);
+                json!(d.to_string())
+            }
+        },
+        ValueType::String => match from_values(choice) {
+            Some(v) => json!(v),
+            None => match choice % 5 {
+                0 => json!("KZ"),
+                1 => json!("FR"),
+                2 => json!("stateless"),
+                3 => json!(""),
+                _ => json!("ü".repeat(usize::from(b.next()))),
+            },
+        },
+        ValueType::List => {
+            let n = usize::from(choice % 5);
+            let items: Vec<Value> = (0..n)
+                .map(|_| {
+                    let i = b.next();
+                    from_values(i).map_or_else(|| json!(format!("item{i}")), Value::String)
+                })
+                .collect();
+            Value::Array(items)
+        }
+    }
+}
+
+/// Builds a case from bytes and evaluates it on the shipped rules.
+/// Invariants: as `check_evaluation`, and the case is read the same by the
+/// YAML reader (JSON is YAML) as by the JSON reader.
+pub fn check_evaluation_of_bytes(data: &[u8]) {
+    with_shipped(|tree| {
+        let (value, date) = case_from_bytes(tree, data);
+        let text = value.to_string();
+        let from_json = case_from_json(tree, &value, "case");
+        let from_yaml = parse_case(tree, "case.yaml", &text);
+        assert_eq!(
+            from_json.is_ok(),
+            from_yaml.is_ok(),
+            "both readers accept or both refuse {text}: {from_json:?} / {:?}",
+            from_yaml
+                .as_ref()
+                .map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>())
+        );
+        let Ok(case) = from_json else { return };
+        if let Ok(other) = &from_yaml {
+            assert_eq!(&case, other, "both readers read {text} the same");
+        }
+        check_evaluation(tree, &case, date);
+    });
+}

@@ -20,6 +20,276 @@ use crate::format::ValueType;
 use crate::model::Val;
 use crate::tree::RuleTree;
 
+/// Why a line could not be read as a case.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Not JSON at all (or a key given twice in one object).
+    NotJson(serde_json::Error),
+    /// JSON, but not a valid case: one message per problem.
+    Invalid(Vec<String>),
+}
+
+/// Reads one JSON case from text: `parse_json` then `case_from_json`, with
+/// the same result for every input, but for a valid case straight from the
+/// text into a `Case`, without building a JSON tree first. Anything the
+/// direct reader does not accept as a valid case (an error of any kind, a
+/// key given twice, a value of the wrong type) is read again the long way,
+/// which says precisely what is wrong; so only valid cases take the fast
+/// path, and the messages are those of `case_from_json`.
+pub fn read_case(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, ReadError> {
+    if let Some(case) = direct(tree, text, fallback_id) {
+        return Ok(case);
+    }
+    let value = parse_json(text).map_err(ReadError::NotJson)?;
+    case_from_json(tree, &value, fallback_id).map_err(ReadError::Invalid)
+}
+
+/// The fast path of `read_case`: `None` for anything but a valid case.
+fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let case = de::DeserializeSeed::deserialize(CaseSeed { tree, fallback_id }, &mut de).ok()?;
+    de.end().ok()?;
+    Some(case)
+}
+
+/// The direct reader's failure: the long way says what it was.
+fn reject<E: de::Error>() -> E {
+    E::custom("not a valid case")
+}
+
+struct CaseSeed<'t> {
+    tree: &'t RuleTree,
+    fallback_id: &'t str,
+}
+
+impl<'de> de::DeserializeSeed<'de> for CaseSeed<'_> {
+    type Value = Case;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Case, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CaseSeed<'_> {
+    type Value = Case;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a case")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Case, A::Error> {
+        let mut case = Case {
+            id: String::new(),
+            date: None,
+            facts: BTreeMap::new(),
+        };
+        let (mut has_id, mut has_date) = (false, false);
+        let mut groups_seen: Vec<&str> = Vec::new();
+        let mut name = String::new();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match key.0.as_ref() {
+                "id" if !has_id => {
+                    has_id = true;
+                    case.id = map.next_value::<Id>()?.0;
+                }
+                "date" if !has_date => {
+                    has_date = true;
+                    let Text(t) = map.next_value::<Text<'de>>()?;
+                    case.date = Some(case::date_text(Some(&t)).map_err(|_| reject::<A::Error>())?);
+                }
+                group => {
+                    let Some(g) = self.tree.groups.iter().find(|g| g.as_str() == group) else {
+                        return Err(reject());
+                    };
+                    if groups_seen.contains(&g.as_str()) {
+                        return Err(reject());
+                    }
+                    groups_seen.push(g);
+                    map.next_value_seed(GroupSeed {
+                        tree: self.tree,
+                        group: g,
+                        name: &mut name,
+                        facts: &mut case.facts,
+                    })?;
+                }
+            }
+        }
+        if !has_id {
+            case.id = self.fallback_id.to_string();
+        }
+        Ok(case)
+    }
+}
+
+/// A string as given, borrowed from the text when it has no escapes.
+struct Text<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A case's `id`: a string, or an integer written as its digits.
+struct Id(String);
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an id")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
+                i64::try_from(v)
+                    .map(|v| Id(v.to_string()))
+                    .map_err(|_| reject())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The facts of one group, added to the case.
+struct GroupSeed<'t, 'c> {
+    tree: &'t RuleTree,
+    group: &'t str,
+    /// A buffer for `group.field`, reused so that looking a fact up allocates nothing.
+    name: &'c mut String,
+    facts: &'c mut BTreeMap<String, Val>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for GroupSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of facts")
+    }
+
+    /// `"person": null` says nothing about the person.
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Text(field)) = map.next_key::<Text<'de>>()? {
+            self.name.clear();
+            self.name.push_str(self.group);
+            self.name.push('.');
+            self.name.push_str(&field);
+            let Some((full, def)) = self.tree.facts.get_key_value(self.name.as_str()) else {
+                return Err(reject());
+            };
+            if self.facts.contains_key(full) {
+                return Err(reject());
+            }
+            let raw = map.next_value::<RawJson<'de>>()?;
+            let val = case::convert_raw(raw.view(), def.ty, def.values.as_deref(), "")
+                .map_err(|_| reject::<A::Error>())?;
+            self.facts.insert(full.clone(), val);
+        }
+        Ok(())
+    }
+}
+
+/// A fact's value as read, before conversion (`case::Raw` borrows from it).
+enum RawJson<'de> {
+    Null,
+    Bool(bool),
+    Int(Option<i64>),
+    Str(std::borrow::Cow<'de, str>),
+    List(Vec<Option<std::borrow::Cow<'de, str>>>),
+}
+
+impl RawJson<'_> {
+    fn view(&self) -> Raw<'_> {
+        match self {
+            RawJson::Null => Raw::Null,
+            RawJson::Bool(b) => Raw::Bool(*b),
+            RawJson::Int(i) => Raw::Int(*i),
+            RawJson::Str(s) => Raw::Str(s),
+            RawJson::List(items) => Raw::List(items.iter().map(|i| i.as_deref()).collect()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawJson<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a fact's value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<RawJson<'de>, E> {
+        Ok(RawJson::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawJson<'de>, E> {
+        Ok(RawJson::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawJson<'de>, E> {
+        Ok(RawJson::Int(Some(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawJson<'de>, E> {
+        Ok(RawJson::Int(i64::try_from(v).ok()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawJson<'de>, E> {
+        Ok(RawJson::Int(None))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawJson<'de>, E> {
+        Ok(RawJson::Str(std::borrow::Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawJson<'de>, E> {
+        Ok(RawJson::Str(std::borrow::Cow::Owned(v.to_string())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawJson<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<RawJson<'de>>()? {
+            items.push(match item {
+                RawJson::Str(s) => Some(s),
+                _ => None,
+            });
+        }
+        Ok(RawJson::List(items))
+    }
+    /// An object as a fact's value is never valid: the long way says so
+    /// (and checks it for keys given twice).
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<RawJson<'de>, A::Error> {
+        Err(reject())
+    }
+}
+
 /// Parses one JSON document, rejecting a key given twice in one object as
 /// the YAML reader of `case` does (plain `serde_json` would keep the last
 /// one silently, and a case would then say two things about one fact).
@@ -524,12 +794,99 @@ facts:
         prop_oneof![9 => object, 1 => leaf()]
     }
 
+    /// `read_case` against the long way (`parse_json`, `case_from_json`):
+    /// the same case, or the same messages.
+    fn same_as_the_long_way(tree: &RuleTree, text: &str) {
+        let fast = match read_case(tree, text, "fallback") {
+            Ok(case) => Ok(case),
+            Err(ReadError::NotJson(e)) => Err(format!("not json: {e}")),
+            Err(ReadError::Invalid(m)) => Err(m.join(" | ")),
+        };
+        let slow = match parse_json(text) {
+            Err(e) => Err(format!("not json: {e}")),
+            Ok(v) => case_from_json(tree, &v, "fallback").map_err(|m| m.join(" | ")),
+        };
+        assert_eq!(fast, slow, "{text}");
+    }
+
+    #[test]
+    fn the_direct_reader_takes_valid_cases_and_leaves_the_rest_to_the_long_way() {
+        let tree = shipped();
+        let valid = r#"{"id": 7, "date": "2005-06-10", "person": {"citizenship": "KZ", "birth_date": "1961-03-14", "secret_holder": true}, "trip": null}"#;
+        let case = direct(&tree, valid, "x").unwrap();
+        assert_eq!(case.id, "7");
+        assert_eq!(case.facts.len(), 3);
+        for broken in [
+            r#"{"date": "2005-06-10", "date": "2005-06-11"}"#,
+            r#"{"person": {"secret_holder": true, "secret_holder": false}}"#,
+            r#"{"person": {"secret_holder": true}, "person": {}}"#,
+            r#"{"person": {"secret_holder": "yes"}}"#,
+            r#"{"person": {"secret_holdr": true}}"#,
+            r#"{"date": "2005-02-30"}"#,
+            r#"{"id": 1.5}"#,
+            r#"{"id": 18446744073709551615}"#,
+            r#"{"persons": {}}"#,
+            r#"{"application": {"documents": ["questionnaire", {"a": 1, "a": 2}]}}"#,
+            r#"{} trailing"#,
+            r#"[]"#,
+            "",
+        ] {
+            assert!(direct(&tree, broken, "x").is_none(), "{broken}");
+            same_as_the_long_way(&tree, broken);
+        }
+    }
+
+    /// Texts with keys given twice and values of every kind, which a
+    /// `serde_json::Value` cannot even hold.
+    fn raw_text() -> impl Strategy<Value = String> {
+        let keys = prop::sample::select(vec![
+            "\"id\"", "\"date\"", "\"g\"", "\"h\"", "\"x\"", "\"b\"", "\"d\"", "\"l\"",
+        ]);
+        let values = prop::sample::select(vec![
+            "true",
+            "null",
+            "7",
+            "-1",
+            "1e400",
+            "99999999999999999999999",
+            "\"2005-06-10\"",
+            "\"exit\"",
+            "\"questionnaire\"",
+            "[\"photo\"]",
+            "[[]]",
+            "{}",
+            "\"\\u00e9\"",
+            "\"2005-02-30\"",
+            "\"a\\\"b\"",
+        ]);
+        let inner = prop::collection::vec((keys.clone(), values.clone()), 0..4).prop_map(|kv| {
+            let body: Vec<String> = kv.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            format!("{{{}}}", body.join(", "))
+        });
+        let entry = prop_oneof![inner, values.prop_map(str::to_string)];
+        prop::collection::vec((keys, entry), 0..5).prop_map(|kv| {
+            let body: Vec<String> = kv.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            format!("{{{}}}", body.join(", "))
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
         #[test]
         fn the_json_reader_decides_every_case_as_the_yaml_reader_does(value in case()) {
             SYNTHETIC.with(|tree| same_decision(tree, &value));
+        }
+
+        #[test]
+        fn reading_a_case_directly_gives_what_the_long_way_gives(value in case()) {
+            let text = serde_json::to_string(&value).unwrap();
+            SYNTHETIC.with(|tree| same_as_the_long_way(tree, &text));
+        }
+
+        #[test]
+        fn reading_any_text_directly_gives_what_the_long_way_gives(text in raw_text()) {
+            SYNTHETIC.with(|tree| same_as_the_long_way(tree, &text));
         }
     }
 }

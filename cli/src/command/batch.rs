@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use inforce_engine::case_json::{case_from_json, parse_json};
+use inforce_engine::case_json::{ReadError, read_case};
 use inforce_engine::eval::evaluate;
 use inforce_engine::load::{Golden, load_with};
 use inforce_engine::source::SourceFile;
@@ -524,8 +524,10 @@ fn evaluate_line(
     if text.trim().is_empty() {
         return Err("the line is empty".to_string());
     }
-    let value = parse_json(text).map_err(|e| not_json(&e))?;
-    let case = case_from_json(tree, &value, &format!("line-{n}")).map_err(|m| m.join("; "))?;
+    let case = read_case(tree, text, &format!("line-{n}")).map_err(|e| match e {
+        ReadError::NotJson(e) => not_json(&e),
+        ReadError::Invalid(m) => m.join("; "),
+    })?;
     let Some(date) = date.or(case.date) else {
         return Err(
             "no date to evaluate the case on (give the case a `date` field, YYYY-MM-DD, or pass `--date`)"

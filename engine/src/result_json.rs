@@ -1,0 +1,586 @@
+//! A fast writer of an `EvalResult` as compact JSON: the bytes are exactly
+//! those `serde_json::to_vec` gives (same field order, same fields left
+//! out), written without serde's per-byte string escaping, because `batch`
+//! spends most of its writing time escaping long citations and reasons
+//! that almost never need it. Not here: pretty-printed JSON (`eval
+//! --format json` keeps serde for that), reading results back, or any other
+//! type; the tests check the identity with serde on real results.
+
+use std::io::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::model::Val;
+use crate::result::{
+    By, EvalResult, Interval, OutcomeResult, RulesInfo, TraceEntry, VersionInForce,
+};
+
+/// The result as compact JSON, the same bytes as `serde_json::to_vec`.
+pub fn to_json_vec(result: &EvalResult) -> Vec<u8> {
+    let mut out = Vec::with_capacity(estimated_len(result));
+    write_result(result, &mut out);
+    out
+}
+
+/// Appends the result as compact JSON to `out`, the same bytes as
+/// `serde_json::to_vec`. The caller sizes `out` (`estimated_len`, or the
+/// length of the previous result): scanning the result for its size here
+/// would cost a walk that a batch of similar results does not need.
+pub fn write_result(result: &EvalResult, out: &mut Vec<u8>) {
+    // Destructured field by field so that a field added to the struct is a
+    // compile error here rather than silently missing from the output.
+    let EvalResult {
+        case,
+        date,
+        rules,
+        rule_sets,
+        outcomes,
+        explanation,
+        trace,
+    } = result;
+    out.extend_from_slice(b"{\"case\":");
+    write_str(out, case);
+    out.extend_from_slice(b",\"date\":");
+    write_date(out, *date);
+    out.extend_from_slice(b",\"rules\":");
+    write_rules_info(out, rules);
+    out.extend_from_slice(b",\"rule_sets\":[");
+    for (i, v) in rule_sets.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_version(out, v);
+    }
+    out.extend_from_slice(b"],\"outcomes\":{");
+    for (i, (name, o)) in outcomes.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, name);
+        out.push(b':');
+        write_outcome(out, o);
+    }
+    out.extend_from_slice(b"},\"explanation\":");
+    write_str_list(out, explanation);
+    if let Some(trace) = trace {
+        out.extend_from_slice(b",\"trace\":[");
+        for (i, t) in trace.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_trace_entry(out, t);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+/// Roughly the length of the result's JSON, from the lengths of its
+/// strings and a little for the keys and punctuation around each: enough
+/// that writing it seldom regrows the buffer. No string is read.
+pub fn estimated_len(result: &EvalResult) -> usize {
+    // Keys and punctuation of each object with every optional field
+    // present: a little over what most objects take.
+    const VERSION: usize = 130;
+    const OUTCOME: usize = 75;
+    const BY: usize = 62;
+    const TRACE: usize = 100;
+    let mut n = 120 + result.case.len() + result.rules.source.len() + result.rules.digest.len();
+    for v in &result.rule_sets {
+        n += VERSION + v.id.len() + v.version.len() + v.title.len() + v.source.len();
+    }
+    for (name, o) in &result.outcomes {
+        n += OUTCOME + name.len() + o.value.as_ref().map_or(0, val_len);
+        n += o.reason.as_ref().map_or(0, |r| r.len()) + list_len(&o.needs);
+        for b in &o.by {
+            n += BY + b.rule.len() + b.rule_set.len() + b.version.len() + b.cite.len();
+            n += b.value.as_ref().map_or(0, val_len);
+        }
+    }
+    n += list_len(&result.explanation);
+    for t in result.trace.iter().flatten() {
+        n += TRACE + t.rule_set.len() + t.version.len() + t.rule.len() + t.cite.len();
+        n += t.condition.len() + t.detail.len();
+        n += list_len(&t.needs) + list_len(&t.outcomes) + list_len(&t.overridden_for);
+    }
+    n
+}
+
+/// Roughly the length of a list of strings' JSON. Generic, as
+/// `write_str_list` is, for `String` and `Arc<str>` items alike.
+fn list_len<S: AsRef<str>>(items: &[S]) -> usize {
+    items.iter().map(|s| s.as_ref().len() + 3).sum()
+}
+
+/// Roughly the length of a value's JSON.
+fn val_len(v: &Val) -> usize {
+    match v {
+        Val::Str(s) => s.len() + 2,
+        Val::List(items) => list_len(items) + 2,
+        // null, a boolean, a date or up to 20 digits of an integer
+        _ => 20,
+    }
+}
+
+fn write_rules_info(out: &mut Vec<u8>, rules: &RulesInfo) {
+    let RulesInfo { source, digest } = rules;
+    out.extend_from_slice(b"{\"source\":");
+    write_str(out, source);
+    out.extend_from_slice(b",\"digest\":");
+    write_str(out, digest);
+    out.push(b'}');
+}
+
+fn write_version(out: &mut Vec<u8>, v: &VersionInForce) {
+    let VersionInForce {
+        id,
+        version,
+        title,
+        in_force,
+        source,
+        repeal,
+        applies,
+    } = v;
+    out.extend_from_slice(b"{\"id\":");
+    write_str(out, id);
+    out.extend_from_slice(b",\"version\":");
+    write_str(out, version);
+    out.extend_from_slice(b",\"title\":");
+    write_str(out, title);
+    out.extend_from_slice(b",\"in_force\":");
+    write_interval(out, in_force);
+    out.extend_from_slice(b",\"source\":");
+    write_str(out, source);
+    if *repeal {
+        out.extend_from_slice(b",\"repeal\":true");
+    }
+    out.extend_from_slice(b",\"applies\":");
+    out.extend_from_slice(match applies {
+        None => b"null",
+        Some(true) => b"true",
+        Some(false) => b"false",
+    });
+    out.push(b'}');
+}
+
+fn write_interval(out: &mut Vec<u8>, interval: &Interval) {
+    let Interval { from, until } = interval;
+    out.extend_from_slice(b"{\"from\":");
+    write_date(out, *from);
+    if let Some(until) = until {
+        out.extend_from_slice(b",\"until\":");
+        write_date(out, *until);
+    }
+    out.push(b'}');
+}
+
+fn write_outcome(out: &mut Vec<u8>, o: &OutcomeResult) {
+    let OutcomeResult {
+        status,
+        value,
+        by,
+        needs,
+        reason,
+    } = o;
+    out.extend_from_slice(b"{\"status\":");
+    write_str(out, status.as_str());
+    out.extend_from_slice(b",\"value\":");
+    match value {
+        Some(v) => write_val(out, v),
+        None => out.extend_from_slice(b"null"),
+    }
+    if !by.is_empty() {
+        out.extend_from_slice(b",\"by\":[");
+        for (i, b) in by.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_by(out, b);
+        }
+        out.push(b']');
+    }
+    if !needs.is_empty() {
+        out.extend_from_slice(b",\"needs\":");
+        write_str_list(out, needs);
+    }
+    if let Some(reason) = reason {
+        out.extend_from_slice(b",\"reason\":");
+        write_str(out, reason);
+    }
+    out.push(b'}');
+}
+
+fn write_by(out: &mut Vec<u8>, b: &By) {
+    let By {
+        rule,
+        rule_set,
+        version,
+        cite,
+        value,
+    } = b;
+    out.extend_from_slice(b"{\"rule\":");
+    write_str(out, rule);
+    out.extend_from_slice(b",\"rule_set\":");
+    write_str(out, rule_set);
+    out.extend_from_slice(b",\"version\":");
+    write_str(out, version);
+    out.extend_from_slice(b",\"cite\":");
+    write_str(out, cite);
+    if let Some(value) = value {
+        out.extend_from_slice(b",\"value\":");
+        write_val(out, value);
+    }
+    out.push(b'}');
+}
+
+fn write_trace_entry(out: &mut Vec<u8>, t: &TraceEntry) {
+    let TraceEntry {
+        rule_set,
+        version,
+        rule,
+        cite,
+        condition,
+        needs,
+        outcomes,
+        overridden_for,
+        detail,
+    } = t;
+    out.extend_from_slice(b"{\"rule_set\":");
+    write_str(out, rule_set);
+    out.extend_from_slice(b",\"version\":");
+    write_str(out, version);
+    out.extend_from_slice(b",\"rule\":");
+    write_str(out, rule);
+    if !cite.is_empty() {
+        out.extend_from_slice(b",\"cite\":");
+        write_str(out, cite);
+    }
+    out.extend_from_slice(b",\"condition\":");
+    write_str(out, condition);
+    if !needs.is_empty() {
+        out.extend_from_slice(b",\"needs\":");
+        write_str_list(out, needs);
+    }
+    if !outcomes.is_empty() {
+        out.extend_from_slice(b",\"outcomes\":");
+        write_str_list(out, outcomes);
+    }
+    if !overridden_for.is_empty() {
+        out.extend_from_slice(b",\"overridden_for\":");
+        write_str_list(out, overridden_for);
+    }
+    out.extend_from_slice(b",\"detail\":");
+    write_str(out, detail);
+    out.push(b'}');
+}
+
+/// A value as `Val`'s untagged serialisation writes it.
+pub fn write_val(out: &mut Vec<u8>, v: &Val) {
+    match v {
+        Val::Null => out.extend_from_slice(b"null"),
+        Val::Bool(true) => out.extend_from_slice(b"true"),
+        Val::Bool(false) => out.extend_from_slice(b"false"),
+        Val::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Val::Date(d) => write_date(out, *d),
+        Val::Str(s) => write_str(out, s),
+        Val::List(items) => write_str_list(out, items),
+    }
+}
+
+/// A list of strings as a JSON array. Generic over the item so that a
+/// `Vec<String>` and a `Vec<Arc<str>>` are both written.
+pub fn write_str_list<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, s.as_ref());
+    }
+    out.push(b']');
+}
+
+/// A date as chrono's serialisation writes it: a string of its `Display`
+/// form, `YYYY-MM-DD` for the years 0 to 9999.
+pub fn write_date(out: &mut Vec<u8>, d: NaiveDate) {
+    let year = d.year();
+    let (Ok(y @ 0..=9999), Ok(m), Ok(day)) = (
+        u16::try_from(year),
+        u8::try_from(d.month()),
+        u8::try_from(d.day()),
+    ) else {
+        // A sign and five or more digits: rare enough for `Display`, which
+        // is what chrono's serialisation writes. Writing to a `Vec` cannot
+        // fail, so the result is ignored.
+        let _ = write!(out, "\"{d}\"");
+        return;
+    };
+    let digit = |n: u16| b'0' + (n % 10) as u8;
+    out.extend_from_slice(&[
+        b'"',
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        b'0' + m / 10,
+        b'0' + m % 10,
+        b'-',
+        b'0' + day / 10,
+        b'0' + day % 10,
+        b'"',
+    ]);
+}
+
+/// A string in quotes, escaped as serde_json escapes it.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_escaped(out, s.as_bytes());
+    out.push(b'"');
+}
+
+/// `0x01` in every byte of a word.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+/// `0x80` in every byte of a word.
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Whether any byte of `word` is `"`, `\` or below 0x20: the bytes JSON
+/// escapes. Each test is exact for the word as a whole (a borrow can only
+/// mark bytes above one that truly matched), which is all the caller asks;
+/// which byte matched it finds by looking. Byte order does not matter.
+fn needs_escape(word: u64) -> bool {
+    // A byte below 0x20: subtracting 0x20 borrows into its high bit, and a
+    // byte whose own high bit was set (non-ASCII) is excluded by `!word`.
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    // A zero byte after XOR with the quote or the backslash.
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let quote = quote.wrapping_sub(ONES) & !quote;
+    let backslash = backslash.wrapping_sub(ONES) & !backslash;
+    (control | quote | backslash) & HIGHS != 0
+}
+
+/// Appends `bytes` escaped: clean runs are copied whole, and the scan
+/// looks at eight bytes at a time, byte by byte only in a word that has
+/// something to escape.
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    // Start of the clean run not yet copied.
+    let mut start = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        // `chunks_exact(8)` gives eight bytes, so the conversion holds; were
+        // it ever to fail, a zero word is looked at byte by byte, which is
+        // slow but right.
+        let word = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_ne_bytes);
+        if needs_escape(word) {
+            escape_bytes(out, bytes, chunk, at, &mut start);
+        }
+        at += 8;
+    }
+    escape_bytes(out, bytes, chunks.remainder(), at, &mut start);
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// Escapes the bytes of `part`, which starts at `at` in `bytes`, copying
+/// the clean run before each escaped byte and moving `start` past it.
+fn escape_bytes(out: &mut Vec<u8>, bytes: &[u8], part: &[u8], at: usize, start: &mut usize) {
+    for (k, &b) in part.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x00..=0x1f => 0,
+            _ => continue,
+        };
+        let i = at + k;
+        out.extend_from_slice(bytes.get(*start..i).unwrap_or_default());
+        *start = i + 1;
+        if short == 0 {
+            // serde_json writes other control bytes as `\u00XX`, lowercase.
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b & 0xf)]);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
+        }
+    }
+}
+
+fn hex(n: u8) -> u8 {
+    if n < 10 { b'0' + n } else { b'a' + n - 10 }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn escaped(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn val_json(v: &Val) -> String {
+        let mut out = Vec::new();
+        write_val(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn date_json(d: NaiveDate) -> String {
+        let mut out = Vec::new();
+        write_date(&mut out, d);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Strings built mostly of the bytes that matter: escapes, the bytes
+    /// next to them, multi-byte characters, at lengths around a word.
+    fn tricky_string() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just('"'),
+            Just('\\'),
+            Just('\u{0}'),
+            Just('\u{1f}'),
+            Just('\u{20}'),
+            Just('\u{21}'),
+            Just('\u{23}'),
+            Just('\u{5b}'),
+            Just('\u{5d}'),
+            Just('\u{7f}'),
+            Just('\u{80}'),
+            Just('\u{a0}'),
+            Just('\u{2028}'),
+            Just('é'),
+            Just('ә'),
+            Just('😀'),
+            (0u8..0x20).prop_map(char::from),
+            any::<char>(),
+            "[a-z ]".prop_map(|s| s.chars().next().unwrap_or('a')),
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|cs| cs.into_iter().collect())
+    }
+
+    #[test]
+    fn every_byte_alone_and_in_every_position_of_a_word_is_escaped_as_serde_escapes_it() {
+        for c in (0u32..0x100).filter_map(char::from_u32) {
+            for before in 0..18 {
+                for after in [0, 1, 7, 8, 9] {
+                    let s = format!("{}{c}{}", "a".repeat(before), "é".repeat(after));
+                    assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn control_bytes_other_than_the_short_ones_are_written_as_lowercase_u_escapes() {
+        assert_eq!(escaped("\u{1}\u{1b}\u{1f}"), r#""\u0001\u001b\u001f""#);
+        assert_eq!(escaped("\u{8}\u{c}\n\r\t"), r#""\b\f\n\r\t""#);
+        assert_eq!(escaped("\u{7f}/é"), "\"\u{7f}/é\"");
+    }
+
+    #[test]
+    fn the_word_test_finds_exactly_the_words_with_a_byte_to_escape() {
+        for b in 0u8..=255 {
+            for pos in 0..8 {
+                for fill in [b'a', 0xff, 0x20, 0x80, b'"' + 1, b'\\' + 1] {
+                    let mut word = [fill; 8];
+                    word[pos] = b;
+                    let want = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(needs_escape(u64::from_ne_bytes(word)), want, "{word:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dates_of_every_year_shape_are_written_as_serde_writes_them() {
+        for (y, m, d) in [
+            (0, 1, 1),
+            (9, 2, 3),
+            (99, 12, 31),
+            (999, 6, 30),
+            (2024, 2, 29),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 1, 1),
+            (-9999, 5, 5),
+            (262_000, 1, 1),
+            (-262_000, 1, 1),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(date_json(date), serde_json::to_string(&date).unwrap());
+        }
+    }
+
+    #[test]
+    fn values_of_every_variant_are_written_as_serde_writes_them() {
+        let values = [
+            Val::Null,
+            Val::Bool(true),
+            Val::Bool(false),
+            Val::Int(0),
+            Val::Int(-1),
+            Val::Int(i64::MIN),
+            Val::Int(i64::MAX),
+            Val::Date(NaiveDate::from_ymd_opt(2008, 2, 29).unwrap()),
+            Val::Str(String::new()),
+            Val::Str("say \"no\"\n".to_string()),
+            Val::List(Vec::new()),
+            Val::List(vec!["a".to_string(), "b\\c".to_string()]),
+        ];
+        for v in &values {
+            assert_eq!(val_json(v), serde_json::to_string(v).unwrap());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn arbitrary_strings_are_escaped_as_serde_escapes_them(s in tricky_string()) {
+            prop_assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn arbitrary_unicode_strings_are_escaped_as_serde_escapes_them(s in any::<String>()) {
+            prop_assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn arbitrary_dates_are_written_as_serde_writes_them(
+            days in NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce()
+        ) {
+            let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap();
+            prop_assert_eq!(date_json(date), serde_json::to_string(&date).unwrap());
+        }
+
+        #[test]
+        fn arbitrary_values_are_written_as_serde_writes_them(v in arbitrary_val()) {
+            prop_assert_eq!(val_json(&v), serde_json::to_string(&v).unwrap());
+        }
+    }
+
+    fn arbitrary_val() -> impl Strategy<Value = Val> {
+        prop_oneof![
+            Just(Val::Null),
+            any::<bool>().prop_map(Val::Bool),
+            any::<i64>().prop_map(Val::Int),
+            (-400_000i32..400_000)
+                .prop_filter_map("a date", |d| NaiveDate::from_num_days_from_ce_opt(d)
+                    .map(Val::Date)),
+            tricky_string().prop_map(Val::Str),
+            prop::collection::vec(tricky_string(), 0..5).prop_map(Val::List),
+        ]
+    }
+}

@@ -255,3 +255,34 @@ fn every_seed_of_the_fuzz_corpus_passes_its_target_checks() {
         harness::check_evaluation_of_bytes(&std::fs::read(entry.path()).unwrap());
     }
 }
+
+// --- findings of the fuzz runs, each kept as a regression test -----------------
+
+/// A fuzz finding kept under `tests/fixtures/fuzz/`.
+fn finding(name: &str) -> String {
+    std::fs::read_to_string(harness::workspace().join("tests/fixtures/fuzz").join(name)).unwrap()
+}
+
+/// load_rules, first run: a mutation of the endless-loop fixture timed out
+/// (10 s) because the check evaluated 112 times, each run stopped only by
+/// the operations limit. The limit held; the check now stops at the first
+/// script error. The rule loads and each evaluation fails naming the rule.
+#[test]
+fn a_mutated_endless_loop_rule_file_is_stopped_at_its_first_evaluation() {
+    let text = finding("load_rules-timeout-endless-loop.yaml");
+    harness::check_rule_file(&text);
+    let mut files = harness::shipped_declarations();
+    files.push(inforce_engine::source::SourceFile {
+        path: "rules/kz/fuzzed/2001-07-26.yaml".to_string(),
+        text,
+    });
+    let tree = inforce_engine::load::load(files, "rules").tree.unwrap();
+    let (name, case_text) = harness::example_cases().remove(0);
+    let case = inforce_engine::case::parse_case(&tree, &name, &case_text).unwrap();
+    let err = inforce_engine::eval::evaluate(&tree, &case, case.date.unwrap(), false).unwrap_err();
+    assert_eq!(err.rule, "never-ends");
+    assert!(
+        err.message.to_lowercase().contains("too many operations"),
+        "{err:?}"
+    );
+}

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::case::{self, Case, Raw};
 use crate::diagnostics::suggest;
+use crate::fact_set::FactSet;
 use crate::format::ValueType;
 use crate::model::Val;
 use crate::tree::RuleTree;
@@ -77,46 +78,52 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Case, A::Error> {
-        let mut case = Case {
-            id: String::new(),
-            date: None,
-            facts: BTreeMap::new(),
-        };
-        let (mut has_id, mut has_date) = (false, false);
-        let mut groups_seen: Vec<&str> = Vec::new();
-        let mut name = String::new();
+        let mut id = None;
+        let mut date = None;
+        let mut groups_seen: Vec<usize> = Vec::new();
+        let mut seen = FactSet::default();
+        let mut facts: Vec<(usize, Val)> = Vec::with_capacity(self.tree.fact_names.len());
         while let Some(key) = map.next_key::<Text<'de>>()? {
             match key.0.as_ref() {
-                "id" if !has_id => {
-                    has_id = true;
-                    case.id = map.next_value::<Id>()?.0;
-                }
-                "date" if !has_date => {
-                    has_date = true;
+                "id" if id.is_none() => id = Some(map.next_value::<Id>()?.0),
+                "date" if date.is_none() => {
                     let Text(t) = map.next_value::<Text<'de>>()?;
-                    case.date = Some(case::date_text(Some(&t)).map_err(|_| reject::<A::Error>())?);
+                    date = Some(case::date_text(Some(&t)).map_err(|_| reject::<A::Error>())?);
                 }
                 group => {
-                    let Some(g) = self.tree.groups.iter().find(|g| g.as_str() == group) else {
+                    let Some(g) = self.tree.groups.iter().position(|g| g.as_str() == group) else {
                         return Err(reject());
                     };
-                    if groups_seen.contains(&g.as_str()) {
+                    if groups_seen.contains(&g) {
                         return Err(reject());
                     }
                     groups_seen.push(g);
                     map.next_value_seed(GroupSeed {
                         tree: self.tree,
-                        group: g,
-                        name: &mut name,
-                        facts: &mut case.facts,
+                        fields: self
+                            .tree
+                            .group_fields
+                            .get(g)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                        seen: &mut seen,
+                        facts: &mut facts,
                     })?;
                 }
             }
         }
-        if !has_id {
-            case.id = self.fallback_id.to_string();
-        }
-        Ok(case)
+        // Facts are numbered in the order of their names, and cases mostly
+        // list them in that order: the map is then built without searching.
+        facts.sort_by_key(|(i, _)| *i);
+        let facts = facts
+            .into_iter()
+            .filter_map(|(i, v)| Some((self.tree.fact_names.get(i)?.clone(), v)))
+            .collect();
+        Ok(Case {
+            id: id.unwrap_or_else(|| self.fallback_id.to_string()),
+            date,
+            facts,
+        })
     }
 }
 
@@ -172,10 +179,11 @@ impl<'de> Deserialize<'de> for Id {
 /// The facts of one group, added to the case.
 struct GroupSeed<'t, 'c> {
     tree: &'t RuleTree,
-    group: &'t str,
-    /// A buffer for `group.field`, reused so that looking a fact up allocates nothing.
-    name: &'c mut String,
-    facts: &'c mut BTreeMap<String, Val>,
+    /// The group's field names and fact numbers, sorted by name.
+    fields: &'t [(String, usize)],
+    /// Facts already given, to refuse one given twice.
+    seen: &'c mut FactSet,
+    facts: &'c mut Vec<(usize, Val)>,
 }
 
 impl<'de> de::DeserializeSeed<'de> for GroupSeed<'_, '_> {
@@ -198,21 +206,33 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Fields mostly come in order of name: look from the last one
+        // found onwards first, and search the whole list only if that fails.
+        let mut from = 0;
         while let Some(Text(field)) = map.next_key::<Text<'de>>()? {
-            self.name.clear();
-            self.name.push_str(self.group);
-            self.name.push('.');
-            self.name.push_str(&field);
-            let Some((full, def)) = self.tree.facts.get_key_value(self.name.as_str()) else {
+            let rest = self.fields.get(from..).unwrap_or_default();
+            let at = match rest.iter().take(4).position(|(f, _)| f.as_str() == field) {
+                Some(i) => from + i,
+                None => self
+                    .fields
+                    .binary_search_by(|(f, _)| f.as_str().cmp(&field))
+                    .map_err(|_| reject::<A::Error>())?,
+            };
+            from = at + 1;
+            let Some(&(_, id)) = self.fields.get(at) else {
                 return Err(reject());
             };
-            if self.facts.contains_key(full) {
+            let Some(def) = self.tree.fact_defs.get(id) else {
+                return Err(reject());
+            };
+            if self.seen.contains(id) {
                 return Err(reject());
             }
+            self.seen.insert(id);
             let raw = map.next_value::<RawJson<'de>>()?;
             let val = case::convert_raw(raw.view(), def.ty, def.values.as_deref(), "")
                 .map_err(|_| reject::<A::Error>())?;
-            self.facts.insert(full.clone(), val);
+            self.facts.push((id, val));
         }
         Ok(())
     }

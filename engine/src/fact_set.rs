@@ -20,6 +20,14 @@ impl FactSet {
         }
     }
 
+    pub(crate) fn contains(&self, id: usize) -> bool {
+        if id < 128 {
+            self.low & (1u128 << id) != 0
+        } else {
+            self.high.as_ref().is_some_and(|h| h.contains(&id))
+        }
+    }
+
     pub(crate) fn extend(&mut self, other: &FactSet) {
         self.low |= other.low;
         if let Some(h) = &other.high {
@@ -66,6 +74,9 @@ mod tests {
             let mut y = FactSet::default();
             for i in &b { y.insert(*i); }
             prop_assert_eq!(x.iter().collect::<Vec<_>>(), a.iter().copied().collect::<Vec<_>>());
+            for i in 0..400 {
+                prop_assert_eq!(x.contains(i), a.contains(&i));
+            }
             x.extend(&y);
             let union: Vec<usize> = a.union(&b).copied().collect();
             prop_assert_eq!(x.iter().collect::<Vec<_>>(), union);

@@ -113,7 +113,9 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         engine,
         conditions: l.conditions,
         fact_names: Vec::new(),
+        fact_defs: Vec::new(),
         outcome_names: Vec::new(),
+        group_fields: Vec::new(),
     });
     let tree = tree.map(|mut tree| {
         crate::plan::index(&mut tree);

@@ -29,7 +29,22 @@ pub(crate) fn index(tree: &mut RuleTree) {
         }
     }
     tree.fact_names = tree.facts.keys().cloned().collect();
+    tree.fact_defs = tree.facts.values().cloned().collect();
     tree.outcome_names = tree.outcomes.keys().cloned().collect();
+    tree.group_fields = tree
+        .groups
+        .iter()
+        .map(|g| {
+            tree.fact_names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, name)| {
+                    let (group, field) = name.split_once('.')?;
+                    (group == g).then(|| (field.to_string(), i))
+                })
+                .collect()
+        })
+        .collect();
 }
 
 fn number_version(v: &mut Version, id_of: &dyn Fn(&str) -> Option<usize>) {

@@ -26,8 +26,13 @@ pub struct RuleTree {
     pub(crate) conditions: usize,
     /// Fact names by number (`plan`): the keys of `facts`, in order.
     pub(crate) fact_names: Vec<String>,
+    /// Fact declarations by number (`plan`): the values of `facts`, in order.
+    pub(crate) fact_defs: Vec<FactDef>,
     /// Outcome names by number (`plan`): the keys of `outcomes`, in order.
     pub(crate) outcome_names: Vec<String>,
+    /// For each of `groups`, its facts' field names (without the group)
+    /// and numbers, sorted by name (`plan`): the JSON case reader's index.
+    pub(crate) group_fields: Vec<Vec<(String, usize)>>,
 }
 
 /// Where a date falls for one rule set.

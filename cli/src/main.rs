@@ -11,6 +11,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: `batch` builds and drops a few
+/// hundred small strings per case over millions of cases, from several
+/// threads, and glibc's malloc spent more on that than the evaluation did
+/// (see `docs/performance.md` and `docs/decisions.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What did the law in force on a date say about this case?
 #[derive(Parser)]
 #[command(name = "inforce", version, about, long_about = None)]

@@ -430,6 +430,51 @@ fn the_output_file_is_written_whole_and_no_temporary_file_is_left() {
     assert_eq!(to_stdout.stdout, written);
 }
 
+/// `-o /dev/null` once renamed a temporary file over `/dev/null`, turning
+/// the device into a plain file: an output that is not a regular file is
+/// written to directly. A named pipe stands in for the device here.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_a_named_pipe_is_written_to_and_stays_a_pipe() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("cases.jsonl");
+    let cases = example_cases();
+    let text: String = cases.iter().map(|(_, l)| format!("{l}\n")).collect();
+    std::fs::write(&input, text).unwrap();
+    let fifo = dir.path().join("results.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available; skipped");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(&fifo)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+    };
+    let r = run(batch().arg(&input).arg("-o").arg(&fifo));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Checked before waiting for the reader, which would wait forever on a
+    // pipe nobody wrote to.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let read = reader.join().unwrap();
+    assert_eq!(read.lines().count(), cases.len());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
+}
+
 #[test]
 fn standard_input_is_read_without_an_input_or_with_a_dash() {
     let (_, line) = &example_cases()[0];

@@ -544,8 +544,9 @@ fn evaluate_line(
     // Results of one rules tree are much alike in length: sizing the
     // buffer after the last one spares regrowing it on every line.
     let mut out = Vec::with_capacity(LAST_LENGTH.get());
-    serde_json::to_writer(&mut out, &result)
-        .map_err(|e| format!("cannot write the result: {e}"))?;
+    // The same bytes as serde_json writes, without its byte-at-a-time
+    // escaping of the long citations and reasons.
+    inforce_engine::result_json::write_result(&result, &mut out);
     out.push(b'\n');
     LAST_LENGTH.set(out.len());
     Ok(out)
@@ -590,16 +591,27 @@ fn open_input(path: Option<&Path>) -> io::Result<(Input, Option<u64>)> {
 
 /// Where results go: standard output, or a temporary file beside the
 /// output that is renamed to it only when complete, so an interrupted or
-/// failed run never leaves a truncated file that looks finished.
+/// failed run never leaves a truncated file that looks finished. An output
+/// that exists and is not a regular file (`/dev/null`, a named pipe, a
+/// terminal) is written to directly: renaming a file over it would replace
+/// the device or pipe with a plain file.
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
     File(TempFile),
+    Special(BufWriter<File>),
 }
 
 impl Sink {
     fn open(output: Option<&Path>) -> Result<Sink, String> {
         match output {
-            Some(p) if p.as_os_str() != "-" => TempFile::create(p).map(Sink::File),
+            Some(p) if p.as_os_str() != "-" => match std::fs::metadata(p) {
+                Ok(m) if !m.is_file() && !m.is_dir() => File::options()
+                    .write(true)
+                    .open(p)
+                    .map(|f| Sink::Special(BufWriter::with_capacity(1 << 16, f)))
+                    .map_err(|e| format!("cannot write `{}`: {e}", p.display())),
+                _ => TempFile::create(p).map(Sink::File),
+            },
             _ => Ok(Sink::Stdout(BufWriter::with_capacity(
                 1 << 16,
                 io::stdout(),
@@ -611,6 +623,7 @@ impl Sink {
         match self {
             Sink::Stdout(w) => w,
             Sink::File(t) => &mut t.file,
+            Sink::Special(w) => w,
         }
     }
 
@@ -618,6 +631,7 @@ impl Sink {
         match self {
             Sink::Stdout(mut w) => w.flush(),
             Sink::File(t) => t.persist(),
+            Sink::Special(mut w) => w.flush(),
         }
     }
 }

@@ -261,7 +261,7 @@ fn fitting(ty: ValueType, values: Option<&[String]>, b: &mut Bytes) -> Value {
             .cloned()
     };
     match ty {
-        ValueType::Bool => json!(choice % 2 == 0),
+        ValueType::Bool => json!(choice.is_multiple_of(2)),
         ValueType::Int => match choice % 6 {
             0 => json!(i64::MAX),
             1 => json!(i64::MIN),

@@ -17,16 +17,27 @@ use crate::result::{
 
 /// The result as compact JSON, the same bytes as `serde_json::to_vec`.
 pub fn to_json_vec(result: &EvalResult) -> Vec<u8> {
-    let mut out = Vec::with_capacity(estimated_len(result));
+    let mut out = Vec::new();
     write_result(result, &mut out);
     out
 }
 
 /// Appends the result as compact JSON to `out`, the same bytes as
-/// `serde_json::to_vec`. The caller sizes `out` (`estimated_len`, or the
-/// length of the previous result): scanning the result for its size here
-/// would cost a walk that a batch of similar results does not need.
+/// `serde_json::to_vec`.
 pub fn write_result(result: &EvalResult, out: &mut Vec<u8>) {
+    // Room for the whole result at once: growing the buffer part way
+    // copies what is written so far, which cost `batch` more than the
+    // estimate does when it sized buffers after the previous result. Exact,
+    // so a buffer kept by the caller is not doubled; the estimate runs a
+    // few percent over the real length.
+    let need = estimated_len(result);
+    if out.is_empty() && out.capacity() < need {
+        // Nothing written yet: a fresh buffer spares `realloc` copying
+        // the old one's unused bytes.
+        *out = Vec::with_capacity(need);
+    } else {
+        out.reserve_exact(need);
+    }
     // Destructured field by field so that a field added to the struct is a
     // compile error here rather than silently missing from the output.
     let EvalResult {
@@ -76,8 +87,9 @@ pub fn write_result(result: &EvalResult, out: &mut Vec<u8>) {
 }
 
 /// Roughly the length of the result's JSON, from the lengths of its
-/// strings and a little for the keys and punctuation around each: enough
-/// that writing it seldom regrows the buffer. No string is read.
+/// strings and a little for the keys and punctuation around each: a few
+/// percent over, so that writing it seldom regrows the buffer. No string
+/// is read: escapes are not counted.
 pub fn estimated_len(result: &EvalResult) -> usize {
     // Keys and punctuation of each object with every optional field
     // present: a little over what most objects take.
@@ -182,9 +194,10 @@ fn write_outcome(out: &mut Vec<u8>, o: &OutcomeResult) {
         needs,
         reason,
     } = o;
-    out.extend_from_slice(b"{\"status\":");
-    write_str(out, status.as_str());
-    out.extend_from_slice(b",\"value\":");
+    // A status's name is letters and underscores: nothing to escape.
+    out.extend_from_slice(b"{\"status\":\"");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"value\":");
     match value {
         Some(v) => write_val(out, v),
         None => out.extend_from_slice(b"null"),
@@ -345,41 +358,77 @@ const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
 /// `0x80` in every byte of a word.
 const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 
-/// Whether any byte of `word` is `"`, `\` or below 0x20: the bytes JSON
-/// escapes. Each test is exact for the word as a whole (a borrow can only
-/// mark bytes above one that truly matched), which is all the caller asks;
-/// which byte matched it finds by looking. Byte order does not matter.
-fn needs_escape(word: u64) -> bool {
-    // A byte below 0x20: subtracting 0x20 borrows into its high bit, and a
-    // byte whose own high bit was set (non-ASCII) is excluded by `!word`.
-    let control = word.wrapping_sub(ONES * 0x20) & !word;
-    // A zero byte after XOR with the quote or the backslash.
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    let quote = quote.wrapping_sub(ONES) & !quote;
-    let backslash = backslash.wrapping_sub(ONES) & !backslash;
-    (control | quote | backslash) & HIGHS != 0
+/// The high bit of some byte set if any byte of `word` is `"`, `\` or
+/// below 0x20: the bytes JSON escapes. Exact for the word as a whole, which
+/// is all the callers ask (a borrow can only mark bytes above one that
+/// truly matched); which byte matched, `escape_bytes` finds by looking.
+/// Byte order does not matter.
+fn escape_mask(word: u64) -> u64 {
+    // `"` (0x22) xor 0x02 is 0x20 and the bytes below 0x20 stay below it,
+    // while no other byte goes below 0x21: one test of "below 0x21" finds
+    // both. Subtracting 0x21 borrows into the high bit of such a byte; a
+    // byte whose own high bit was set (non-ASCII) is excluded by `!y`.
+    let y = word ^ (ONES * 0x02);
+    let below = y.wrapping_sub(ONES * 0x21) & !y;
+    // A zero byte after xor with the backslash.
+    let z = word ^ (ONES * u64::from(b'\\'));
+    let backslash = z.wrapping_sub(ONES) & !z;
+    (below | backslash) & HIGHS
+}
+
+/// The word of eight bytes; none of them escaped if they are fewer, the
+/// rest being filled with spaces.
+fn word_of(part: &[u8]) -> u64 {
+    let mut word = [b' '; 8];
+    for (w, b) in word.iter_mut().zip(part) {
+        *w = *b;
+    }
+    u64::from_ne_bytes(word)
+}
+
+/// Whether any of `part`'s first eight bytes is escaped.
+fn dirty(part: &[u8]) -> bool {
+    escape_mask(word_of(part)) != 0
 }
 
 /// Appends `bytes` escaped: clean runs are copied whole, and the scan
-/// looks at eight bytes at a time, byte by byte only in a word that has
+/// looks at sixteen bytes at a time, byte by byte only in a block that has
 /// something to escape.
 fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     // Start of the clean run not yet copied.
     let mut start = 0;
-    let mut chunks = bytes.chunks_exact(8);
     let mut at = 0;
-    for chunk in &mut chunks {
-        // `chunks_exact(8)` gives eight bytes, so the conversion holds; were
-        // it ever to fail, a zero word is looked at byte by byte, which is
-        // slow but right.
-        let word = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_ne_bytes);
-        if needs_escape(word) {
-            escape_bytes(out, bytes, chunk, at, &mut start);
+    let mut blocks = bytes.chunks_exact(16);
+    for block in &mut blocks {
+        // Both words' masks before one branch: most blocks are clean.
+        let dirty_block = match (block.first_chunk::<8>(), block.last_chunk::<8>()) {
+            (Some(a), Some(b)) => {
+                escape_mask(u64::from_ne_bytes(*a)) | escape_mask(u64::from_ne_bytes(*b)) != 0
+            }
+            // `chunks_exact(16)` gives sixteen bytes; were it ever not so,
+            // looking at them one by one is slow but right.
+            _ => true,
+        };
+        if dirty_block {
+            escape_bytes(out, bytes, block, at, &mut start);
         }
-        at += 8;
+        at += 16;
     }
-    escape_bytes(out, bytes, chunks.remainder(), at, &mut start);
+    let rest = blocks.remainder();
+    // The last fifteen bytes or fewer. In a string of eight bytes or more
+    // the last eight are read as one word, overlapping bytes already seen,
+    // rather than copied out: a byte of the overlap that was escaped makes
+    // the tail look dirty, but `escape_bytes` then looks at `rest` alone,
+    // so nothing is escaped twice.
+    let tail_dirty = match bytes.last_chunk::<8>() {
+        Some(last) => {
+            escape_mask(u64::from_ne_bytes(*last)) != 0 || (rest.len() > 8 && dirty(rest))
+        }
+        None => dirty(rest),
+    };
+    if tail_dirty {
+        escape_bytes(out, bytes, rest, at, &mut start);
+    }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
 }
 
@@ -491,6 +540,7 @@ mod tests {
 
     #[test]
     fn the_word_test_finds_exactly_the_words_with_a_byte_to_escape() {
+        let needs_escape = |word| escape_mask(word) != 0;
         for b in 0u8..=255 {
             for pos in 0..8 {
                 for fill in [b'a', 0xff, 0x20, 0x80, b'"' + 1, b'\\' + 1] {

@@ -104,29 +104,35 @@ fn results_of_generated_cases_are_written_as_serde_json_writes_them() {
 }
 
 #[test]
+#[allow(
+    clippy::useless_conversion,
+    reason = "`.into()` builds String and Arc<str> fields alike, whichever a field is"
+)]
 fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_writes_it() {
-    let odd = |tag: &str| format!("{tag} \"q\" \\ \n\t\r\u{8}\u{c}\u{1}\u{1f}\u{7f} é ә 😀 end");
+    let odd = |tag: &str| -> String {
+        format!("{tag} \"q\" \\ \n\t\r\u{8}\u{c}\u{1}\u{1f}\u{7f} é ә 😀 end")
+    };
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     let by = |value| By {
-        rule: odd("rule"),
-        rule_set: odd("set"),
-        version: odd("version"),
-        cite: odd("cite"),
+        rule: odd("rule").into(),
+        rule_set: odd("set").into(),
+        version: odd("version").into(),
+        cite: odd("cite").into(),
         value,
     };
     let mut outcomes = BTreeMap::new();
     outcomes.insert(
-        odd("decided"),
+        odd("decided").into(),
         OutcomeResult {
             status: Status::Decided,
-            value: Some(Val::List(vec![odd("a"), String::new()])),
+            value: Some(Val::List(vec![odd("a").into(), "".into()])),
             by: vec![by(None)],
             needs: Vec::new(),
             reason: None,
         },
     );
     outcomes.insert(
-        "conflict".to_string(),
+        "conflict".into(),
         OutcomeResult {
             status: Status::Conflict,
             value: None,
@@ -136,58 +142,66 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
         },
     );
     outcomes.insert(
-        "missing".to_string(),
+        "missing".into(),
         OutcomeResult {
             status: Status::MissingFacts,
             value: None,
             by: Vec::new(),
-            needs: vec![odd("fact"), "b".to_string()],
+            needs: vec![odd("fact").into(), "b".into()],
             reason: None,
         },
     );
     outcomes.insert(
-        "undetermined".to_string(),
+        "undetermined".into(),
         OutcomeResult {
             status: Status::Undetermined,
             value: None,
             by: Vec::new(),
             needs: Vec::new(),
-            reason: Some(odd("reason")),
+            reason: Some(odd("reason").into()),
         },
     );
     let version = |repeal, applies, until| VersionInForce {
-        id: odd("id"),
-        version: odd("v"),
-        title: odd("title"),
+        id: odd("id").into(),
+        version: odd("v").into(),
+        title: odd("title").into(),
         in_force: Interval {
             from: day(1999, 12, 31),
             until,
         },
-        source: odd("source"),
+        source: odd("source").into(),
         repeal,
         applies,
     };
     let entry = |cite: &str, lists: bool| TraceEntry {
-        rule_set: odd("set"),
-        version: odd("v"),
-        rule: odd("rule"),
-        cite: cite.to_string(),
-        condition: "held".to_string(),
-        needs: if lists { vec![odd("n")] } else { Vec::new() },
-        outcomes: if lists {
-            vec![odd("o"), odd("p")]
+        rule_set: odd("set").into(),
+        version: odd("v").into(),
+        rule: odd("rule").into(),
+        cite: cite.into(),
+        condition: "held".into(),
+        needs: if lists {
+            vec![odd("n").into()]
         } else {
             Vec::new()
         },
-        overridden_for: if lists { vec![odd("x")] } else { Vec::new() },
-        detail: odd("detail"),
+        outcomes: if lists {
+            vec![odd("o").into(), odd("p").into()]
+        } else {
+            Vec::new()
+        },
+        overridden_for: if lists {
+            vec![odd("x").into()]
+        } else {
+            Vec::new()
+        },
+        detail: odd("detail").into(),
     };
     let mut result = EvalResult {
-        case: odd("case"),
+        case: odd("case").into(),
         date: day(12345, 6, 7),
         rules: RulesInfo {
-            source: odd("source"),
-            digest: "0123abcd".to_string(),
+            source: odd("source").into(),
+            digest: "0123abcd".into(),
         },
         rule_sets: vec![
             version(false, None, None),
@@ -195,7 +209,7 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
             version(false, Some(false), Some(day(1, 1, 1))),
         ],
         outcomes,
-        explanation: vec![odd("line"), String::new(), "plain".to_string()],
+        explanation: vec![odd("line").into(), "".into(), "plain".into()],
         trace: Some(vec![entry("", false), entry(&odd("cite"), true)]),
     };
     assert_written_as_serde_writes(&result, "with a trace");
@@ -209,16 +223,17 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
 }
 
 #[test]
-fn the_estimated_length_of_a_result_is_near_its_real_length() {
+fn the_estimated_length_of_a_result_is_a_little_over_its_real_length() {
     let tree = shipped_rules(Golden::Skip);
-    for line in generator::json_lines(50, 3) {
-        let case = parse_case(&tree, "generated", &line).unwrap();
-        let result = evaluate(&tree, &case, case.date.unwrap(), false).unwrap();
+    for (i, line) in generator::json_lines(200, 3).iter().enumerate() {
+        let case = parse_case(&tree, "generated", line).unwrap();
+        let result = evaluate(&tree, &case, case.date.unwrap(), i % 2 == 0).unwrap();
         let real = serde_json::to_vec(&result).unwrap().len();
         let estimate = estimated_len(&result);
-        // Enough that the buffer seldom regrows, not so much that it wastes.
+        // Over, so the buffer is not regrown; not by much, as `batch`
+        // keeps the buffers of a chunk of results.
         assert!(
-            estimate >= real && estimate <= real + real / 2 + 512,
+            estimate >= real && estimate <= real + real / 4 + 256,
             "estimated {estimate} for {real} bytes"
         );
     }

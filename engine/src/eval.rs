@@ -17,9 +17,7 @@ use crate::diagnostics::EvalError;
 use crate::fact_set::FactSet;
 use crate::format::{Combine, ValueType};
 use crate::model::{Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
-use crate::result::{
-    By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
-};
+use crate::result::{By, EvalResult, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
 use crate::script::analysis::{Cond, DATE_VARIABLE};
 use crate::script::native::{self, NativeError, Slots};
 use crate::tree::{Resolved, RuleTree};
@@ -109,17 +107,19 @@ pub fn evaluate(
         })
         .collect();
 
-    let mut outcomes = BTreeMap::new();
-    let mut explanation = Vec::new();
+    let mut outcomes = Vec::with_capacity(tree.outcomes.len());
+    let mut explanation = Vec::with_capacity(tree.outcomes.len());
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
     for (oid, def) in tree.outcomes.values().enumerate() {
         if let Some((result, grounds)) =
             ev.outcome(def, oid, &resolved, &in_force, &mut defeated)?
         {
             explanation.push(explain_outcome(&def.name, &result, &grounds));
-            outcomes.insert(def.name.clone(), result);
+            outcomes.push((def.name.clone(), result));
         }
     }
+    // Already in order of name: the map is built without searching.
+    let outcomes: BTreeMap<String, OutcomeResult> = outcomes.into_iter().collect();
 
     let trace = if explain {
         // Notes of the versions in force that concern the case (a repeal's
@@ -170,16 +170,8 @@ fn rule_sets_in_force<'a>(
             Tv::Unknown(_) => None,
         };
         out.push(VersionInForce {
-            id: v.rule_set.clone(),
-            version: v.id.clone(),
-            title: v.title.clone(),
-            in_force: Interval {
-                from: v.from,
-                until: v.until,
-            },
-            source: v.source.act.clone(),
-            repeal: v.repeal.is_some(),
             applies,
+            ..v.in_force_entry.clone()
         });
     }
     Ok(out)
@@ -567,15 +559,12 @@ impl<'a> Evaluator<'a> {
                 .filter_map(|c| {
                     let r = c.rule?;
                     Some(By {
-                        rule: r.id.clone(),
-                        rule_set: c.version.rule_set.clone(),
-                        version: c.version.id.clone(),
-                        cite: r.cite.clone(),
                         value: if with_value {
                             c.value.as_ref().and_then(|v| v.as_ref().ok()).cloned()
                         } else {
                             None
                         },
+                        ..r.by.clone()
                     })
                 })
                 .collect()
@@ -1073,19 +1062,29 @@ fn eval_error(v: &Version, rule: &str, field: &str, message: String) -> Box<Eval
     } else {
         format!("`{field}` of rule `{rule}`")
     };
+    let help = help_for(&message);
     Box::new(EvalError {
         place,
         rule: rule.to_string(),
         rule_set: v.rule_set.clone(),
         version: v.id.clone(),
         file: v.file.clone(),
-        help: help_for(&message),
-        message,
+        help,
+        message: lower_first(message),
     })
 }
 
 fn eval_error_at(v: &Version, r: &Rule, field: &str, message: String) -> Box<EvalError> {
     eval_error(v, &r.id, field, message)
+}
+
+/// rhai's messages start with a capital; ours are lower-case throughout.
+fn lower_first(message: String) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(c) if c.is_uppercase() => c.to_lowercase().chain(chars).collect(),
+        _ => message,
+    }
 }
 
 fn help_for(message: &str) -> String {

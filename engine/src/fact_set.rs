@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct FactSet {
     low: u128,
-    high: Option<Box<BTreeSet<usize>>>,
+    high: Option<BTreeSet<usize>>,
 }
 
 impl FactSet {

@@ -976,6 +976,7 @@ impl VersionCtx<'_> {
             id_span: at(&v.version.referenced, self.text),
             in_force_span: at(&v.in_force.from.referenced, self.text),
             slots: Vec::new(),
+            in_force_entry: Default::default(),
         })
     }
 
@@ -1044,6 +1045,7 @@ impl VersionCtx<'_> {
                 exception_to: def.exception_to.iter().map(|e| e.value.clone()).collect(),
                 defeats_ix: Vec::new(),
                 grounds: String::new(),
+                by: Default::default(),
             });
         }
         // Exceptions: targets must exist in this version and must not loop.

@@ -126,6 +126,9 @@ pub struct Rule {
     /// What the explanation says the rule rests on: its citation, id,
     /// version and dates. Written once at load, quoted for every case.
     pub grounds: String,
+    /// The rule as results cite it, with shared texts (`plan`): cloned
+    /// into every result the rule decides, without copying a string.
+    pub by: crate::result::By,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +183,8 @@ pub struct Version {
     /// What the version does for each declared outcome, by the outcome's
     /// number in the tree (`plan`): evaluation reads these by position.
     pub slots: Vec<OutcomeSlot>,
+    /// The version as results list it, with shared texts (`plan`).
+    pub in_force_entry: crate::result::VersionInForce,
 }
 
 /// One outcome as seen by one version, found once at load (`plan`).

@@ -7,8 +7,10 @@
 //! Not here: parsing or validating (`load`), evaluating (`eval`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::model::{OutcomeSlot, Then, Version};
+use crate::result::{By, Interval, VersionInForce};
 use crate::script::analysis::Cond;
 use crate::tree::RuleTree;
 
@@ -26,6 +28,7 @@ pub(crate) fn index(tree: &mut RuleTree) {
         for v in &mut set.versions {
             number_version(v, &id_of);
             v.slots = outcomes.iter().map(|o| slot(v, o)).collect();
+            share_texts(v);
         }
     }
     tree.fact_names = tree.facts.keys().cloned().collect();
@@ -83,6 +86,34 @@ fn number_version(v: &mut Version, id_of: &dyn Fn(&str) -> Option<usize>) {
             .iter()
             .filter_map(|d| positions.get(d).copied())
             .collect();
+    }
+}
+
+/// The texts results quote, shared: cloning an `Arc` per case instead of
+/// copying each string.
+fn share_texts(v: &mut Version) {
+    let rule_set: Arc<str> = Arc::from(v.rule_set.as_str());
+    let version: Arc<str> = Arc::from(v.id.as_str());
+    v.in_force_entry = VersionInForce {
+        id: Arc::clone(&rule_set),
+        version: Arc::clone(&version),
+        title: Arc::from(v.title.as_str()),
+        in_force: Interval {
+            from: v.from,
+            until: v.until,
+        },
+        source: Arc::from(v.source.act.as_str()),
+        repeal: v.repeal.is_some(),
+        applies: None,
+    };
+    for r in &mut v.rules {
+        r.by = By {
+            rule: Arc::from(r.id.as_str()),
+            rule_set: Arc::clone(&rule_set),
+            version: Arc::clone(&version),
+            cite: Arc::from(r.cite.as_str()),
+            value: None,
+        };
     }
 }
 

@@ -3,6 +3,7 @@
 //! `eval`, rendered by the CLI.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -28,13 +29,14 @@ pub struct RulesInfo {
 }
 
 /// A rule-set version in force on the date (a repeal version included).
-#[derive(Debug, Clone, Serialize)]
+/// The texts are shared with the loaded rules (`Arc`), not copied per case.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct VersionInForce {
-    pub id: String,
-    pub version: String,
-    pub title: String,
+    pub id: Arc<str>,
+    pub version: Arc<str>,
+    pub title: Arc<str>,
     pub in_force: Interval,
-    pub source: String,
+    pub source: Arc<str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub repeal: bool,
     /// Whether the case is one this rule set is about (its `applies_when`);
@@ -42,7 +44,7 @@ pub struct VersionInForce {
     pub applies: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Interval {
     pub from: NaiveDate,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,12 +87,14 @@ pub struct OutcomeResult {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// A rule an outcome rests on. The texts are shared with the loaded rules
+/// (`Arc`), not copied per case.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct By {
-    pub rule: String,
-    pub rule_set: String,
-    pub version: String,
-    pub cite: String,
+    pub rule: Arc<str>,
+    pub rule_set: Arc<str>,
+    pub version: Arc<str>,
+    pub cite: Arc<str>,
     /// In a conflict, the value this rule gave.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Val>,

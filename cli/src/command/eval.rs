@@ -152,7 +152,7 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
         let what = if v.repeal {
             format!("repealed by {}", v.source)
         } else {
-            v.title.clone()
+            v.title.to_string()
         };
         out.push_str(&format!(
             "  {} {}: {what} (from {}{until})\n",

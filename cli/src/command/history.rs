@@ -99,7 +99,7 @@ pub fn text_report(h: &History, s: &Style) -> String {
             let what = if v.repeal {
                 format!("repealed by {}", v.source)
             } else {
-                v.title.clone()
+                v.title.to_string()
             };
             out.push_str(&s.dim(&format!("  in force: {} {}: {what}\n", v.id, v.version)));
         }

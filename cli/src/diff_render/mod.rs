@@ -410,7 +410,7 @@ pub(crate) mod tests {
             "missing facts: person.birth_date"
         );
         assert_eq!(
-            decided_by(Some(&side), |b| b.rule.clone()),
+            decided_by(Some(&side), |b| b.rule.to_string()),
             None,
             "the facts needed are already in the value"
         );

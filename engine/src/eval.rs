@@ -42,6 +42,12 @@ impl Tv {
             }
         }
     }
+    /// Equal for `True` and `False`; any two unknowns alike. Cheaper than
+    /// `==`, which compares the facts an unknown needs.
+    fn same_kind(&self, other: &Tv) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+
     fn word(&self) -> &'static str {
         match self {
             Tv::True => "held",
@@ -127,7 +133,10 @@ pub fn evaluate(
         for (set, r) in &resolved {
             let Resolved::InForce(v) = r else { continue };
             let sv = ev.scope_version(set, r);
-            if ev.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? == Tv::False {
+            if matches!(
+                ev.condition(sv.applies_when.as_ref(), sv, "", "applies_when")?,
+                Tv::False
+            ) {
                 continue;
             }
             for note in &v.notes {
@@ -330,7 +339,7 @@ impl<'a> Evaluator<'a> {
         let mut unknown: Option<FactSet> = None;
         for p in parts {
             match self.cond(p) {
-                Ok(tv) if tv == dominant => return Ok(dominant),
+                Ok(tv) if tv.same_kind(&dominant) => return Ok(dominant),
                 Ok(Tv::Unknown(n)) => unknown.get_or_insert_with(FactSet::default).extend(&n),
                 Ok(_) => {}
                 Err(fail) => match &unknown {
@@ -352,7 +361,7 @@ impl<'a> Evaluator<'a> {
     /// `applies_when` and the outcome's `scope`.
     fn gate(&mut self, v: &'a Version, oid: usize) -> Result<Tv, Box<EvalError>> {
         let applies = self.condition(v.applies_when.as_ref(), v, "", "applies_when")?;
-        if applies == Tv::False {
+        if matches!(applies, Tv::False) {
             return Ok(Tv::False);
         }
         let scoped = match v.slots.get(oid).and_then(|s| s.scope.as_ref()) {
@@ -440,7 +449,7 @@ impl<'a> Evaluator<'a> {
                 continue;
             }
             let gate = self.gate(sv, oid)?;
-            if gate == Tv::False {
+            if matches!(gate, Tv::False) {
                 continue;
             }
             let mut decides = false;
@@ -482,7 +491,7 @@ impl<'a> Evaluator<'a> {
                         value,
                     });
                 }
-                decides &= gate == Tv::True;
+                decides &= matches!(gate, Tv::True);
             }
             answering.push(Answering {
                 resolved: *r,
@@ -513,7 +522,7 @@ impl<'a> Evaluator<'a> {
     ) -> (OutcomeResult, Vec<&'a str>) {
         let fired: Vec<&Candidate> = candidates
             .iter()
-            .filter(|c| c.state == Tv::True && c.rule.is_some())
+            .filter(|c| matches!(c.state, Tv::True) && c.rule.is_some())
             .collect();
         let defeater = |x: &Candidate| {
             fired
@@ -742,7 +751,7 @@ impl<'a> Evaluator<'a> {
                     ),
                 },
             });
-            if applies != Tv::False {
+            if !matches!(applies, Tv::False) {
                 for (outcome, c) in &sv.scope {
                     let tv = self.scope_condition(sv, outcome, c)?;
                     out.push(TraceEntry {
@@ -765,7 +774,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
             let Some(v) = in_force else { continue };
-            if applies == Tv::False {
+            if matches!(applies, Tv::False) {
                 continue;
             }
             for rule in &v.rules {
@@ -778,7 +787,7 @@ impl<'a> Evaluator<'a> {
                     let Some(oid) = self.outcome_id(o) else {
                         continue;
                     };
-                    if self.gate(v, oid)? != Tv::False {
+                    if !matches!(self.gate(v, oid)?, Tv::False) {
                         in_scope = true;
                     }
                 }

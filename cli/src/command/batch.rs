@@ -524,6 +524,12 @@ fn evaluate_line(
     if text.trim().is_empty() {
         return Err("the line is empty".to_string());
     }
+    // Tests need a line that panics inside a worker, which no input does.
+    #[cfg(test)]
+    #[allow(clippy::panic)]
+    if text == tests::PANIC_PROBE {
+        panic!("the test's probe line");
+    }
     let case = read_case(tree, text, &format!("line-{n}")).map_err(|e| match e {
         ReadError::NotJson(e) => not_json(&e),
         ReadError::Invalid(m) => m.join("; "),
@@ -767,6 +773,70 @@ impl Drop for QuietPanics {
 )]
 mod tests {
     use super::*;
+
+    /// A line `evaluate_line` panics on, in tests only.
+    pub(super) const PANIC_PROBE: &str = "{\"panic\": \"probe\"}";
+
+    #[test]
+    fn a_panic_on_one_line_of_a_run_becomes_its_error_and_no_other_line_is_lost() {
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+        let (files, _) = inforce_engine::source::read_dir(&rules);
+        let job = Job {
+            run: RUN.fetch_add(1, Ordering::Relaxed) + 1,
+            files: Arc::new(files),
+            label: "rules".to_string(),
+            date: None,
+        };
+        let case = r#"{"id": "c", "date": "2010-08-01", "person": {"citizenship": "KZ"}}"#;
+        // More lines than a chunk, with the probe in the middle of several
+        // chunks and garbage around it.
+        let mut lines = Vec::new();
+        for i in 0..3000 {
+            lines.push(match i % 700 {
+                350 => PANIC_PROBE.to_string(),
+                351 => "not json".to_string(),
+                _ => case.replace("\"c\"", &format!("\"c{i}\"")),
+            });
+        }
+        let input: Input = Box::new(io::Cursor::new(lines.join("\n").into_bytes()));
+        let dir = std::env::temp_dir().join(format!("inforce-panic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("out.jsonl");
+        let sink = Sink::open(Some(&out)).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .thread_name(|i| format!("{WORKER}{i}"))
+            .build()
+            .unwrap();
+        let _quiet = QuietPanics::install();
+        let ran = pipeline(&job, &pool, input, sink, 1024, &ProgressBar::hidden())
+            .unwrap_or_else(|_| panic!("the run stopped"));
+        assert_eq!(ran.cases, 3000);
+        assert_eq!(ran.errors, 2 * 4);
+        let written = std::fs::read_to_string(&out).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let written: Vec<serde_json::Value> = written
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(written.len(), 3000);
+        for (i, line) in written.iter().enumerate() {
+            match i % 700 {
+                350 => {
+                    assert_eq!(line["line"], i + 1);
+                    let error = line["error"].as_str().unwrap();
+                    assert!(
+                        error.starts_with(
+                            "internal error while evaluating this line: the test's probe line"
+                        ),
+                        "{error}"
+                    );
+                }
+                351 => assert_eq!(line["line"], i + 1),
+                _ => assert_eq!(line["case"], format!("c{i}"), "line {}", i + 1),
+            }
+        }
+    }
 
     #[test]
     fn a_panic_becomes_the_error_of_its_line_and_the_tree_is_dropped() {

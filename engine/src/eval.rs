@@ -232,7 +232,15 @@ struct Evaluator<'a> {
     /// leaves are evaluated natively and never look at it.
     scope: Option<Scope<'static>>,
     /// Condition results by address of the condition: each is evaluated once per case.
-    cache: Vec<Option<Tv>>,
+    /// Per condition number: 0 not yet evaluated, 1 true, 2 false, 3
+    /// unknown (its facts in `unknown`). Bytes rather than `Option<Tv>`s:
+    /// a few hundred conditions are set up and dropped per case.
+    cache: Vec<u8>,
+    /// The facts each unknown condition needs, by condition number.
+    unknown: Vec<(usize, FactSet)>,
+    /// Buffers reused from one outcome to the next.
+    answering_buf: Vec<Answering<'a>>,
+    candidates_buf: Vec<Candidate<'a>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -243,7 +251,10 @@ impl<'a> Evaluator<'a> {
             date,
             slots: case_slots(tree, case),
             scope: None,
-            cache: vec![None; tree.conditions],
+            cache: vec![0; tree.conditions],
+            unknown: Vec::new(),
+            answering_buf: Vec::new(),
+            candidates_buf: Vec::new(),
         }
     }
 
@@ -286,14 +297,29 @@ impl<'a> Evaluator<'a> {
         field: impl FnOnce() -> String,
     ) -> Result<Tv, Box<EvalError>> {
         let Some(c) = c else { return Ok(Tv::True) };
-        if let Some(Some(tv)) = self.cache.get(c.id) {
-            return Ok(tv.clone());
+        match self.cache.get(c.id) {
+            Some(1) => return Ok(Tv::True),
+            Some(2) => return Ok(Tv::False),
+            Some(3) => {
+                if let Some((_, needs)) = self.unknown.iter().find(|(id, _)| *id == c.id) {
+                    return Ok(Tv::Unknown(needs.clone()));
+                }
+            }
+            _ => {}
         }
         let tv = self
             .cond(&c.cond)
             .map_err(|Fail(message)| eval_error(v, rule, &field(), message))?;
+        let code = match &tv {
+            Tv::True => 1,
+            Tv::False => 2,
+            Tv::Unknown(needs) => {
+                self.unknown.push((c.id, needs.clone()));
+                3
+            }
+        };
         if let Some(slot) = self.cache.get_mut(c.id) {
-            *slot = Some(tv.clone());
+            *slot = code;
         }
         Ok(tv)
     }
@@ -441,8 +467,10 @@ impl<'a> Evaluator<'a> {
         in_force: &[&'a Version],
         defeated_log: &mut Vec<(String, String, String, String)>,
     ) -> Result<Option<(OutcomeResult, Vec<&'a str>)>, Box<EvalError>> {
-        let mut answering: Vec<Answering<'a>> = Vec::new();
-        let mut candidates: Vec<Candidate<'a>> = Vec::new();
+        let mut answering = std::mem::take(&mut self.answering_buf);
+        answering.clear();
+        let mut candidates = std::mem::take(&mut self.candidates_buf);
+        candidates.clear();
         for (set, r) in resolved {
             let sv = self.scope_version(set, r);
             if !sv.slots.get(oid).is_some_and(|s| s.answers) {
@@ -498,17 +526,12 @@ impl<'a> Evaluator<'a> {
                 decides,
             });
         }
-        if answering.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(self.resolve(
-            def,
-            oid,
-            &candidates,
-            &answering,
-            in_force,
-            defeated_log,
-        )))
+        let result = (!answering.is_empty()).then(|| {
+            self.resolve(def, oid, &candidates, &answering, in_force, defeated_log)
+        });
+        self.answering_buf = answering;
+        self.candidates_buf = candidates;
+        Ok(result)
     }
 
     fn resolve(
@@ -900,7 +923,14 @@ fn more_specific<'v>(a: &'v str, b: &str, outcome: &str, in_force: &[&'v Version
 /// `format!`: there is one per outcome per case, and `batch` writes millions.
 fn explain_outcome(name: &str, o: &OutcomeResult, grounds: &[&str]) -> String {
     let mut line =
-        String::with_capacity(name.len() + 32 + grounds.iter().map(|g| g.len() + 6).sum::<usize>());
+        String::with_capacity(
+            name.len()
+                + 64
+                + grounds.iter().map(|g| g.len() + 6).sum::<usize>()
+                + o.reason.as_ref().map_or(0, String::len)
+                + o.needs.iter().map(|n| n.len() + 4).sum::<usize>()
+                + o.by.iter().map(|b| b.rule.len() + b.cite.len() + 24).sum::<usize>(),
+        );
     line.push_str(name);
     match o.status {
         Status::Decided => {

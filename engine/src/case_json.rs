@@ -114,7 +114,9 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
         }
         // Facts are numbered in the order of their names, and cases mostly
         // list them in that order: the map is then built without searching.
-        facts.sort_by_key(|(i, _)| *i);
+        if !facts.is_sorted_by_key(|(i, _)| *i) {
+            facts.sort_by_key(|(i, _)| *i);
+        }
         let facts = facts
             .into_iter()
             .filter_map(|(i, v)| Some((self.tree.fact_names.get(i)?.clone(), v)))

@@ -73,17 +73,17 @@ fn names(tree: &RuleTree, set: &FactSet) -> Vec<String> {
 /// A case's facts by number (`plan`): `None` for a fact the case leaves out.
 pub(crate) fn case_slots<'a>(tree: &RuleTree, case: &'a Case) -> Vec<Option<&'a Val>> {
     let mut slots = vec![None; tree.fact_names.len()];
-    // Both are sorted by name: one walk pairs them.
-    let mut declared = tree.fact_names.iter().enumerate().peekable();
+    // Both are sorted by name, and a checked case has only declared facts:
+    // one walk pairs them, testing equality (mostly settled by the length)
+    // rather than order. A fact that is not declared is passed over.
+    let mut next = 0;
     for (name, val) in &case.facts {
-        while declared
-            .next_if(|(_, d)| d.as_str() < name.as_str())
-            .is_some()
-        {}
-        if let Some((i, _)) = declared.next_if(|(_, d)| *d == name)
-            && let Some(slot) = slots.get_mut(i)
+        let rest = tree.fact_names.get(next..).unwrap_or_default();
+        if let Some(offset) = rest.iter().position(|d| d.len() == name.len() && d == name)
+            && let Some(slot) = slots.get_mut(next + offset)
         {
             *slot = Some(val);
+            next += offset + 1;
         }
     }
     slots
@@ -526,9 +526,8 @@ impl<'a> Evaluator<'a> {
                 decides,
             });
         }
-        let result = (!answering.is_empty()).then(|| {
-            self.resolve(def, oid, &candidates, &answering, in_force, defeated_log)
-        });
+        let result = (!answering.is_empty())
+            .then(|| self.resolve(def, oid, &candidates, &answering, in_force, defeated_log));
         self.answering_buf = answering;
         self.candidates_buf = candidates;
         Ok(result)
@@ -922,15 +921,17 @@ fn more_specific<'v>(a: &'v str, b: &str, outcome: &str, in_force: &[&'v Version
 /// The explanation line of one outcome. Built with `push_str` rather than
 /// `format!`: there is one per outcome per case, and `batch` writes millions.
 fn explain_outcome(name: &str, o: &OutcomeResult, grounds: &[&str]) -> String {
-    let mut line =
-        String::with_capacity(
-            name.len()
-                + 64
-                + grounds.iter().map(|g| g.len() + 6).sum::<usize>()
-                + o.reason.as_ref().map_or(0, String::len)
-                + o.needs.iter().map(|n| n.len() + 4).sum::<usize>()
-                + o.by.iter().map(|b| b.rule.len() + b.cite.len() + 24).sum::<usize>(),
-        );
+    let mut line = String::with_capacity(
+        name.len()
+            + 64
+            + grounds.iter().map(|g| g.len() + 6).sum::<usize>()
+            + o.reason.as_ref().map_or(0, String::len)
+            + o.needs.iter().map(|n| n.len() + 4).sum::<usize>()
+            + o.by
+                .iter()
+                .map(|b| b.rule.len() + b.cite.len() + 24)
+                .sum::<usize>(),
+    );
     line.push_str(name);
     match o.status {
         Status::Decided => {

@@ -65,6 +65,9 @@ pub struct Args {
 /// case is a few hundred bytes, and one runaway line must not exhaust memory.
 const MAX_LINE: usize = 1 << 20;
 
+/// Lines per task given to a worker, whose results share one buffer.
+const GROUP: usize = 32;
+
 /// A chunk ends after this many bytes of input even if it has fewer lines.
 const CHUNK_BYTES: usize = 8 << 20;
 
@@ -89,7 +92,8 @@ thread_local! {
     static TREE: RefCell<Option<(u64, RuleTree)>> = const { RefCell::new(None) };
     /// Where this worker last panicked, recorded by the quiet panic hook.
     static PANICKED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
-    /// Length of this worker's last result line.
+    /// Average length of a result line in this worker's last group: results
+    /// of one rules tree are much alike, so a group's buffer is sized once.
     static LAST_LENGTH: Cell<usize> = const { Cell::new(0) };
 }
 
@@ -265,30 +269,49 @@ fn pipeline(
                 break;
             }
         };
-        let lines: Vec<(Vec<u8>, bool)> = pool.install(|| {
+        // Lines are evaluated a group at a time, each group's results
+        // written into one buffer: one allocation and one write per group
+        // rather than per line.
+        let groups: Vec<(Vec<u8>, u64)> = pool.install(|| {
             chunk
                 .lines
-                .par_iter()
+                .par_chunks(GROUP)
                 .enumerate()
-                .map(|(i, slot)| {
-                    let n = chunk.first + i as u64;
-                    match slot {
-                        Slot::Line(range) => {
-                            line_output(job, n, chunk.data.get(range.clone()).unwrap_or_default())
-                        }
-                        Slot::TooLong => error_line(
-                            n,
-                            &format!(
-                                "the line is longer than {} MiB; a case fits on far fewer",
-                                MAX_LINE >> 20
+                .map(|(g, slots)| {
+                    let first = chunk.first + (g * GROUP) as u64;
+                    let per_line = LAST_LENGTH.get().max(256);
+                    let mut out = Vec::with_capacity(per_line.saturating_mul(slots.len()));
+                    let mut errors = 0;
+                    for (i, slot) in slots.iter().enumerate() {
+                        let n = first + i as u64;
+                        let failed = match slot {
+                            Slot::Line(range) => line_output(
+                                job,
+                                n,
+                                chunk.data.get(range.clone()).unwrap_or_default(),
+                                &mut out,
                             ),
-                        ),
+                            Slot::TooLong => {
+                                error_line(
+                                    n,
+                                    &format!(
+                                        "the line is longer than {} MiB; a case fits on far fewer",
+                                        MAX_LINE >> 20
+                                    ),
+                                    &mut out,
+                                );
+                                true
+                            }
+                        };
+                        errors += u64::from(failed);
                     }
+                    LAST_LENGTH.set(out.len() / slots.len().max(1));
+                    (out, errors)
                 })
                 .collect()
         });
-        ran.cases += lines.len() as u64;
-        ran.errors += lines.iter().filter(|(_, failed)| *failed).count() as u64;
+        ran.cases += chunk.lines.len() as u64;
+        ran.errors += groups.iter().map(|(_, e)| e).sum::<u64>();
         consumed += chunk.bytes;
         progress.set_position(consumed);
         progress.set_message(format!(
@@ -296,7 +319,7 @@ fn pipeline(
             render::count(ran.cases as usize, "case", "cases"),
             render::count(ran.errors as usize, "error", "errors")
         ));
-        let text = lines.into_iter().map(|(line, _)| line).collect();
+        let text = groups.into_iter().map(|(text, _)| text).collect();
         if out_tx.send(text).is_err() {
             // The writer stopped on an error; it says which below.
             break;
@@ -419,32 +442,39 @@ fn skip_line(input: &mut impl BufRead) -> io::Result<u64> {
 }
 
 fn write_chunks(mut sink: Sink, rx: &mpsc::Receiver<Vec<Vec<u8>>>) -> io::Result<Sink> {
-    for lines in rx {
-        for line in lines {
-            sink.writer().write_all(&line)?;
+    for groups in rx {
+        for text in groups {
+            sink.writer().write_all(&text)?;
         }
     }
     Ok(sink)
 }
 
-/// One output line, line ending included, and whether it is an error line.
-fn line_output(job: &Job, n: u64, bytes: &[u8]) -> (Vec<u8>, bool) {
-    match guarded(|| with_tree(job, |tree| evaluate_line(tree, job.date, n, bytes))) {
-        Ok(result) => (result, false),
-        Err(message) => error_line(n, &message),
+/// Appends one output line, line ending included, to `out`; says whether
+/// it is an error line. A result half-written when its line failed (or
+/// panicked) is cut off before the error line is written.
+fn line_output(job: &Job, n: u64, bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    match guarded(|| with_tree(job, |tree| evaluate_line(tree, job.date, n, bytes, out))) {
+        Ok(()) => false,
+        Err(message) => {
+            out.truncate(start);
+            error_line(n, &message, out);
+            true
+        }
     }
 }
 
-fn error_line(n: u64, message: &str) -> (Vec<u8>, bool) {
-    let mut line = serde_json::to_vec(&ErrorLine {
+fn error_line(n: u64, message: &str, out: &mut Vec<u8>) {
+    let line = serde_json::to_vec(&ErrorLine {
         line: n,
         error: message,
     })
     // Serialising a number and a string cannot fail; should it ever, the
     // line still says which line it is.
     .unwrap_or_else(|_| format!("{{\"line\":{n},\"error\":\"internal error\"}}").into_bytes());
-    line.push(b'\n');
-    (line, true)
+    out.extend_from_slice(&line);
+    out.push(b'\n');
 }
 
 /// Runs `f`, turning a panic into this line's error: one line's bug must
@@ -508,7 +538,8 @@ fn evaluate_line(
     date: Option<NaiveDate>,
     n: u64,
     bytes: &[u8],
-) -> Result<Vec<u8>, String> {
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "the line is not UTF-8 text (first bad byte at column {})",
@@ -547,15 +578,11 @@ fn evaluate_line(
             format!("{e} ({})", e.help)
         }
     })?;
-    // Results of one rules tree are much alike in length: sizing the
-    // buffer after the last one spares regrowing it on every line.
-    let mut out = Vec::with_capacity(LAST_LENGTH.get());
     // The same bytes as serde_json writes, without its byte-at-a-time
     // escaping of the long citations and reasons.
-    inforce_engine::result_json::write_result(&result, &mut out);
+    inforce_engine::result_json::write_result(&result, out);
     out.push(b'\n');
-    LAST_LENGTH.set(out.len());
-    Ok(out)
+    Ok(())
 }
 
 /// A JSON error in the words of a line: its column, not "line 1".

@@ -30,6 +30,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use inforce_engine::case::{Case, parse_case};
+use inforce_engine::case_json::read_case;
 use inforce_engine::eval::evaluate;
 use inforce_engine::load::{Golden, load_with};
 use inforce_engine::result::{EvalResult, Status};
@@ -221,7 +222,7 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
         t_inforce_text.push(time(|| {
             lines
                 .iter()
-                .filter_map(|l| parse_case(&tree, "generated", l).ok())
+                .filter_map(|l| read_case(&tree, l, "generated").ok())
                 .filter(|c| evaluate(&tree, c, date_of(c), false).is_ok())
                 .count()
         }));
@@ -261,7 +262,10 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
         "inforce evaluate + trace (--explain) (parsed case)",
         &t_inforce_explain,
     );
-    report("inforce parse_case + evaluate (JSON text)", &t_inforce_text);
+    report(
+        "inforce read_case (batch's reader) + evaluate (JSON text)",
+        &t_inforce_text,
+    );
     report("zen evaluate, 4 outcomes (Variable input)", &t_zen);
     report("zen serde_json parse + evaluate (JSON text)", &t_zen_text);
     println!();

@@ -45,12 +45,99 @@ pub fn read_case(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case,
     case_from_json(tree, &value, fallback_id).map_err(ReadError::Invalid)
 }
 
+/// A case read for evaluation only, its facts by number in the tree it was
+/// read against (`plan`): what `batch` evaluates, without the facts map
+/// of a `Case` (a copied name and a tree node per fact). Evaluate it with
+/// `eval::evaluate_numbered` on the same tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberedCase {
+    /// `id` of the case, or the fallback.
+    pub id: String,
+    /// `date` of the case, if given.
+    pub date: Option<NaiveDate>,
+    /// By fact number: `None` for a fact left out.
+    pub(crate) values: Vec<Option<Val>>,
+}
+
+impl NumberedCase {
+    /// The same case as a `Case` (for tests and tools).
+    pub fn to_case(&self, tree: &RuleTree) -> Case {
+        Case {
+            id: self.id.clone(),
+            date: self.date,
+            facts: self
+                .values
+                .iter()
+                .zip(&tree.fact_names)
+                .filter_map(|(v, name)| Some((name.clone(), v.clone()?)))
+                .collect(),
+        }
+    }
+}
+
+/// `read_case` for evaluation only: the same decisions and messages, the
+/// facts by number.
+pub fn read_numbered(
+    tree: &RuleTree,
+    text: &str,
+    fallback_id: &str,
+) -> Result<NumberedCase, ReadError> {
+    if let Some(parts) = direct_parts(tree, text) {
+        let mut values = vec![None; tree.fact_names.len()];
+        for (i, v) in parts.facts {
+            if let Some(slot) = values.get_mut(i) {
+                *slot = Some(v);
+            }
+        }
+        return Ok(NumberedCase {
+            id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
+            date: parts.date,
+            values,
+        });
+    }
+    let value = parse_json(text).map_err(ReadError::NotJson)?;
+    let case = case_from_json(tree, &value, fallback_id).map_err(ReadError::Invalid)?;
+    let values = crate::eval::case_slots(tree, &case)
+        .into_iter()
+        .map(|v| v.cloned())
+        .collect();
+    Ok(NumberedCase {
+        id: case.id,
+        date: case.date,
+        values,
+    })
+}
+
 /// The fast path of `read_case`: `None` for anything but a valid case.
 fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
+    let parts = direct_parts(tree, text)?;
+    // Facts are numbered in the order of their names: the map is built
+    // from pairs already sorted, without searching.
+    let facts = parts
+        .facts
+        .into_iter()
+        .filter_map(|(i, v)| Some((tree.fact_names.get(i)?.clone(), v)))
+        .collect();
+    Some(Case {
+        id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
+        date: parts.date,
+        facts,
+    })
+}
+
+/// A valid case as read directly: its id if given, date, and facts by
+/// number in ascending order.
+struct Parts {
+    id: Option<String>,
+    date: Option<NaiveDate>,
+    facts: Vec<(usize, Val)>,
+}
+
+fn direct_parts(tree: &RuleTree, text: &str) -> Option<Parts> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let case = de::DeserializeSeed::deserialize(CaseSeed { tree, fallback_id }, &mut de).ok()?;
+    let parts = de::DeserializeSeed::deserialize(CaseSeed { tree }, &mut de).ok()?;
     de.end().ok()?;
-    Some(case)
+    Some(parts)
 }
 
 /// The direct reader's failure: the long way says what it was.
@@ -60,24 +147,23 @@ fn reject<E: de::Error>() -> E {
 
 struct CaseSeed<'t> {
     tree: &'t RuleTree,
-    fallback_id: &'t str,
 }
 
 impl<'de> de::DeserializeSeed<'de> for CaseSeed<'_> {
-    type Value = Case;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Case, D::Error> {
+    type Value = Parts;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Parts, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for CaseSeed<'_> {
-    type Value = Case;
+    type Value = Parts;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a case")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Case, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parts, A::Error> {
         let mut id = None;
         let mut date = None;
         let mut groups_seen: Vec<usize> = Vec::new();
@@ -112,20 +198,12 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
                 }
             }
         }
-        // Facts are numbered in the order of their names, and cases mostly
-        // list them in that order: the map is then built without searching.
+        // Cases mostly list facts in the order of their names, which is
+        // the order of their numbers.
         if !facts.is_sorted_by_key(|(i, _)| *i) {
             facts.sort_by_key(|(i, _)| *i);
         }
-        let facts = facts
-            .into_iter()
-            .filter_map(|(i, v)| Some((self.tree.fact_names.get(i)?.clone(), v)))
-            .collect();
-        Ok(Case {
-            id: id.unwrap_or_else(|| self.fallback_id.to_string()),
-            date,
-            facts,
-        })
+        Ok(Parts { id, date, facts })
     }
 }
 
@@ -829,6 +907,12 @@ facts:
             Ok(v) => case_from_json(tree, &v, "fallback").map_err(|m| m.join(" | ")),
         };
         assert_eq!(fast, slow, "{text}");
+        let numbered = match read_numbered(tree, text, "fallback") {
+            Ok(case) => Ok(case.to_case(tree)),
+            Err(ReadError::NotJson(e)) => Err(format!("not json: {e}")),
+            Err(ReadError::Invalid(m)) => Err(m.join(" | ")),
+        };
+        assert_eq!(numbered, fast, "{text}");
     }
 
     #[test]

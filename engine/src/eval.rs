@@ -99,7 +99,29 @@ pub fn evaluate(
     date: NaiveDate,
     explain: bool,
 ) -> Result<EvalResult, Box<EvalError>> {
-    let mut ev = Evaluator::new(tree, case, date);
+    evaluate_slots(tree, &case.id, case_slots(tree, case), date, explain)
+}
+
+/// `evaluate` for a case read with `case_json::read_numbered` against the
+/// same tree: the same result, without laying the facts out by number.
+pub fn evaluate_numbered(
+    tree: &RuleTree,
+    case: &crate::case_json::NumberedCase,
+    date: NaiveDate,
+    explain: bool,
+) -> Result<EvalResult, Box<EvalError>> {
+    let slots = case.values.iter().map(Option::as_ref).collect();
+    evaluate_slots(tree, &case.id, slots, date, explain)
+}
+
+fn evaluate_slots<'a>(
+    tree: &'a RuleTree,
+    id: &str,
+    slots: Vec<Option<&'a Val>>,
+    date: NaiveDate,
+    explain: bool,
+) -> Result<EvalResult, Box<EvalError>> {
+    let mut ev = Evaluator::new(tree, slots, date);
     let resolved: Vec<(&RuleSet, Resolved)> = tree
         .rule_sets
         .iter()
@@ -149,7 +171,7 @@ pub fn evaluate(
     };
 
     Ok(EvalResult {
-        case: case.id.clone(),
+        case: id.to_string(),
         date,
         rules: RulesInfo {
             source: tree.source.clone(),
@@ -191,13 +213,12 @@ fn rule_sets_in_force<'a>(
 /// day to day instead of evaluating the whole case.
 pub(crate) fn leaf_code(
     tree: &RuleTree,
-    case: &Case,
     slots: &[Option<&Val>],
     date: NaiveDate,
     leaf: &crate::script::analysis::Leaf,
 ) -> u8 {
     let mut scope = None;
-    match leaf_tv(tree, case, slots, &mut scope, date, leaf) {
+    match leaf_tv(tree, slots, &mut scope, date, leaf) {
         Ok(Tv::False) => 0,
         Ok(Tv::True) => 1,
         Ok(Tv::Unknown(_)) => 2,
@@ -224,7 +245,6 @@ struct Answering<'a> {
 
 struct Evaluator<'a> {
     tree: &'a RuleTree,
-    case: &'a Case,
     date: NaiveDate,
     /// The case's facts by number.
     slots: Vec<Option<&'a Val>>,
@@ -244,12 +264,11 @@ struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(tree: &'a RuleTree, case: &'a Case, date: NaiveDate) -> Self {
+    fn new(tree: &'a RuleTree, slots: Vec<Option<&'a Val>>, date: NaiveDate) -> Self {
         Evaluator {
             tree,
-            case,
             date,
-            slots: case_slots(tree, case),
+            slots,
             scope: None,
             cache: vec![0; tree.conditions],
             unknown: Vec::new(),
@@ -334,14 +353,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn leaf(&mut self, leaf: &crate::script::analysis::Leaf) -> Result<Tv, Fail> {
-        leaf_tv(
-            self.tree,
-            self.case,
-            &self.slots,
-            &mut self.scope,
-            self.date,
-            leaf,
-        )
+        leaf_tv(self.tree, &self.slots, &mut self.scope, self.date, leaf)
     }
 
     fn cond(&mut self, c: &Cond) -> Result<Tv, Fail> {
@@ -444,10 +456,10 @@ impl<'a> Evaluator<'a> {
                         Err(NativeError::Unsupported) => {}
                     }
                 }
-                let (tree, case, date) = (self.tree, self.case, self.date);
+                let (tree, date, slots) = (self.tree, self.date, &self.slots);
                 let scope = self
                     .scope
-                    .get_or_insert_with(|| rhai_scope(tree, case, date));
+                    .get_or_insert_with(|| rhai_scope(tree, slots, date));
                 let out = tree
                     .engine
                     .eval_ast_with_scope::<Dynamic>(scope, ast)
@@ -1014,7 +1026,6 @@ fn push_val(out: &mut String, v: &Val) {
 /// rhai what it does not mirror (the scope is built on first need).
 fn leaf_tv(
     tree: &RuleTree,
-    case: &Case,
     slots: &[Option<&Val>],
     scope: &mut Option<Scope<'static>>,
     date: NaiveDate,
@@ -1041,7 +1052,7 @@ fn leaf_tv(
     let out = match native {
         Some(message) => Err(message),
         None => {
-            let scope = scope.get_or_insert_with(|| rhai_scope(tree, case, date));
+            let scope = scope.get_or_insert_with(|| rhai_scope(tree, slots, date));
             tree.engine
                 .eval_ast_with_scope::<Dynamic>(scope, &leaf.ast)
                 .map_err(|e| e.to_string())
@@ -1074,15 +1085,16 @@ fn leaf_tv(
     }
 }
 
-/// The rhai scope holding the fact groups and `date`.
-fn rhai_scope(tree: &RuleTree, case: &Case, date: NaiveDate) -> Scope<'static> {
+/// The rhai scope holding the fact groups (the facts the case has) and `date`.
+fn rhai_scope(tree: &RuleTree, slots: &[Option<&Val>], date: NaiveDate) -> Scope<'static> {
     let mut groups: BTreeMap<&str, Map> = tree
         .groups
         .iter()
         .map(|g| (g.as_str(), Map::new()))
         .collect();
-    for (name, val) in &case.facts {
-        if let Some((g, f)) = name.split_once('.')
+    for (name, val) in tree.fact_names.iter().zip(slots) {
+        if let Some(val) = val
+            && let Some((g, f)) = name.split_once('.')
             && let Some(map) = groups.get_mut(g)
         {
             map.insert(f.into(), to_dynamic(val));

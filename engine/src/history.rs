@@ -116,7 +116,7 @@ pub fn history(
     let mut day = from;
     while day <= to {
         days += 1;
-        let key = day_key(tree, case, &slots, day, &probes);
+        let key = day_key(tree, &slots, day, &probes);
         let unchanged = last_key.as_ref() == Some(&key);
         if !unchanged {
             full += 1;
@@ -167,7 +167,6 @@ pub fn history(
 /// every day distinct.
 fn day_key(
     tree: &RuleTree,
-    case: &Case,
     slots: &[Option<&Val>],
     day: NaiveDate,
     probes: &[Vec<Probe>],
@@ -184,7 +183,7 @@ fn day_key(
                     key.extend(
                         p.leaves
                             .iter()
-                            .map(|l| u32::from(leaf_code(tree, case, slots, day, l))),
+                            .map(|l| u32::from(leaf_code(tree, slots, day, l))),
                     );
                 }
             }

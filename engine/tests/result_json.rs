@@ -238,3 +238,27 @@ fn the_estimated_length_of_a_result_is_a_little_over_its_real_length() {
         );
     }
 }
+
+/// `batch` reads cases with `read_numbered` and evaluates them with
+/// `evaluate_numbered`; `eval` goes through `Case`. Both must give the
+/// same bytes for every case, with and without the trace.
+#[test]
+fn a_case_read_by_number_is_evaluated_to_the_same_bytes_as_through_a_case() {
+    use inforce_engine::case_json::{read_case, read_numbered};
+    use inforce_engine::eval::evaluate_numbered;
+    let tree = shipped_rules(Golden::Skip);
+    let mut lines = generator::json_lines(3000, 11);
+    // Cases only the long way reads: escapes, spacing, a key out of order.
+    lines.push(r#"{ "person" : {"citizenship":"KZ", "birth_date":"1990-01-01"}, "id":"a\u0062", "date":"2010-08-01" }"#.to_string());
+    lines.push(r#"{"date":"2010-08-01","trip":{"purpose":"tourism","direction":"exit"},"person":{"secret_holder":true,"citizenship":"KZ"}}"#.to_string());
+    for (i, line) in lines.iter().enumerate() {
+        let case = read_case(&tree, line, "fallback").unwrap();
+        let numbered = read_numbered(&tree, line, "fallback").unwrap();
+        assert_eq!(numbered.to_case(&tree), case, "{line}");
+        let date = case.date.unwrap();
+        let explain = i % 7 == 0;
+        let a = to_json_vec(&evaluate(&tree, &case, date, explain).unwrap());
+        let b = to_json_vec(&evaluate_numbered(&tree, &numbered, date, explain).unwrap());
+        assert_eq!(a, b, "{line}");
+    }
+}

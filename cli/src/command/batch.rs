@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use inforce_engine::case_json::{ReadError, read_case};
-use inforce_engine::eval::evaluate;
+use inforce_engine::case_json::{ReadError, read_numbered};
+use inforce_engine::eval::evaluate_numbered;
 use inforce_engine::load::{Golden, load_with};
 use inforce_engine::source::SourceFile;
 use inforce_engine::tree::RuleTree;
@@ -561,7 +561,7 @@ fn evaluate_line(
     if text == tests::PANIC_PROBE {
         panic!("the test's probe line");
     }
-    let case = read_case(tree, text, &format!("line-{n}")).map_err(|e| match e {
+    let case = read_numbered(tree, text, &format!("line-{n}")).map_err(|e| match e {
         ReadError::NotJson(e) => not_json(&e),
         ReadError::Invalid(m) => m.join("; "),
     })?;
@@ -571,7 +571,7 @@ fn evaluate_line(
                 .to_string(),
         );
     };
-    let result = evaluate(tree, &case, date, false).map_err(|e| {
+    let result = evaluate_numbered(tree, &case, date, false).map_err(|e| {
         if e.help.is_empty() {
             e.to_string()
         } else {

@@ -280,7 +280,14 @@ fn pipeline(
                 .map(|(g, slots)| {
                     let first = chunk.first + (g * GROUP) as u64;
                     let per_line = LAST_LENGTH.get().max(256);
-                    let mut out = Vec::with_capacity(per_line.saturating_mul(slots.len()));
+                    // An eighth more than the last group's average: the
+                    // writer reserves a little over each result's length,
+                    // and regrowing the buffer would copy the whole group.
+                    let mut out = Vec::with_capacity(
+                        (per_line + per_line / 8)
+                            .saturating_mul(slots.len())
+                            .saturating_add(1 << 14),
+                    );
                     let mut errors = 0;
                     for (i, slot) in slots.iter().enumerate() {
                         let n = first + i as u64;

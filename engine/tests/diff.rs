@@ -268,3 +268,93 @@ fn a_reworded_summary_is_a_structural_change_but_not_a_change_of_the_law_in_forc
     assert!(d.timeline.is_empty(), "{:#?}", d.timeline);
     assert!(d.behaviour.changed.is_empty());
 }
+
+#[test]
+fn a_version_whose_id_moves_with_its_start_date_is_a_rename_not_a_removal_and_an_addition() {
+    let mut files = edited(
+        "citizens-departure/2001-07-26.yaml",
+        "version: 2001-07-26",
+        "version: 2001-08-01",
+    );
+    let f = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("citizens-departure/2001-07-26.yaml"))
+        .unwrap();
+    f.text = f.text.replace(
+        "in_force: {from: 2001-07-26,",
+        "in_force: {from: 2001-08-01,",
+    );
+    let d = diff(files);
+    assert_eq!(d.summary.versions_renamed, 1, "{:#?}", d.summary);
+    assert_eq!(d.summary.versions_added, 0);
+    assert_eq!(d.summary.versions_removed, 0);
+    assert_eq!(d.summary.rules_added + d.summary.rules_removed, 0);
+    let set = d
+        .structural
+        .rule_sets
+        .iter()
+        .find(|s| s.id == "kz.citizens-departure")
+        .unwrap();
+    assert_eq!(set.versions.len(), 1, "{:#?}", set.versions);
+    let v = &set.versions[0];
+    assert_eq!(v.change, ChangeKind::Renamed);
+    assert_eq!(v.version, "2001-08-01");
+    assert_eq!(v.old_version.as_deref(), Some("2001-07-26"));
+    let from = v
+        .fields
+        .iter()
+        .find(|f| f.field == "in_force.from")
+        .unwrap();
+    assert_eq!(from.old.as_deref(), Some("2001-07-26"));
+    assert_eq!(from.new.as_deref(), Some("2001-08-01"));
+    assert!(
+        v.rules.is_empty(),
+        "the rules did not change: {:#?}",
+        v.rules
+    );
+}
+
+#[test]
+fn a_new_version_with_other_rules_in_place_of_an_old_one_is_not_a_rename() {
+    let mut files: Vec<SourceFile> = shipped()
+        .into_iter()
+        .filter(|f| !f.path.ends_with("citizens-departure/2001-07-26.yaml"))
+        .collect();
+    files.push(SourceFile {
+        path: "rules/kz/citizens-departure/2001-08-01.yaml".into(),
+        text: "rule_set: kz.citizens-departure\nversion: 2001-08-01\ntitle: Another act\nin_force: {from: 2001-07-26, until: 2012-03-28}\nsource: {act: Another Act No. 1, read_at: nowhere}\napplies_when: person.citizenship == \"KZ\" && trip.direction == \"exit\"\nrules:\n  - {id: free, cite: Art. 1, then: {exit_visa_required: false}}\n".into(),
+    });
+    let d = diff(files);
+    assert_eq!(d.summary.versions_renamed, 0);
+    assert_eq!(d.summary.versions_added, 1);
+    assert_eq!(d.summary.versions_removed, 1);
+}
+
+#[test]
+fn a_renamed_version_that_reads_the_same_changes_the_timeline_only_where_its_dates_moved() {
+    let mut files = edited(
+        "citizens-departure/2001-07-26.yaml",
+        "version: 2001-07-26",
+        "version: 2001-08-01",
+    );
+    let f = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("citizens-departure/2001-07-26.yaml"))
+        .unwrap();
+    f.text = f.text.replace(
+        "in_force: {from: 2001-07-26,",
+        "in_force: {from: 2001-08-01,",
+    );
+    let d = diff(files);
+    let intervals: Vec<(String, Option<String>)> = d
+        .timeline
+        .iter()
+        .map(|t| (t.from.to_string(), t.until.map(|u| u.to_string())))
+        .collect();
+    assert_eq!(
+        intervals,
+        vec![("2001-07-26".to_string(), Some("2001-08-01".to_string()))],
+        "{:#?}",
+        d.timeline
+    );
+}

@@ -242,10 +242,13 @@ fn rule_set(out: &mut String, set: &RuleSetChange) {
 }
 
 fn version(out: &mut String, v: &VersionChange) {
+    let change = match &v.old_version {
+        Some(old) => format!("{}, was {}", v.change.as_str(), code(old)),
+        None => v.change.as_str().to_string(),
+    };
     out.push_str(&format!(
-        "\n#### Version {} ({}): {}\n",
+        "\n#### Version {} ({change}): {}\n",
         code(&v.version),
-        v.change.as_str(),
         esc(&v.title)
     ));
     if let Some(f) = v.new_file.as_ref().or(v.old_file.as_ref()) {

@@ -61,6 +61,7 @@ pub fn summary_lines(s: &Summary) -> Vec<(&'static str, String)> {
             parts(&[
                 (s.versions_added, "added"),
                 (s.versions_removed, "removed"),
+                (s.versions_renamed, "renamed"),
                 (s.versions_changed, "changed"),
             ]),
         ),
@@ -296,6 +297,7 @@ pub(crate) mod tests {
                         VersionChange {
                             version: "2001-07-26".into(),
                             change: ChangeKind::Changed,
+                            old_version: None,
                             title: "Decree No. 1010".into(),
                             old_file: Some("HEAD~1:rules/kz/d/2001.yaml".into()),
                             new_file: Some("HEAD:rules/kz/d/2001.yaml".into()),
@@ -325,6 +327,7 @@ pub(crate) mod tests {
                         VersionChange {
                             version: "2012-04-01".into(),
                             change: ChangeKind::Added,
+                            old_version: None,
                             title: "Law of 2012".into(),
                             old_file: None,
                             new_file: Some("HEAD:rules/kz/d/2012.yaml".into()),

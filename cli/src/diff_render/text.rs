@@ -161,8 +161,13 @@ fn version(out: &mut String, v: &VersionChange, p: &Paint) {
         .or(v.old_file.as_ref())
         .map(|f| format!(" {}", p.dim(&format!("({f})"))))
         .unwrap_or_default();
+    let was = v
+        .old_version
+        .as_ref()
+        .map(|o| format!(" (was {o})"))
+        .unwrap_or_default();
     out.push_str(&format!(
-        "    {} version {}: {}{file}\n",
+        "    {} version {}{was}: {}{file}\n",
         p.mark(v.change),
         v.version,
         v.title

@@ -37,6 +37,7 @@ pub fn compare(
             match v.change {
                 ChangeKind::Added => summary.versions_added += 1,
                 ChangeKind::Removed => summary.versions_removed += 1,
+                ChangeKind::Renamed => summary.versions_renamed += 1,
                 _ => summary.versions_changed += 1,
             }
             for r in &v.rules {

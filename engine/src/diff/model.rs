@@ -49,6 +49,7 @@ pub struct Summary {
     pub versions_added: usize,
     pub versions_removed: usize,
     pub versions_changed: usize,
+    pub versions_renamed: usize,
     pub rules_added: usize,
     pub rules_removed: usize,
     pub rules_renamed: usize,
@@ -109,6 +110,10 @@ pub struct RuleSetChange {
 pub struct VersionChange {
     pub version: String,
     pub change: ChangeKind,
+    /// For a renamed version (its id changed, usually with its start date,
+    /// while its rules stayed mostly the same), its old id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_version: Option<String>,
     /// The version's title on the new side (old side when removed).
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -348,15 +348,79 @@ fn rule_sets(old: &RuleTree, new: &RuleTree) -> Vec<RuleSetChange> {
     out
 }
 
+/// A version only on the new side that is an old-side version under a new
+/// id: the pairs, old id to new id. A version's id is usually its start
+/// date, so moving the date renames it; showing it as removed and added
+/// would list every rule twice. Paired when at least half of the rules
+/// (by id) of the larger of the two are in both (versions without rules:
+/// when their titles are the same), each old version at most once, most
+/// shared rules first.
+pub(crate) fn renamed_versions<'a>(
+    old: &'a [Version],
+    new: &'a [Version],
+) -> Vec<(&'a str, &'a str)> {
+    let only_old: Vec<&Version> = old
+        .iter()
+        .filter(|o| !new.iter().any(|n| n.id == o.id))
+        .collect();
+    let only_new: Vec<&Version> = new
+        .iter()
+        .filter(|n| !old.iter().any(|o| o.id == n.id))
+        .collect();
+    let mut candidates: Vec<(usize, &str, &str)> = Vec::new();
+    for n in &only_new {
+        for o in &only_old {
+            let shared = n
+                .rules
+                .iter()
+                .filter(|r| o.rules.iter().any(|q| q.id == r.id))
+                .count();
+            let larger = n.rules.len().max(o.rules.len());
+            let same_kind = n.repeal.is_some() == o.repeal.is_some();
+            // Versions without rules (repeals) pair by their title.
+            let alike = if larger == 0 {
+                n.title == o.title
+            } else {
+                shared * 2 >= larger
+            };
+            if same_kind && alike {
+                candidates.push((shared, o.id.as_str(), n.id.as_str()));
+            }
+        }
+    }
+    candidates.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(y.1)).then(x.2.cmp(y.2)));
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for (_, o, n) in candidates {
+        if !pairs.iter().any(|(po, pn)| *po == o || *pn == n) {
+            pairs.push((o, n));
+        }
+    }
+    pairs
+}
+
 fn versions(old: &[Version], new: &[Version]) -> Vec<VersionChange> {
-    let ids: BTreeSet<&String> = old.iter().chain(new.iter()).map(|v| &v.id).collect();
+    let renamed = renamed_versions(old, new);
+    let ids: BTreeSet<&String> = old
+        .iter()
+        .map(|v| &v.id)
+        .filter(|id| !renamed.iter().any(|(o, _)| o == id))
+        .chain(new.iter().map(|v| &v.id))
+        .collect();
     let mut out = Vec::new();
     for id in ids {
-        let a = old.iter().find(|v| &v.id == id);
+        let old_id = renamed
+            .iter()
+            .find(|(_, n)| *n == id.as_str())
+            .map(|(o, _)| *o);
+        let a = old.iter().find(|v| v.id == *old_id.unwrap_or(id));
         let b = new.iter().find(|v| &v.id == id);
         let (change, fields, rules) = match (a, b) {
             (Some(x), Some(y)) => (
-                ChangeKind::Changed,
+                if old_id.is_some() {
+                    ChangeKind::Renamed
+                } else {
+                    ChangeKind::Changed
+                },
                 fields_changes(&version_fields(x), &version_fields(y)),
                 rules(&x.rules, &y.rules),
             ),
@@ -379,6 +443,7 @@ fn versions(old: &[Version], new: &[Version]) -> Vec<VersionChange> {
         out.push(VersionChange {
             version: id.clone(),
             change,
+            old_version: old_id.map(str::to_string),
             title: shown.map(|v| v.title.clone()).unwrap_or_default(),
             old_file: a.map(|v| v.file.clone()),
             new_file: b.map(|v| v.file.clone()),

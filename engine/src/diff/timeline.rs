@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::model::TimelineChange;
-use super::structural::fingerprint;
+use super::structural::{fingerprint, renamed_versions};
 use crate::model::{RuleSet, Version};
 use crate::tree::{Resolved, RuleTree};
 
@@ -58,12 +58,24 @@ fn rule_set(id: &str, a: Option<&RuleSet>, b: Option<&RuleSet>) -> Vec<TimelineC
         }
     }
     let bounds: Vec<NaiveDate> = bounds.into_iter().collect();
+    // A version renamed (its id moved with its date) that reads the same is
+    // the same law in force, not another version.
+    let renamed = match (a, b) {
+        (Some(a), Some(b)) => renamed_versions(&a.versions, &b.versions),
+        _ => Vec::new(),
+    };
     let mut out: Vec<TimelineChange> = Vec::new();
     for (i, from) in bounds.iter().enumerate() {
         let until = bounds.get(i + 1).copied();
         let (old, new) = (state(a, *from), state(b, *from));
         let same = match (&old, &new) {
-            (Some((ia, fa, _)), Some((ib, fb, _))) => ia == ib && fa == fb,
+            (Some((ia, fa, _)), Some((ib, fb, _))) => {
+                fa == fb
+                    && (ia == ib
+                        || renamed
+                            .iter()
+                            .any(|(o, n)| *o == ia.as_str() && *n == ib.as_str()))
+            }
             (None, None) => true,
             _ => false,
         };

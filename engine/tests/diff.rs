@@ -269,8 +269,9 @@ fn a_reworded_summary_is_a_structural_change_but_not_a_change_of_the_law_in_forc
     assert!(d.behaviour.changed.is_empty());
 }
 
-#[test]
-fn a_version_whose_id_moves_with_its_start_date_is_a_rename_not_a_removal_and_an_addition() {
+/// The shipped rules with Decree 1010 starting on 1 August 2001 instead of
+/// 26 July, its version id moved with its date.
+fn decree_1010_starting_later_under_a_new_id() -> Vec<SourceFile> {
     let mut files = edited(
         "citizens-departure/2001-07-26.yaml",
         "version: 2001-07-26",
@@ -284,7 +285,12 @@ fn a_version_whose_id_moves_with_its_start_date_is_a_rename_not_a_removal_and_an
         "in_force: {from: 2001-07-26,",
         "in_force: {from: 2001-08-01,",
     );
-    let d = diff(files);
+    files
+}
+
+#[test]
+fn a_version_whose_id_moves_with_its_start_date_is_a_rename_not_a_removal_and_an_addition() {
+    let d = diff(decree_1010_starting_later_under_a_new_id());
     assert_eq!(d.summary.versions_renamed, 1, "{:#?}", d.summary);
     assert_eq!(d.summary.versions_added, 0);
     assert_eq!(d.summary.versions_removed, 0);
@@ -332,20 +338,7 @@ fn a_new_version_with_other_rules_in_place_of_an_old_one_is_not_a_rename() {
 
 #[test]
 fn a_renamed_version_that_reads_the_same_changes_the_timeline_only_where_its_dates_moved() {
-    let mut files = edited(
-        "citizens-departure/2001-07-26.yaml",
-        "version: 2001-07-26",
-        "version: 2001-08-01",
-    );
-    let f = files
-        .iter_mut()
-        .find(|f| f.path.ends_with("citizens-departure/2001-07-26.yaml"))
-        .unwrap();
-    f.text = f.text.replace(
-        "in_force: {from: 2001-07-26,",
-        "in_force: {from: 2001-08-01,",
-    );
-    let d = diff(files);
+    let d = diff(decree_1010_starting_later_under_a_new_id());
     let intervals: Vec<(String, Option<String>)> = d
         .timeline
         .iter()

@@ -899,7 +899,7 @@ impl<'a> Evaluator<'a> {
 fn defeats(y: &Candidate, x: &Candidate, outcome: &str, in_force: &[&Version]) -> bool {
     if std::ptr::eq(y.version, x.version) {
         return match (y.rule, x.rule) {
-            (Some(yr), Some(_)) => yr.defeats_ix.contains(&x.rule_ix),
+            (Some(yr), Some(_)) => yr.defeats.contains(&x.rule_ix),
             _ => false,
         };
     }

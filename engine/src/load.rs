@@ -934,18 +934,6 @@ impl VersionCtx<'_> {
                 r.cite, r.id, v.rule_set.value, v.version.value
             );
         }
-        let mut answers: BTreeSet<String> = rules
-            .iter()
-            .flat_map(|r| r.then.iter().map(|(o, _)| o.clone()))
-            .collect();
-        answers.extend(scope.keys().cloned());
-        answers.extend(silent_on.keys().cloned());
-        let mut deciders: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
-        for (ri, r) in rules.iter().enumerate() {
-            for (ti, (o, _)) in r.then.iter().enumerate() {
-                deciders.entry(o.clone()).or_default().push((ri, ti));
-            }
-        }
         Some(Version {
             rule_set: v.rule_set.value,
             id: v.version.value,
@@ -970,8 +958,6 @@ impl VersionCtx<'_> {
                 note: r.note,
             }),
             rules,
-            answers,
-            deciders,
             reasons: crate::model::Reasons::default(),
             id_span: at(&v.version.referenced, self.text),
             in_force_span: at(&v.in_force.from.referenced, self.text),
@@ -1041,9 +1027,8 @@ impl VersionCtx<'_> {
                 note: def.note.clone(),
                 when,
                 then,
-                defeats: BTreeSet::new(),
+                defeats: Vec::new(),
                 exception_to: def.exception_to.iter().map(|e| e.value.clone()).collect(),
-                defeats_ix: Vec::new(),
                 grounds: String::new(),
                 by: Default::default(),
             });
@@ -1099,8 +1084,21 @@ impl VersionCtx<'_> {
                 seen
             })
             .collect();
-        for (r, c) in rules.iter_mut().zip(closure) {
-            r.defeats = c;
+        let position: BTreeMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let defeats: Vec<Vec<usize>> = closure
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|id| position.get(id.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        for (r, d) in rules.iter_mut().zip(defeats) {
+            r.defeats = d;
         }
         rules
     }

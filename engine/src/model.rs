@@ -118,11 +118,10 @@ pub struct Rule {
     pub note: Option<String>,
     pub when: Option<Condition>,
     pub then: Vec<(String, Then)>,
-    /// Rules of the same version this one is an exception to, transitively.
-    pub defeats: BTreeSet<String>,
     pub exception_to: Vec<String>,
-    /// `defeats` as positions in the version's `rules`, found by `plan`.
-    pub defeats_ix: Vec<usize>,
+    /// Rules of the same version this one is an exception to, transitively,
+    /// as positions in the version's `rules`.
+    pub defeats: Vec<usize>,
     /// What the explanation says the rule rests on: its citation, id,
     /// version and dates. Written once at load, quoted for every case.
     pub grounds: String,
@@ -168,11 +167,6 @@ pub struct Version {
     pub more_specific_than: Vec<MoreSpecificThan>,
     pub repeal: Option<RepealInfo>,
     pub rules: Vec<Rule>,
-    /// Every outcome this version answers: decided by a rule, scoped or silent on.
-    pub answers: BTreeSet<String>,
-    /// Outcome → (rule, position in its `then`) of every rule deciding it,
-    /// found once at load rather than for every case.
-    pub deciders: BTreeMap<String, Vec<(usize, usize)>>,
     /// Where the version's id and interval were written, for diagnostics
     /// found only once every file is loaded (overlaps, gaps, duplicates).
     pub id_span: miette::SourceSpan,

@@ -57,12 +57,6 @@ fn number_version(v: &mut Version, id_of: &dyn Fn(&str) -> Option<usize>) {
     for c in v.scope.values_mut() {
         number_cond(&mut c.cond, id_of);
     }
-    let positions: BTreeMap<String, usize> = v
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.clone(), i))
-        .collect();
     for r in &mut v.rules {
         if let Some(c) = &mut r.when {
             number_cond(&mut c.cond, id_of);
@@ -81,11 +75,6 @@ fn number_version(v: &mut Version, id_of: &dyn Fn(&str) -> Option<usize>) {
                 }
             }
         }
-        r.defeats_ix = r
-            .defeats
-            .iter()
-            .filter_map(|d| positions.get(d).copied())
-            .collect();
     }
 }
 
@@ -138,7 +127,18 @@ fn number_cond(c: &mut Cond, id_of: &dyn Fn(&str) -> Option<usize>) {
 /// the version and the outcome, so it is written here once.
 fn slot(v: &Version, outcome: &str) -> OutcomeSlot {
     let id = &v.rule_set;
-    let deciders = v.deciders.get(outcome).cloned().unwrap_or_default();
+    let deciders: Vec<(usize, usize)> = v
+        .rules
+        .iter()
+        .enumerate()
+        .flat_map(|(ri, r)| {
+            r.then
+                .iter()
+                .enumerate()
+                .filter(|(_, (o, _))| o == outcome)
+                .map(move |(ti, _)| (ri, ti))
+        })
+        .collect();
     let undecided = match v.silent_on.get(outcome) {
         Some(why) => format!(
             "{} (`{id}` version {}) does not decide it: {why}",
@@ -153,7 +153,9 @@ fn slot(v: &Version, outcome: &str) -> OutcomeSlot {
         None => format!("`{id}` version {} does not decide it", v.id),
     };
     OutcomeSlot {
-        answers: v.answers.contains(outcome),
+        answers: !deciders.is_empty()
+            || v.scope.contains_key(outcome)
+            || v.silent_on.contains_key(outcome),
         scope: v.scope.get(outcome).cloned(),
         deciders,
         undecided,

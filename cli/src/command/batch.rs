@@ -473,14 +473,17 @@ fn line_output(job: &Job, n: u64, bytes: &[u8], out: &mut Vec<u8>) -> bool {
 }
 
 fn error_line(n: u64, message: &str, out: &mut Vec<u8>) {
-    let line = serde_json::to_vec(&ErrorLine {
+    let start = out.len();
+    let error = ErrorLine {
         line: n,
         error: message,
-    })
+    };
     // Serialising a number and a string cannot fail; should it ever, the
     // line still says which line it is.
-    .unwrap_or_else(|_| format!("{{\"line\":{n},\"error\":\"internal error\"}}").into_bytes());
-    out.extend_from_slice(&line);
+    if serde_json::to_writer(&mut *out, &error).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(format!("{{\"line\":{n},\"error\":\"internal error\"}}").as_bytes());
+    }
     out.push(b'\n');
 }
 

@@ -1,16 +1,18 @@
 //! Reads a case (YAML or JSON) and checks it against the facts the rules
 //! tree declares: unknown fields, wrong types, impossible dates and values
-//! outside the allowed set are reported with their line, all at once. A
-//! fact left out stays unknown; a fact given as `null` is known to be absent.
-//! Not here: evaluation.
+//! outside the allowed set are reported with their line, all at once; then
+//! the checks across facts the tree declares. A fact left out stays
+//! unknown; a fact given as `null` is unknown too, unless its declaration
+//! says `null_means: none` (the event has not happened). Not here:
+//! evaluation.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use crate::diagnostics::{CaseError, Src, source, suggest};
-use crate::format::ValueType;
-use crate::model::{Val, type_words};
+use crate::format::{NullMeans, ValueType};
+use crate::model::{FactDef, Val, type_words};
 use crate::script::dates;
 use crate::tree::RuleTree;
 use crate::yaml::{self, Node, Value, key_text};
@@ -22,7 +24,8 @@ pub struct Case {
     pub id: String,
     /// `date:` of the case, if given.
     pub date: Option<NaiveDate>,
-    /// Facts present in the case (a `null` is present, as `Val::Null`).
+    /// Facts known in the case (a `null` that means none is present, as
+    /// `Val::Null`; a `null` that means unknown is left out).
     pub facts: BTreeMap<String, Val>,
 }
 
@@ -53,6 +56,8 @@ pub fn from_node(
     src: &Src,
 ) -> Result<Case, Vec<CaseError>> {
     let mut errors = Vec::new();
+    // Where each fact was written, to point at them when a check fails.
+    let mut spans: Vec<(String, miette::SourceSpan)> = Vec::new();
     let mut case = Case {
         id: default_id(name),
         date: None,
@@ -98,13 +103,28 @@ pub fn from_node(
                     for (fk, fv) in fields {
                         let field = format!("{group}.{}", key_text(fk));
                         match tree.facts.get(&field) {
-                            Some(def) => match convert(fv, def.ty, def.values.as_deref()) {
-                                Ok(val) => {
+                            Some(def) => match convert(fv, def) {
+                                Ok(Some(val)) => {
+                                    spans.push((field.clone(), fv.span));
                                     case.facts.insert(field, val);
                                 }
-                                Err((expected, help)) => {
+                                // `null` meaning unknown: as if left out.
+                                Ok(None) => {}
+                                Err(Refusal::Type { expected, help }) => {
                                     errors.push(wrong(src, &field, &expected, fv, &help))
                                 }
+                                Err(Refusal::NotAllowed {
+                                    value,
+                                    expected,
+                                    help,
+                                }) => errors.push(CaseError::NotAllowed {
+                                    field: field.clone(),
+                                    value,
+                                    expected,
+                                    src: src.clone(),
+                                    span: fv.span,
+                                    help,
+                                }),
                             },
                             None => errors.push(CaseError::UnknownField {
                                 help: suggest(&field, tree.facts.keys().map(String::as_str)),
@@ -141,6 +161,24 @@ pub fn from_node(
                     help,
                 });
             }
+        }
+    }
+    if errors.is_empty() {
+        // Checks across facts only once every fact reads well: a check on
+        // a mistyped value would only repeat the mistake.
+        for failed in crate::eval::failed_checks(tree, &case) {
+            let labels = spans
+                .iter()
+                .filter(|(f, _)| failed.check.reads.contains(f))
+                .map(|(f, span)| miette::LabeledSpan::new_with_span(Some(format!("`{f}`")), *span))
+                .collect();
+            errors.push(CaseError::FailedCheck {
+                check: failed.check.id.clone(),
+                message: failed.message(),
+                src: src.clone(),
+                labels,
+                help: failed.help(),
+            });
         }
     }
     if errors.is_empty() {
@@ -207,11 +245,7 @@ pub(crate) enum Raw<'a> {
     Other,
 }
 
-fn convert(
-    node: &Node,
-    ty: ValueType,
-    allowed: Option<&[String]>,
-) -> Result<Val, (String, String)> {
+fn convert(node: &Node, def: &FactDef) -> Result<Option<Val>, Refusal> {
     let raw = match &node.value {
         Value::Null => Raw::Null,
         Value::Bool(b) => Raw::Bool(*b),
@@ -220,68 +254,93 @@ fn convert(
         Value::Seq(items) => Raw::List(items.iter().map(Node::as_str).collect()),
         _ => Raw::Other,
     };
-    convert_raw(raw, ty, allowed, "[questionnaire]")
+    convert_raw(raw, def, "[questionnaire]")
+}
+
+/// Why a fact's value was refused.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// Not of the declared type: what was expected and what to do.
+    Type { expected: String, help: String },
+    /// Of the right type but not an allowed value: the value, what is
+    /// allowed and the closest allowed value.
+    NotAllowed {
+        value: String,
+        expected: String,
+        help: String,
+    },
+}
+
+impl Refusal {
+    /// The refusal as one line, for JSON cases.
+    pub(crate) fn line(&self, field: &str, found: &str) -> String {
+        match self {
+            Refusal::Type { expected, help } => {
+                format!("`{field}` should be {expected}, not {found} ({help})")
+            }
+            Refusal::NotAllowed {
+                value,
+                expected,
+                help,
+            } => format!("`{value}` is not an allowed value of `{field}`: it takes {expected} ({help})"),
+        }
+    }
 }
 
 /// Converts a fact's value to its declared type, or says what was expected
-/// and what to do. `list_example` shows a list as the case's syntax writes it.
-pub(crate) fn convert_raw(
-    raw: Raw,
-    ty: ValueType,
-    allowed: Option<&[String]>,
-    list_example: &str,
-) -> Result<Val, (String, String)> {
+/// and what to do. `Ok(None)` is an explicit `null` that means unknown: the
+/// fact is then treated as left out. `list_example` shows a list as the
+/// case's syntax writes it.
+pub(crate) fn convert_raw(raw: Raw, def: &FactDef, list_example: &str) -> Result<Option<Val>, Refusal> {
+    let ty = def.ty;
     let expected = || type_words(ty).to_string();
-    let mismatch = || {
-        (
-            expected(),
-            format!(
-                "write {} here, or leave the fact out if it is unknown",
-                expected()
-            ),
-        )
+    let mismatch = || Refusal::Type {
+        expected: expected(),
+        help: format!(
+            "write {} here, or leave the fact out if it is unknown",
+            expected()
+        ),
     };
-    let not_allowed = |v: &str| {
-        let list = allowed.unwrap_or_default();
-        (
-            format!(
-                "one of {}",
-                list.iter()
-                    .map(|a| format!("`{a}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            suggest(v, list.iter().map(String::as_str)),
-        )
+    let not_allowed = |v: &str| Refusal::NotAllowed {
+        value: v.to_string(),
+        expected: def.allowed_words(),
+        help: def.suggestion(v),
     };
     match (raw, ty) {
-        (Raw::Null, _) => Ok(Val::Null),
-        (Raw::Bool(b), ValueType::Bool) => Ok(Val::Bool(b)),
-        (Raw::Int(i), ValueType::Int) => i.map(Val::Int).ok_or_else(mismatch),
+        (Raw::Null, _) => Ok(match def.null_means {
+            NullMeans::None => Some(Val::Null),
+            NullMeans::Unknown => None,
+        }),
+        (Raw::Bool(b), ValueType::Bool) => Ok(Some(Val::Bool(b))),
+        (Raw::Int(i), ValueType::Int) => i.map(|i| Some(Val::Int(i))).ok_or_else(mismatch),
         (Raw::Str(s), ValueType::Date) => date_text(Some(s))
-            .map(Val::Date)
-            .map_err(|why| (expected(), why)),
-        (Raw::Str(s), ValueType::String) => match allowed {
-            Some(list) if !list.iter().any(|a| a == s) => Err(not_allowed(s)),
-            _ => Ok(Val::Str(s.to_string())),
-        },
+            .map(|d| Some(Val::Date(d)))
+            .map_err(|why| Refusal::Type {
+                expected: expected(),
+                help: why,
+            }),
+        (Raw::Str(s), ValueType::String) => {
+            if def.allows(s) {
+                Ok(Some(Val::Str(s.to_string())))
+            } else {
+                Err(not_allowed(s))
+            }
+        }
         (Raw::List(items), ValueType::List) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 let Some(s) = item else {
-                    return Err((
-                        "a list of names".to_string(),
-                        format!("write each item as a name, e.g. `{list_example}`"),
-                    ));
+                    return Err(Refusal::Type {
+                        expected: "a list of names".to_string(),
+                        help: format!("write each item as a name, e.g. `{list_example}`"),
+                    });
                 };
-                if let Some(list) = allowed
-                    && !list.iter().any(|a| a == s)
-                {
+                if !def.allows(s) {
                     return Err(not_allowed(s));
                 }
                 out.push(s.to_string());
             }
-            Ok(Val::List(out))
+            Ok(Some(Val::List(out)))
         }
         _ => Err(mismatch()),
     }

@@ -1,8 +1,8 @@
 //! Reads a case from JSON (one line of `inforce batch`) and checks it against
 //! the facts the rules tree declares, with the same decisions as `case`:
 //! the same unknown fields, wrong types, impossible dates and values outside
-//! the allowed set are rejected, a fact left out stays unknown and a fact
-//! given as `null` is known to be absent. It exists because `serde_json` is
+//! the allowed set are rejected, the same checks across facts made, and a
+//! `null` read as the fact's declaration says (unknown, or none). It exists because `serde_json` is
 //! far faster than the YAML parser on millions of small cases. Messages are
 //! plain one-line strings (no source to underline in a line of JSON Lines).
 //! Not here: YAML cases or files (see `case`), evaluation.
@@ -14,11 +14,10 @@ use chrono::NaiveDate;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::case::{self, Case, Raw};
+use crate::case::{self, Case, Raw, Refusal};
 use crate::diagnostics::suggest;
 use crate::fact_set::FactSet;
-use crate::format::ValueType;
-use crate::model::Val;
+use crate::model::{FactDef, Val};
 use crate::tree::RuleTree;
 
 /// Why a line could not be read as a case.
@@ -89,6 +88,21 @@ pub fn read_numbered(
                 *slot = Some(v);
             }
         }
+        let slots: Vec<Option<&Val>> = values.iter().map(Option::as_ref).collect();
+        if !crate::eval::passes_checks(tree, &slots) {
+            // The long way says which check fails.
+            let value = parse_json(text).map_err(ReadError::NotJson)?;
+            return case_from_json(tree, &value, fallback_id)
+                .map_err(ReadError::Invalid)
+                .map(|case| NumberedCase {
+                    values: crate::eval::case_slots(tree, &case)
+                        .into_iter()
+                        .map(|v| v.cloned())
+                        .collect(),
+                    id: case.id,
+                    date: case.date,
+                });
+        }
         return Ok(NumberedCase {
             id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
             date: parts.date,
@@ -118,11 +132,15 @@ fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
         .into_iter()
         .filter_map(|(i, v)| Some((tree.fact_names.get(i)?.clone(), v)))
         .collect();
-    Some(Case {
+    let case = Case {
         id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
         date: parts.date,
         facts,
-    })
+    };
+    // A case failing a check goes the long way, which says which.
+    crate::eval::failed_checks(tree, &case)
+        .is_empty()
+        .then_some(case)
 }
 
 /// A valid case as read directly: its id if given, date, and facts by
@@ -310,9 +328,10 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             }
             self.seen.insert(id);
             let raw = map.next_value::<RawJson<'de>>()?;
-            let val = case::convert_raw(raw.view(), def.ty, def.values.as_deref(), "")
-                .map_err(|_| reject::<A::Error>())?;
-            self.facts.push((id, val));
+            let val = case::convert_raw(raw.view(), def, "").map_err(|_| reject::<A::Error>())?;
+            if let Some(val) = val {
+                self.facts.push((id, val));
+            }
         }
         Ok(())
     }
@@ -450,6 +469,16 @@ pub fn case_from_json(
         }
     }
     if errors.is_empty() {
+        for failed in crate::eval::failed_checks(tree, &case) {
+            errors.push(format!(
+                "the case fails the check `{}`: {} ({})",
+                failed.check.id,
+                failed.message(),
+                failed.help()
+            ));
+        }
+    }
+    if errors.is_empty() {
         Ok(case)
     } else {
         Err(errors)
@@ -466,11 +495,13 @@ fn group_facts(
     for (name, v) in fields {
         let field = format!("{group}.{name}");
         match tree.facts.get(&field) {
-            Some(def) => match convert(v, def.ty, def.values.as_deref()) {
-                Ok(val) => {
+            Some(def) => match convert(v, def) {
+                Ok(Some(val)) => {
                     case.facts.insert(field, val);
                 }
-                Err((expected, help)) => errors.push(wrong(&field, &expected, v, &help)),
+                // `null` meaning unknown: as if left out.
+                Ok(None) => {}
+                Err(refusal) => errors.push(refusal.line(&field, &found(v))),
             },
             None => errors.push(format!(
                 "unknown field `{field}` ({})",
@@ -512,7 +543,12 @@ fn kind(v: &Value) -> &'static str {
 }
 
 fn wrong(field: &str, expected: &str, v: &Value, help: &str) -> String {
-    let found = match v {
+    format!("`{field}` should be {expected}, not {} ({help})", found(v))
+}
+
+/// A value as messages show it.
+fn found(v: &Value) -> String {
+    match v {
         Value::String(s) => format!("`{s}`"),
         // Written as the YAML reader writes numbers, so both readers say
         // the same about `1.0`.
@@ -522,8 +558,7 @@ fn wrong(field: &str, expected: &str, v: &Value, help: &str) -> String {
         },
         Value::Bool(b) => format!("`{b}`"),
         other => kind(other).to_string(),
-    };
-    format!("`{field}` should be {expected}, not {found} ({help})")
+    }
 }
 
 fn date_of(v: &Value) -> Result<NaiveDate, String> {
@@ -532,7 +567,7 @@ fn date_of(v: &Value) -> Result<NaiveDate, String> {
 
 /// Converts a fact's value to its declared type: the same conversion and
 /// messages as the YAML reader (`case::convert_raw`).
-fn convert(v: &Value, ty: ValueType, allowed: Option<&[String]>) -> Result<Val, (String, String)> {
+fn convert(v: &Value, def: &FactDef) -> Result<Option<Val>, Refusal> {
     let raw = match v {
         Value::Null => Raw::Null,
         Value::Bool(b) => Raw::Bool(*b),
@@ -541,7 +576,7 @@ fn convert(v: &Value, ty: ValueType, allowed: Option<&[String]>) -> Result<Val, 
         Value::Array(items) => Raw::List(items.iter().map(Value::as_str).collect()),
         Value::Object(_) => Raw::Other,
     };
-    case::convert_raw(raw, ty, allowed, "[\"questionnaire\"]")
+    case::convert_raw(raw, def, "[\"questionnaire\"]")
 }
 
 /// A JSON value read with duplicate keys rejected.

@@ -270,6 +270,19 @@ pub enum RuleProblem {
         help: String,
     },
 
+    #[error("`{fact}` is compared with `()`, but an explicit `null` of it means unknown, so a script never sees it as `()`")]
+    #[diagnostic(
+        code(inforce::null_never_seen),
+        help("a fact the case leaves out or gives as `null` makes the condition unknown without running it: drop the comparison, or declare `null_means: none` on the fact if `null` says the event has not happened")
+    )]
+    NullNeverSeen {
+        fact: String,
+        #[source_code]
+        src: Src,
+        #[label("never true or never false")]
+        span: SourceSpan,
+    },
+
     #[error("`{value}` is not an allowed value of `{name}`")]
     #[diagnostic(code(inforce::value_not_allowed))]
     ValueNotAllowed {
@@ -388,6 +401,34 @@ pub enum CaseError {
         src: Src,
         #[label("expected {expected}")]
         span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{value}` is not an allowed value of `{field}`")]
+    #[diagnostic(code(inforce::case::value_not_allowed))]
+    NotAllowed {
+        field: String,
+        value: String,
+        /// What the fact takes, in words.
+        expected: String,
+        #[source_code]
+        src: Src,
+        #[label("expected {expected}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    #[error("the case fails the check `{check}`: {message}")]
+    #[diagnostic(code(inforce::case::check))]
+    FailedCheck {
+        check: String,
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label(collection)]
+        labels: Vec<miette::LabeledSpan>,
         #[help]
         help: String,
     },

@@ -16,7 +16,7 @@ use crate::case::Case;
 use crate::diagnostics::EvalError;
 use crate::fact_set::FactSet;
 use crate::format::{Combine, ValueType};
-use crate::model::{Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
+use crate::model::{CaseCheck, Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
 use crate::result::{By, EvalResult, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
 use crate::script::analysis::{Cond, DATE_VARIABLE};
 use crate::script::native::{self, NativeError, Slots};
@@ -91,6 +91,76 @@ pub(crate) fn case_slots<'a>(tree: &RuleTree, case: &'a Case) -> Vec<Option<&'a 
 
 /// A script failed at run time (limits, type errors): the rules' fault.
 struct Fail(String);
+
+/// A declared check a case fails.
+pub struct FailedCheck<'t> {
+    pub check: &'t CaseCheck,
+    /// Set when the check could not be run at all (a fault of the rules).
+    pub error: Option<String>,
+}
+
+impl FailedCheck<'_> {
+    /// What is wrong with the case.
+    pub fn message(&self) -> String {
+        match &self.error {
+            None => self.check.message.clone(),
+            Some(e) => format!(
+                "the check could not be run ({}), so the case cannot be trusted to it",
+                lower_first(e.clone())
+            ),
+        }
+    }
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match (&self.check.help, &self.error) {
+            (Some(h), None) => h.clone(),
+            (_, Some(_)) => format!(
+                "the check is declared in `{}`; report it to whoever maintains the rules",
+                self.check.file
+            ),
+            (None, None) => format!(
+                "correct {}",
+                self.check
+                    .reads
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        }
+    }
+}
+
+/// The declared checks across facts that `case` fails. A check whose facts
+/// are unknown cannot fail: only what the case says can be wrong.
+pub fn failed_checks<'t>(tree: &'t RuleTree, case: &Case) -> Vec<FailedCheck<'t>> {
+    if tree.checks.is_empty() {
+        return Vec::new();
+    }
+    checks_on(tree, &case_slots(tree, case))
+}
+
+/// Whether facts laid out by number pass every check.
+pub(crate) fn passes_checks(tree: &RuleTree, slots: &[Option<&Val>]) -> bool {
+    tree.checks.is_empty() || checks_on(tree, slots).is_empty()
+}
+
+fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<'t>> {
+    // Checks never read `date` (the loader refuses it); any day will do.
+    let date = NaiveDate::MIN;
+    let mut ev = Evaluator::new(tree, slots.to_vec(), date);
+    tree.checks
+        .iter()
+        .filter_map(|check| match ev.cond(&check.condition.cond) {
+            Ok(Tv::False) => Some(FailedCheck { check, error: None }),
+            Ok(_) => None,
+            Err(Fail(e)) => Some(FailedCheck {
+                check,
+                error: Some(e),
+            }),
+        })
+        .collect()
+}
 
 /// Evaluates `case` on `date`. `explain` adds the trace of every rule considered.
 pub fn evaluate(
@@ -241,6 +311,9 @@ struct Candidate<'a> {
 struct Answering<'a> {
     resolved: Resolved<'a>,
     decides: bool,
+    /// The facts its unknown gate needs (`applies_when`, `scope`), if it is
+    /// unknown whether it answers the outcome for the case.
+    gate_needs: Option<FactSet>,
 }
 
 struct Evaluator<'a> {
@@ -496,7 +569,20 @@ impl<'a> Evaluator<'a> {
             if let Resolved::InForce(v) = r
                 && v.repeal.is_none()
             {
-                if let Tv::Unknown(_) = gate {
+                // An unknown gate is explored both ways. Where it holds,
+                // the version's rules decide; where it does not, the
+                // version says nothing. Its rules' candidates carry the
+                // gate's unknown facts already; a list outcome needs one
+                // more, standing for "no rule fires, so the list is
+                // empty", which only a version with rules for it gives.
+                // A version with no rules for the outcome (silent on it,
+                // or only scoping it) can decide it for no value of the
+                // gate's facts, and adds nothing.
+                let has_deciders = v.slots.get(oid).is_some_and(|s| !s.deciders.is_empty());
+                if let Tv::Unknown(_) = gate
+                    && def.combine == Combine::Union
+                    && has_deciders
+                {
                     candidates.push(Candidate {
                         version: v,
                         rule: None,
@@ -536,6 +622,10 @@ impl<'a> Evaluator<'a> {
             answering.push(Answering {
                 resolved: *r,
                 decides,
+                gate_needs: match gate {
+                    Tv::Unknown(n) => Some(n),
+                    _ => None,
+                },
             });
         }
         let result = (!answering.is_empty())
@@ -715,11 +805,38 @@ impl<'a> Evaluator<'a> {
 
     fn undetermined(&self, oid: usize, answering: &[Answering<'a>]) -> OutcomeResult {
         let mut reason = String::new();
+        let mut gate_needs = FactSet::default();
         for (i, a) in answering.iter().enumerate() {
             if i > 0 {
+                // Reasons are sentences; joined, only the last keeps its stop.
+                while reason.ends_with('.') {
+                    reason.pop();
+                }
                 reason.push_str("; ");
             }
             reason.push_str(Self::reason(oid, a));
+            if let Some(n) = &a.gate_needs {
+                gate_needs.extend(n);
+            }
+        }
+        // Unknown facts that decide only whether a rule set answers: no
+        // value of them would decide the outcome, and the reason says so,
+        // so that nobody goes after them.
+        if !gate_needs.is_empty() {
+            let names = self.names(&gate_needs);
+            while reason.ends_with('.') {
+                reason.pop();
+            }
+            reason.push_str(". This holds whatever ");
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    reason.push_str(if i + 1 == names.len() { " and " } else { ", " });
+                }
+                reason.push('`');
+                reason.push_str(n);
+                reason.push('`');
+            }
+            reason.push_str(if names.len() == 1 { " is." } else { " are." });
         }
         OutcomeResult {
             status: Status::Undetermined,

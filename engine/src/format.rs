@@ -46,8 +46,9 @@ impl<'de> Deserialize<'de> for Key {
 }
 
 /// Any rule file: a rule-set version, declarations of facts and outcomes, or
-/// golden tests. The kind is told by the top-level key (`rule_set`, `facts`,
-/// `outcomes`, `tests`), so analysts never write a `kind:` line.
+/// golden tests, or a code list. The kind is told by the top-level key
+/// (`rule_set`, `facts`, `outcomes`, `checks`, `tests`, `code_list`), so
+/// analysts never write a `kind:` line.
 #[derive(Debug, JsonSchema)]
 #[schemars(untagged)]
 #[allow(dead_code)]
@@ -55,6 +56,7 @@ pub enum AnyRuleFile {
     Version(Box<VersionFile>),
     Declarations(DeclarationsFile),
     Tests(TestsFile),
+    CodeList(CodeListFile),
 }
 
 /// One version of a rule set: the text in force over one interval.
@@ -239,6 +241,72 @@ pub struct DeclarationsFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, OutcomeDecl>")]
     pub outcomes: BTreeMap<Key, OutcomeDecl>,
+    /// Checks across facts that every case must pass (an exit not before
+    /// its entry). A case failing one is refused, never evaluated.
+    #[serde(default)]
+    pub checks: Vec<CheckDecl>,
+}
+
+/// A check a case must pass, across facts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckDecl {
+    /// Id of the check (kebab-case), named in the refusal.
+    #[schemars(with = "String")]
+    pub id: At<String>,
+    /// rhai condition over the facts that every case must satisfy, e.g.
+    /// `trip.exit_date >= trip.entry_date`. It cannot read `date`. Where a
+    /// fact it reads is unknown the check cannot fail.
+    #[schemars(with = "String")]
+    pub holds: At<String>,
+    /// What is wrong with a case that fails it, for the caseworker.
+    pub message: String,
+    /// What to do about it.
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+/// What an explicit `null` for a fact means.
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NullMeans {
+    /// The same as leaving the fact out: unknown (the default).
+    #[default]
+    Unknown,
+    /// There is no such thing: the event has not happened (scripts see `()`).
+    None,
+}
+
+/// A list of codes kept as data in the rules tree (country codes), which
+/// facts name in `code_list:`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "inforce code list")]
+pub struct CodeListFile {
+    /// Id of the list, named by facts (`code_list: iso-3166-1-alpha-2`).
+    #[schemars(with = "String")]
+    pub code_list: At<String>,
+    /// What the list is.
+    pub title: String,
+    /// Where the codes come from.
+    pub source: String,
+    /// The codes.
+    pub codes: Vec<CodeDecl>,
+}
+
+/// One code of a code list.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeDecl {
+    /// The code exactly as cases must write it.
+    #[schemars(with = "String")]
+    pub code: At<String>,
+    /// What it stands for.
+    pub name: String,
+    /// Other spellings (such as alpha-3 codes) that are refused with "did
+    /// you mean" this code.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// The types facts and outcomes may have.
@@ -261,6 +329,20 @@ pub struct FactDecl {
     /// Allowed values of a `string` fact or of the items of a `list` fact.
     #[serde(default)]
     pub values: Option<Vec<String>>,
+    /// Id of a code list in the rules tree whose codes are allowed values
+    /// too (`iso-3166-1-alpha-2`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub code_list: Option<At<String>>,
+    /// A regular expression the whole value must match (when `values` and
+    /// `code_list` are given too, a value matching any of them is allowed).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub pattern: Option<At<String>>,
+    /// What an explicit `null` means: `unknown` (default, the same as
+    /// leaving the fact out) or `none` (the event has not happened).
+    #[serde(default)]
+    pub null_means: NullMeans,
     /// What the fact means, for caseworkers and editors.
     pub description: String,
 }

@@ -5,6 +5,7 @@
 //! file system (see `source`) or evaluating.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use miette::SourceSpan;
@@ -13,14 +14,14 @@ use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{RuleProblem, Src, source, suggest};
-use crate::format::{self, Combine, Key, Literal, ThenValue, ValueType, VersionFile};
+use crate::format::{self, Combine, Key, Literal, NullMeans, ThenValue, ValueType, VersionFile};
 use crate::load_golden;
 use crate::model::{
-    Condition, FactDef, MoreSpecificThan, OutcomeDef, RepealInfo, Rule, RuleSet, SourceInfo, Then,
-    Val, Version, type_words,
+    CaseCheck, CodeList, Condition, FactDef, MoreSpecificThan, OutcomeDef, Pattern, RepealInfo,
+    Rule, RuleSet, SourceInfo, Then, Val, Version, type_words,
 };
 use crate::schema_check::{self, ShapeIssue};
-use crate::script::analysis::{self, Comparison, Compiled, Lit};
+use crate::script::analysis::{self, Comparison, Compiled, Cond, Lit};
 use crate::script::{dates, sandbox};
 use crate::source::SourceFile;
 use crate::timeline::Index;
@@ -72,6 +73,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         }
         l.parse_file(f, &mut versions, &mut tests);
     }
+    l.resolve_code_lists();
     let groups: BTreeSet<String> = l
         .facts
         .keys()
@@ -95,6 +97,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
             compiled.push((version, ctx.src.clone()));
         }
     }
+    let checks = compile_checks(&mut l, &engine, &scope, &groups);
     let rule_sets = l.assemble(compiled);
     if files.is_empty() {
         l.problems.push(RuleProblem::NoRules {
@@ -109,6 +112,12 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         groups,
         outcomes: l.outcomes.into_iter().map(|(k, (d, _))| (k, d)).collect(),
         rule_sets,
+        checks,
+        code_lists: l
+            .code_lists
+            .into_values()
+            .map(|(list, _, _)| list)
+            .collect(),
         tests: Vec::new(),
         engine,
         conditions: l.conditions,
@@ -137,6 +146,85 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
     Loaded {
         tree,
         problems: l.problems,
+    }
+}
+
+/// Compiles the checks across facts (`checks:` in declarations files): each
+/// `holds` like a condition, reading declared facts only and never `date`,
+/// which a check made when the case is read does not know.
+fn compile_checks(
+    l: &mut Loader,
+    engine: &Engine,
+    scope: &rhai::Scope<'static>,
+    groups: &[String],
+) -> Vec<CaseCheck> {
+    let mut out: Vec<CaseCheck> = Vec::new();
+    for (decl, file, text) in std::mem::take(&mut l.checks) {
+        let src = source(&file, &text);
+        let id_span = at(&decl.id.referenced, &text);
+        if let Some(first) = out.iter().find(|c| c.id == decl.id.value) {
+            l.problems.push(RuleProblem::Duplicate {
+                what: "check".to_string(),
+                name: decl.id.value.clone(),
+                src: src.clone(),
+                span: id_span,
+                help: format!("`{}` already declares it; give each check its own id", first.file),
+            });
+            continue;
+        }
+        let mut ctx = VersionCtx {
+            l: &mut *l,
+            engine,
+            scope,
+            groups,
+            src: src.clone(),
+            text: &text,
+        };
+        let Some(condition) = ctx.condition("holds", &decl.holds) else {
+            continue;
+        };
+        if cond_reads_date(&condition.cond) {
+            l.problems.push(RuleProblem::Invalid {
+                message: format!("check `{}` reads `date`", decl.id.value),
+                src,
+                span: at(&decl.holds.referenced, &text),
+                help: "a check is made when the case is read, before the date it is assessed on is known: compare facts with facts only".to_string(),
+            });
+            continue;
+        }
+        let mut reads = Vec::new();
+        cond_reads(&condition.cond, &mut reads);
+        out.push(CaseCheck {
+            id: decl.id.value,
+            condition,
+            message: decl.message,
+            help: decl.help,
+            reads,
+            file,
+        });
+    }
+    out
+}
+
+fn cond_reads_date(c: &Cond) -> bool {
+    match c {
+        Cond::Leaf(leaf) => leaf.reads_date,
+        Cond::Not(inner) => cond_reads_date(inner),
+        Cond::And(parts) | Cond::Or(parts) => parts.iter().any(cond_reads_date),
+    }
+}
+
+fn cond_reads(c: &Cond, out: &mut Vec<String>) {
+    match c {
+        Cond::Leaf(leaf) => {
+            for r in &leaf.reads {
+                if !out.contains(r) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        Cond::Not(inner) => cond_reads(inner, out),
+        Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| cond_reads(p, out)),
     }
 }
 
@@ -196,6 +284,20 @@ struct Loader {
     conditions: usize,
     facts: BTreeMap<String, (FactDef, Src)>,
     outcomes: BTreeMap<String, (OutcomeDef, Src)>,
+    /// Code lists by id, with where each was declared.
+    code_lists: BTreeMap<String, (Arc<CodeList>, Src, SourceSpan)>,
+    /// `code_list:` of each fact, resolved once every file is read.
+    code_list_refs: Vec<CodeListRef>,
+    /// Checks across facts, compiled once the fact groups are known.
+    checks: Vec<(format::CheckDecl, String, String)>,
+}
+
+/// A fact's `code_list:` as written, resolved after every file is read.
+struct CodeListRef {
+    fact: String,
+    id: String,
+    src: Src,
+    span: SourceSpan,
 }
 
 type Versions = Vec<(String, String, VersionFile)>;
@@ -236,7 +338,12 @@ impl Loader {
             Kind::Version
         } else if root.get("tests").is_some() {
             Kind::Tests
-        } else if root.get("facts").is_some() || root.get("outcomes").is_some() {
+        } else if root.get("code_list").is_some() {
+            Kind::CodeList
+        } else if root.get("facts").is_some()
+            || root.get("outcomes").is_some()
+            || root.get("checks").is_some()
+        {
             Kind::Declarations
         } else {
             self.problems.push(RuleProblem::UnknownFileKind {
@@ -301,7 +408,11 @@ impl Loader {
             }
             Kind::Declarations => {
                 serde_saphyr::from_str_with_options::<format::DeclarationsFile>(body, opts())
-                    .map(|d| self.declarations(d, &src, &f.text))
+                    .map(|d| self.declarations(d, &src, &f.path, &f.text))
+            }
+            Kind::CodeList => {
+                serde_saphyr::from_str_with_options::<format::CodeListFile>(body, opts())
+                    .map(|c| self.code_list(c, &src, &f.path, &f.text))
             }
         };
         if let Err(e) = typed {
@@ -326,7 +437,92 @@ impl Loader {
         }
     }
 
-    fn declarations(&mut self, d: format::DeclarationsFile, src: &Src, text: &str) {
+    fn code_list(&mut self, c: format::CodeListFile, src: &Src, path: &str, text: &str) {
+        let id = c.code_list.value.clone();
+        let span = at(&c.code_list.referenced, text);
+        let mut list = CodeList {
+            id: id.clone(),
+            title: c.title,
+            source: c.source,
+            codes: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+            file: path.to_string(),
+        };
+        for code in c.codes {
+            let code_span = at(&code.code.referenced, text);
+            let value = code.code.value;
+            if value.trim().is_empty() || value.trim() != value {
+                self.problems.push(RuleProblem::Invalid {
+                    message: format!("code `{value}` of code list `{id}` is blank or has spaces around it"),
+                    src: src.clone(),
+                    span: code_span,
+                    help: "write each code exactly as cases must write it".to_string(),
+                });
+                continue;
+            }
+            if list.codes.insert(value.clone(), code.name).is_some() {
+                self.problems.push(RuleProblem::Duplicate {
+                    what: "code".to_string(),
+                    name: value,
+                    src: src.clone(),
+                    span: code_span,
+                    help: format!("code list `{id}` lists it already; keep one entry"),
+                });
+                continue;
+            }
+            for alias in code.aliases {
+                list.aliases.insert(alias, value.clone());
+            }
+        }
+        if let Some(code) = list.aliases.keys().find(|a| list.codes.contains_key(*a)) {
+            self.problems.push(RuleProblem::Invalid {
+                message: format!("`{code}` is both a code and an alias in code list `{id}`"),
+                src: src.clone(),
+                span,
+                help: "an alias is a spelling cases must not use; remove it from the aliases".to_string(),
+            });
+        }
+        match self.code_lists.get(&id) {
+            Some((first, _, _)) => self.problems.push(RuleProblem::Duplicate {
+                what: "code list".to_string(),
+                name: id,
+                src: src.clone(),
+                span,
+                help: format!("`{}` already defines it; give each code list its own id", first.file),
+            }),
+            None => {
+                self.code_lists
+                    .insert(id, (Arc::new(list), src.clone(), span));
+            }
+        }
+    }
+
+    /// Gives each fact the code list it names, once every file is read.
+    fn resolve_code_lists(&mut self) {
+        for r in std::mem::take(&mut self.code_list_refs) {
+            match self.code_lists.get(&r.id) {
+                Some((list, _, _)) => {
+                    if let Some((def, _)) = self.facts.get_mut(&r.fact) {
+                        def.code_list = Some(Arc::clone(list));
+                    }
+                }
+                None => self.problems.push(RuleProblem::Invalid {
+                    message: format!("fact `{}` names code list `{}`, which no file declares", r.fact, r.id),
+                    src: r.src,
+                    span: r.span,
+                    help: match crate::diagnostics::closest(&r.id, self.code_lists.keys().map(String::as_str)) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "declare it in a file of its own (`code_list: <id>`, `title`, `source`, `codes`), or remove `code_list`".to_string(),
+                    },
+                }),
+            }
+        }
+    }
+
+    fn declarations(&mut self, d: format::DeclarationsFile, src: &Src, path: &str, text: &str) {
+        for check in d.checks {
+            self.checks.push((check, path.to_string(), text.to_string()));
+        }
         for (key, decl) in d.facts {
             let name = key.name().to_string();
             let span = at(&key.0.referenced, text);
@@ -352,11 +548,43 @@ impl Loader {
                 });
                 continue;
             }
-            self.values_only_where_allowed(&name, decl.ty.value, decl.values.is_some(), src, span);
+            let restricted =
+                decl.values.is_some() || decl.code_list.is_some() || decl.pattern.is_some();
+            self.values_only_where_allowed(&name, decl.ty.value, restricted, src, span);
+            if let Some(c) = &decl.code_list {
+                self.code_list_refs.push(CodeListRef {
+                    fact: name.clone(),
+                    id: c.value.clone(),
+                    src: src.clone(),
+                    span: at(&c.referenced, text),
+                });
+            }
+            let pattern = decl.pattern.as_ref().and_then(|p| {
+                match regex::Regex::new(&format!("^(?:{})$", p.value)) {
+                    Ok(regex) => Some(Pattern {
+                        text: p.value.clone(),
+                        regex,
+                    }),
+                    Err(e) => {
+                        let why = e.to_string();
+                        let why = why.lines().last().unwrap_or("invalid pattern").trim();
+                        self.problems.push(RuleProblem::Invalid {
+                            message: format!("pattern of `{name}` is not a valid regular expression: {}", why.to_lowercase()),
+                            src: src.clone(),
+                            span: at(&p.referenced, text),
+                            help: "write a regular expression in the syntax of Rust's `regex` crate, e.g. `[A-Z]{2}[0-9]{7}`; it must match the whole value".to_string(),
+                        });
+                        None
+                    }
+                }
+            });
             let def = FactDef {
                 name: name.clone(),
                 ty: decl.ty.value,
                 values: decl.values,
+                code_list: None,
+                pattern,
+                null_means: decl.null_means,
                 description: decl.description,
             };
             self.declare_fact(name, def, src, span);
@@ -411,10 +639,10 @@ impl Loader {
     ) {
         if has_values && !matches!(ty, ValueType::String | ValueType::List) {
             self.problems.push(RuleProblem::Invalid {
-                message: format!("`{name}` lists allowed values but is {}", type_words(ty)),
+                message: format!("`{name}` restricts its values but is {}", type_words(ty)),
                 src: src.clone(),
                 span,
-                help: "`values` applies to `string` and `list` types only; remove it".to_string(),
+                help: "`values`, `code_list` and `pattern` apply to `string` and `list` types only; remove them".to_string(),
             });
         }
     }
@@ -662,19 +890,22 @@ enum Kind {
     Version,
     Tests,
     Declarations,
+    CodeList,
 }
 
 impl Kind {
     /// The kind's JSON Schema, derived once per process: deriving it is a
     /// measurable part of `inforce check`'s start-up.
     fn schema(self) -> &'static serde_json::Value {
-        static SCHEMAS: std::sync::OnceLock<[serde_json::Value; 3]> = std::sync::OnceLock::new();
-        let [version, tests, declarations] = SCHEMAS.get_or_init(|| {
+        static SCHEMAS: std::sync::OnceLock<[serde_json::Value; 4]> = std::sync::OnceLock::new();
+        let [version, tests, declarations, code_list] = SCHEMAS.get_or_init(|| {
             [
                 serde_json::to_value(schemars::schema_for!(format::VersionFile))
                     .unwrap_or_default(),
                 serde_json::to_value(schemars::schema_for!(format::TestsFile)).unwrap_or_default(),
                 serde_json::to_value(schemars::schema_for!(format::DeclarationsFile))
+                    .unwrap_or_default(),
+                serde_json::to_value(schemars::schema_for!(format::CodeListFile))
                     .unwrap_or_default(),
             ]
         });
@@ -682,6 +913,7 @@ impl Kind {
             Kind::Version => version,
             Kind::Tests => tests,
             Kind::Declarations => declarations,
+            Kind::CodeList => code_list,
         }
     }
 }
@@ -1259,6 +1491,16 @@ impl VersionCtx<'_> {
     /// value outside the fact's declared values (a misspelt id).
     fn comparison_problem(&self, c: &Comparison, span: SourceSpan) -> Option<RuleProblem> {
         let def = self.l.facts.get(&c.fact).map(|(d, _)| d)?;
+        if c.literal == Lit::Unit {
+            if def.null_means == NullMeans::None {
+                return None;
+            }
+            return Some(RuleProblem::NullNeverSeen {
+                fact: c.fact.clone(),
+                src: self.src.clone(),
+                span: SourceSpan::new(span.offset().into(), 2),
+            });
+        }
         let type_ok = matches!(
             (def.ty, &c.literal, c.op.as_str()),
             (ValueType::Bool, Lit::Bool(_), _)
@@ -1285,15 +1527,15 @@ impl VersionCtx<'_> {
                 help,
             });
         }
-        if let (Some(values), Lit::Str(v)) = (&def.values, &c.literal)
-            && !values.contains(v)
+        if let Lit::Str(v) = &c.literal
+            && !def.allows(v)
         {
             return Some(RuleProblem::ValueNotAllowed {
                 name: c.fact.clone(),
                 value: v.clone(),
                 src: self.src.clone(),
                 span: SourceSpan::new(span.offset().into(), span.len().max(v.len() + 2)),
-                help: suggest(v, values.iter().map(String::as_str)),
+                help: def.suggestion(v),
             });
         }
         None

@@ -3,12 +3,13 @@
 //! evaluation, the timeline and the CLI. Nothing here parses or evaluates.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rhai::AST;
 use serde::Serialize;
 
-use crate::format::{Combine, ValueType};
+use crate::format::{Combine, NullMeans, ValueType};
 use crate::script::analysis::Cond;
 use crate::timeline::Index;
 
@@ -19,7 +20,136 @@ pub struct FactDef {
     #[serde(rename = "type")]
     pub ty: ValueType,
     pub values: Option<Vec<String>>,
+    /// A code list whose codes are allowed too.
+    #[serde(serialize_with = "code_list_id")]
+    pub code_list: Option<Arc<CodeList>>,
+    /// A pattern the whole value may match instead.
+    pub pattern: Option<Pattern>,
+    /// What an explicit `null` means.
+    pub null_means: NullMeans,
     pub description: String,
+}
+
+fn code_list_id<S: serde::Serializer>(c: &Option<Arc<CodeList>>, s: S) -> Result<S::Ok, S::Error> {
+    match c {
+        Some(c) => s.serialize_some(&c.id),
+        None => s.serialize_none(),
+    }
+}
+
+/// A list of codes kept as data in the rules tree.
+#[derive(Debug, Clone)]
+pub struct CodeList {
+    pub id: String,
+    pub title: String,
+    pub source: String,
+    /// Code → what it stands for.
+    pub codes: BTreeMap<String, String>,
+    /// Other spelling → the code it stands for.
+    pub aliases: BTreeMap<String, String>,
+    /// Where the list was written (its file), for diagnostics.
+    pub file: String,
+}
+
+/// A declared pattern: its text and the compiled expression, anchored so
+/// that the whole value must match.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub text: String,
+    pub regex: regex::Regex,
+}
+
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl FactDef {
+    /// Whether the fact restricts its (item) values at all.
+    pub fn is_restricted(&self) -> bool {
+        self.values.is_some() || self.code_list.is_some() || self.pattern.is_some()
+    }
+
+    /// Whether `s` is an allowed value (or list item) of the fact: one of
+    /// `values`, a code of `code_list`, or a match of `pattern`.
+    pub fn allows(&self, s: &str) -> bool {
+        !self.is_restricted()
+            || self.values.as_ref().is_some_and(|v| v.iter().any(|x| x == s))
+            || self.code_list.as_ref().is_some_and(|c| c.codes.contains_key(s))
+            || self.pattern.as_ref().is_some_and(|p| p.regex.is_match(s))
+    }
+
+    /// Every allowed value that is listed (values, then codes), for
+    /// suggestions and schemas.
+    pub fn listed(&self) -> impl Iterator<Item = &str> + Clone {
+        self.values
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .chain(self.code_list.iter().flat_map(|c| c.codes.keys().map(String::as_str)))
+    }
+
+    /// What the fact accepts, in words: "one of `a`, `b`", "a code of
+    /// `iso-3166-1-alpha-2` or `stateless`", "text matching `^…$`".
+    pub fn allowed_words(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = &self.code_list {
+            parts.push(format!("a code of `{}` ({})", c.id, c.title));
+        }
+        if let Some(v) = &self.values {
+            let listed = v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+            parts.push(if self.code_list.is_some() || v.len() == 1 {
+                listed
+            } else {
+                format!("one of {listed}")
+            });
+        }
+        if let Some(p) = &self.pattern {
+            parts.push(format!("text matching the pattern `{}`", p.text));
+        }
+        parts.join(" or ")
+    }
+
+    /// What to do about a value the fact does not allow: the closest
+    /// allowed value (the same letters in another case, an alias such as
+    /// an alpha-3 code, or a near spelling), else what is allowed.
+    pub fn suggestion(&self, s: &str) -> String {
+        let named = |code: &str| match self.code_list.as_ref().and_then(|c| c.codes.get(code)) {
+            Some(name) => format!("did you mean `{code}` ({name})?"),
+            None => format!("did you mean `{code}`?"),
+        };
+        if let Some(hit) = self.listed().find(|x| x.eq_ignore_ascii_case(s)) {
+            return format!("{} codes and values are exact", named(hit));
+        }
+        if let Some(code) = self.code_list.as_ref().and_then(|c| {
+            c.aliases
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(s))
+                .map(|(_, code)| code.as_str())
+        }) {
+            return named(code);
+        }
+        if let Some(near) = crate::diagnostics::closest(s, self.listed()) {
+            return named(near);
+        }
+        match (&self.code_list, &self.pattern) {
+            (None, None) => crate::diagnostics::suggest(s, self.listed()),
+            _ => format!("write {}", self.allowed_words()),
+        }
+    }
+}
+
+/// A check across facts that every case must pass.
+#[derive(Debug, Clone)]
+pub struct CaseCheck {
+    pub id: String,
+    pub condition: Condition,
+    pub message: String,
+    pub help: Option<String>,
+    /// The facts the check reads, to point at them in a refused case.
+    pub reads: Vec<String>,
+    pub file: String,
 }
 
 /// A declared outcome: what rules may decide.

@@ -24,6 +24,9 @@ pub(crate) fn index(tree: &mut RuleTree) {
         .collect();
     let id_of = |name: &str| ids.get(name).copied();
     let outcomes: Vec<&str> = tree.outcomes.keys().map(String::as_str).collect();
+    for check in &mut tree.checks {
+        number_cond(&mut check.condition.cond, &id_of);
+    }
     for set in &mut tree.rule_sets {
         for v in &mut set.versions {
             number_version(v, &id_of);
@@ -145,10 +148,32 @@ fn slot(v: &Version, outcome: &str) -> OutcomeSlot {
             v.title, v.id
         ),
         None if !deciders.is_empty() => {
-            format!(
-                "no rule of `{id}` version {} decides it for this case",
-                v.id
-            )
+            // Name the facts the deciding rules read: the caseworker sees
+            // which facts of the case made none of them hold.
+            let mut facts: Vec<&str> = Vec::new();
+            for &(ri, _) in &deciders {
+                if let Some(c) = v.rules.get(ri).and_then(|r| r.when.as_ref()) {
+                    cond_reads(&c.cond, &mut facts);
+                }
+            }
+            facts.sort_unstable();
+            facts.dedup();
+            if facts.is_empty() {
+                format!(
+                    "no rule of `{id}` version {} decides it for this case",
+                    v.id
+                )
+            } else {
+                format!(
+                    "no rule of `{id}` version {} decides it for this case's {}",
+                    v.id,
+                    facts
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
         }
         None => format!("`{id}` version {} does not decide it", v.id),
     };
@@ -159,5 +184,13 @@ fn slot(v: &Version, outcome: &str) -> OutcomeSlot {
         scope: v.scope.get(outcome).cloned(),
         deciders,
         undecided,
+    }
+}
+
+fn cond_reads<'c>(c: &'c Cond, out: &mut Vec<&'c str>) {
+    match c {
+        Cond::Leaf(leaf) => out.extend(leaf.reads.iter().map(String::as_str)),
+        Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| cond_reads(p, out)),
+        Cond::Not(inner) => cond_reads(inner, out),
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rhai::Engine;
 
-use crate::model::{FactDef, OutcomeDef, RuleSet, TestFile, Version};
+use crate::model::{CaseCheck, CodeList, FactDef, OutcomeDef, RuleSet, TestFile, Version};
 use crate::timeline::Position;
 
 pub struct RuleTree {
@@ -20,6 +20,10 @@ pub struct RuleTree {
     pub groups: Vec<String>,
     pub outcomes: BTreeMap<String, OutcomeDef>,
     pub rule_sets: Vec<RuleSet>,
+    /// Checks across facts every case must pass.
+    pub checks: Vec<CaseCheck>,
+    /// Code lists kept in the tree, by id.
+    pub code_lists: Vec<std::sync::Arc<CodeList>>,
     pub tests: Vec<TestFile>,
     pub(crate) engine: Engine,
     /// How many conditions the tree has (their `id`s are below this).

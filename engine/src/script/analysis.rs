@@ -45,6 +45,8 @@ pub enum Lit {
     Str(String),
     Int(i64),
     Bool(bool),
+    /// `()`: the value of a fact whose `null` means none.
+    Unit,
 }
 
 impl Lit {
@@ -53,6 +55,7 @@ impl Lit {
             Lit::Str(_) => "a string",
             Lit::Int(_) => "an integer",
             Lit::Bool(_) => "true or false",
+            Lit::Unit => "`()`",
         }
     }
 }
@@ -255,6 +258,7 @@ fn literal(e: &Expr) -> Option<(Lit, Position)> {
         Expr::StringConstant(s, pos) => Some((Lit::Str(s.to_string()), *pos)),
         Expr::IntegerConstant(i, pos) => Some((Lit::Int(*i), *pos)),
         Expr::BoolConstant(b, pos) => Some((Lit::Bool(*b), *pos)),
+        Expr::Unit(pos) => Some((Lit::Unit, *pos)),
         _ => None,
     }
 }

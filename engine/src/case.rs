@@ -282,7 +282,7 @@ impl Refusal {
                 value,
                 expected,
                 help,
-            } => format!("`{value}` is not an allowed value of `{field}`: it takes {expected} ({help})"),
+            } => format!("`{field}` should be {expected}, not `{value}` ({help})"),
         }
     }
 }
@@ -291,7 +291,11 @@ impl Refusal {
 /// and what to do. `Ok(None)` is an explicit `null` that means unknown: the
 /// fact is then treated as left out. `list_example` shows a list as the
 /// case's syntax writes it.
-pub(crate) fn convert_raw(raw: Raw, def: &FactDef, list_example: &str) -> Result<Option<Val>, Refusal> {
+pub(crate) fn convert_raw(
+    raw: Raw,
+    def: &FactDef,
+    list_example: &str,
+) -> Result<Option<Val>, Refusal> {
     let ty = def.ty;
     let expected = || type_words(ty).to_string();
     let mismatch = || Refusal::Type {
@@ -313,12 +317,14 @@ pub(crate) fn convert_raw(raw: Raw, def: &FactDef, list_example: &str) -> Result
         }),
         (Raw::Bool(b), ValueType::Bool) => Ok(Some(Val::Bool(b))),
         (Raw::Int(i), ValueType::Int) => i.map(|i| Some(Val::Int(i))).ok_or_else(mismatch),
-        (Raw::Str(s), ValueType::Date) => date_text(Some(s))
-            .map(|d| Some(Val::Date(d)))
-            .map_err(|why| Refusal::Type {
-                expected: expected(),
-                help: why,
-            }),
+        (Raw::Str(s), ValueType::Date) => {
+            date_text(Some(s))
+                .map(|d| Some(Val::Date(d)))
+                .map_err(|why| Refusal::Type {
+                    expected: expected(),
+                    help: why,
+                })
+        }
         (Raw::Str(s), ValueType::String) => {
             if def.allows(s) {
                 Ok(Some(Val::Str(s.to_string())))

@@ -674,14 +674,35 @@ facts:
   g.t: {type: string, description: t}
   g.l: {type: list, values: [questionnaire, photo], description: l}
   g.m: {type: list, description: m}
+  g.e: {type: date, null_means: none, description: e}
+  g.c: {type: string, code_list: cc, values: [stateless], description: c}
+  g.p: {type: string, pattern: '[A-Z]{2}[0-9]', description: p}
   h.x: {type: bool, description: x}
+checks:
+  - {id: e-not-before-d, holds: g.e >= g.d, message: e is before d}
+";
+
+    /// A code list for `g.c`.
+    const CODES: &str = "
+code_list: cc
+title: Two codes
+source: tests
+codes:
+  - {code: KZ, name: Kazakhstan, aliases: [KAZ]}
+  - {code: 'NO', name: Norway, aliases: [NOR]}
 ";
 
     fn synthetic() -> RuleTree {
-        let files = vec![SourceFile {
-            path: "rules/facts.yaml".to_string(),
-            text: DECLARATIONS.to_string(),
-        }];
+        let files = vec![
+            SourceFile {
+                path: "rules/facts.yaml".to_string(),
+                text: DECLARATIONS.to_string(),
+            },
+            SourceFile {
+                path: "rules/codes.yaml".to_string(),
+                text: CODES.to_string(),
+            },
+        ];
         let loaded = load_with(files, "test", Golden::Skip);
         assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
         loaded.tree.unwrap()
@@ -704,9 +725,10 @@ facts:
         let mut out: Vec<String> = errors
             .iter()
             .map(|e| match e {
-                CaseError::UnknownField { field, .. } | CaseError::WrongType { field, .. } => {
-                    field.clone()
-                }
+                CaseError::UnknownField { field, .. }
+                | CaseError::WrongType { field, .. }
+                | CaseError::NotAllowed { field, .. } => field.clone(),
+                CaseError::FailedCheck { check, .. } => format!("check {check}"),
                 other => format!("{other}"),
             })
             .collect();
@@ -718,6 +740,9 @@ facts:
         let mut out: Vec<String> = messages
             .iter()
             .map(|m| {
+                if let Some(rest) = m.strip_prefix("the case fails the check `") {
+                    return format!("check {}", rest.split('`').next().unwrap_or_default());
+                }
                 let rest = m.strip_prefix("unknown field ").unwrap_or(m);
                 if rest.starts_with('`') {
                     rest.split('`').nth(1).unwrap_or_default().to_string()
@@ -807,12 +832,84 @@ facts:
     }
 
     #[test]
-    fn null_is_a_fact_known_to_be_absent_and_a_left_out_fact_stays_unknown() {
+    fn null_is_unknown_like_a_left_out_fact_unless_the_fact_declares_null_means_none() {
         let tree = &synthetic();
-        let case = case_from_json(tree, &json!({"g": {"d": null}, "h": null}), "x").unwrap();
-        assert_eq!(case.facts.get("g.d"), Some(&Val::Null));
+        let v = json!({"g": {"d": null, "b": null, "s": null, "e": null}, "h": null});
+        let case = case_from_json(tree, &v, "x").unwrap();
+        assert_eq!(case.facts.get("g.e"), Some(&Val::Null));
+        assert_eq!(case.facts.get("g.d"), None);
         assert_eq!(case.facts.get("g.b"), None);
+        assert_eq!(case.facts.get("g.s"), None);
         assert_eq!(case.facts.len(), 1);
+        let text = serde_json::to_string(&v).unwrap();
+        assert_eq!(read_case(tree, &text, "x").unwrap(), case);
+        assert_eq!(parse_case(tree, "x", &text).unwrap(), case);
+    }
+
+    #[test]
+    fn a_code_in_the_wrong_case_or_an_alias_is_refused_with_the_exact_code_offered() {
+        let tree = &synthetic();
+        for (given, offered) in [("kz", "KZ"), ("Kz", "KZ"), ("KAZ", "KZ"), ("nor", "NO")] {
+            let errors = case_from_json(tree, &json!({"g": {"c": given}}), "x").unwrap_err();
+            assert_eq!(errors.len(), 1);
+            assert!(
+                errors[0].starts_with(&format!(
+                    "`g.c` should be a code of `cc` (Two codes) or `stateless`, not `{given}`"
+                )),
+                "{errors:?}"
+            );
+            assert!(
+                errors[0].contains(&format!("did you mean `{offered}`")),
+                "{errors:?}"
+            );
+        }
+        for good in ["KZ", "NO", "stateless"] {
+            assert!(case_from_json(tree, &json!({"g": {"c": good}}), "x").is_ok());
+        }
+    }
+
+    #[test]
+    fn a_pattern_must_match_the_whole_value() {
+        let tree = &synthetic();
+        assert!(case_from_json(tree, &json!({"g": {"p": "AB1"}}), "x").is_ok());
+        for bad in ["AB12", "xAB1", "ab1", ""] {
+            let errors = case_from_json(tree, &json!({"g": {"p": bad}}), "x").unwrap_err();
+            assert!(
+                errors[0].contains("text matching the pattern `[A-Z]{2}[0-9]`"),
+                "{bad}: {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_case_failing_a_check_is_refused_by_both_json_readers_and_the_yaml_reader() {
+        let tree = &synthetic();
+        let text = r#"{"g": {"d": "2005-06-10", "e": "2005-06-09"}}"#;
+        let errors = case_from_json(tree, &parse_json(text).unwrap(), "x").unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                "the case fails the check `e-not-before-d`: e is before d (correct `g.e` or `g.d`)"
+            ]
+        );
+        assert!(matches!(read_case(tree, text, "x"), Err(ReadError::Invalid(e)) if e == errors));
+        assert!(
+            matches!(read_numbered(tree, text, "x"), Err(ReadError::Invalid(e)) if e == errors)
+        );
+        let yaml = parse_case(tree, "x", text).unwrap_err();
+        assert!(
+            matches!(&yaml[..], [CaseError::FailedCheck { check, labels, .. }] if check == "e-not-before-d" && labels.len() == 2)
+        );
+        // The same day passes; an unknown or null date cannot fail it.
+        for ok in [
+            r#"{"g": {"d": "2005-06-10", "e": "2005-06-10"}}"#,
+            r#"{"g": {"d": "2005-06-10"}}"#,
+            r#"{"g": {"d": null, "e": "2005-06-09"}}"#,
+            r#"{"g": {"d": "2005-06-10", "e": null}}"#,
+        ] {
+            assert!(read_case(tree, ok, "x").is_ok(), "{ok}");
+            assert!(parse_case(tree, "x", ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]
@@ -875,13 +972,18 @@ facts:
             "questionnaire",
             "photo",
             "KZ",
+            "kz",
+            "KAZ",
             "NO",
+            "AB1",
+            "stateless",
             "true",
             "null",
             "~",
             "",
             "1",
             "2005-06-10",
+            "2005-06-09",
             "2005-02-30",
             "2004-02-29",
             "2005-6-1",
@@ -913,8 +1015,9 @@ facts:
     }
 
     fn group() -> impl Strategy<Value = Value> {
-        let names =
-            prop::sample::select(vec!["b", "n", "d", "s", "t", "l", "m", "x", "bb", "B", ""]);
+        let names = prop::sample::select(vec![
+            "b", "n", "d", "s", "t", "l", "m", "e", "c", "p", "x", "bb", "B", "",
+        ]);
         prop::collection::btree_map(names, leaf(), 0..5)
             .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
     }

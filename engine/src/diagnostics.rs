@@ -270,10 +270,14 @@ pub enum RuleProblem {
         help: String,
     },
 
-    #[error("`{fact}` is compared with `()`, but an explicit `null` of it means unknown, so a script never sees it as `()`")]
+    #[error(
+        "`{fact}` is compared with `()`, but an explicit `null` of it means unknown, so a script never sees it as `()`"
+    )]
     #[diagnostic(
         code(inforce::null_never_seen),
-        help("a fact the case leaves out or gives as `null` makes the condition unknown without running it: drop the comparison, or declare `null_means: none` on the fact if `null` says the event has not happened")
+        help(
+            "a fact the case leaves out or gives as `null` makes the condition unknown without running it: drop the comparison, or declare `null_means: none` on the fact if `null` says the event has not happened"
+        )
     )]
     NullNeverSeen {
         fact: String,

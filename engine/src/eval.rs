@@ -151,6 +151,18 @@ fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<
     let mut ev = Evaluator::new(tree, slots.to_vec(), date);
     tree.checks
         .iter()
+        // A check is made only on facts the case gives a value: one it
+        // leaves unknown, or gives as `null` meaning none (no such event),
+        // cannot be wrong.
+        .filter(|check| {
+            check.read_ids.iter().all(|&id| {
+                slots
+                    .get(id)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|v| *v != Val::Null)
+            })
+        })
         .filter_map(|check| match ev.cond(&check.condition.cond) {
             Ok(Tv::False) => Some(FailedCheck { check, error: None }),
             Ok(_) => None,

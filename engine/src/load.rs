@@ -168,7 +168,10 @@ fn compile_checks(
                 name: decl.id.value.clone(),
                 src: src.clone(),
                 span: id_span,
-                help: format!("`{}` already declares it; give each check its own id", first.file),
+                help: format!(
+                    "`{}` already declares it; give each check its own id",
+                    first.file
+                ),
             });
             continue;
         }
@@ -200,6 +203,7 @@ fn compile_checks(
             message: decl.message,
             help: decl.help,
             reads,
+            read_ids: Vec::new(),
             file,
         });
     }
@@ -453,7 +457,9 @@ impl Loader {
             let value = code.code.value;
             if value.trim().is_empty() || value.trim() != value {
                 self.problems.push(RuleProblem::Invalid {
-                    message: format!("code `{value}` of code list `{id}` is blank or has spaces around it"),
+                    message: format!(
+                        "code `{value}` of code list `{id}` is blank or has spaces around it"
+                    ),
                     src: src.clone(),
                     span: code_span,
                     help: "write each code exactly as cases must write it".to_string(),
@@ -479,7 +485,8 @@ impl Loader {
                 message: format!("`{code}` is both a code and an alias in code list `{id}`"),
                 src: src.clone(),
                 span,
-                help: "an alias is a spelling cases must not use; remove it from the aliases".to_string(),
+                help: "an alias is a spelling cases must not use; remove it from the aliases"
+                    .to_string(),
             });
         }
         match self.code_lists.get(&id) {
@@ -488,7 +495,10 @@ impl Loader {
                 name: id,
                 src: src.clone(),
                 span,
-                help: format!("`{}` already defines it; give each code list its own id", first.file),
+                help: format!(
+                    "`{}` already defines it; give each code list its own id",
+                    first.file
+                ),
             }),
             None => {
                 self.code_lists
@@ -521,7 +531,8 @@ impl Loader {
 
     fn declarations(&mut self, d: format::DeclarationsFile, src: &Src, path: &str, text: &str) {
         for check in d.checks {
-            self.checks.push((check, path.to_string(), text.to_string()));
+            self.checks
+                .push((check, path.to_string(), text.to_string()));
         }
         for (key, decl) in d.facts {
             let name = key.name().to_string();

@@ -75,19 +75,25 @@ impl FactDef {
     /// `values`, a code of `code_list`, or a match of `pattern`.
     pub fn allows(&self, s: &str) -> bool {
         !self.is_restricted()
-            || self.values.as_ref().is_some_and(|v| v.iter().any(|x| x == s))
-            || self.code_list.as_ref().is_some_and(|c| c.codes.contains_key(s))
+            || self
+                .values
+                .as_ref()
+                .is_some_and(|v| v.iter().any(|x| x == s))
+            || self
+                .code_list
+                .as_ref()
+                .is_some_and(|c| c.codes.contains_key(s))
             || self.pattern.as_ref().is_some_and(|p| p.regex.is_match(s))
     }
 
     /// Every allowed value that is listed (values, then codes), for
     /// suggestions and schemas.
     pub fn listed(&self) -> impl Iterator<Item = &str> + Clone {
-        self.values
-            .iter()
-            .flatten()
-            .map(String::as_str)
-            .chain(self.code_list.iter().flat_map(|c| c.codes.keys().map(String::as_str)))
+        self.values.iter().flatten().map(String::as_str).chain(
+            self.code_list
+                .iter()
+                .flat_map(|c| c.codes.keys().map(String::as_str)),
+        )
     }
 
     /// What the fact accepts, in words: "one of `a`, `b`", "a code of
@@ -98,7 +104,11 @@ impl FactDef {
             parts.push(format!("a code of `{}` ({})", c.id, c.title));
         }
         if let Some(v) = &self.values {
-            let listed = v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+            let listed = v
+                .iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             parts.push(if self.code_list.is_some() || v.len() == 1 {
                 listed
             } else {
@@ -149,6 +159,8 @@ pub struct CaseCheck {
     pub help: Option<String>,
     /// The facts the check reads, to point at them in a refused case.
     pub reads: Vec<String>,
+    /// The same by number (`plan`).
+    pub read_ids: Vec<usize>,
     pub file: String,
 }
 

@@ -26,6 +26,7 @@ pub(crate) fn index(tree: &mut RuleTree) {
     let outcomes: Vec<&str> = tree.outcomes.keys().map(String::as_str).collect();
     for check in &mut tree.checks {
         number_cond(&mut check.condition.cond, &id_of);
+        check.read_ids = check.reads.iter().filter_map(|f| id_of(f)).collect();
     }
     for set in &mut tree.rule_sets {
         for v in &mut set.versions {

@@ -25,6 +25,8 @@ facts:
   f.d: {type: date, description: d}
   f.n: {type: int, description: n}
   f.s: {type: string, description: s}
+  f.e: {type: date, null_means: none, description: an event date; null says it has not happened}
+  f.t: {type: string, null_means: none, description: t}
 outcomes:
   ok: {type: bool, description: ok}
   other: {type: bool, description: other}
@@ -226,43 +228,90 @@ fn unknown_and_true_is_missing_facts_naming_exactly_the_missing_fact() {
 }
 
 #[test]
-fn a_null_fact_is_known_and_equals_unit() {
+fn a_null_of_a_fact_declared_null_means_none_is_known_and_equals_unit() {
     assert_decided(
-        &probe("f.s == ()", "f: {s: null}"),
+        &probe("f.t == ()", "f: {t: null}"),
         Val::Bool(true),
         &["probe"],
     );
     assert_decided(
-        &probe("f.s != ()", "f: {s: null}"),
+        &probe("f.t != ()", "f: {t: null}"),
         Val::Bool(false),
         &["default"],
     );
     assert_decided(
-        &probe("f.d == ()", "f: {d: null}"),
+        &probe("f.e == ()", "f: {e: null}"),
         Val::Bool(true),
         &["probe"],
     );
     // A fact given a value is not unit.
     assert_decided(
-        &probe("f.s == ()", "f: {s: hello}"),
+        &probe("f.t == ()", "f: {t: hello}"),
         Val::Bool(false),
         &["default"],
     );
     // Left out, the same fact is unknown.
-    assert_missing(&probe("f.s == ()", "f: {}"), &["f.s"]);
+    assert_missing(&probe("f.t == ()", "f: {}"), &["f.t"]);
 }
 
 #[test]
-fn a_condition_part_that_cannot_be_computed_on_a_null_fact_does_not_hold() {
-    // `add_years((), 5)` has no meaning: a null date is no such date, so the
-    // comparison does not hold, exactly as `() < date` does not.
+fn a_null_of_any_other_fact_is_unknown_exactly_like_the_fact_left_out() {
+    for (condition, case, fact) in [
+        ("f.a", "f: {a: null}", "f.a"),
+        ("!f.a", "f: {a: null}", "f.a"),
+        ("f.s == \"x\"", "f: {s: null}", "f.s"),
+        ("f.s != \"x\"", "f: {s: null}", "f.s"),
+        ("date < add_years(f.d, 5)", "f: {d: null}", "f.d"),
+        ("f.n > 3", "f: {n: null}", "f.n"),
+    ] {
+        assert_missing(&probe(condition, case), &[fact]);
+        // Exactly as if the case left it out.
+        assert_eq!(
+            format!("{:?}", probe(condition, case)),
+            format!("{:?}", probe(condition, "f: {}"))
+        );
+    }
+}
+
+#[test]
+fn comparing_with_unit_a_fact_whose_null_means_unknown_is_refused_at_load() {
+    let loaded = load(
+        files(&[(
+            "s.yaml",
+            open(
+                "t.s",
+                "
+                rules:
+                  - id: r
+                    cite: Art. 1
+                    when: f.d != () && f.a
+                    then: {ok: true}
+                ",
+            ),
+        )]),
+        "memory",
+    );
+    assert!(loaded.tree.is_none());
+    let messages: Vec<String> = loaded.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        messages,
+        vec![
+            "`f.d` is compared with `()`, but an explicit `null` of it means unknown, so a script never sees it as `()`"
+        ]
+    );
+}
+
+#[test]
+fn a_condition_part_that_cannot_be_computed_on_a_null_meaning_none_does_not_hold() {
+    // `add_years((), 5)` has no meaning: an event that has not happened has
+    // no date, so the comparison does not hold, exactly as `() < date` does not.
     assert_decided(
-        &probe("date < add_years(f.d, 5)", "f: {d: null}"),
+        &probe("date < add_years(f.e, 5)", "f: {e: null}"),
         Val::Bool(false),
         &["default"],
     );
     assert_decided(
-        &probe("!(date < add_years(f.d, 5))", "f: {d: null}"),
+        &probe("!(date < add_years(f.e, 5))", "f: {e: null}"),
         Val::Bool(true),
         &["probe"],
     );
@@ -270,16 +319,16 @@ fn a_condition_part_that_cannot_be_computed_on_a_null_fact_does_not_hold() {
 
 #[test]
 fn a_null_guarded_date_comparison_is_false_for_null_missing_for_unknown_and_computed_for_a_date() {
-    let guard = "f.d != () && date < add_years(f.d, 5)";
+    let guard = "f.e != () && date < add_years(f.e, 5)";
     assert_decided(
-        &probe(guard, "f: {d: null}"),
+        &probe(guard, "f: {e: null}"),
         Val::Bool(false),
         &["default"],
     );
-    assert_missing(&probe(guard, "f: {}"), &["f.d"]);
+    assert_missing(&probe(guard, "f: {}"), &["f.e"]);
     // 2000-02-29 plus five years is 2005-02-28 (clamped): the bar holds
     // the day before and not on that day.
-    let leap = "f: {d: 2000-02-29}";
+    let leap = "f: {e: 2000-02-29}";
     assert_decided(
         &probe_on(guard, leap, "2005-02-27"),
         Val::Bool(true),
@@ -665,7 +714,7 @@ fn due_tree() -> RuleTree {
               - id: due
                 cite: Art. 1
                 when: f.a
-                then: {due: {expr: 'add_months(f.d, 1)'}}
+                then: {due: {expr: 'add_months(f.e, 1)'}}
             ",
         ),
     )])
@@ -676,22 +725,22 @@ fn a_computed_date_clamps_to_the_end_of_a_shorter_month() {
     let t = due_tree();
     let due = |case: &str| outcome(&eval(&t, case, DAY), "due").clone();
     assert_decided(
-        &due("f: {a: true, d: 2023-01-31}"),
+        &due("f: {a: true, e: 2023-01-31}"),
         Val::Date(d("2023-02-28")),
         &["due"],
     );
     assert_decided(
-        &due("f: {a: true, d: 2024-01-31}"),
+        &due("f: {a: true, e: 2024-01-31}"),
         Val::Date(d("2024-02-29")),
         &["due"],
     );
     assert_decided(
-        &due("f: {a: true, d: 2023-05-31}"),
+        &due("f: {a: true, e: 2023-05-31}"),
         Val::Date(d("2023-06-30")),
         &["due"],
     );
     assert_decided(
-        &due("f: {a: true, d: 2023-06-15}"),
+        &due("f: {a: true, e: 2023-06-15}"),
         Val::Date(d("2023-07-15")),
         &["due"],
     );
@@ -700,7 +749,7 @@ fn a_computed_date_clamps_to_the_end_of_a_shorter_month() {
 #[test]
 fn a_computed_value_reading_a_missing_fact_is_missing_facts_naming_it() {
     let t = due_tree();
-    assert_missing(outcome(&eval(&t, "f: {a: true}", DAY), "due"), &["f.d"]);
+    assert_missing(outcome(&eval(&t, "f: {a: true}", DAY), "due"), &["f.e"]);
 }
 
 // --- applies_when and scope ------------------------------------------------------
@@ -1386,6 +1435,6 @@ fn in_a_lapse_before_a_repeal_the_reason_says_when_the_next_version_takes_effect
 fn a_then_expression_of_a_rule_whose_condition_is_unknown_is_not_run() {
     // `due` fires on f.a; with f.a unknown the rule may never fire, so
     // add_months on a null f.d must not fail the whole evaluation.
-    let r = try_eval(&due_tree(), "f: {d: null}", DAY, false);
+    let r = try_eval(&due_tree(), "f: {e: null}", DAY, false);
     assert_missing(outcome(&r.unwrap(), "due"), &["f.a"]);
 }

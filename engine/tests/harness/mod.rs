@@ -47,7 +47,11 @@ pub fn shipped_files() -> Vec<SourceFile> {
 pub fn shipped_declarations() -> Vec<SourceFile> {
     shipped_files()
         .into_iter()
-        .filter(|f| f.path.ends_with("facts.yaml") || f.path.ends_with("outcomes.yaml"))
+        .filter(|f| {
+            f.path.ends_with("facts.yaml")
+                || f.path.ends_with("outcomes.yaml")
+                || f.path.contains("/code-lists/")
+        })
         .collect()
 }
 

@@ -579,6 +579,7 @@ impl Loader {
                     Err(e) => {
                         let why = e.to_string();
                         let why = why.lines().last().unwrap_or("invalid pattern").trim();
+                        let why = why.strip_prefix("error:").unwrap_or(why).trim();
                         self.problems.push(RuleProblem::Invalid {
                             message: format!("pattern of `{name}` is not a valid regular expression: {}", why.to_lowercase()),
                             src: src.clone(),

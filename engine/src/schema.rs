@@ -5,7 +5,8 @@
 use schemars::Schema;
 use serde_json::{Map, Value as Json, json};
 
-use crate::format::{AnyRuleFile, ValueType};
+use crate::format::{AnyRuleFile, NullMeans, ValueType};
+use crate::model::FactDef;
 use crate::tree::RuleTree;
 
 /// The schema of any rule file: a version, declarations or golden tests.
@@ -30,19 +31,26 @@ pub fn case_schema(tree: &RuleTree) -> Schema {
                 ValueType::Date => {
                     json!({"type": ["string", "null"], "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"})
                 }
-                ValueType::String => match &f.values {
-                    Some(v) => {
-                        json!({"enum": v.iter().map(|s| Json::String(s.clone())).chain([Json::Null]).collect::<Vec<_>>()})
-                    }
+                ValueType::String => match allowed(f) {
+                    Some(one) => json!({"anyOf": [one, {"type": "null"}]}),
                     None => json!({"type": ["string", "null"]}),
                 },
-                ValueType::List => match &f.values {
-                    Some(v) => json!({"type": ["array", "null"], "items": {"enum": v}}),
-                    None => json!({"type": ["array", "null"], "items": {"type": "string"}}),
-                },
+                ValueType::List => json!({
+                    "type": ["array", "null"],
+                    "items": allowed(f).unwrap_or_else(|| json!({"type": "string"})),
+                }),
             };
             if let Some(obj) = s.as_object_mut() {
-                obj.insert("description".into(), Json::String(f.description.clone()));
+                let null = match f.null_means {
+                    NullMeans::None => {
+                        "Null means there is no such thing (the event has not happened)."
+                    }
+                    NullMeans::Unknown => "Null means unknown, as leaving it out does.",
+                };
+                obj.insert(
+                    "description".into(),
+                    Json::String(format!("{} {null}", f.description)),
+                );
             }
             props.insert(field.to_string(), s);
         }
@@ -59,15 +67,56 @@ pub fn case_schema(tree: &RuleTree) -> Schema {
         "date".into(),
         json!({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "The date the case is assessed at (`--date` overrides)."}),
     );
+    let checks: String = tree
+        .checks
+        .iter()
+        .map(|c| format!(" Check `{}` refuses a case where {}.", c.id, c.message))
+        .collect();
     let schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "inforce case",
-        "description": format!("A case: the facts the rules declare, in the groups {}. A fact left out is unknown; a fact given as null is known to be absent.", tree.groups.join(", ")),
+        "description": format!("A case: the facts the rules declare, in the groups {}. A fact left out is unknown; null is unknown too, unless the fact says null means none. A case must also pass the rules' checks across facts.{checks}", tree.groups.join(", ")),
         "type": "object",
         "properties": groups,
         "additionalProperties": false,
     });
     Schema::try_from(schema).unwrap_or_default()
+}
+
+/// The schema of one allowed (item) value of a restricted fact: its
+/// listed values and codes as an enumeration (each code with what it
+/// stands for, so editors can show it), its pattern, or either.
+fn allowed(f: &FactDef) -> Option<Json> {
+    if !f.is_restricted() {
+        return None;
+    }
+    let mut options = Vec::new();
+    let listed: Vec<&str> = f.listed().collect();
+    if !listed.is_empty() {
+        let names: Vec<Json> = listed
+            .iter()
+            .map(|v| {
+                let name = f.code_list.as_ref().and_then(|c| c.codes.get(*v));
+                Json::String(name.cloned().unwrap_or_default())
+            })
+            .collect();
+        let mut e = json!({"type": "string", "enum": listed});
+        if f.code_list.is_some()
+            && let Some(obj) = e.as_object_mut()
+        {
+            // Not JSON Schema, but read by editors (VS Code's YAML and JSON
+            // support) to name each code while typing.
+            obj.insert("enumDescriptions".into(), Json::Array(names));
+        }
+        options.push(e);
+    }
+    if let Some(p) = &f.pattern {
+        options.push(json!({"type": "string", "pattern": format!("^(?:{})$", p.text)}));
+    }
+    match options.len() {
+        1 => options.pop(),
+        _ => Some(json!({"anyOf": options})),
+    }
 }
 
 #[cfg(test)]
@@ -99,8 +148,8 @@ mod tests {
             "date"
         );
         assert_eq!(
-            s["properties"]["trip"]["properties"]["purpose"]["enum"],
-            serde_json::json!(["tourism", "work", null])
+            s["properties"]["trip"]["properties"]["purpose"]["anyOf"],
+            serde_json::json!([{"type": "string", "enum": ["tourism", "work"]}, {"type": "null"}])
         );
         assert_eq!(s["properties"]["person"]["additionalProperties"], false);
         assert_eq!(s["additionalProperties"], false);
@@ -117,6 +166,10 @@ mod tests {
             "outcomes",
             "tests",
             "exception_to",
+            "code_list",
+            "null_means",
+            "checks",
+            "pattern",
         ] {
             assert!(text.contains(key), "schema lacks `{key}`");
         }

@@ -678,3 +678,72 @@ fn a_check_reports_every_problem_in_one_run() {
         "no problem reported for {silent:?} when loaded with the others"
     );
 }
+
+// --- declared values, null and checks ----------------------------------------
+
+#[test]
+fn comparing_with_unit_a_fact_whose_null_means_unknown_is_reported_where_the_unit_is() {
+    let loaded = refused("null-compared-with-unit.yaml");
+    // Only the birth date: `left_service_on` declares `null_means: none`.
+    assert_eq!(loaded.problems.len(), 1);
+    assert!(matches!(
+        &loaded.problems[0],
+        RuleProblem::NullNeverSeen { fact, .. } if fact == "person.birth_date"
+    ));
+    let (line, column, under) = marked(&loaded.problems[0]);
+    assert_eq!((line, column, under.as_str()), (12, 32, "()"));
+    assert!(help(&loaded.problems[0]).contains("null_means: none"));
+}
+
+#[test]
+fn a_code_a_fact_never_takes_is_reported_with_the_code_its_alias_stands_for() {
+    let loaded = refused("comparison-code-not-allowed.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    assert_eq!(help(&loaded.problems[0]), "did you mean `KZ` (Kazakhstan)?");
+    let (line, column, _) = marked(&loaded.problems[0]);
+    assert_eq!((line, column), (11, 33));
+}
+
+#[test]
+fn a_fact_naming_an_undeclared_code_list_is_reported_with_the_closest_list() {
+    let loaded = refused("unknown-code-list.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    assert_eq!(help(&loaded.problems[0]), "did you mean `countries`?");
+    let (line, column, under) = marked(&loaded.problems[0]);
+    assert_eq!((line, column, under.as_str()), (4, 16, "countrys"));
+}
+
+#[test]
+fn a_code_listed_twice_in_a_code_list_is_reported_at_its_second_entry() {
+    let loaded = refused("duplicate-code.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    let (line, _, under) = marked(&loaded.problems[0]);
+    assert_eq!((line, under.as_str()), (7, "\"KZT\""));
+}
+
+#[test]
+fn a_pattern_that_is_not_a_regular_expression_is_reported_with_why() {
+    let loaded = refused("bad-pattern.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    assert!(
+        loaded.problems[0]
+            .to_string()
+            .ends_with("is not a valid regular expression: unclosed character class"),
+        "{}",
+        loaded.problems[0]
+    );
+}
+
+#[test]
+fn a_check_reading_the_date_of_the_case_is_reported() {
+    let loaded = refused("check-reads-date.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    assert!(help(&loaded.problems[0]).contains("before the date it is assessed on is known"));
+}
+
+#[test]
+fn restricting_the_values_of_a_date_is_reported() {
+    let loaded = refused("values-on-a-date.yaml");
+    assert_eq!(loaded.problems.len(), 1);
+    assert!(help(&loaded.problems[0]).contains("`values`, `code_list` and `pattern`"));
+}

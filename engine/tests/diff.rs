@@ -351,3 +351,55 @@ fn a_renamed_version_that_reads_the_same_changes_the_timeline_only_where_its_dat
         d.timeline
     );
 }
+
+#[test]
+fn a_changed_check_a_renamed_code_and_a_fact_whose_null_now_means_none_are_listed_as_declaration_changes()
+ {
+    let mut files = edited(
+        "kz/facts.yaml",
+        "holds: trip.exit_date >= trip.entry_date",
+        "holds: trip.exit_date > trip.entry_date",
+    );
+    let facts = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("kz/facts.yaml"))
+        .unwrap();
+    facts.text = facts.text.replacen(
+        "  person.birth_date:\n    type: date\n",
+        "  person.birth_date:\n    type: date\n    null_means: none\n",
+        1,
+    );
+    let codes = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("code-lists/iso-3166-1-alpha-2.yaml"))
+        .unwrap();
+    assert!(codes.text.contains("name: Kazakhstan,"));
+    codes.text = codes
+        .text
+        .replacen("name: Kazakhstan,", "name: Kazakstan,", 1);
+    let d = diff(files);
+    let decl = |kind: &str, name: &str| {
+        d.structural
+            .declarations
+            .iter()
+            .find(|c| c.kind == kind && c.name == name)
+            .unwrap_or_else(|| panic!("no {kind} {name} in {:#?}", d.structural.declarations))
+    };
+    let check = decl("check", "exit-not-before-entry");
+    assert_eq!(check.change, ChangeKind::Changed);
+    assert_eq!(check.fields[0].field, "holds");
+    let fact = decl("fact", "person.birth_date");
+    assert_eq!(fact.fields[0].field, "null_means");
+    assert_eq!(fact.fields[0].new.as_deref(), Some("none"));
+    let list = decl("code list", "iso-3166-1-alpha-2");
+    assert_eq!(list.fields.len(), 1, "only the renamed code: {list:#?}");
+    assert_eq!(list.fields[0].field, "code KZ");
+    assert_eq!(
+        list.fields[0].new.as_deref(),
+        Some("Kazakstan (aliases: KAZ)")
+    );
+    assert_eq!(d.summary.declarations_changed, 3);
+    // A stay of one day (exit on the day of entry) is now refused: the
+    // behaviour part shows every golden case that became unusable.
+    assert!(!d.behaviour.errors.is_empty() || !d.behaviour.changed.is_empty());
+}

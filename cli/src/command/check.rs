@@ -27,7 +27,7 @@ pub fn run(args: Args) -> u8 {
                 .sum();
             let tests: usize = tree.tests.iter().map(|t| t.tests.len()).sum();
             crate::outln!(
-                "{} {}: {}, {}, {}, {}, {}, {}; {}",
+                "{} {}: {}, {}, {}, {}, {}, {}, {}, {}; {}",
                 style.green("ok"),
                 tree.source,
                 render::count(tree.rule_sets.len(), "rule set", "rule sets"),
@@ -35,6 +35,8 @@ pub fn run(args: Args) -> u8 {
                 render::count(rules, "rule", "rules"),
                 render::count(tree.facts.len(), "fact", "facts"),
                 render::count(tree.outcomes.len(), "outcome", "outcomes"),
+                render::count(tree.checks.len(), "case check", "case checks"),
+                render::count(tree.code_lists.len(), "code list", "code lists"),
                 render::count(tests, "golden test", "golden tests"),
                 render::count(loaded.warnings(), "warning", "warnings")
             );

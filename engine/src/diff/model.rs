@@ -92,7 +92,7 @@ pub struct Structural {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DeclarationChange {
-    /// `fact` or `outcome`.
+    /// `fact`, `outcome`, `check` or `code list`.
     pub kind: &'static str,
     pub name: String,
     pub change: ChangeKind,

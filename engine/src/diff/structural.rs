@@ -1,6 +1,6 @@
 //! Structural comparison: rule sets, versions and rules added, removed,
-//! renamed or changed, field by field, and declarations of facts and
-//! outcomes. Compares the loaded model, not the YAML text, so reordered keys
+//! renamed or changed, field by field, and declarations of facts,
+//! outcomes, checks and code lists. Compares the loaded model, not the YAML text, so reordered keys
 //! and comments are no change.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,8 +10,8 @@ use super::model::{
     VersionChange,
 };
 use super::words;
-use crate::format::{Combine, ValueType};
-use crate::model::{Rule, RuleSet, Then, Version};
+use crate::format::{Combine, NullMeans, ValueType};
+use crate::model::{CodeList, Rule, RuleSet, Then, Version};
 use crate::tree::RuleTree;
 
 pub fn compare(old: &RuleTree, new: &RuleTree) -> Structural {
@@ -32,6 +32,28 @@ fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
                     vec![
                         ("type", ty(f.ty)),
                         ("values", values(&f.values)),
+                        (
+                            "code_list",
+                            f.code_list
+                                .as_ref()
+                                .map(|c| c.id.clone())
+                                .unwrap_or_default(),
+                        ),
+                        (
+                            "pattern",
+                            f.pattern
+                                .as_ref()
+                                .map(|p| p.text.clone())
+                                .unwrap_or_default(),
+                        ),
+                        (
+                            "null_means",
+                            match f.null_means {
+                                NullMeans::None => "none".to_string(),
+                                // The default: shown only when it changes.
+                                NullMeans::Unknown => String::new(),
+                            },
+                        ),
                         ("description", f.description.clone()),
                     ],
                 )
@@ -62,9 +84,25 @@ fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
             })
             .collect()
     };
+    let checks = |t: &RuleTree| -> BTreeMap<String, Vec<(&'static str, String)>> {
+        t.checks
+            .iter()
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    vec![
+                        ("holds", c.condition.text.clone()),
+                        ("message", c.message.clone()),
+                        ("help", c.help.clone().unwrap_or_default()),
+                    ],
+                )
+            })
+            .collect()
+    };
     for (kind, a, b) in [
         ("fact", facts(old), facts(new)),
         ("outcome", outcomes(old), outcomes(new)),
+        ("check", checks(old), checks(new)),
     ] {
         let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
         for name in names {
@@ -84,6 +122,94 @@ fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
                 fields,
             });
         }
+    }
+    out.extend(code_lists(old, new));
+    out
+}
+
+/// Code lists added, removed or changed: a changed list shows each code
+/// added, removed or renamed (a code is a field of its own, so one changed
+/// code among hundreds is one line); an added or removed list its size.
+fn code_lists(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
+    let by_id = |t: &RuleTree| -> BTreeMap<String, std::sync::Arc<CodeList>> {
+        t.code_lists
+            .iter()
+            .map(|c| (c.id.clone(), std::sync::Arc::clone(c)))
+            .collect()
+    };
+    let (a, b) = (by_id(old), by_id(new));
+    let entry = |c: &CodeList, code: &str| -> Option<String> {
+        let name = c.codes.get(code)?;
+        let aliases: Vec<&str> = c
+            .aliases
+            .iter()
+            .filter(|(_, to)| to.as_str() == code)
+            .map(|(alias, _)| alias.as_str())
+            .collect();
+        Some(if aliases.is_empty() {
+            name.clone()
+        } else {
+            format!("{name} (aliases: {})", aliases.join(", "))
+        })
+    };
+    let summary = |c: &CodeList| format!("{} codes", c.codes.len());
+    let ids: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut out = Vec::new();
+    for id in ids {
+        let (change, fields) = match (a.get(id), b.get(id)) {
+            (Some(x), Some(y)) => {
+                let mut fields: Vec<FieldChange> = [
+                    field("title", Some(x.title.clone()), Some(y.title.clone()), false),
+                    field(
+                        "source",
+                        Some(x.source.clone()),
+                        Some(y.source.clone()),
+                        false,
+                    ),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let codes: BTreeSet<&String> = x.codes.keys().chain(y.codes.keys()).collect();
+                fields.extend(codes.into_iter().filter_map(|code| {
+                    field(
+                        &format!("code {code}"),
+                        entry(x, code),
+                        entry(y, code),
+                        false,
+                    )
+                }));
+                (ChangeKind::Changed, fields)
+            }
+            (None, Some(y)) => (
+                ChangeKind::Added,
+                vec![FieldChange {
+                    field: "codes".to_string(),
+                    old: None,
+                    new: Some(summary(y)),
+                    words: None,
+                }],
+            ),
+            (Some(x), None) => (
+                ChangeKind::Removed,
+                vec![FieldChange {
+                    field: "codes".to_string(),
+                    old: Some(summary(x)),
+                    new: None,
+                    words: None,
+                }],
+            ),
+            (None, None) => continue,
+        };
+        if change == ChangeKind::Changed && fields.is_empty() {
+            continue;
+        }
+        out.push(DeclarationChange {
+            kind: "code list",
+            name: id.clone(),
+            change,
+            fields,
+        });
     }
     out
 }

@@ -67,11 +67,12 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
     let digest = digest(&files);
     let mut versions = Vec::new();
     let mut tests = Vec::new();
-    for f in &files {
-        if golden == Golden::Skip && is_golden_file(f) {
-            continue;
-        }
-        l.parse_file(f, &mut versions, &mut tests);
+    let wanted: Vec<&SourceFile> = files
+        .iter()
+        .filter(|f| golden == Golden::Load || !is_golden_file(f))
+        .collect();
+    for (f, root) in wanted.iter().zip(parse_all(&wanted)) {
+        l.parse_file(f, root, &mut versions, &mut tests);
     }
     l.resolve_code_lists();
     let groups: BTreeSet<String> = l
@@ -232,6 +233,55 @@ fn cond_reads(c: &Cond, out: &mut Vec<String>) {
     }
 }
 
+/// Every file parsed into its spanned tree, in order. Parsing is most of
+/// the time `check` takes and each file is independent, so the files are
+/// shared out between the cores (a few threads for a few dozen files; one
+/// thread where there is one core or few files).
+fn parse_all(files: &[&SourceFile]) -> Vec<Result<Node, yaml::SyntaxError>> {
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZero::get)
+        .unwrap_or(1)
+        .min(4);
+    let total: usize = files.iter().map(|f| f.text.len()).sum();
+    if threads < 2 || files.len() < 4 || total < 64 * 1024 {
+        return files.iter().map(|f| yaml::parse(&f.text)).collect();
+    }
+    // Balanced by size: each thread takes files in turn (round robin), so
+    // one long file does not keep a thread busy while the others idle.
+    let mut out: Vec<Option<Result<Node, yaml::SyntaxError>>> = Vec::new();
+    out.resize_with(files.len(), || None);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    files
+                        .iter()
+                        .enumerate()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(i, f)| (i, yaml::parse(&f.text)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            // A parse that panicked (it never should) is parsed again
+            // below, on this thread, where the panic is the caller's.
+            if let Ok(parsed) = h.join() {
+                for (i, r) in parsed {
+                    if let Some(slot) = out.get_mut(i) {
+                        *slot = Some(r);
+                    }
+                }
+            }
+        }
+    });
+    out.into_iter()
+        .zip(files)
+        .map(|(r, f)| r.unwrap_or_else(|| yaml::parse(&f.text)))
+        .collect()
+}
+
 /// A file in a `tests` folder whose only top-level key is `tests:`. Anything
 /// else is parsed, so a broken rule file is never skipped.
 fn is_golden_file(f: &SourceFile) -> bool {
@@ -317,9 +367,15 @@ fn at(loc: &serde_saphyr::Location, text: &str) -> SourceSpan {
 }
 
 impl Loader {
-    fn parse_file(&mut self, f: &SourceFile, versions: &mut Versions, tests: &mut Tests) {
+    fn parse_file(
+        &mut self,
+        f: &SourceFile,
+        parsed: Result<Node, yaml::SyntaxError>,
+        versions: &mut Versions,
+        tests: &mut Tests,
+    ) {
         let src = source(&f.path, &f.text);
-        let root = match yaml::parse(&f.text) {
+        let root = match parsed {
             Ok(root) => root,
             Err(e) if yaml::is_empty_file(&e) => {
                 self.problems.push(RuleProblem::EmptyFile {

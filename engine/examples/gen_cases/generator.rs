@@ -11,10 +11,12 @@
 //! stateless persons), case dates from 1995 to 2025, exits, entries and
 //! stays for every purpose and visa, minors and adults, secret-holders,
 //! restrictions, expulsions, permanent-residence petitions with their
-//! documents. Some facts are left out (unknown) and the event dates are
-//! sometimes `null` (no such event). Entry and exit dates fit the case date
-//! and the direction, for stays of 1 to 60 days (entry and exit days
-//! included). Every value is one the shipped `facts.yaml` allows.
+//! documents. Some facts are left out (unknown), some given as `null`
+//! (also unknown, as database exports write it), and the event dates
+//! declared `null_means: none` are sometimes `null` (no such event). Entry
+//! and exit dates fit the case date and the direction, for stays of 1 to 60
+//! days (entry and exit days included), so every case passes the declared
+//! checks. Every value is one the shipped `facts.yaml` allows.
 
 #![allow(dead_code)]
 
@@ -229,7 +231,7 @@ impl Generator {
                 opt(r, &mut trip, "exit_date", ymd(date));
             }
         } else {
-            // Occasionally a date is not known to exist yet (null).
+            // Occasionally a date is exported as null: unknown.
             let entry = if r.random_bool(0.03) {
                 Value::Null
             } else {

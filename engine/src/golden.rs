@@ -204,10 +204,12 @@ fn run_one(
         Ok(r) => r,
         Err(e) => {
             // The date the test meant, even though the case could not be read.
-            run.date = t
-                .date
-                .map(|d| d.to_string())
-                .or_else(|| t.case.get("date").and_then(|d| d.as_str()).map(str::to_string));
+            run.date = t.date.map(|d| d.to_string()).or_else(|| {
+                t.case
+                    .get("date")
+                    .and_then(|d| d.as_str())
+                    .map(str::to_string)
+            });
             run.error = Some(e);
             return (run, None);
         }

@@ -26,7 +26,7 @@ use crate::script::{dates, sandbox};
 use crate::source::SourceFile;
 use crate::timeline::Index;
 use crate::tree::RuleTree;
-use crate::yaml::{self, Node, Value, span_of};
+use crate::yaml::{self, Node, Value, key_text, span_of};
 
 /// The result of loading: the tree if there were no errors, and every
 /// problem (errors and warnings) found.
@@ -71,8 +71,8 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         .iter()
         .filter(|f| golden == Golden::Load || !is_golden_file(f))
         .collect();
-    for (f, root) in wanted.iter().zip(parse_all(&wanted)) {
-        l.parse_file(f, root, &mut versions, &mut tests);
+    for (f, prepared) in wanted.iter().zip(prepare_all(&wanted)) {
+        l.add_file(f, prepared, &mut versions, &mut tests);
     }
     l.resolve_code_lists();
     let groups: BTreeSet<String> = l
@@ -233,22 +233,167 @@ fn cond_reads(c: &Cond, out: &mut Vec<String>) {
     }
 }
 
-/// Every file parsed into its spanned tree, in order. Parsing is most of
-/// the time `check` takes and each file is independent, so the files are
-/// shared out between the cores (a few threads for a few dozen files; one
-/// thread where there is one core or few files).
-fn parse_all(files: &[&SourceFile]) -> Vec<Result<Node, yaml::SyntaxError>> {
+/// A file read as far as it can be without the other files: parsed,
+/// shape-checked and deserialised, with the problems found. Pure, so the
+/// files are prepared on several threads (`prepare_all`).
+struct Prepared {
+    problems: Vec<RuleProblem>,
+    file: Option<Typed>,
+}
+
+enum Typed {
+    Version(Box<VersionFile>),
+    Declarations(format::DeclarationsFile, Src),
+    /// Golden tests need no second, typed parse: the spanned tree has
+    /// passed the shape check and carries every position.
+    Tests(Node),
+    /// Code lists are long and flat: read straight from the spanned tree,
+    /// without the schema walk and the second, typed parse, which cost more
+    /// than the rest of a tree's load together.
+    CodeList(Node, Src),
+}
+
+fn prepare(f: &SourceFile) -> Prepared {
+    let mut problems = Vec::new();
+    let file = prepare_into(f, &mut problems);
+    Prepared { problems, file }
+}
+
+fn prepare_into(f: &SourceFile, problems: &mut Vec<RuleProblem>) -> Option<Typed> {
+    let src = source(&f.path, &f.text);
+    let root = match yaml::parse(&f.text) {
+        Ok(root) => root,
+        Err(e) if yaml::is_empty_file(&e) => {
+            problems.push(RuleProblem::EmptyFile {
+                path: f.path.clone(),
+                span: SourceSpan::new(0.into(), 0),
+                src,
+            });
+            return None;
+        }
+        Err(e) => {
+            problems.push(RuleProblem::Syntax {
+                message: e.message,
+                src,
+                span: e.span,
+            });
+            return None;
+        }
+    };
+    let kind = if root.get("rule_set").is_some() {
+        Kind::Version
+    } else if root.get("tests").is_some() {
+        Kind::Tests
+    } else if root.get("code_list").is_some() {
+        Kind::CodeList
+    } else if root.get("facts").is_some()
+        || root.get("outcomes").is_some()
+        || root.get("checks").is_some()
+    {
+        Kind::Declarations
+    } else {
+        problems.push(RuleProblem::UnknownFileKind {
+            span: root.span,
+            src,
+        });
+        return None;
+    };
+    if kind == Kind::CodeList {
+        return Some(Typed::CodeList(root, src));
+    }
+    let mut issues = schema_check::check(&root, kind.schema());
+    // `titel:` is one mistake, not two: drop "missing `title`" when an
+    // unknown key beside it is a near miss of `title`.
+    let misspelt: Vec<(String, String)> = issues
+        .iter()
+        .filter_map(|i| match i {
+            ShapeIssue::UnknownKey {
+                key, parent, known, ..
+            } => crate::diagnostics::closest(key, known.iter().map(String::as_str))
+                .map(|k| (parent.clone(), k.to_string())),
+            _ => None,
+        })
+        .collect();
+    issues.retain(|i| match i {
+        ShapeIssue::MissingKey { key, parent, .. } => {
+            !misspelt.iter().any(|(p, k)| p == parent && k == key)
+        }
+        _ => true,
+    });
+    // Unknown keys alone do not stop the check of the rest of the file:
+    // they are blanked out (positions kept) and the file read on. Any
+    // other shape problem makes the file unreadable as a rule file.
+    let only_unknown = issues
+        .iter()
+        .all(|i| matches!(i, ShapeIssue::UnknownKey { .. }));
+    let blanked = if issues.is_empty() {
+        None
+    } else if only_unknown && kind != Kind::Tests {
+        Some(blank_entries(&f.text, &root, &issues))
+    } else {
+        for issue in issues {
+            problems.push(shape_problem(issue, &src));
+        }
+        return None;
+    };
+    for issue in issues {
+        problems.push(shape_problem(issue, &src));
+    }
+    let text = blanked.as_deref().unwrap_or(&f.text);
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let opts = yaml::options;
+    let typed = match kind {
+        Kind::Version => serde_saphyr::from_str_with_options::<VersionFile>(body, opts())
+            .map(|v| Typed::Version(Box::new(v))),
+        Kind::Tests => return Some(Typed::Tests(root)),
+        Kind::Declarations => {
+            serde_saphyr::from_str_with_options::<format::DeclarationsFile>(body, opts())
+                .map(|d| Typed::Declarations(d, src.clone()))
+        }
+        Kind::CodeList => return None,
+    };
+    match typed {
+        Ok(t) => Some(t),
+        Err(e) => {
+            if blanked.is_some() {
+                // The file did not read even without its unknown keys: the
+                // unknown keys reported already explain it.
+                return None;
+            }
+            let span = e.location().map(|l| at(&l, &f.text)).unwrap_or(root.span);
+            let message = e.without_snippet().to_string();
+            let message = message
+                .lines()
+                .next()
+                .unwrap_or("invalid value")
+                .to_string();
+            problems.push(RuleProblem::Invalid {
+                message,
+                src,
+                span,
+                help: "see docs/rule-format.md for the shape of rule files".to_string(),
+            });
+            None
+        }
+    }
+}
+
+/// Every file prepared (`prepare`), in order. Parsing and shape-checking
+/// are most of the time `check` takes and each file is independent, so the
+/// files are shared out between the cores (a few threads for a few dozen
+/// files; one thread where there is one core or few files).
+fn prepare_all(files: &[&SourceFile]) -> Vec<Prepared> {
     let threads = std::thread::available_parallelism()
         .map(std::num::NonZero::get)
         .unwrap_or(1)
         .min(4);
     let total: usize = files.iter().map(|f| f.text.len()).sum();
     if threads < 2 || files.len() < 4 || total < 64 * 1024 {
-        return files.iter().map(|f| yaml::parse(&f.text)).collect();
+        return files.iter().map(|f| prepare(f)).collect();
     }
     // Balanced by size: each thread takes files in turn (round robin), so
     // one long file does not keep a thread busy while the others idle.
-    let mut out: Vec<Option<Result<Node, yaml::SyntaxError>>> = Vec::new();
+    let mut out: Vec<Option<Prepared>> = Vec::new();
     out.resize_with(files.len(), || None);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -259,14 +404,15 @@ fn parse_all(files: &[&SourceFile]) -> Vec<Result<Node, yaml::SyntaxError>> {
                         .enumerate()
                         .skip(t)
                         .step_by(threads)
-                        .map(|(i, f)| (i, yaml::parse(&f.text)))
+                        .map(|(i, f)| (i, prepare(f)))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
         for h in handles {
-            // A parse that panicked (it never should) is parsed again
-            // below, on this thread, where the panic is the caller's.
+            // A file whose preparation panicked (it never should) is
+            // prepared again below, on this thread, where the panic is the
+            // caller's.
             if let Ok(parsed) = h.join() {
                 for (i, r) in parsed {
                     if let Some(slot) = out.get_mut(i) {
@@ -278,7 +424,7 @@ fn parse_all(files: &[&SourceFile]) -> Vec<Result<Node, yaml::SyntaxError>> {
     });
     out.into_iter()
         .zip(files)
-        .map(|(r, f)| r.unwrap_or_else(|| yaml::parse(&f.text)))
+        .map(|(r, f)| r.unwrap_or_else(|| prepare(f)))
         .collect()
 }
 
@@ -367,190 +513,222 @@ fn at(loc: &serde_saphyr::Location, text: &str) -> SourceSpan {
 }
 
 impl Loader {
-    fn parse_file(
+    /// Applies a file prepared by `prepare`: its problems, then what it
+    /// declares or holds.
+    fn add_file(
         &mut self,
         f: &SourceFile,
-        parsed: Result<Node, yaml::SyntaxError>,
+        prepared: Prepared,
         versions: &mut Versions,
         tests: &mut Tests,
     ) {
-        let src = source(&f.path, &f.text);
-        let root = match parsed {
-            Ok(root) => root,
-            Err(e) if yaml::is_empty_file(&e) => {
-                self.problems.push(RuleProblem::EmptyFile {
-                    path: f.path.clone(),
-                    span: SourceSpan::new(0.into(), 0),
-                    src,
-                });
-                return;
-            }
-            Err(e) => {
-                self.problems.push(RuleProblem::Syntax {
-                    message: e.message,
-                    src,
-                    span: e.span,
-                });
-                return;
-            }
-        };
-        let kind = if root.get("rule_set").is_some() {
-            Kind::Version
-        } else if root.get("tests").is_some() {
-            Kind::Tests
-        } else if root.get("code_list").is_some() {
-            Kind::CodeList
-        } else if root.get("facts").is_some()
-            || root.get("outcomes").is_some()
-            || root.get("checks").is_some()
-        {
-            Kind::Declarations
-        } else {
-            self.problems.push(RuleProblem::UnknownFileKind {
-                span: root.span,
-                src,
-            });
-            return;
-        };
-        let mut issues = schema_check::check(&root, kind.schema());
-        // `titel:` is one mistake, not two: drop "missing `title`" when an
-        // unknown key beside it is a near miss of `title`.
-        let misspelt: Vec<(String, String)> = issues
-            .iter()
-            .filter_map(|i| match i {
-                ShapeIssue::UnknownKey {
-                    key, parent, known, ..
-                } => crate::diagnostics::closest(key, known.iter().map(String::as_str))
-                    .map(|k| (parent.clone(), k.to_string())),
-                _ => None,
-            })
-            .collect();
-        issues.retain(|i| match i {
-            ShapeIssue::MissingKey { key, parent, .. } => {
-                !misspelt.iter().any(|(p, k)| p == parent && k == key)
-            }
-            _ => true,
-        });
-        // Unknown keys alone do not stop the check of the rest of the file:
-        // they are blanked out (positions kept) and the file read on. Any
-        // other shape problem makes the file unreadable as a rule file.
-        let only_unknown = issues
-            .iter()
-            .all(|i| matches!(i, ShapeIssue::UnknownKey { .. }));
-        let blanked = if issues.is_empty() {
-            None
-        } else if only_unknown && kind != Kind::Tests {
-            Some(blank_entries(&f.text, &root, &issues))
-        } else {
-            for issue in issues {
-                self.problems.push(shape_problem(issue, &src));
-            }
-            return;
-        };
-        for issue in issues {
-            self.problems.push(shape_problem(issue, &src));
-        }
-        let text = blanked.as_deref().unwrap_or(&f.text);
-        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let opts = yaml::options;
-        let typed = match kind {
-            Kind::Version => serde_saphyr::from_str_with_options::<VersionFile>(body, opts())
-                .map(|v| versions.push((f.path.clone(), f.text.clone(), v))),
-            // Golden tests need no second, typed parse: the spanned tree
-            // has passed the shape check and carries every position.
-            Kind::Tests => {
-                tests.push(load_golden::Parsed {
-                    path: f.path.clone(),
-                    text: f.text.clone(),
-                    root,
-                });
-                return;
-            }
-            Kind::Declarations => {
-                serde_saphyr::from_str_with_options::<format::DeclarationsFile>(body, opts())
-                    .map(|d| self.declarations(d, &src, &f.path, &f.text))
-            }
-            Kind::CodeList => {
-                serde_saphyr::from_str_with_options::<format::CodeListFile>(body, opts())
-                    .map(|c| self.code_list(c, &src, &f.path, &f.text))
-            }
-        };
-        if let Err(e) = typed {
-            if blanked.is_some() {
-                // The file did not read even without its unknown keys: the
-                // unknown keys reported already explain it.
-                return;
-            }
-            let span = e.location().map(|l| at(&l, &f.text)).unwrap_or(root.span);
-            let message = e.without_snippet().to_string();
-            let message = message
-                .lines()
-                .next()
-                .unwrap_or("invalid value")
-                .to_string();
-            self.problems.push(RuleProblem::Invalid {
-                message,
-                src,
-                span,
-                help: "see docs/rule-format.md for the shape of rule files".to_string(),
-            });
+        self.problems.extend(prepared.problems);
+        match prepared.file {
+            None => {}
+            Some(Typed::Version(v)) => versions.push((f.path.clone(), f.text.clone(), *v)),
+            Some(Typed::Declarations(d, src)) => self.declarations(d, &src, &f.path, &f.text),
+            Some(Typed::Tests(root)) => tests.push(load_golden::Parsed {
+                path: f.path.clone(),
+                text: f.text.clone(),
+                root,
+            }),
+            Some(Typed::CodeList(root, src)) => self.code_list(&root, &src, &f.path),
         }
     }
 
-    fn code_list(&mut self, c: format::CodeListFile, src: &Src, path: &str, text: &str) {
-        let id = c.code_list.value.clone();
-        let span = at(&c.code_list.referenced, text);
-        let mut list = CodeList {
-            id: id.clone(),
-            title: c.title,
-            source: c.source,
-            codes: BTreeMap::new(),
-            aliases: BTreeMap::new(),
-            file: path.to_string(),
+    /// Reads a code list file (`code_list`, `title`, `source`, `codes`)
+    /// from its spanned tree, reporting every problem with its place.
+    fn code_list(&mut self, root: &Node, src: &Src, path: &str) {
+        let problems_before = self.problems.len();
+        let invalid = |message: String, span: SourceSpan, help: &str| RuleProblem::Invalid {
+            message,
+            src: src.clone(),
+            span,
+            help: help.to_string(),
         };
-        for code in c.codes {
-            let code_span = at(&code.code.referenced, text);
-            let value = code.code.value;
-            if value.trim().is_empty() || value.trim() != value {
+        let text_of = |key: &str,
+                       problems: &mut Vec<RuleProblem>|
+         -> Option<(String, SourceSpan)> {
+            match root.get(key) {
+                Some(n) => match n.as_str() {
+                    Some(t) => Some((t.to_string(), n.span)),
+                    None => {
+                        problems.push(invalid(
+                            format!(
+                                "`{key}` of a code list should be text, not {}",
+                                n.value.kind()
+                            ),
+                            n.span,
+                            "write it as plain text",
+                        ));
+                        None
+                    }
+                },
+                None => {
+                    problems.push(RuleProblem::Invalid {
+                        message: format!("the code list lacks `{key}`"),
+                        src: src.clone(),
+                        span: first_line(src),
+                        help: "a code list file has `code_list` (its id), `title`, `source` and `codes`".to_string(),
+                    });
+                    None
+                }
+            }
+        };
+        let known = ["code_list", "title", "source", "codes"];
+        for (k, _) in root.as_map().unwrap_or_default() {
+            let key = key_text(k);
+            if !known.contains(&key.as_str()) {
+                self.problems.push(invalid(
+                    format!("unknown key `{key}` in a code list"),
+                    k.span,
+                    &suggest(&key, known),
+                ));
+            }
+        }
+        let id = text_of("code_list", &mut self.problems);
+        let title = text_of("title", &mut self.problems);
+        let source_text = text_of("source", &mut self.problems);
+        let items: &[Node] = match root.get("codes").map(|n| (&n.value, n)) {
+            Some((Value::Seq(items), _)) => items,
+            Some((other, n)) => {
+                self.problems.push(invalid(
+                    format!("`codes` should be a list of codes, not {}", other.kind()),
+                    n.span,
+                    "write `codes:` followed by one `- {code: XX, name: ...}` per line",
+                ));
+                &[]
+            }
+            None => {
                 self.problems.push(RuleProblem::Invalid {
-                    message: format!(
-                        "code `{value}` of code list `{id}` is blank or has spaces around it"
-                    ),
+                    message: "the code list lacks `codes`".to_string(),
                     src: src.clone(),
-                    span: code_span,
-                    help: "write each code exactly as cases must write it".to_string(),
+                    span: first_line(src),
+                    help: "write `codes:` followed by one `- {code: XX, name: ...}` per line"
+                        .to_string(),
                 });
+                &[]
+            }
+        };
+        let list_id = id.as_ref().map_or("", |(i, _)| i.as_str()).to_string();
+        let mut codes: BTreeMap<String, String> = BTreeMap::new();
+        let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+        let mut alias_spans: Vec<(String, SourceSpan)> = Vec::new();
+        for item in items {
+            let Some(entry) = item.as_map() else {
+                self.problems.push(invalid(
+                    format!("a code should be a mapping, not {}", item.value.kind()),
+                    item.span,
+                    "write `- {code: XX, name: ...}`",
+                ));
+                continue;
+            };
+            let (mut code, mut name, mut item_aliases) = (None, None, Vec::new());
+            for (k, v) in entry {
+                match (key_text(k).as_str(), &v.value) {
+                    ("code", Value::Str(c)) => code = Some((c.clone(), v.span)),
+                    ("name", Value::Str(n)) => name = Some(n.clone()),
+                    ("aliases", Value::Seq(list)) => {
+                        for a in list {
+                            match a.as_str() {
+                                Some(t) => item_aliases.push((t.to_string(), a.span)),
+                                None => self.problems.push(invalid(
+                                    format!("an alias should be text, not {}", a.value.kind()),
+                                    a.span,
+                                    "quote it: `\"KAZ\"`",
+                                )),
+                            }
+                        }
+                    }
+                    (key @ ("code" | "name" | "aliases"), other) => {
+                        self.problems.push(invalid(
+                            format!(
+                                "`{key}` of a code should be {}, not {}",
+                                if key == "aliases" {
+                                    "a list of text"
+                                } else {
+                                    "text"
+                                },
+                                other.kind()
+                            ),
+                            v.span,
+                            "quote codes that YAML would read otherwise, such as `\"NO\"` (Norway)",
+                        ));
+                    }
+                    (key, _) => self.problems.push(invalid(
+                        format!("unknown key `{key}` in a code"),
+                        k.span,
+                        &suggest(key, ["code", "name", "aliases"]),
+                    )),
+                }
+            }
+            let Some((value, code_span)) = code else {
+                if !entry.iter().any(|(k, _)| key_text(k) == "code") {
+                    self.problems.push(invalid(
+                        "a code lacks `code`".to_string(),
+                        item.span,
+                        "write `- {code: XX, name: ...}`",
+                    ));
+                }
+                continue;
+            };
+            if value.trim().is_empty() || value.trim() != value {
+                self.problems.push(invalid(
+                    format!(
+                        "code `{value}` of code list `{list_id}` is blank or has spaces around it"
+                    ),
+                    code_span,
+                    "write each code exactly as cases must write it",
+                ));
                 continue;
             }
-            if list.codes.insert(value.clone(), code.name).is_some() {
+            if codes.contains_key(&value) {
                 self.problems.push(RuleProblem::Duplicate {
                     what: "code".to_string(),
                     name: value,
                     src: src.clone(),
                     span: code_span,
-                    help: format!("code list `{id}` lists it already; keep one entry"),
+                    help: format!("code list `{list_id}` lists it already; keep one entry"),
                 });
                 continue;
             }
-            for alias in code.aliases {
-                list.aliases.insert(alias, value.clone());
+            for (alias, span) in item_aliases {
+                aliases.insert(alias.clone(), value.clone());
+                alias_spans.push((alias, span));
+            }
+            codes.insert(value, name.unwrap_or_default());
+        }
+        for (alias, span) in &alias_spans {
+            if codes.contains_key(alias) {
+                self.problems.push(invalid(
+                    format!("`{alias}` is both a code and an alias in code list `{list_id}`"),
+                    *span,
+                    "an alias is a spelling cases must not use; remove it from the aliases",
+                ));
             }
         }
-        if let Some(code) = list.aliases.keys().find(|a| list.codes.contains_key(*a)) {
-            self.problems.push(RuleProblem::Invalid {
-                message: format!("`{code}` is both a code and an alias in code list `{id}`"),
-                src: src.clone(),
-                span,
-                help: "an alias is a spelling cases must not use; remove it from the aliases"
-                    .to_string(),
-            });
+        let (Some((id, id_span)), Some((title, _)), Some((source_text, _))) =
+            (id, title, source_text)
+        else {
+            return;
+        };
+        if self.problems.len() > problems_before {
+            return;
         }
+        let list = CodeList {
+            id: id.clone(),
+            title,
+            source: source_text,
+            codes,
+            aliases,
+            file: path.to_string(),
+        };
         match self.code_lists.get(&id) {
             Some((first, _, _)) => self.problems.push(RuleProblem::Duplicate {
                 what: "code list".to_string(),
                 name: id,
                 src: src.clone(),
-                span,
+                span: id_span,
                 help: format!(
                     "`{}` already defines it; give each code list its own id",
                     first.file
@@ -558,7 +736,7 @@ impl Loader {
             }),
             None => {
                 self.code_lists
-                    .insert(id, (Arc::new(list), src.clone(), span));
+                    .insert(id, (Arc::new(list), src.clone(), id_span));
             }
         }
     }

@@ -747,3 +747,18 @@ fn restricting_the_values_of_a_date_is_reported() {
     assert_eq!(loaded.problems.len(), 1);
     assert!(help(&loaded.problems[0]).contains("`values`, `code_list` and `pattern`"));
 }
+
+#[test]
+fn every_mistake_in_a_code_list_is_reported_where_it_is_written() {
+    let loaded = refused("code-list-mistakes.yaml");
+    let messages: Vec<String> = loaded.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        messages,
+        vec![
+            "unknown key `nmae` in a code",
+            "`code` of a code should be text, not an integer",
+            "`AB` is both a code and an alias in code list `regions`",
+        ]
+    );
+    assert_eq!(help(&loaded.problems[0]), "did you mean `name`?");
+}

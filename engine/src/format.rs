@@ -278,7 +278,9 @@ pub enum NullMeans {
 }
 
 /// A list of codes kept as data in the rules tree (country codes), which
-/// facts name in `code_list:`.
+/// facts name in `code_list:`. The loader reads these files straight from
+/// the spanned tree (they are long, and a typed parse would double their
+/// cost); this type gives their JSON Schema, for editors.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "inforce code list")]

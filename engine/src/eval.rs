@@ -827,7 +827,11 @@ impl<'a> Evaluator<'a> {
                 reason.push_str("; ");
             }
             reason.push_str(Self::reason(oid, a));
-            if let Some(n) = &a.gate_needs {
+            // Whether a rule set not yet in force would be about the case
+            // changes nothing today: its gate's facts are not named.
+            if let Some(n) = &a.gate_needs
+                && !matches!(a.resolved, Resolved::NotYet(_))
+            {
                 gate_needs.extend(n);
             }
         }

@@ -119,10 +119,17 @@ pub fn from_node(
                                     help,
                                 }) => errors.push(CaseError::NotAllowed {
                                     field: field.clone(),
+                                    // In a list, the item refused.
+                                    span: match &fv.value {
+                                        Value::Seq(items) => items
+                                            .iter()
+                                            .find(|i| i.as_str() == Some(value.as_str()))
+                                            .map_or(fv.span, |i| i.span),
+                                        _ => fv.span,
+                                    },
                                     value,
                                     expected,
                                     src: src.clone(),
-                                    span: fv.span,
                                     help,
                                 }),
                             },

@@ -72,7 +72,7 @@ pub enum RuleProblem {
     #[diagnostic(
         code(inforce::empty_file),
         help(
-            "write a rule-set version (`rule_set: ...`), declarations (`facts:` / `outcomes:`) or golden tests (`tests:`), or delete the file"
+            "write a rule-set version (`rule_set: ...`), declarations (`facts:` / `outcomes:` / `checks:`), a code list (`code_list: ...`) or golden tests (`tests:`), or delete the file"
         )
     )]
     EmptyFile {
@@ -87,13 +87,15 @@ pub enum RuleProblem {
     #[diagnostic(
         code(inforce::file_kind),
         help(
-            "a rule file starts with `rule_set:` (a version), `facts:` or `outcomes:` (declarations), or `tests:` (golden tests)"
+            "a rule file starts with `rule_set:` (a version), `facts:`, `outcomes:` or `checks:` (declarations), `code_list:` (a code list), or `tests:` (golden tests)"
         )
     )]
     UnknownFileKind {
         #[source_code]
         src: Src,
-        #[label("expected a mapping with `rule_set`, `facts`, `outcomes` or `tests`")]
+        #[label(
+            "expected a mapping with `rule_set`, `facts`, `outcomes`, `checks`, `code_list` or `tests`"
+        )]
         span: SourceSpan,
     },
 

@@ -539,7 +539,6 @@ impl Loader {
     /// Reads a code list file (`code_list`, `title`, `source`, `codes`)
     /// from its spanned tree, reporting every problem with its place.
     fn code_list(&mut self, root: &Node, src: &Src, path: &str) {
-        let problems_before = self.problems.len();
         let invalid = |message: String, span: SourceSpan, help: &str| RuleProblem::Invalid {
             message,
             src: src.clone(),
@@ -652,7 +651,7 @@ impl Loader {
                                 other.kind()
                             ),
                             v.span,
-                            "quote codes that YAML would read otherwise, such as `\"NO\"` (Norway)",
+                            "quote codes that YAML would read as a number, such as `\"01\"`",
                         ));
                     }
                     (key, _) => self.problems.push(invalid(
@@ -707,18 +706,17 @@ impl Loader {
                 ));
             }
         }
-        let (Some((id, id_span)), Some((title, _)), Some((source_text, _))) =
-            (id, title, source_text)
-        else {
+        // A list with problems is still registered with the codes that
+        // read well (the tree fails to load anyway): otherwise every fact
+        // naming it and every code a rule compares with would be reported
+        // too, burying the one real mistake.
+        let Some((id, id_span)) = id else {
             return;
         };
-        if self.problems.len() > problems_before {
-            return;
-        }
         let list = CodeList {
             id: id.clone(),
-            title,
-            source: source_text,
+            title: title.map(|(t, _)| t).unwrap_or_default(),
+            source: source_text.map(|(t, _)| t).unwrap_or_default(),
             codes,
             aliases,
             file: path.to_string(),
@@ -750,7 +748,14 @@ impl Loader {
                         def.code_list = Some(Arc::clone(list));
                     }
                 }
-                None => self.problems.push(RuleProblem::Invalid {
+                None => {
+                    // Unrestricted from here on: the one missing list is
+                    // reported, not every code a rule compares the fact with.
+                    if let Some((def, _)) = self.facts.get_mut(&r.fact) {
+                        def.values = None;
+                        def.pattern = None;
+                    }
+                    self.problems.push(RuleProblem::Invalid {
                     message: format!("fact `{}` names code list `{}`, which no file declares", r.fact, r.id),
                     src: r.src,
                     span: r.span,
@@ -758,7 +763,8 @@ impl Loader {
                         Some(near) => format!("did you mean `{near}`?"),
                         None => "declare it in a file of its own (`code_list: <id>`, `title`, `source`, `codes`), or remove `code_list`".to_string(),
                     },
-                }),
+                });
+                }
             }
         }
     }

@@ -144,7 +144,9 @@ impl FactDef {
             return named(near);
         }
         match (&self.code_list, &self.pattern) {
-            (None, None) => crate::diagnostics::suggest(s, self.listed()),
+            (None, None) => {
+                "write one of the values listed, or leave the fact out if it is unknown".to_string()
+            }
             _ => format!("write {}", self.allowed_words()),
         }
     }

@@ -97,7 +97,10 @@ fn allowed(f: &FactDef) -> Option<Json> {
             .iter()
             .map(|v| {
                 let name = f.code_list.as_ref().and_then(|c| c.codes.get(*v));
-                Json::String(name.cloned().unwrap_or_default())
+                Json::String(
+                    name.cloned()
+                        .unwrap_or_else(|| "listed in the fact's values".to_string()),
+                )
             })
             .collect();
         let mut e = json!({"type": "string", "enum": listed});

@@ -388,6 +388,10 @@ fn a_changed_check_a_renamed_code_and_a_fact_whose_null_now_means_none_are_liste
     let check = decl("check", "exit-not-before-entry");
     assert_eq!(check.change, ChangeKind::Changed);
     assert_eq!(check.fields[0].field, "holds");
+    assert!(
+        check.fields[0].words.is_some(),
+        "a check is a script, diffed word by word"
+    );
     let fact = decl("fact", "person.birth_date");
     assert_eq!(fact.fields[0].field, "null_means");
     assert_eq!(fact.fields[0].new.as_deref(), Some("none"));

@@ -55,7 +55,7 @@ pub fn compare(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Behaviour
     b
 }
 
-/// Golden tests of both sides (each once, by name, case and date) then the extra cases.
+/// Golden tests of both sides (each once, by case and date) then the extra cases.
 fn collect(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Vec<CaseInput> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();

@@ -115,6 +115,17 @@ fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
             if change == ChangeKind::Changed && fields.is_empty() {
                 continue;
             }
+            // A check's condition is a script: word by word, as a rule's.
+            let fields = fields
+                .into_iter()
+                .map(|f| match (kind, f.field.as_str(), &f.old, &f.new) {
+                    ("check", "holds", Some(a), Some(b)) => FieldChange {
+                        words: Some(words::diff(a, b)),
+                        ..f
+                    },
+                    _ => f,
+                })
+                .collect();
             out.push(DeclarationChange {
                 kind,
                 name: name.clone(),

@@ -38,6 +38,10 @@ fn nearly_every_condition_leaf_of_the_shipped_rules_is_evaluated_natively() {
             leaves(&c.cond, &mut all);
         }
     }
+    // The checks across facts run on every case read, `batch` included.
+    for check in &tree.checks {
+        leaves(&check.condition.cond, &mut all);
+    }
     let native = all.iter().filter(|l| l.native.is_some()).count();
     let rhai: Vec<String> = all
         .iter()

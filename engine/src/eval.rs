@@ -355,7 +355,9 @@ impl<'a> Evaluator<'a> {
             date,
             slots,
             scope: None,
-            cache: vec![0; tree.conditions],
+            // Sized on first use: the checks across facts, made on every
+            // case read, evaluate conditions without it.
+            cache: Vec::new(),
             unknown: Vec::new(),
             answering_buf: Vec::new(),
             candidates_buf: Vec::new(),
@@ -422,6 +424,9 @@ impl<'a> Evaluator<'a> {
                 3
             }
         };
+        if self.cache.is_empty() {
+            self.cache = vec![0; self.tree.conditions];
+        }
         if let Some(slot) = self.cache.get_mut(c.id) {
             *slot = code;
         }

@@ -1,6 +1,7 @@
 //! Reading files of a git revision through the `git` command, for `inforce
-//! diff`: resolve a revision to a commit, list the blobs under a path, read
-//! them in one `git cat-file --batch` process. Never touches the working
+//! diff`: resolve a revision to a commit, list the blobs and submodules
+//! under a path with their sizes, read blobs in one `git cat-file --batch`
+//! process. Never touches the working
 //! tree or the index, so comparing `HEAD~1` with uncommitted work is safe.
 //! Not here: which files are rules, or loading them (the caller's job).
 
@@ -52,12 +53,16 @@ impl std::fmt::Display for GitError {
     }
 }
 
-/// One file listed by `git ls-tree`.
+/// One entry listed by `git ls-tree -r -l`: a blob (a file or a symbolic
+/// link) or a commit (a submodule).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub mode: String,
     pub oid: String,
-    /// Path from the repository's root.
+    /// The blob's size; none for a submodule.
+    pub size: Option<u64>,
+    /// Path from the repository's root. A name that is not UTF-8 is kept,
+    /// its bad bytes replaced, never dropped.
     pub path: String,
 }
 
@@ -65,7 +70,17 @@ impl Entry {
     /// A regular file (not a symbolic link or submodule): the only kind
     /// whose blob is the file's text.
     pub fn is_file(&self) -> bool {
-        self.mode == "100644" || self.mode == "100755"
+        self.mode.starts_with("100")
+    }
+
+    /// A symbolic link: its blob is the path it points to.
+    pub fn is_link(&self) -> bool {
+        self.mode == "120000"
+    }
+
+    /// A submodule: a commit of another repository.
+    pub fn is_submodule(&self) -> bool {
+        self.mode == "160000"
     }
 }
 
@@ -120,7 +135,16 @@ pub fn list(repo: &Path, commit: &str, path: &str) -> Result<Vec<Entry>, GitErro
     let path = normalise(path);
     let out = git(
         repo,
-        &["ls-tree", "-r", "-z", "--full-tree", commit, "--", &path],
+        &[
+            "ls-tree",
+            "-r",
+            "-z",
+            "-l",
+            "--full-tree",
+            commit,
+            "--",
+            &path,
+        ],
     )?;
     if !out.status.success() {
         return Err(GitError::Failed(stderr_line(&out)));
@@ -139,7 +163,7 @@ pub fn list(repo: &Path, commit: &str, path: &str) -> Result<Vec<Entry>, GitErro
 }
 
 /// `./rules/` and `rules` name the same place; git wants the latter.
-fn normalise(path: &str) -> String {
+pub fn normalise(path: &str) -> String {
     let mut p = path.trim();
     while let Some(rest) = p.strip_prefix("./") {
         p = rest;
@@ -152,21 +176,26 @@ fn normalise(path: &str) -> String {
     }
 }
 
-/// Parses `git ls-tree -r -z` output: `<mode> <type> <oid>\t<path>\0`…;
-/// only blobs are kept.
+/// Parses `git ls-tree -r -z -l` output:
+/// `<mode> <type> <oid> <size>\t<path>\0`…, the size padded with spaces and
+/// `-` for a submodule. Blobs and submodules are kept; a path that is not
+/// UTF-8 is kept with its bad bytes replaced, so that no file is skipped.
 fn parse_ls_tree(out: &[u8]) -> Vec<Entry> {
     out.split(|b| *b == 0)
         .filter_map(|rec| {
-            let rec = std::str::from_utf8(rec).ok()?;
-            let (meta, path) = rec.split_once('\t')?;
-            let mut parts = meta.split(' ');
+            let tab = rec.iter().position(|b| *b == b'\t')?;
+            let meta = std::str::from_utf8(rec.get(..tab)?).ok()?;
+            let path = String::from_utf8_lossy(rec.get(tab + 1..)?).into_owned();
+            let mut parts = meta.split_whitespace();
             let mode = parts.next()?;
             let kind = parts.next()?;
             let oid = parts.next()?;
-            (kind == "blob").then(|| Entry {
+            let size = parts.next().and_then(|s| s.parse().ok());
+            (kind == "blob" || kind == "commit").then(|| Entry {
                 mode: mode.to_string(),
                 oid: oid.to_string(),
-                path: path.to_string(),
+                size,
+                path,
             })
         })
         .collect()
@@ -249,14 +278,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ls_tree_output_yields_blobs_with_their_paths_and_skips_trees() {
-        let out = b"100644 blob aaa\trules/a b.yaml\x00040000 tree bbb\trules/sub\x00120000 blob ccc\trules/link.yaml\0";
+    fn ls_tree_output_yields_blobs_and_submodules_with_their_paths_and_sizes() {
+        let out = b"100644 blob aaa     12\trules/a b.yaml\x00040000 tree bbb      -\trules/sub\x00120000 blob ccc      5\trules/link.yaml\x00160000 commit ddd       -\trules/vendored\x00100644 blob eee 7\trules/caf\xe9.yaml\0";
         let e = parse_ls_tree(out);
-        assert_eq!(e.len(), 2);
+        assert_eq!(e.len(), 4);
         assert_eq!(e[0].path, "rules/a b.yaml");
         assert_eq!(e[0].oid, "aaa");
+        assert_eq!(e[0].size, Some(12));
         assert!(e[0].is_file());
-        assert!(!e[1].is_file(), "a symbolic link is not a rule file");
+        assert!(
+            !e[1].is_file() && e[1].is_link(),
+            "a symbolic link is not a rule file"
+        );
+        assert!(e[2].is_submodule() && e[2].size.is_none());
+        assert_eq!(
+            e[3].path, "rules/caf\u{fffd}.yaml",
+            "a name that is not UTF-8 is kept"
+        );
     }
 
     #[test]

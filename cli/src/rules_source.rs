@@ -1,6 +1,8 @@
 //! Where the rules come from, per `cli.md`: `--rules DIR`, else
 //! `$INFORCE_RULES`, else `./rules`, else the copy of the shipped `rules/`
-//! embedded in the binary, so the binary works from any directory.
+//! embedded in the binary, so the binary works from any directory. A
+//! `rules` entry that is not a usable directory is refused, never passed
+//! over. Not here: what a rules tree may hold (`source::read_dir`).
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +36,10 @@ impl RulesArg {
         if let Some(dir) = std::env::var_os("INFORCE_RULES").filter(|v| !v.is_empty()) {
             return Chosen::Dir(PathBuf::from(dir));
         }
-        if Path::new("rules").is_dir() {
+        // Anything by that name, not only a directory: a file, a link or a
+        // pipe called `rules` is refused when read, never passed over for
+        // the embedded rules without a word.
+        if std::fs::symlink_metadata(Path::new("rules")).is_ok() {
             return Chosen::Dir(PathBuf::from("rules"));
         }
         Chosen::Embedded
@@ -42,13 +47,7 @@ impl RulesArg {
 
     /// Reads and loads the rules and their golden tests, with every problem found.
     pub fn load(&self) -> Loaded {
-        self.load_golden(Golden::Load)
-    }
-
-    /// Reads and loads the rules; `Golden::Skip` leaves the golden tests
-    /// unparsed for commands that only evaluate.
-    pub fn load_golden(&self, golden: Golden) -> Loaded {
-        self.read().load(golden)
+        self.read().load(Golden::Load)
     }
 
     /// Reads the rule files without loading them: `batch` loads the same
@@ -82,11 +81,24 @@ pub struct RuleFiles {
 }
 
 impl RuleFiles {
+    /// The problem that makes the source unusable as a whole: the
+    /// directory named is missing, not a directory, or reached through a
+    /// link. Every command stops on it with exit code 2.
+    pub fn refused_root(&self) -> Option<&RuleProblem> {
+        self.unreadable
+            .iter()
+            .find(|p| matches!(p, RuleProblem::RulesRoot { .. }))
+    }
+
     /// Loads the files, with every problem found.
     pub fn load(self, golden: Golden) -> Loaded {
         let mut loaded = load_with(self.files, &self.label, golden);
         let mut io = self.unreadable;
         if !io.is_empty() {
+            // "No rule files" says nothing more when files were refused.
+            loaded
+                .problems
+                .retain(|p| !matches!(p, RuleProblem::NoRules { .. }));
             io.append(&mut loaded.problems);
             loaded.problems = io;
             // An unreadable file means the tree is incomplete: never use it.
@@ -99,6 +111,10 @@ impl RuleFiles {
 
     /// The loaded tree, or every problem printed and exit code 2.
     pub fn tree(self, golden: Golden) -> Result<RuleTree, u8> {
+        if let Some(p) = self.refused_root() {
+            eprintln!("{}", crate::render::diagnostic(p));
+            return Err(2);
+        }
         let loaded = self.load(golden);
         match loaded.tree {
             Some(tree) => Ok(tree),

@@ -863,12 +863,13 @@ fn the_inforce_rules_variable_is_honoured() {
         rules.display().to_string().as_str()
     );
 
-    // A variable pointing at nothing usable is an error, not a silent fallback.
+    // A variable pointing at nothing usable is an error, not a silent
+    // fallback: the input cannot be used, exit code 2.
     let r = run(inforce()
         .current_dir(dir.path())
         .env("INFORCE_RULES", dir.path().join("nowhere"))
         .arg("check"));
-    r.expect_code(1);
+    r.expect_code(2);
     assert!(r.stderr.contains("nowhere"), "{}", r.stderr);
 }
 

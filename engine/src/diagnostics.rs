@@ -58,6 +58,58 @@ pub enum RuleProblem {
     )]
     NoRules { path: String },
 
+    #[error("cannot use `{path}` as the rules directory: {reason}")]
+    #[diagnostic(code(inforce::io::rules_root))]
+    RulesRoot {
+        path: String,
+        reason: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{path}` is a symbolic link, and a rules tree holds only plain files and directories")]
+    #[diagnostic(
+        code(inforce::io::link),
+        help(
+            "replace the link with a copy of what it points to, or move it out of the rules tree: a link can point anywhere on the machine that reads the rules, so it is never followed"
+        )
+    )]
+    Link { path: String },
+
+    #[error("`{path}` is a {kind}, not a plain file or directory")]
+    #[diagnostic(
+        code(inforce::io::special_file),
+        help("remove it from the rules tree: only plain files and directories are read")
+    )]
+    SpecialFile { path: String, kind: String },
+
+    #[error("`{path}` is a git submodule or another repository, not part of the rules tree")]
+    #[diagnostic(
+        code(inforce::io::submodule),
+        help(
+            "copy its rule files into the rules tree: a reviewer's `inforce diff` never reads another repository, so its files would change the rules unseen"
+        )
+    )]
+    Submodule { path: String },
+
+    #[error("`{path}` is larger than {limit}, the most a rule file may hold")]
+    #[diagnostic(
+        code(inforce::io::file_too_large),
+        help(
+            "split it into smaller rule files, or move what is not a rule file out of the rules tree; it was not read"
+        )
+    )]
+    FileTooLarge { path: String, limit: String },
+
+    #[error("the rules tree `{path}` holds more than {limit}")]
+    #[diagnostic(
+        code(inforce::io::tree_too_large),
+        help(
+            "give the directory that holds the rules alone (`--rules`, or `--rules-path` in `inforce diff`); none of its files was read"
+        )
+    )]
+    TreeTooLarge { path: String, limit: String },
+
     #[error("invalid YAML: {message}")]
     #[diagnostic(code(inforce::yaml), help("fix the YAML syntax at the marked place"))]
     Syntax {
@@ -355,6 +407,15 @@ pub enum CaseError {
         help("check the path, or pass `-` to read the case from standard input")
     )]
     Io { path: String, reason: String },
+
+    #[error("the case `{path}` is larger than {limit}, the most a case may hold")]
+    #[diagnostic(
+        code(inforce::case::too_large),
+        help(
+            "a case is a few kilobytes: check that you named the right file; for an archive of many cases, give `inforce batch` one case a line"
+        )
+    )]
+    TooLarge { path: String, limit: String },
 
     #[error("the case `{path}` is not UTF-8 text (first bad byte at offset {offset})")]
     #[diagnostic(

@@ -1,10 +1,11 @@
-//! Property-based stand-ins for the three fuzz targets (`fuzz/`), run by
+//! Property-based stand-ins for the four fuzz targets (`fuzz/`), run by
 //! `cargo test` with a bounded number of cases so they take seconds: rule
 //! files (shipped ones mutated, and arbitrary text), cases (example cases
-//! mutated, and arbitrary text) and structured cases evaluated on arbitrary
-//! dates. They check the invariants of `harness` (no panic, no half-loaded
-//! tree, every diagnostic renders, both case readers agree, results are the
-//! same every time). Also the regression inputs found by fuzzing, each kept
+//! mutated, and arbitrary text), structured cases evaluated on arbitrary
+//! dates, and rules trees on disk of every shape (links in and out, pipes).
+//! They check the invariants of `harness` (no panic, no half-loaded tree,
+//! every diagnostic renders, both case readers agree, results are the same
+//! every time, nothing outside a rules tree is read). Also the regression inputs found by fuzzing, each kept
 //! as its own test. Set `PROPTEST_CASES` to run more cases. Not here: the
 //! fuzz entry points.
 #![allow(
@@ -198,6 +199,20 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(200))]
+
+    /// Stand-in of the `read_tree` fuzz target: random small trees of
+    /// rule files, other files, directories, links in and out, named pipes
+    /// and repositories, read with small limits.
+    #[test]
+    fn a_random_tree_is_read_without_following_links_out_hanging_or_passing_its_limits(
+        data in prop::collection::vec(any::<u8>(), 0..160),
+    ) {
+        harness::check_tree_of_bytes(&data);
+    }
+}
+
 /// A case written back as one line of JSON, as `batch` reads it.
 fn case_json_text(case: &inforce_engine::case::Case) -> String {
     use inforce_engine::model::Val;
@@ -252,8 +267,13 @@ fn every_seed_of_the_fuzz_corpus_passes_its_target_checks() {
             }
         }
     }
-    for entry in std::fs::read_dir(seeds.join("evaluate")).unwrap().flatten() {
-        harness::check_evaluation_of_bytes(&std::fs::read(entry.path()).unwrap());
+    for (target, check) in [
+        ("evaluate", harness::check_evaluation_of_bytes as fn(&[u8])),
+        ("read_tree", harness::check_tree_of_bytes as fn(&[u8])),
+    ] {
+        for entry in std::fs::read_dir(seeds.join(target)).unwrap().flatten() {
+            check(&std::fs::read(entry.path()).unwrap());
+        }
     }
 }
 

@@ -11,7 +11,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let loaded = args.rules.load();
+    let files = args.rules.read();
+    // No directory to check: the input cannot be used at all.
+    if let Some(p) = files.refused_root() {
+        eprintln!("{}", render::diagnostic(p));
+        return 2;
+    }
+    let loaded = files.load(inforce_engine::load::Golden::Load);
     for p in &loaded.problems {
         eprintln!("{}", render::diagnostic(p));
     }

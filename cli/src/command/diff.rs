@@ -1,5 +1,7 @@
 //! `inforce diff OLD NEW`: what a change to the rules means, for a reviewer.
-//! Loads each side from a directory or a git revision, adds the cases given
+//! Loads each side from a directory or a git revision (asking which when a
+//! name is both; reading a revision as `read_dir` reads a checkout, with
+//! the same refusals), adds the cases given
 //! with `--cases`, asks the engine to compare, and prints the result as
 //! text, Markdown or JSON. Not here: the comparison itself (the engine's
 //! `diff` module) or its layout (`diff_render`).
@@ -9,7 +11,7 @@ use std::path::{Path, PathBuf};
 use inforce_engine::diagnostics::{CaseError, RuleProblem};
 use inforce_engine::diff::{CaseInput, compare};
 use inforce_engine::load::{Loaded, load};
-use inforce_engine::source::SourceFile;
+use inforce_engine::source::{Kind, Limits, Survey, admit, is_hidden, read_at_most, size_words};
 use inforce_engine::tree::RuleTree;
 
 use crate::diff_render::{self, Format};
@@ -20,9 +22,11 @@ use crate::rules_source::RulesArg;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The old rules: a directory, or a git revision of this repository
-    /// (`main`, `HEAD~1`, a commit id).
+    /// (`main`, `HEAD~1`, a commit id). `dir:PATH` or `rev:REV` says which,
+    /// and must when a name is both.
     pub old: String,
-    /// The new rules: a directory, or a git revision of this repository.
+    /// The new rules: a directory, or a git revision of this repository
+    /// (`dir:PATH` or `rev:REV` to say which).
     pub new: String,
     /// Where the rules are inside a git revision, from the repository's root.
     #[arg(long, value_name = "P", default_value = "rules")]
@@ -71,30 +75,81 @@ pub fn run(args: Args) -> u8 {
     u8::from(args.exit_code && !diff.is_empty())
 }
 
-/// Loads one side: `spec` is a directory if one exists by that name, else a
-/// git revision. Returns the tree and the label shown in the report; on
-/// failure prints why, naming the side, and returns `None`.
-fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(RuleTree, String)> {
-    let (loaded, label) = if Path::new(spec).is_dir() {
-        let loaded = RulesArg {
-            rules: Some(PathBuf::from(spec)),
+/// What a side names: a directory, or a commit of the repository.
+enum Side {
+    Dir(String),
+    /// The revision as the user wrote it, and the commit it names.
+    Rev(String, String),
+}
+
+/// Which thing `spec` names. `dir:PATH` and `rev:REV` say it outright. A
+/// bare name is a directory if something by that name is in the current
+/// directory, else a revision; if it is both, the user must say which,
+/// since a pull request could commit a directory named like the branch it
+/// is compared with. On failure prints why, naming the side.
+fn which(side: &str, spec: &str, repo: &Path) -> Option<Side> {
+    if let Some(dir) = spec.strip_prefix("dir:") {
+        return Some(Side::Dir(dir.to_string()));
+    }
+    if let Some(rev) = spec.strip_prefix("rev:") {
+        return match git::resolve(repo, rev) {
+            Ok(commit) => Some(Side::Rev(rev.to_string(), commit)),
+            Err(e) => {
+                eprintln!("{side} `{spec}`: {e}");
+                None
+            }
+        };
+    }
+    // A link is refused when read, but it names a directory all the same.
+    let on_disk = std::fs::symlink_metadata(spec)
+        .ok()
+        .map(|m| m.file_type())
+        .filter(|t| t.is_dir() || t.is_symlink());
+    match (on_disk, git::resolve(repo, spec)) {
+        (Some(t), Ok(_)) => {
+            let what = if t.is_symlink() {
+                "a symbolic link"
+            } else {
+                "a directory"
+            };
+            eprintln!(
+                "{side} `{spec}` is both {what} and a git revision; write `rev:{spec}` for the revision or `dir:{spec}` for the directory"
+            );
+            None
         }
-        .load();
-        (loaded, spec.to_string())
-    } else {
-        match load_revision(spec, rules_path, repo) {
+        (None, Ok(commit)) => Some(Side::Rev(spec.to_string(), commit)),
+        (Some(_), Err(_)) => Some(Side::Dir(spec.to_string())),
+        (None, Err(e)) => {
+            match e {
+                // The user may have meant a directory: say both readings failed.
+                GitError::NoSuchRevision(_) | GitError::NotARepository(_) => {
+                    eprintln!("{side} `{spec}` is not a directory, and {e}");
+                }
+                _ => eprintln!("{side} `{spec}`: {e}"),
+            }
+            None
+        }
+    }
+}
+
+/// Loads one side (see `which`). Returns the tree and the label shown in
+/// the report; on failure prints why, naming the side, and returns `None`.
+fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(RuleTree, String)> {
+    let (loaded, label) = match which(side, spec, repo)? {
+        Side::Dir(dir) => {
+            let loaded = RulesArg {
+                rules: Some(PathBuf::from(&dir)),
+            }
+            .load();
+            (loaded, dir)
+        }
+        Side::Rev(rev, commit) => match load_revision(&rev, &commit, rules_path, repo) {
             Ok(x) => x,
             Err(e) => {
-                match e {
-                    // The user may have meant a directory: say both readings failed.
-                    GitError::NoSuchRevision(_) | GitError::NotARepository(_) => {
-                        eprintln!("{side} `{spec}` is not a directory, and {e}");
-                    }
-                    _ => eprintln!("{side} `{spec}`: {e}"),
-                }
+                eprintln!("{side} `{spec}`: {e}");
                 return None;
             }
-        }
+        },
     };
     match loaded.tree {
         Some(tree) => Some((tree, label)),
@@ -111,33 +166,72 @@ fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(R
     }
 }
 
-/// Reads the rule files under `rules_path` in revision `rev`, never the
-/// working tree, and loads them. Files are labelled `<rev>:<path>` so a
-/// diagnostic says which side it is about.
-fn load_revision(rev: &str, rules_path: &str, repo: &Path) -> Result<(Loaded, String), GitError> {
-    let commit = git::resolve(repo, rev)?;
-    let entries: Vec<git::Entry> = git::list(repo, &commit, rules_path)?
-        .into_iter()
-        .filter(|e| e.is_file() && is_rule_file(&e.path))
-        .collect();
-    let oids: Vec<String> = entries.iter().map(|e| e.oid.clone()).collect();
-    let blobs = git::read_blobs(repo, &oids)?;
-    let mut files = Vec::new();
-    let mut unreadable = Vec::new();
-    for (entry, bytes) in entries.iter().zip(blobs) {
-        let path = format!("{rev}:{}", entry.path);
-        match String::from_utf8(bytes) {
-            Ok(text) => files.push(SourceFile { path, text }),
-            Err(_) => unreadable.push(RuleProblem::Io {
-                path,
-                reason: "the file is not UTF-8 text".to_string(),
-            }),
+/// Reads the rule files under `rules_path` in `commit` (which `rev`
+/// names), never the working tree, and loads them. Files are labelled
+/// `<rev>:<path>` so a diagnostic says which side it is about. What a
+/// checkout of the commit would give `read_dir` is read, and what it would
+/// refuse is refused in the same words (`source::Survey`): links,
+/// submodules, files and trees past the limits, text that is not UTF-8;
+/// hidden entries and other files are skipped alike.
+fn load_revision(
+    rev: &str,
+    commit: &str,
+    rules_path: &str,
+    repo: &Path,
+) -> Result<(Loaded, String), GitError> {
+    let base = git::normalise(rules_path);
+    let source = format!("{rev}:{}", rules_path.trim_end_matches('/'));
+    let limits = Limits::DEFAULT;
+    let mut survey: Survey<String> = Survey::new(&source, limits);
+    for entry in git::list(repo, commit, rules_path)? {
+        let rel = if base.is_empty() {
+            entry.path.as_str()
+        } else {
+            entry
+                .path
+                .strip_prefix(base.as_str())
+                .unwrap_or(&entry.path)
+                .trim_start_matches('/')
+        };
+        if is_hidden(rel) {
+            continue;
+        }
+        let name = entry
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let kind = if entry.is_file() {
+            Kind::File(entry.size.unwrap_or(u64::MAX))
+        } else if entry.is_link() {
+            Kind::Link
+        } else if entry.is_submodule() {
+            Kind::Submodule
+        } else {
+            Kind::Special("git entry of an unknown kind")
+        };
+        let shown = format!("{rev}:{}", entry.path);
+        if !survey.entry(shown, &name, kind, entry.oid) {
+            break;
         }
     }
-    let source = format!("{rev}:{}", rules_path.trim_end_matches('/'));
+    let (pending, mut unreadable) = survey.finish();
+    let oids: Vec<String> = pending.iter().map(|p| p.handle.clone()).collect();
+    let blobs = git::read_blobs(repo, &oids)?;
+    let mut files = Vec::new();
+    for (p, bytes) in pending.into_iter().zip(blobs) {
+        match admit(p.path, bytes, &limits) {
+            Ok(f) => files.push(f),
+            Err(problem) => unreadable.push(*problem),
+        }
+    }
     let mut loaded = load(files, &source);
     if !unreadable.is_empty() {
         // As for a directory: an unreadable file leaves the tree incomplete.
+        loaded
+            .problems
+            .retain(|p| !matches!(p, RuleProblem::NoRules { .. }));
         unreadable.append(&mut loaded.problems);
         loaded.problems = unreadable;
         loaded.tree = None;
@@ -147,15 +241,9 @@ fn load_revision(rev: &str, rules_path: &str, repo: &Path) -> Result<(Loaded, St
     let label = if commit.starts_with(&rev.to_ascii_lowercase()) {
         rev.to_string()
     } else {
-        format!("{rev} at {}", commit.get(..10).unwrap_or(&commit))
+        format!("{rev} at {}", commit.get(..10).unwrap_or(commit))
     };
     Ok((loaded, label))
-}
-
-/// The files `read_dir` would read from a checkout: YAML, not hidden.
-fn is_rule_file(path: &str) -> bool {
-    let hidden = path.split('/').any(|part| part.starts_with('.'));
-    !hidden && (path.ends_with(".yaml") || path.ends_with(".yml"))
 }
 
 /// What a `--cases` file holds.
@@ -166,20 +254,46 @@ fn is_case_file(path: &Path) -> bool {
     )
 }
 
+/// The most a `--cases` file of JSON Lines may hold; a single case may
+/// hold as much as `eval` reads (`eval::MAX_CASE_BYTES`).
+const MAX_CASES_FILE_BYTES: u64 = 64 << 20;
+
 /// Every case named by `--cases`, in order; an unreadable file is printed
-/// as a diagnostic and exit code 2.
+/// as a diagnostic and exit code 2. In a directory, a case file that is a
+/// link, a pipe or a device is refused, never followed or waited for: a
+/// cases directory may come from the pull request under review.
 fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
     let mut out = Vec::new();
     for path in paths {
         let files = if path.is_dir() {
-            let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(entries) => entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file() && is_case_file(p))
-                    .collect(),
-                Err(e) => return Err(io_error(path, &e.to_string())),
-            };
+            let mut files: Vec<PathBuf> = Vec::new();
+            let entries = std::fs::read_dir(path).map_err(|e| io_error(path, &e.to_string()))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| io_error(path, &e.to_string()))?;
+                let file = entry.path();
+                if !is_case_file(&file) {
+                    continue;
+                }
+                // The entry's own type: a link is not followed.
+                let ty = entry
+                    .file_type()
+                    .map_err(|e| io_error(&file, &e.to_string()))?;
+                if ty.is_symlink() {
+                    eprintln!(
+                        "--cases `{}` is a symbolic link, which is never followed in a cases directory; copy the case into the directory instead",
+                        file.display()
+                    );
+                    return Err(2);
+                }
+                if !ty.is_file() {
+                    eprintln!(
+                        "--cases `{}` is not a plain file; give case files (.yaml, .yml, .json, .jsonl)",
+                        file.display()
+                    );
+                    return Err(2);
+                }
+                files.push(file);
+            }
             if files.is_empty() {
                 // An empty or mistyped directory must not look like "no behavioural change".
                 eprintln!(
@@ -202,7 +316,22 @@ fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
 
 fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
     let shown = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| io_error(file, &e.to_string()))?;
+    let lines = file.extension().and_then(|e| e.to_str()) == Some("jsonl");
+    let limit = if lines {
+        MAX_CASES_FILE_BYTES
+    } else {
+        crate::command::eval::MAX_CASE_BYTES
+    };
+    let opened = std::fs::File::open(file).map_err(|e| io_error(file, &e.to_string()))?;
+    let Some(bytes) = read_at_most(opened, limit).map_err(|e| io_error(file, &e.to_string()))?
+    else {
+        eprintln!(
+            "--cases `{shown}` is larger than {}, the most a {} may hold; it was not read",
+            size_words(limit),
+            if lines { "file of cases" } else { "case" }
+        );
+        return Err(2);
+    };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -214,7 +343,7 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
             return Err(2);
         }
     };
-    if file.extension().and_then(|e| e.to_str()) == Some("jsonl") {
+    if lines {
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
@@ -253,14 +382,6 @@ fn io_error(path: &Path, reason: &str) -> u8 {
 )]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_visible_yaml_files_of_a_revision_are_rule_files() {
-        assert!(is_rule_file("rules/kz/facts.yaml"));
-        assert!(is_rule_file("rules/kz/x.yml"));
-        assert!(!is_rule_file("rules/kz/README.md"));
-        assert!(!is_rule_file("rules/.drafts/x.yaml"));
-    }
 
     #[test]
     fn a_cases_directory_gives_every_case_file_in_name_order_and_one_case_per_jsonl_line() {

@@ -2,7 +2,6 @@
 //! for a caseworker, each outcome with the text it rests on; or the JSON
 //! result of `cli.md`.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -10,6 +9,7 @@ use inforce_engine::case::parse_case;
 use inforce_engine::diagnostics::CaseError;
 use inforce_engine::eval::evaluate;
 use inforce_engine::result::{EvalResult, Status};
+use inforce_engine::source::{read_at_most, size_words};
 
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
@@ -86,24 +86,33 @@ pub fn run(args: Args) -> u8 {
     0
 }
 
+/// The most a case file (or standard input) may hold: a case is a few
+/// kilobytes, and `eval /dev/zero` must not read on without end.
+pub const MAX_CASE_BYTES: u64 = 1 << 20;
+
 pub fn read_case(path: &PathBuf) -> Result<(String, String), Box<CaseError>> {
     let shown = path.display().to_string();
-    let bytes = if shown == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-            Box::new(CaseError::Io {
-                path: "-".into(),
-                reason: e.to_string(),
-            })
-        })?;
-        buf
+    let name = if shown == "-" {
+        "stdin".to_string()
     } else {
-        std::fs::read(path).map_err(|e| {
-            Box::new(CaseError::Io {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })
-        })?
+        shown.clone()
+    };
+    let io = |e: std::io::Error| {
+        Box::new(CaseError::Io {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })
+    };
+    let read = if shown == "-" {
+        read_at_most(std::io::stdin().lock(), MAX_CASE_BYTES).map_err(io)?
+    } else {
+        read_at_most(std::fs::File::open(path).map_err(io)?, MAX_CASE_BYTES).map_err(io)?
+    };
+    let Some(bytes) = read else {
+        return Err(Box::new(CaseError::TooLarge {
+            path: name,
+            limit: size_words(MAX_CASE_BYTES),
+        }));
     };
     let text = String::from_utf8(bytes).map_err(|e| {
         Box::new(CaseError::NotUtf8 {
@@ -111,14 +120,7 @@ pub fn read_case(path: &PathBuf) -> Result<(String, String), Box<CaseError>> {
             offset: e.utf8_error().valid_up_to(),
         })
     })?;
-    Ok((
-        if shown == "-" {
-            "stdin".to_string()
-        } else {
-            shown
-        },
-        text,
-    ))
+    Ok((name, text))
 }
 
 /// The caseworker's view: outcome, value, the text it rests on, the version

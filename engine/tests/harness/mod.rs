@@ -332,3 +332,287 @@ pub fn check_evaluation_of_bytes(data: &[u8]) {
         check_evaluation(tree, &case, date);
     });
 }
+
+// --- rules trees on disk --------------------------------------------------------
+
+/// What the tree checks write outside the tree: it must never be read.
+pub const OUTSIDE_SECRET: &str = "oauth_token: outside-secret-5b1e";
+
+/// The limits the tree checks read with: small, so that random trees pass them.
+pub const SMALL_LIMITS: inforce_engine::source::Limits = inforce_engine::source::Limits {
+    file_bytes: 64,
+    tree_bytes: 256,
+    files: 12,
+};
+
+/// A scratch directory, removed when dropped (std only: the fuzz crate
+/// has no `tempfile`).
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(what: &str) -> Scratch {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "inforce-{what}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What the checks expect of one entry of a generated tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expect {
+    /// A rule file read with this text.
+    Read(String),
+    /// Refused, with a problem naming it.
+    Refused,
+    /// Listed and counted, never read (a file that is not a rule file).
+    Counted,
+}
+
+/// Builds under a scratch directory the tree `data` describes: rule files
+/// (some too large, some not UTF-8), other files, directories, links to
+/// files and directories inside, to the tree's own parents, to a file and a
+/// directory outside holding a secret, to `/dev/zero` and
+/// `/proc/self/environ`, named pipes, directories holding `.git`, and
+/// hidden entries (some of them links out, too). Then reads it with
+/// [`SMALL_LIMITS`]. Invariants: the read ends within ten seconds; nothing
+/// outside the tree is read (the secret is in no text and no message);
+/// exactly the plain rule files within the limits are read, with their
+/// text; every link, pipe and repository in a visible place is refused by
+/// name; a tree past the entry or byte limit is refused whole; every
+/// problem renders.
+pub fn check_tree_of_bytes(data: &[u8]) {
+    let scratch = Scratch::new("tree");
+    let root = scratch.0.join("rules");
+    let outside = scratch.0.join("outside");
+    std::fs::create_dir_all(root.join("kz")).unwrap();
+    std::fs::create_dir_all(outside.join("gh")).unwrap();
+    std::fs::write(outside.join("secret.yaml"), format!("{OUTSIDE_SECRET}\n")).unwrap();
+    std::fs::write(outside.join("gh/hosts.yml"), format!("{OUTSIDE_SECRET}\n")).unwrap();
+
+    let mut b = Bytes(data);
+    // Directories entries may go into: (relative path, visible and plain).
+    let mut dirs: Vec<(String, bool)> = vec![(String::new(), true), ("kz".to_string(), true)];
+    // Every path made so far, for links inside the tree.
+    let mut made: Vec<String> = vec!["kz".to_string()];
+    let mut expect: Vec<(String, Expect)> = Vec::new();
+    let ops = 1 + usize::from(b.next() % 24);
+    for i in 0..ops {
+        let op = b.next() % 11;
+        let (parent, visible) = dirs[usize::from(b.next()) % dirs.len()].clone();
+        let hidden = op == 10 || b.next() % 8 == 0;
+        let name = match (hidden, b.next() % 4) {
+            (true, _) => format!(".e{i}.yaml"),
+            (false, 0) => format!("e{i}.yml"),
+            (false, 1) => format!("e{i}.txt"),
+            _ => format!("e{i}.yaml"),
+        };
+        let rel = if parent.is_empty() {
+            name.clone()
+        } else {
+            format!("{parent}/{name}")
+        };
+        let path = root.join(&rel);
+        let seen = visible && !hidden;
+        let is_rule = name.ends_with(".yaml") || name.ends_with(".yml");
+        let outcome = match op {
+            // A plain file: text of random length, sometimes past the limit.
+            0..=2 => {
+                let n = usize::from(b.next()) % 90;
+                let text = format!("# {}\n", "x".repeat(n));
+                std::fs::write(&path, &text).unwrap();
+                if !is_rule {
+                    Expect::Counted
+                } else if text.len() as u64 > SMALL_LIMITS.file_bytes {
+                    Expect::Refused
+                } else {
+                    Expect::Read(text)
+                }
+            }
+            // A file that is not UTF-8 text.
+            3 => {
+                std::fs::write(&path, b"a: \xff\xfe\n").unwrap();
+                if is_rule {
+                    Expect::Refused
+                } else {
+                    Expect::Counted
+                }
+            }
+            // A directory, plain or holding `.git` (a repository).
+            4 => {
+                std::fs::create_dir_all(&path).unwrap();
+                if b.next() % 4 == 0 {
+                    std::fs::write(path.join(".git"), "gitdir: ../elsewhere\n").unwrap();
+                    std::fs::write(path.join("inside.yaml"), format!("{OUTSIDE_SECRET}\n"))
+                        .unwrap();
+                    Expect::Refused
+                } else {
+                    dirs.push((rel.clone(), seen));
+                    made.push(rel.clone());
+                    continue;
+                }
+            }
+            // A link to something inside the tree, or to the tree itself.
+            5 => {
+                let target = match b.next() % 4 {
+                    0 => "..".to_string(),
+                    1 => ".".to_string(),
+                    2 => root.display().to_string(),
+                    _ => root
+                        .join(&made[usize::from(b.next()) % made.len()])
+                        .display()
+                        .to_string(),
+                };
+                symlink(&target, &path);
+                Expect::Refused
+            }
+            // A link out of the tree.
+            6..=8 => {
+                let target = match b.next() % 5 {
+                    0 => outside.join("secret.yaml"),
+                    1 => outside.join("gh"),
+                    2 => PathBuf::from("/dev/zero"),
+                    3 => PathBuf::from("/proc/self/environ"),
+                    _ => PathBuf::from("/nowhere/at/all"),
+                };
+                symlink(&target.display().to_string(), &path);
+                Expect::Refused
+            }
+            // A named pipe.
+            9 => {
+                if !mkfifo(&path) {
+                    continue;
+                }
+                Expect::Refused
+            }
+            // Hidden (by its name): a link out, or a file holding the secret;
+            // never read.
+            _ => {
+                if b.next() % 2 == 0 {
+                    symlink(&outside.join("secret.yaml").display().to_string(), &path);
+                } else {
+                    std::fs::write(&path, format!("{OUTSIDE_SECRET}\n")).unwrap();
+                }
+                continue;
+            }
+        };
+        made.push(rel.clone());
+        if seen {
+            expect.push((path.display().to_string(), outcome));
+        }
+    }
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reading = root.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(inforce_engine::source::read_dir_with(
+            &reading,
+            &SMALL_LIMITS,
+        ));
+    });
+    let (files, problems) = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("reading a rules tree ends within ten seconds (a link or pipe was followed?)");
+
+    let rendered: Vec<String> = problems.iter().map(|p| render(p)).collect();
+    for (text, what) in files
+        .iter()
+        .map(|f| (&f.text, &f.path))
+        .chain(rendered.iter().map(|r| (r, r)))
+    {
+        assert!(
+            !text.contains(OUTSIDE_SECRET) && !text.contains("PATH="),
+            "nothing outside the tree is read: {what}"
+        );
+    }
+    for f in &files {
+        assert!(f.text.len() as u64 <= SMALL_LIMITS.file_bytes, "{}", f.path);
+    }
+    let total: usize = files.iter().map(|f| f.text.len()).sum();
+    assert!(total as u64 <= SMALL_LIMITS.tree_bytes);
+
+    let listed = expect.len();
+    let bytes: u64 = expect
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Expect::Read(t) => Some(t.len() as u64),
+            _ => None,
+        })
+        .sum();
+    let code = |p: &inforce_engine::diagnostics::RuleProblem| {
+        p.code().map(|c| c.to_string()).unwrap_or_default()
+    };
+    if listed > SMALL_LIMITS.files || bytes > SMALL_LIMITS.tree_bytes {
+        assert!(
+            files.is_empty(),
+            "a tree past its limits is not read: {files:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| code(p) == "inforce::io::tree_too_large"),
+            "{rendered:#?}"
+        );
+        if listed > SMALL_LIMITS.files {
+            assert_eq!(problems.len(), 1, "{rendered:#?}");
+            return;
+        }
+    } else {
+        let mut want: Vec<(String, String)> = expect
+            .iter()
+            .filter_map(|(p, e)| match e {
+                Expect::Read(t) => Some((p.clone(), t.clone())),
+                _ => None,
+            })
+            .collect();
+        want.sort();
+        let got: Vec<(String, String)> = files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        assert_eq!(got, want, "exactly the plain rule files are read");
+    }
+    for (path, e) in &expect {
+        let named = rendered.iter().any(|r| r.contains(&format!("`{path}`")));
+        assert_eq!(
+            named,
+            *e == Expect::Refused,
+            "{path} ({e:?}) is refused by name exactly when it should be: {rendered:#?}"
+        );
+    }
+    let refused = expect.iter().filter(|(_, e)| *e == Expect::Refused).count();
+    let tree_level = usize::from(bytes > SMALL_LIMITS.tree_bytes);
+    assert_eq!(
+        problems.len(),
+        refused + tree_level,
+        "one problem for each refused entry: {rendered:#?}"
+    );
+}
+
+#[cfg(unix)]
+fn symlink(target: &str, at: &Path) {
+    std::os::unix::fs::symlink(target, at).unwrap();
+}
+
+#[cfg(not(unix))]
+fn symlink(_target: &str, _at: &Path) {}
+
+/// Makes a named pipe with the system's `mkfifo`; false where there is none.
+fn mkfifo(at: &Path) -> bool {
+    std::process::Command::new("mkfifo")
+        .arg(at)
+        .status()
+        .is_ok_and(|s| s.success())
+}

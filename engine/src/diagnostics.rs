@@ -221,6 +221,21 @@ pub enum RuleProblem {
         help: String,
     },
 
+    #[error("{message}")]
+    #[diagnostic(
+        code(inforce::changes_constant),
+        help(
+            "facts and `date` are the case's, the same for every rule: read them, and keep what you compute in a `let` variable of another name"
+        )
+    )]
+    ChangesConstant {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("changed here")]
+        span: SourceSpan,
+    },
+
     #[error("rhai error in {field}: {message}")]
     #[diagnostic(code(inforce::script_syntax))]
     ScriptSyntax {

@@ -550,10 +550,7 @@ impl<'a> Evaluator<'a> {
                 let scope = self
                     .scope
                     .get_or_insert_with(|| rhai_scope(tree, slots, date));
-                let out = tree
-                    .engine
-                    .eval_ast_with_scope::<Dynamic>(scope, ast)
-                    .map_err(|e| fail(e.to_string()))?;
+                let out = run_script(&tree.engine, scope, ast).map_err(fail)?;
                 from_dynamic(out, def).map(Ok).map_err(fail)
             }
         }
@@ -1191,9 +1188,7 @@ fn leaf_tv(
         Some(message) => Err(message),
         None => {
             let scope = scope.get_or_insert_with(|| rhai_scope(tree, slots, date));
-            tree.engine
-                .eval_ast_with_scope::<Dynamic>(scope, &leaf.ast)
-                .map_err(|e| e.to_string())
+            run_script(&tree.engine, scope, &leaf.ast)
         }
     };
     let out = match out {
@@ -1240,10 +1235,28 @@ fn rhai_scope(tree: &RuleTree, slots: &[Option<&Val>], date: NaiveDate) -> Scope
     }
     let mut scope = Scope::new();
     for (g, map) in groups {
-        scope.push(g.to_string(), map);
+        // Constants: no script may change a fact for another (rhai refuses
+        // assignments and in-place methods on constants at run time;
+        // `check` refuses assignments before that).
+        scope.push_constant(g.to_string(), map);
     }
-    scope.push(DATE_VARIABLE, date);
+    scope.push_constant(DATE_VARIABLE, date);
     scope
+}
+
+/// Runs a compiled script on the case's scope, then drops whatever it
+/// declared: one script's variables are never another's.
+fn run_script(
+    engine: &rhai::Engine,
+    scope: &mut Scope<'static>,
+    ast: &rhai::AST,
+) -> Result<Dynamic, String> {
+    let before = scope.len();
+    let out = engine
+        .eval_ast_with_scope::<Dynamic>(scope, ast)
+        .map_err(|e| e.to_string());
+    scope.rewind(before);
+    out
 }
 
 fn eval_error(v: &Version, rule: &str, field: &str, message: String) -> Box<EvalError> {

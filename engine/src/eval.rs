@@ -148,6 +148,7 @@ pub(crate) fn passes_checks(tree: &RuleTree, slots: &[Option<&Val>]) -> bool {
 fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<'t>> {
     // Checks never read `date` (the loader refuses it); any day will do.
     let date = NaiveDate::MIN;
+    crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots.to_vec(), date);
     tree.checks
         .iter()
@@ -203,6 +204,7 @@ fn evaluate_slots<'a>(
     date: NaiveDate,
     explain: bool,
 ) -> Result<EvalResult, Box<EvalError>> {
+    crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots, date);
     let resolved: Vec<(&RuleSet, Resolved)> = tree
         .rule_sets
@@ -1252,9 +1254,10 @@ fn run_script(
     ast: &rhai::AST,
 ) -> Result<Dynamic, String> {
     let before = scope.len();
+    crate::script::budget::start_script();
     let out = engine
         .eval_ast_with_scope::<Dynamic>(scope, ast)
-        .map_err(|e| e.to_string());
+        .map_err(|e| crate::script::budget::message(&e).unwrap_or_else(|| e.to_string()));
     scope.rewind(before);
     out
 }
@@ -1291,7 +1294,9 @@ fn lower_first(message: String) -> String {
 }
 
 fn help_for(message: &str) -> String {
-    if message.contains("Too many operations") {
+    if message.starts_with("the case ran past its budget") {
+        "the rules' scripts together did too much work for one case (long lists compared or copied over and over?); rewrite the rule as a plain condition".to_string()
+    } else if message.contains("Too many operations") {
         "the script ran past its operations limit (an endless loop?); rewrite it as a plain condition".to_string()
     } else {
         "fix the script in the rule file; `inforce check` catches syntax but not every run-time error".to_string()

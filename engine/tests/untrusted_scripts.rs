@@ -214,3 +214,66 @@ fn a_call_of_a_function_that_does_not_exist_is_refused_by_check_not_left_to_eval
     let l = loaded(&[("rules/aaa/2000-01-01.yaml", v)]);
     assert!(l.tree.is_some(), "{:?}", messages(&l));
 }
+
+#[test]
+fn scripts_that_compare_long_lists_over_and_over_run_out_of_the_case_budget_naming_the_rule() {
+    // 16,000 comparisons of two lists of 1,000 numbers: each comparison is
+    // one rhai operation, so the per-script limit lets it through; counted
+    // element by element it is 16 million, past the case's budget.
+    let script = "let a = []; for i in 0..1000 { a.push(i) } let b = a + []; let n = 0; for i in 0..16000 { if a == b { n += 1 } } n > 0";
+    let v = version(
+        "kz.aaa",
+        &format!("  - id: slow\n    cite: x\n    when: '{script}'\n    then: {{ok: true}}\n"),
+    );
+    let l = loaded(&[("rules/aaa/2000-01-01.yaml", v)]);
+    let tree = l
+        .tree
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", messages(&l)));
+    let case = parse_case(tree, "case.yaml", "person: {citizenship: KZ}").unwrap();
+    let err = evaluate(
+        tree,
+        &case,
+        NaiveDate::from_ymd_opt(2010, 6, 15).unwrap(),
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(err.rule, "slow");
+    assert!(
+        err.message
+            .starts_with("the case ran past its budget of 1000000 operations"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn many_rules_each_within_the_limits_share_one_budget_per_case() {
+    // Twenty rules, each comparing lists 100 times (200,000 elements): each
+    // alone is well inside the budget, together they are not.
+    let rule = |i: usize| {
+        format!(
+            "  - id: slow-{i:02}\n    cite: x\n    when: 'let a = []; for i in 0..1000 {{ a.push(i) }} let b = a + []; let n = 0; for i in 0..100 {{ if a == b {{ n += 1 }} }} n > 0'\n    then: {{ok: true}}\n"
+        )
+    };
+    let one = version("kz.aaa", &rule(0));
+    let l = loaded(&[("rules/aaa/2000-01-01.yaml", one)]);
+    let r = eval(&l, "person: {citizenship: KZ}");
+    assert_eq!(r.outcomes["ok"].status, Status::Decided);
+    let many = version("kz.aaa", &(0..20).map(rule).collect::<String>());
+    let l = loaded(&[("rules/aaa/2000-01-01.yaml", many)]);
+    let tree = l.tree.as_ref().unwrap();
+    let case = parse_case(tree, "case.yaml", "person: {citizenship: KZ}").unwrap();
+    let err = evaluate(
+        tree,
+        &case,
+        NaiveDate::from_ymd_opt(2010, 6, 15).unwrap(),
+        false,
+    )
+    .unwrap_err();
+    assert!(err.rule.starts_with("slow-"), "{err:?}");
+    assert!(err.message.contains("across all its rules"), "{err:?}");
+    // The next case starts with the whole budget again.
+    let l2 = loaded(&[("rules/aaa/2000-01-01.yaml", version("kz.aaa", &rule(0)))]);
+    let r = eval(&l2, "person: {citizenship: KZ}");
+    assert_eq!(r.outcomes["ok"].status, Status::Decided);
+}

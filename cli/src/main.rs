@@ -4,6 +4,7 @@
 mod command;
 mod diff_render;
 mod git;
+mod output_file;
 mod render;
 mod rules_source;
 
@@ -58,5 +59,6 @@ fn main() -> ExitCode {
         Command::Schema(a) => command::schema::run(a),
         Command::Diff(a) => command::diff::run(a),
     };
-    ExitCode::from(code)
+    // Whatever the command found, output that was lost fails the run.
+    ExitCode::from(render::finish(code))
 }

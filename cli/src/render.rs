@@ -1,27 +1,77 @@
 //! Shared rendering: miette diagnostics (colour only on a terminal) and the
 //! small text helpers commands use. Not here: what each command prints.
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
-/// `println!` that never panics: a closed pipe (`inforce eval … | head`)
-/// ends the output quietly instead of aborting with a panic.
+/// `println!` for a command's output. It never panics, and a write error
+/// is not lost: the first is kept (`stdout_failed`) and decides the exit
+/// code when the command returns (`finish`).
 #[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        $crate::render::wrote(writeln!(std::io::stdout().lock(), $($arg)*));
     }};
 }
 
-/// `print!` that never panics; see `outln!`.
+/// `print!` for a command's output; see `outln!`.
 #[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
+        $crate::render::wrote(write!(std::io::stdout().lock(), $($arg)*));
     }};
+}
+
+/// The first error writing to standard output, if any.
+static STDOUT_ERROR: Mutex<Option<io::Error>> = Mutex::new(None);
+
+/// Keeps the error of a write to standard output, if it failed.
+pub fn wrote(result: io::Result<()>) {
+    if let Err(e) = result {
+        stdout_failed(e);
+    }
+}
+
+/// Records that standard output could not be written; the first error is
+/// the one reported.
+pub fn stdout_failed(error: io::Error) {
+    let mut first = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if first.is_none() {
+        *first = Some(error);
+    }
+}
+
+/// The exit code of a command that returned `code`, once what it wrote to
+/// standard output is flushed. Output that could not be written is a
+/// failure of the run whatever the command found: the message says so and
+/// the code is 2 (the run could not be completed), since 1 would read as a
+/// finding (rule errors, failed tests, error lines) and 0 as success. A
+/// closed pipe is no failure: the reader has what it wanted (`inforce eval
+/// x | head -1`), so the rest is dropped quietly and `code` stands.
+pub fn finish(code: u8) -> u8 {
+    wrote(io::stdout().lock().flush());
+    let error = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    match error {
+        None => code,
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => code,
+        Some(e) => {
+            // Not `eprintln!`, which panics when stderr fails too.
+            let _ = writeln!(
+                io::stderr().lock(),
+                "cannot write to standard output: {e}; the output is incomplete"
+            );
+            2
+        }
+    }
 }
 
 /// Whether stdout is a terminal (colour, progress) or a pipe (plain).

@@ -6,6 +6,7 @@ mod diff_render;
 mod git;
 mod render;
 mod rules_source;
+mod text_safe;
 
 use std::process::ExitCode;
 

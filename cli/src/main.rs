@@ -7,6 +7,7 @@ mod git;
 mod output_file;
 mod render;
 mod rules_source;
+mod text_safe;
 
 use std::process::ExitCode;
 

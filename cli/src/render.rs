@@ -1,9 +1,13 @@
-//! Shared rendering: miette diagnostics (colour only on a terminal) and the
-//! small text helpers commands use. Not here: what each command prints.
+//! Shared rendering: miette diagnostics (colour only on a terminal, long
+//! lines clipped, hidden characters escaped, at most 20 of a kind per file)
+//! and the small text helpers commands use. Not here: what each command
+//! prints, or escaping the text it prints (`text_safe`).
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
 
+use inforce_engine::drawable::drawable;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
 /// `println!` for a command's output. It never panics, and a write error
@@ -84,6 +88,9 @@ fn stderr_is_terminal() -> bool {
 }
 
 /// Renders a diagnostic for stderr: source line underlined, help line.
+/// Every diagnostic is drawn through the engine's `Drawable`: a label far
+/// along a long line would otherwise panic inside miette, a long line be
+/// drawn whole, and a rule file's escape sequences reach the terminal.
 pub fn diagnostic(d: &dyn Diagnostic) -> String {
     let theme = if stderr_is_terminal() {
         GraphicalTheme::unicode()
@@ -94,9 +101,86 @@ pub fn diagnostic(d: &dyn Diagnostic) -> String {
         .with_width(100)
         .with_wrap_lines(false)
         .with_context_lines(1);
+    let d = drawable(d);
     let mut out = String::new();
-    if handler.render_report(&mut out, d).is_err() {
+    if handler.render_report(&mut out, &d).is_err() {
         out = d.to_string();
+    }
+    out
+}
+
+/// How many diagnostics with one code in one file are drawn; the rest of
+/// them are counted on one line.
+pub const SHOWN_PER_FILE_AND_CODE: usize = 20;
+
+/// Prints every diagnostic of `ds` to stderr, in order, but at most
+/// `SHOWN_PER_FILE_AND_CODE` of one code in one file: three thousand
+/// undeclared facts on one line are one mistake repeated, and drawn whole
+/// they were hundreds of megabytes. Where the first one left out would
+/// have been, one line says how many more there are. The callers still
+/// count every problem.
+pub fn print_diagnostics<D: Diagnostic>(ds: &[D]) {
+    let keys: Vec<(String, String)> = ds.iter().map(|d| group_of(d)).collect();
+    let mut totals: HashMap<&(String, String), usize> = HashMap::new();
+    for k in &keys {
+        *totals.entry(k).or_default() += 1;
+    }
+    let mut seen: HashMap<&(String, String), usize> = HashMap::new();
+    for (d, k) in ds.iter().zip(&keys) {
+        let n = seen.entry(k).or_default();
+        *n += 1;
+        if *n <= SHOWN_PER_FILE_AND_CODE {
+            eprintln!("{}", diagnostic(d));
+        } else if *n == SHOWN_PER_FILE_AND_CODE + 1 {
+            let more = totals
+                .get(k)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(SHOWN_PER_FILE_AND_CODE);
+            let (file, code) = k;
+            let place = if file.is_empty() {
+                String::new()
+            } else {
+                format!(" in `{file}`")
+            };
+            eprintln!(
+                "… and {} more like this{place} (`{code}`), not shown; fix the ones above and run again to see the rest\n",
+                thousands(more)
+            );
+        }
+    }
+}
+
+/// The file a diagnostic points into (escaped for printing) and its code.
+fn group_of(d: &dyn Diagnostic) -> (String, String) {
+    let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+    // An empty span at the start: the name without reading the text.
+    let file = d
+        .source_code()
+        .and_then(|src| src.read_span(&(0, 0).into(), 0, 0).ok())
+        .and_then(|c| c.name().map(|n| crate::text_safe::line(n).into_owned()))
+        .unwrap_or_default();
+    (file, code)
+}
+
+/// `2,980`.
+pub fn thousands(n: usize) -> String {
+    let mut groups = Vec::new();
+    let mut rest = n;
+    loop {
+        groups.push(rest % 1000);
+        rest /= 1000;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for (i, g) in groups.iter().rev().enumerate() {
+        if i == 0 {
+            out.push_str(&g.to_string());
+        } else {
+            out.push_str(&format!(",{g:03}"));
+        }
     }
     out
 }
@@ -147,4 +231,22 @@ pub enum Format {
     #[default]
     Text,
     Json,
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_counts_are_written_with_thousands_separators() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(2_980), "2,980");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }

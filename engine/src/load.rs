@@ -284,6 +284,9 @@ fn prepare_into(f: &SourceFile, problems: &mut Vec<RuleProblem>) -> Option<Typed
             return None;
         }
     };
+    // Bidi controls, invisible and control characters: in scripts, ids and
+    // citations an error, in prose a warning (issue 11).
+    crate::hidden_chars::scan(&root, &f.text, &src, problems);
     let kind = if root.get("rule_set").is_some() {
         Kind::Version
     } else if root.get("tests").is_some() {

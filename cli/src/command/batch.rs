@@ -229,7 +229,7 @@ pub fn run(args: Args) -> u8 {
             2
         }
         Err(Stop::Internal(message)) => {
-            eprintln!("internal error: {message}");
+            eprintln!("internal error: {}", crate::text_safe::line(&message));
             2
         }
     }

@@ -99,9 +99,7 @@ fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(R
     match loaded.tree {
         Some(tree) => Some((tree, label)),
         None => {
-            for p in &loaded.problems {
-                eprintln!("{}", render::diagnostic(p));
-            }
+            render::print_diagnostics(&loaded.problems);
             eprintln!(
                 "{side} `{spec}`: the rules do not load ({}); run `inforce check` on them, or compare another side",
                 crate::render::count(loaded.errors(), "error", "errors")

@@ -4,8 +4,10 @@
 mod command;
 mod diff_render;
 mod git;
+mod output_file;
 mod render;
 mod rules_source;
+mod text_safe;
 
 use std::process::ExitCode;
 
@@ -58,5 +60,6 @@ fn main() -> ExitCode {
         Command::Schema(a) => command::schema::run(a),
         Command::Diff(a) => command::diff::run(a),
     };
-    ExitCode::from(code)
+    // Whatever the command found, output that was lost fails the run.
+    ExitCode::from(render::finish(code))
 }

@@ -1,27 +1,81 @@
-//! Shared rendering: miette diagnostics (colour only on a terminal) and the
-//! small text helpers commands use. Not here: what each command prints.
+//! Shared rendering: miette diagnostics (colour only on a terminal, long
+//! lines clipped, hidden characters escaped, at most 20 of a kind per file)
+//! and the small text helpers commands use. Not here: what each command
+//! prints, or escaping the text it prints (`text_safe`).
 
-use std::io::IsTerminal;
+use std::collections::HashMap;
+use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
 
+use inforce_engine::drawable::drawable;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
-/// `println!` that never panics: a closed pipe (`inforce eval … | head`)
-/// ends the output quietly instead of aborting with a panic.
+/// `println!` for a command's output. It never panics, and a write error
+/// is not lost: the first is kept (`stdout_failed`) and decides the exit
+/// code when the command returns (`finish`).
 #[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        $crate::render::wrote(writeln!(std::io::stdout().lock(), $($arg)*));
     }};
 }
 
-/// `print!` that never panics; see `outln!`.
+/// `print!` for a command's output; see `outln!`.
 #[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
+        $crate::render::wrote(write!(std::io::stdout().lock(), $($arg)*));
     }};
+}
+
+/// The first error writing to standard output, if any.
+static STDOUT_ERROR: Mutex<Option<io::Error>> = Mutex::new(None);
+
+/// Keeps the error of a write to standard output, if it failed.
+pub fn wrote(result: io::Result<()>) {
+    if let Err(e) = result {
+        stdout_failed(e);
+    }
+}
+
+/// Records that standard output could not be written; the first error is
+/// the one reported.
+pub fn stdout_failed(error: io::Error) {
+    let mut first = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if first.is_none() {
+        *first = Some(error);
+    }
+}
+
+/// The exit code of a command that returned `code`, once what it wrote to
+/// standard output is flushed. Output that could not be written is a
+/// failure of the run whatever the command found: the message says so and
+/// the code is 2 (the run could not be completed), since 1 would read as a
+/// finding (rule errors, failed tests, error lines) and 0 as success. A
+/// closed pipe is no failure: the reader has what it wanted (`inforce eval
+/// x | head -1`), so the rest is dropped quietly and `code` stands.
+pub fn finish(code: u8) -> u8 {
+    wrote(io::stdout().lock().flush());
+    let error = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    match error {
+        None => code,
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => code,
+        Some(e) => {
+            // Not `eprintln!`, which panics when stderr fails too.
+            let _ = writeln!(
+                io::stderr().lock(),
+                "cannot write to standard output: {e}; the output is incomplete"
+            );
+            2
+        }
+    }
 }
 
 /// Whether stdout is a terminal (colour, progress) or a pipe (plain).
@@ -34,6 +88,9 @@ fn stderr_is_terminal() -> bool {
 }
 
 /// Renders a diagnostic for stderr: source line underlined, help line.
+/// Every diagnostic is drawn through the engine's `Drawable`: a label far
+/// along a long line would otherwise panic inside miette, a long line be
+/// drawn whole, and a rule file's escape sequences reach the terminal.
 pub fn diagnostic(d: &dyn Diagnostic) -> String {
     let theme = if stderr_is_terminal() {
         GraphicalTheme::unicode()
@@ -44,9 +101,86 @@ pub fn diagnostic(d: &dyn Diagnostic) -> String {
         .with_width(100)
         .with_wrap_lines(false)
         .with_context_lines(1);
+    let d = drawable(d);
     let mut out = String::new();
-    if handler.render_report(&mut out, d).is_err() {
+    if handler.render_report(&mut out, &d).is_err() {
         out = d.to_string();
+    }
+    out
+}
+
+/// How many diagnostics with one code in one file are drawn; the rest of
+/// them are counted on one line.
+pub const SHOWN_PER_FILE_AND_CODE: usize = 20;
+
+/// Prints every diagnostic of `ds` to stderr, in order, but at most
+/// `SHOWN_PER_FILE_AND_CODE` of one code in one file: three thousand
+/// undeclared facts on one line are one mistake repeated, and drawn whole
+/// they were hundreds of megabytes. Where the first one left out would
+/// have been, one line says how many more there are. The callers still
+/// count every problem.
+pub fn print_diagnostics<D: Diagnostic>(ds: &[D]) {
+    let keys: Vec<(String, String)> = ds.iter().map(|d| group_of(d)).collect();
+    let mut totals: HashMap<&(String, String), usize> = HashMap::new();
+    for k in &keys {
+        *totals.entry(k).or_default() += 1;
+    }
+    let mut seen: HashMap<&(String, String), usize> = HashMap::new();
+    for (d, k) in ds.iter().zip(&keys) {
+        let n = seen.entry(k).or_default();
+        *n += 1;
+        if *n <= SHOWN_PER_FILE_AND_CODE {
+            eprintln!("{}", diagnostic(d));
+        } else if *n == SHOWN_PER_FILE_AND_CODE + 1 {
+            let more = totals
+                .get(k)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(SHOWN_PER_FILE_AND_CODE);
+            let (file, code) = k;
+            let place = if file.is_empty() {
+                String::new()
+            } else {
+                format!(" in `{file}`")
+            };
+            eprintln!(
+                "… and {} more like this{place} (`{code}`), not shown; fix the ones above and run again to see the rest\n",
+                thousands(more)
+            );
+        }
+    }
+}
+
+/// The file a diagnostic points into (escaped for printing) and its code.
+fn group_of(d: &dyn Diagnostic) -> (String, String) {
+    let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+    // An empty span at the start: the name without reading the text.
+    let file = d
+        .source_code()
+        .and_then(|src| src.read_span(&(0, 0).into(), 0, 0).ok())
+        .and_then(|c| c.name().map(|n| crate::text_safe::line(n).into_owned()))
+        .unwrap_or_default();
+    (file, code)
+}
+
+/// `2,980`.
+pub fn thousands(n: usize) -> String {
+    let mut groups = Vec::new();
+    let mut rest = n;
+    loop {
+        groups.push(rest % 1000);
+        rest /= 1000;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for (i, g) in groups.iter().rev().enumerate() {
+        if i == 0 {
+            out.push_str(&g.to_string());
+        } else {
+            out.push_str(&format!(",{g:03}"));
+        }
     }
     out
 }
@@ -97,4 +231,22 @@ pub enum Format {
     #[default]
     Text,
     Json,
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_counts_are_written_with_thousands_separators() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(2_980), "2,980");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }

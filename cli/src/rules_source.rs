@@ -119,9 +119,7 @@ impl RuleFiles {
         match loaded.tree {
             Some(tree) => Ok(tree),
             None => {
-                for p in &loaded.problems {
-                    eprintln!("{}", crate::render::diagnostic(p));
-                }
+                crate::render::print_diagnostics(&loaded.problems);
                 eprintln!(
                     "the rules have {}; run `inforce check` for details",
                     crate::render::count(loaded.errors(), "error", "errors")

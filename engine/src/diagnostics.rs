@@ -273,6 +273,21 @@ pub enum RuleProblem {
         help: String,
     },
 
+    #[error("{message}")]
+    #[diagnostic(
+        code(inforce::changes_constant),
+        help(
+            "facts and `date` are the case's, the same for every rule: read them, and keep what you compute in a `let` variable of another name"
+        )
+    )]
+    ChangesConstant {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("changed here")]
+        span: SourceSpan,
+    },
+
     #[error("rhai error in {field}: {message}")]
     #[diagnostic(code(inforce::script_syntax))]
     ScriptSyntax {
@@ -379,6 +394,48 @@ pub enum RuleProblem {
         help: String,
     },
 
+    #[error("{field} holds a hidden character, {character}{more}")]
+    #[diagnostic(
+        code(inforce::hidden_character),
+        help(
+            "remove it: in {what}, a character that cannot be seen, or that reorders what is seen, makes the file read differently from what it does"
+        )
+    )]
+    HiddenCharacter {
+        /// The string, by its place in the file: "`rules[0].when`".
+        field: String,
+        /// What kind of text it is, for the help: "a script".
+        what: String,
+        /// "U+202E (right-to-left override)".
+        character: String,
+        /// " and 2 more", or empty.
+        more: String,
+        effect: String,
+        #[source_code]
+        src: Src,
+        #[label("{effect}")]
+        span: SourceSpan,
+    },
+
+    #[error("{field} holds a hidden character, {character}{more}")]
+    #[diagnostic(
+        code(inforce::hidden_character_in_prose),
+        severity(Warning),
+        help(
+            "remove it unless the text needs it: it changes how the text reads on screen and in review, where inforce shows it as an escape"
+        )
+    )]
+    HiddenCharacterInProse {
+        field: String,
+        character: String,
+        more: String,
+        effect: String,
+        #[source_code]
+        src: Src,
+        #[label("{effect}")]
+        span: SourceSpan,
+    },
+
     #[error("{message}")]
     #[diagnostic(code(inforce::invalid))]
     Invalid {
@@ -394,7 +451,10 @@ pub enum RuleProblem {
 
 impl RuleProblem {
     pub fn is_error(&self) -> bool {
-        !matches!(self, RuleProblem::Gap { .. })
+        !matches!(
+            self,
+            RuleProblem::Gap { .. } | RuleProblem::HiddenCharacterInProse { .. }
+        )
     }
 }
 

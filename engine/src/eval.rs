@@ -148,6 +148,7 @@ pub(crate) fn passes_checks(tree: &RuleTree, slots: &[Option<&Val>]) -> bool {
 fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<'t>> {
     // Checks never read `date` (the loader refuses it); any day will do.
     let date = NaiveDate::MIN;
+    crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots.to_vec(), date);
     tree.checks
         .iter()
@@ -203,6 +204,7 @@ fn evaluate_slots<'a>(
     date: NaiveDate,
     explain: bool,
 ) -> Result<EvalResult, Box<EvalError>> {
+    crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots, date);
     let resolved: Vec<(&RuleSet, Resolved)> = tree
         .rule_sets
@@ -550,10 +552,7 @@ impl<'a> Evaluator<'a> {
                 let scope = self
                     .scope
                     .get_or_insert_with(|| rhai_scope(tree, slots, date));
-                let out = tree
-                    .engine
-                    .eval_ast_with_scope::<Dynamic>(scope, ast)
-                    .map_err(|e| fail(e.to_string()))?;
+                let out = run_script(&tree.engine, scope, ast).map_err(fail)?;
                 from_dynamic(out, def).map(Ok).map_err(fail)
             }
         }
@@ -1191,9 +1190,7 @@ fn leaf_tv(
         Some(message) => Err(message),
         None => {
             let scope = scope.get_or_insert_with(|| rhai_scope(tree, slots, date));
-            tree.engine
-                .eval_ast_with_scope::<Dynamic>(scope, &leaf.ast)
-                .map_err(|e| e.to_string())
+            run_script(&tree.engine, scope, &leaf.ast)
         }
     };
     let out = match out {
@@ -1240,10 +1237,29 @@ fn rhai_scope(tree: &RuleTree, slots: &[Option<&Val>], date: NaiveDate) -> Scope
     }
     let mut scope = Scope::new();
     for (g, map) in groups {
-        scope.push(g.to_string(), map);
+        // Constants: no script may change a fact for another (rhai refuses
+        // assignments and in-place methods on constants at run time;
+        // `check` refuses assignments before that).
+        scope.push_constant(g.to_string(), map);
     }
-    scope.push(DATE_VARIABLE, date);
+    scope.push_constant(DATE_VARIABLE, date);
     scope
+}
+
+/// Runs a compiled script on the case's scope, then drops whatever it
+/// declared: one script's variables are never another's.
+fn run_script(
+    engine: &rhai::Engine,
+    scope: &mut Scope<'static>,
+    ast: &rhai::AST,
+) -> Result<Dynamic, String> {
+    let before = scope.len();
+    crate::script::budget::start_script();
+    let out = engine
+        .eval_ast_with_scope::<Dynamic>(scope, ast)
+        .map_err(|e| crate::script::budget::message(&e).unwrap_or_else(|| e.to_string()));
+    scope.rewind(before);
+    out
 }
 
 fn eval_error(v: &Version, rule: &str, field: &str, message: String) -> Box<EvalError> {
@@ -1278,7 +1294,9 @@ fn lower_first(message: String) -> String {
 }
 
 fn help_for(message: &str) -> String {
-    if message.contains("Too many operations") {
+    if message.starts_with("the case ran past its budget") {
+        "the rules' scripts together did too much work for one case (long lists compared or copied over and over?); rewrite the rule as a plain condition".to_string()
+    } else if message.contains("Too many operations") {
         "the script ran past its operations limit (an endless loop?); rewrite it as a plain condition".to_string()
     } else {
         "fix the script in the rule file; `inforce check` catches syntax but not every run-time error".to_string()

@@ -171,6 +171,8 @@ fn day_key(
     day: NaiveDate,
     probes: &[Vec<Probe>],
 ) -> Vec<u32> {
+    // The day's probes share one case budget, as a full evaluation would.
+    crate::script::budget::start_case();
     let mut key = Vec::new();
     for (set, set_probes) in tree.rule_sets.iter().zip(probes) {
         match set.index.resolve(day) {

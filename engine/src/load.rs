@@ -83,6 +83,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
     let groups: Vec<String> = groups.into_iter().collect();
     let engine = sandbox::engine();
     let scope = analysis::compile_scope(&groups);
+    let functions = analysis::Functions::of(&engine);
     let mut compiled = Vec::new();
     for (file, text, v) in versions {
         let src = source(&file, &text);
@@ -90,6 +91,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
             l: &mut l,
             engine: &engine,
             scope: &scope,
+            functions: &functions,
             groups: &groups,
             src,
             text: &text,
@@ -98,7 +100,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
             compiled.push((version, ctx.src.clone()));
         }
     }
-    let checks = compile_checks(&mut l, &engine, &scope, &groups);
+    let checks = compile_checks(&mut l, &engine, &scope, &functions, &groups);
     let rule_sets = l.assemble(compiled);
     if files.is_empty() {
         l.problems.push(RuleProblem::NoRules {
@@ -157,6 +159,7 @@ fn compile_checks(
     l: &mut Loader,
     engine: &Engine,
     scope: &rhai::Scope<'static>,
+    functions: &analysis::Functions,
     groups: &[String],
 ) -> Vec<CaseCheck> {
     let mut out: Vec<CaseCheck> = Vec::new();
@@ -180,6 +183,7 @@ fn compile_checks(
             l: &mut *l,
             engine,
             scope,
+            functions,
             groups,
             src: src.clone(),
             text: &text,
@@ -280,6 +284,9 @@ fn prepare_into(f: &SourceFile, problems: &mut Vec<RuleProblem>) -> Option<Typed
             return None;
         }
     };
+    // Bidi controls, invisible and control characters: in scripts, ids and
+    // citations an error, in prose a warning (issue 11).
+    crate::hidden_chars::scan(&root, &f.text, &src, problems);
     let kind = if root.get("rule_set").is_some() {
         Kind::Version
     } else if root.get("tests").is_some() {
@@ -1302,6 +1309,7 @@ struct VersionCtx<'a> {
     l: &'a mut Loader,
     engine: &'a Engine,
     scope: &'a rhai::Scope<'static>,
+    functions: &'a analysis::Functions,
     groups: &'a [String],
     src: Src,
     text: &'a str,
@@ -1691,16 +1699,36 @@ impl VersionCtx<'_> {
     /// point at the exact place inside the YAML scalar.
     fn compile(&mut self, field: &str, script: &Spanned<String>) -> Option<Compiled> {
         let region = at(&script.referenced, self.text);
-        match analysis::compile(self.engine, self.scope, &script.value, self.groups) {
-            Err(e) => {
-                let span = locate(self.text, region, &script.value, e.line, e.column);
-                self.push(RuleProblem::ScriptSyntax {
-                    field: field.to_string(),
-                    help: script_help(&e.message, self.groups),
-                    message: e.message,
-                    src: self.src.clone(),
-                    span,
-                });
+        match analysis::compile(
+            self.engine,
+            self.scope,
+            &script.value,
+            self.groups,
+            self.functions,
+        ) {
+            Err(errors) => {
+                for e in errors {
+                    let span = locate(self.text, region, &script.value, e.line, e.column);
+                    let problem = match e.changes {
+                        Some(name) => RuleProblem::ChangesConstant {
+                            span: SourceSpan::new(
+                                span.offset().into(),
+                                name.len()
+                                    .min(self.text.len().saturating_sub(span.offset())),
+                            ),
+                            message: e.message,
+                            src: self.src.clone(),
+                        },
+                        None => RuleProblem::ScriptSyntax {
+                            field: field.to_string(),
+                            help: script_help(&e.message, self.groups),
+                            message: e.message,
+                            src: self.src.clone(),
+                            span,
+                        },
+                    };
+                    self.push(problem);
+                }
                 None
             }
             Ok(compiled) => {

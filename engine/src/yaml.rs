@@ -206,13 +206,51 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 }
                 None => (SourceSpan::new(shift.into(), 0), 1),
             };
+            let message = syntax_message(&e);
+            // serde-saphyr points past the `---` at the second document's
+            // first value; the line that starts it is the one to fix.
+            let (span, line) = if message == MORE_THAN_ONE_DOCUMENT {
+                second_document_start(body, span.offset().saturating_sub(shift))
+                    .map(|(at, line)| (SourceSpan::new((at + shift).into(), 3), line))
+                    .unwrap_or((span, line))
+            } else {
+                (span, line)
+            };
             Err(SyntaxError {
-                message: syntax_message(&e),
+                message,
                 span,
                 line,
             })
         }
     }
+}
+
+const MORE_THAN_ONE_DOCUMENT: &str =
+    "a file holds one YAML document; this one has more than one (a `---` line starts another)";
+
+/// The byte offset and 1-based line of the last `---` line at or before
+/// `before`, other than one opening the file's first document.
+fn second_document_start(body: &str, before: usize) -> Option<(usize, usize)> {
+    let mut found = None;
+    let mut content_seen = false;
+    let mut at = 0;
+    for (i, l) in body.split_inclusive('\n').enumerate() {
+        if at > before {
+            break;
+        }
+        let marker = l.starts_with("---")
+            && l.get(3..)
+                .is_none_or(|r| r.is_empty() || r.starts_with(char::is_whitespace));
+        if marker && content_seen {
+            found = Some((at, i + 1));
+        }
+        let t = l.trim();
+        if !t.is_empty() && !t.starts_with('#') && !t.starts_with("%") {
+            content_seen = true;
+        }
+        at += l.len();
+    }
+    found
 }
 
 /// serde-saphyr's message without its own snippet and position suffix:
@@ -224,6 +262,10 @@ fn syntax_message(e: &serde_saphyr::Error) -> String {
         Some(i) => first.get(..i).unwrap_or(first),
         None => first,
     };
+    // serde-saphyr names its own functions here; our users cannot call them.
+    if first.starts_with("multiple YAML documents") {
+        return MORE_THAN_ONE_DOCUMENT.to_string();
+    }
     // serde-saphyr suggests its own option here; our users cannot set it.
     if let Some(rest) = first.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(", set ").next().unwrap_or(rest).trim();
@@ -462,6 +504,24 @@ mod tests {
     fn broken_yaml_is_an_error_with_its_line() {
         let err = parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert!(err.line >= 2, "{err:?}");
+    }
+
+    #[test]
+    fn a_second_yaml_document_is_refused_at_its_dashes_in_plain_words() {
+        let text = "# a comment\n---\na: 1\nb: 2\n--- # another\nc: 3\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(
+            e.message,
+            "a file holds one YAML document; this one has more than one (a `---` line starts another)"
+        );
+        assert_eq!(e.line, 5);
+        assert_eq!(text_at_span(text, e.span), "---");
+        let e = parse("\u{feff}a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!((e.line, e.span.offset(), e.span.len()), (2, 3 + 5, 3));
+    }
+
+    fn text_at_span(text: &str, span: SourceSpan) -> &str {
+        &text[span.offset()..span.offset() + span.len()]
     }
 
     #[test]

@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use inforce_engine::diagnostics::RuleProblem;
+use inforce_engine::drawable::drawable;
 use inforce_engine::load::{Loaded, load};
 use inforce_engine::source::{SourceFile, read_dir};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
@@ -66,12 +67,13 @@ fn load_with(fixtures: &[&str]) -> Loaded {
     load(all, "tests/fixtures")
 }
 
-/// Renders one problem as `inforce check` shows it, without colour.
+/// Renders one problem as `inforce check` shows it (through `Drawable`),
+/// without colour.
 fn render(problem: &RuleProblem) -> String {
     let mut out = String::new();
     GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)
-        .render_report(&mut out, problem)
+        .render_report(&mut out, &drawable(problem))
         .unwrap();
     out
 }
@@ -186,6 +188,60 @@ fn a_file_that_is_neither_a_version_nor_declarations_nor_tests_is_reported() {
         loaded.problems[0],
         RuleProblem::UnknownFileKind { .. }
     ));
+}
+
+#[test]
+fn hidden_characters_are_errors_in_scripts_ids_and_citations_and_warnings_in_prose() {
+    let loaded = refused("hidden-characters.yaml");
+    let found: Vec<(bool, String, String)> = loaded
+        .problems
+        .iter()
+        .map(|p| {
+            let (_, _, under) = marked(p);
+            (p.is_error(), p.to_string(), under)
+        })
+        .collect();
+    let want = |error: bool, message: &str, under: &str| {
+        assert!(
+            found
+                .iter()
+                .any(|(e, m, u)| *e == error && m == message && u == under),
+            "no {} `{message}` marking `{under}` in {found:#?}",
+            if error { "error" } else { "warning" }
+        );
+    };
+    want(
+        true,
+        "`rules[0].when` holds a hidden character, U+202E (right-to-left override) and 1 more",
+        "\u{202e}",
+    );
+    want(
+        true,
+        "`rules[0].id` holds a hidden character, U+200B (zero width space)",
+        "\u{200b}",
+    );
+    want(
+        true,
+        "`rules[0].cite` holds a hidden character, U+2066 (left-to-right isolate) and 1 more",
+        "\u{2066}",
+    );
+    want(
+        false,
+        "`title` holds a hidden character, U+202E (right-to-left override)",
+        "\u{202e}",
+    );
+    want(
+        false,
+        "`notes[0]` holds a hidden character, U+200B (zero width space)",
+        "\"A note written with an escape: \\u200B.\"",
+    );
+    want(
+        false,
+        "a comment on line 4 holds a hidden character, U+2067 (right-to-left isolate)",
+        "\u{2067}",
+    );
+    assert_eq!(found.len(), 6, "{found:#?}");
+    assert_eq!(loaded.errors(), 3);
 }
 
 // --- shape -----------------------------------------------------------------

@@ -307,3 +307,18 @@ fn a_mutated_endless_loop_rule_file_is_stopped_at_its_first_evaluation() {
         "{err:?}"
     );
 }
+
+/// Issue 11, point 4 (found in review, not by a fuzzer): an error past
+/// column 65,535 of one line, in a rule file or a case, made miette's
+/// renderer panic. The harness draws every diagnostic through `Drawable`,
+/// as the CLI does, so a fuzzer finding such a line now finds no panic.
+#[test]
+fn an_error_past_column_65535_of_a_rule_file_or_a_case_renders() {
+    let spaces = " ".repeat(70_000);
+    harness::check_rule_file(&format!(
+        "rule_set: kz.long\nversion: 2001-07-26\ntitle: Long\nin_force: {{from: 2001-07-26}}\nsource: {{act: Act, read_at: here}}\nrules:\n  - id: r\n    cite: item 1\n    when: \"true && {spaces}person.nope\"\n    then: {{exit_permitted: true}}\n"
+    ));
+    harness::check_case_text(&format!(
+        "date: 2005-06-10\nperson: {{citizenship: KZ,{spaces} nope: true}}\n"
+    ));
+}

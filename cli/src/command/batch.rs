@@ -32,6 +32,7 @@ use inforce_engine::tree::RuleTree;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::output_file::{self, OutputFile};
 use crate::render;
 use crate::rules_source::RulesArg;
 
@@ -43,7 +44,8 @@ is not JSON, not a valid case, or could not be evaluated; a blank line is such a
 too, so the output always has as many lines as the input. A case without `id` is named \
 `line-N`. A summary goes to stderr, and a progress bar when stderr is a terminal.\n\n\
 Exit status: 0 every line evaluated, 1 some lines are error lines, 2 could not start \
-(rules that do not load, input unreadable, output not writable)."
+or finish (rules that do not load, input unreadable, output not writable or the input itself), \
+130, 143 or 129 interrupted by SIGINT, SIGTERM or SIGHUP (the output file is left as it was)."
 )]
 pub struct Args {
     /// JSON Lines file, one case per line; `-` or nothing reads standard input.
@@ -53,7 +55,8 @@ pub struct Args {
     pub date: Option<NaiveDate>,
     #[command(flatten)]
     pub rules: RulesArg,
-    /// Write the results to FILE, whole or not at all (default: standard output).
+    /// Write the results to FILE, whole or not at all (default: standard output);
+    /// never the input file itself.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Worker threads (default: one per core).
@@ -113,6 +116,14 @@ struct ErrorLine<'a> {
 }
 
 pub fn run(args: Args) -> u8 {
+    // Before anything is read: `-o` naming the input would replace the
+    // cases with their results.
+    if let Err(message) =
+        output_file::refuse_input_as_output(args.input.as_deref(), args.output.as_deref())
+    {
+        eprintln!("{message}");
+        return 2;
+    }
     // The rules are loaded here once, before any case is read, so that
     // broken rules stop the run with their diagnostics; the workers load
     // the same files again, each for itself.
@@ -140,6 +151,14 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     };
+    // An interrupted run must not leave its temporary file (which grows to
+    // the size of the results) behind.
+    if matches!(sink, Sink::File(_))
+        && let Err(e) = output_file::remove_on_signals()
+    {
+        eprintln!("cannot watch for interruptions: {e}");
+        return 2;
+    }
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .thread_name(|i| format!("{WORKER}{i}"))
@@ -178,11 +197,10 @@ pub fn run(args: Args) -> u8 {
             r.cases as f64 / seconds.max(1e-9)
         );
     };
-    let output_name = args
-        .output
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "standard output".to_string());
+    let output_name = match &args.output {
+        Some(p) if p.as_os_str() != "-" => Some(p.display().to_string()),
+        _ => None,
+    };
     match ran {
         Ok(r) => {
             summary(&r);
@@ -193,18 +211,25 @@ pub fn run(args: Args) -> u8 {
             eprintln!("cannot read `{input_name}` after line {after}: {error}");
             2
         }
-        // The reader of standard output has gone (`inforce batch | head`):
+        // The reader of the output has gone (`inforce batch | head`):
         // nobody wants the rest, which is no error of the cases.
         Err(Stop::Output { error, ran }) if error.kind() == io::ErrorKind::BrokenPipe => {
+            if output_name.is_none() {
+                render::stdout_failed(error);
+            }
             if ran.errors > 0 { 1 } else { 0 }
         }
         Err(Stop::Output { error, ran }) => {
             summary(&ran);
-            eprintln!("cannot write `{output_name}`: {error}");
+            match output_name {
+                Some(name) => eprintln!("cannot write `{name}`: {error}"),
+                // Said, and made exit code 2, as for every command.
+                None => render::stdout_failed(error),
+            }
             2
         }
         Err(Stop::Internal(message)) => {
-            eprintln!("internal error: {message}");
+            eprintln!("internal error: {}", crate::text_safe::line(&message));
             2
         }
     }
@@ -634,13 +659,14 @@ fn open_input(path: Option<&Path>) -> io::Result<(Input, Option<u64>)> {
 
 /// Where results go: standard output, or a temporary file beside the
 /// output that is renamed to it only when complete, so an interrupted or
-/// failed run never leaves a truncated file that looks finished. An output
+/// failed run never leaves a truncated file that looks finished
+/// (`output_file`). An output
 /// that exists and is not a regular file (`/dev/null`, a named pipe, a
 /// terminal) is written to directly: renaming a file over it would replace
 /// the device or pipe with a plain file.
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
-    File(TempFile),
+    File(OutputFile),
     Special(BufWriter<File>),
 }
 
@@ -653,7 +679,7 @@ impl Sink {
                     .open(p)
                     .map(|f| Sink::Special(BufWriter::with_capacity(1 << 16, f)))
                     .map_err(|e| format!("cannot write `{}`: {e}", p.display())),
-                _ => TempFile::create(p).map(Sink::File),
+                _ => OutputFile::create(p).map(Sink::File),
             },
             _ => Ok(Sink::Stdout(BufWriter::with_capacity(
                 1 << 16,
@@ -665,7 +691,7 @@ impl Sink {
     fn writer(&mut self) -> &mut dyn Write {
         match self {
             Sink::Stdout(w) => w,
-            Sink::File(t) => &mut t.file,
+            Sink::File(t) => t.writer(),
             Sink::Special(w) => w,
         }
     }
@@ -675,63 +701,6 @@ impl Sink {
             Sink::Stdout(mut w) => w.flush(),
             Sink::File(t) => t.persist(),
             Sink::Special(mut w) => w.flush(),
-        }
-    }
-}
-
-/// A file being written next to its final path; removed if dropped before
-/// `persist`.
-struct TempFile {
-    file: BufWriter<File>,
-    temp: PathBuf,
-    target: PathBuf,
-    persisted: bool,
-}
-
-impl TempFile {
-    fn create(target: &Path) -> Result<TempFile, String> {
-        let shown = target.display();
-        let Some(name) = target.file_name() else {
-            return Err(format!("cannot write `{shown}`: it is not a file name"));
-        };
-        if target.is_dir() {
-            return Err(format!("cannot write `{shown}`: it is a directory"));
-        }
-        // In the same directory, so that the final rename stays on one
-        // file system and is atomic.
-        let temp = target.with_file_name(format!(
-            ".{}.inforce-{}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
-        Ok(TempFile {
-            file: BufWriter::with_capacity(1 << 16, file),
-            temp,
-            target: target.to_path_buf(),
-            persisted: false,
-        })
-    }
-
-    fn persist(mut self) -> io::Result<()> {
-        self.file.flush()?;
-        // On disk before the rename, so a crash cannot leave the final
-        // name on a file whose content was never written.
-        self.file.get_ref().sync_all()?;
-        std::fs::rename(&self.temp, &self.target)?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            let _ = std::fs::remove_file(&self.temp);
         }
     }
 }

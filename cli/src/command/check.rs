@@ -18,9 +18,7 @@ pub fn run(args: Args) -> u8 {
         return 2;
     }
     let loaded = files.load(inforce_engine::load::Golden::Load);
-    for p in &loaded.problems {
-        eprintln!("{}", render::diagnostic(p));
-    }
+    render::print_diagnostics(&loaded.problems);
     let style = render::Style::stdout();
     match &loaded.tree {
         Some(tree) => {
@@ -35,7 +33,7 @@ pub fn run(args: Args) -> u8 {
             crate::outln!(
                 "{} {}: {}, {}, {}, {}, {}, {}, {}, {}; {}",
                 style.green("ok"),
-                tree.source,
+                crate::text_safe::line(&tree.source),
                 render::count(tree.rule_sets.len(), "rule set", "rule sets"),
                 render::count(versions, "version", "versions"),
                 render::count(rules, "rule", "rules"),

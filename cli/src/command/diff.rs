@@ -18,6 +18,7 @@ use crate::diff_render::{self, Format};
 use crate::git::{self, GitError};
 use crate::render::{self, Style};
 use crate::rules_source::RulesArg;
+use crate::text_safe;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -154,9 +155,7 @@ fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(R
     match loaded.tree {
         Some(tree) => Some((tree, label)),
         None => {
-            for p in &loaded.problems {
-                eprintln!("{}", render::diagnostic(p));
-            }
+            render::print_diagnostics(&loaded.problems);
             eprintln!(
                 "{side} `{spec}`: the rules do not load ({}); run `inforce check` on them, or compare another side",
                 crate::render::count(loaded.errors(), "error", "errors")
@@ -281,14 +280,14 @@ fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
                 if ty.is_symlink() {
                     eprintln!(
                         "--cases `{}` is a symbolic link, which is never followed in a cases directory; copy the case into the directory instead",
-                        file.display()
+                        text_safe::line(&file.display().to_string())
                     );
                     return Err(2);
                 }
                 if !ty.is_file() {
                     eprintln!(
                         "--cases `{}` is not a plain file; give case files (.yaml, .yml, .json, .jsonl)",
-                        file.display()
+                        text_safe::line(&file.display().to_string())
                     );
                     return Err(2);
                 }
@@ -326,7 +325,8 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
     let Some(bytes) = read_at_most(opened, limit).map_err(|e| io_error(file, &e.to_string()))?
     else {
         eprintln!(
-            "--cases `{shown}` is larger than {}, the most a {} may hold; it was not read",
+            "--cases `{}` is larger than {}, the most a {} may hold; it was not read",
+            text_safe::line(&shown),
             size_words(limit),
             if lines { "file of cases" } else { "case" }
         );
@@ -368,7 +368,7 @@ fn io_error(path: &Path, reason: &str) -> u8 {
     // Not `CaseError::Io`: its advice (`-` for standard input) is `eval`'s.
     eprintln!(
         "--cases `{}`: cannot read it: {reason}; give case files (.yaml, .yml, .json, .jsonl) or a directory of them",
-        path.display()
+        text_safe::line(&path.display().to_string())
     );
     2
 }

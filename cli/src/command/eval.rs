@@ -13,6 +13,7 @@ use inforce_engine::source::{read_at_most, size_words};
 
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
+use crate::text_safe::line as t;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -46,9 +47,7 @@ pub fn load_case(
         2u8
     })?;
     parse_case(tree, &name, &text).map_err(|errors| {
-        for e in &errors {
-            eprintln!("{}", render::diagnostic(e));
-        }
+        render::print_diagnostics(&errors);
         2u8
     })
 }
@@ -130,12 +129,12 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
     out.push_str(&format!(
         "{} {}, assessed on {}\n",
         s.bold("Case"),
-        r.case,
+        t(&r.case),
         r.date
     ));
     out.push_str(&s.dim(&format!(
         "Rules: {} (digest {})\n",
-        r.rules.source,
+        t(&r.rules.source),
         r.rules.digest.get(..12).unwrap_or("")
     )));
     out.push('\n');
@@ -152,19 +151,21 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
             .map(|u| format!(" until {u}"))
             .unwrap_or_default();
         let what = if v.repeal {
-            format!("repealed by {}", v.source)
+            format!("repealed by {}", t(&v.source))
         } else {
-            v.title.to_string()
+            t(&v.title).into_owned()
         };
         out.push_str(&format!(
             "  {} {}: {what} (from {}{until})\n",
-            v.id, v.version, v.in_force.from
+            t(&v.id),
+            t(&v.version),
+            v.in_force.from
         ));
     }
     if !other.is_empty() {
         let names: Vec<String> = other
             .iter()
-            .map(|v| format!("{} {}", v.id, v.version))
+            .map(|v| format!("{} {}", t(&v.id), t(&v.version)))
             .collect();
         out.push_str(&s.dim(&format!(
             "  also in force, not about this case: {}\n",
@@ -176,13 +177,16 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
     if r.outcomes.is_empty() {
         out.push_str("  none: no rule set in force is about this case\n");
     }
-    let width = r.outcomes.keys().map(String::len).max().unwrap_or(0);
+    let width = r.outcomes.keys().map(|k| t(k).len()).max().unwrap_or(0);
     for (name, o) in &r.outcomes {
+        let name = t(name);
         let value = match o.status {
-            Status::Decided => {
-                s.green(&o.value.as_ref().map(|v| v.to_string()).unwrap_or_default())
-            }
-            Status::MissingFacts => s.yellow(&format!("missing facts: {}", o.needs.join(", "))),
+            Status::Decided => s.green(&t(&o
+                .value
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_default())),
+            Status::MissingFacts => s.yellow(&format!("missing facts: {}", t(&o.needs.join(", ")))),
             Status::Undetermined => s.yellow("undetermined"),
             Status::Conflict => s.red("conflict"),
         };
@@ -191,7 +195,7 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
             let with = b
                 .value
                 .as_ref()
-                .map(|v| format!(" says {v}"))
+                .map(|v| format!(" says {}", t(&v.to_string())))
                 .unwrap_or_default();
             let dates = r
                 .rule_sets
@@ -204,36 +208,40 @@ pub fn text_report(r: &EvalResult, s: &Style) -> String {
                 .unwrap_or_default();
             out.push_str(&s.dim(&format!(
                 "  {:width$}    {}{with} (rule {}, {} version {}{dates})\n",
-                "", b.cite, b.rule, b.rule_set, b.version
+                "",
+                t(&b.cite),
+                t(&b.rule),
+                t(&b.rule_set),
+                t(&b.version)
             )));
         }
         if let Some(reason) = &o.reason {
-            out.push_str(&s.dim(&format!("  {:width$}    {reason}\n", "")));
+            out.push_str(&s.dim(&format!("  {:width$}    {}\n", "", t(reason))));
         }
     }
     if let Some(trace) = &r.trace {
         out.push('\n');
         out.push_str(&s.bold("Explanation:\n"));
         for line in r.explanation.iter().filter(|l| l.starts_with("Note (")) {
-            out.push_str(&format!("  {line}\n"));
+            out.push_str(&format!("  {}\n", t(line)));
         }
         let mut last = String::new();
-        for t in trace {
-            let head = format!("{} {}", t.rule_set, t.version);
+        for e in trace {
+            let head = format!("{} {}", t(&e.rule_set), t(&e.version));
             if head != last {
                 out.push_str(&format!("  {}\n", s.bold(&head)));
                 last = head;
             }
-            let cite = if t.cite.is_empty() {
+            let cite = if e.cite.is_empty() {
                 String::new()
             } else {
-                format!(" [{}]", t.cite)
+                format!(" [{}]", t(&e.cite))
             };
             out.push_str(&format!(
                 "    {} {}{cite}: {}\n",
-                marker(&t.condition),
-                t.rule,
-                t.detail
+                marker(&e.condition),
+                t(&e.rule),
+                t(&e.detail)
             ));
         }
     }

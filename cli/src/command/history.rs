@@ -12,6 +12,7 @@ use inforce_engine::result::{OutcomeResult, Status};
 use crate::command::eval::{load_case, parse_date};
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
+use crate::text_safe::line as t;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -63,8 +64,10 @@ pub fn run(args: Args) -> u8 {
 
 fn shown(o: &OutcomeResult) -> String {
     match o.status {
-        Status::Decided => o.value.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-        Status::MissingFacts => format!("missing facts: {}", o.needs.join(", ")),
+        Status::Decided => {
+            t(&o.value.as_ref().map(|v| v.to_string()).unwrap_or_default()).into_owned()
+        }
+        Status::MissingFacts => format!("missing facts: {}", t(&o.needs.join(", "))),
         Status::Undetermined => "undetermined".to_string(),
         Status::Conflict => "conflict".to_string(),
     }
@@ -76,14 +79,14 @@ pub fn text_report(h: &History, s: &Style) -> String {
     let mut out = format!(
         "{} {}, from {} to {}: {}\n",
         s.bold("Case"),
-        h.case,
+        t(&h.case),
         h.from,
         h.to,
         render::count(h.periods.len(), "period", "periods")
     );
     out.push_str(&s.dim(&format!(
         "Rules: {} (digest {})\n",
-        h.rules.source,
+        t(&h.rules.source),
         h.rules.digest.get(..12).unwrap_or("")
     )));
     let mut before: Option<&std::collections::BTreeMap<String, OutcomeResult>> = None;
@@ -97,13 +100,17 @@ pub fn text_report(h: &History, s: &Style) -> String {
         }
         for v in &p.rule_sets {
             let what = if v.repeal {
-                format!("repealed by {}", v.source)
+                format!("repealed by {}", t(&v.source))
             } else {
-                v.title.to_string()
+                t(&v.title).into_owned()
             };
-            out.push_str(&s.dim(&format!("  in force: {} {}: {what}\n", v.id, v.version)));
+            out.push_str(&s.dim(&format!(
+                "  in force: {} {}: {what}\n",
+                t(&v.id),
+                t(&v.version)
+            )));
         }
-        let width = p.outcomes.keys().map(String::len).max().unwrap_or(0);
+        let width = p.outcomes.keys().map(|k| t(k).len()).max().unwrap_or(0);
         for (name, o) in &p.outcomes {
             let changed = before.is_some_and(|b| {
                 b.get(name).is_none_or(|x| {
@@ -113,12 +120,13 @@ pub fn text_report(h: &History, s: &Style) -> String {
             let mark = if changed { "*" } else { " " };
             let value = shown(o);
             let value = if changed { s.green(&value) } else { value };
-            out.push_str(&format!("  {mark} {name:width$}  {value}\n"));
+            out.push_str(&format!("  {mark} {:width$}  {value}\n", t(name)));
         }
         if let Some(b) = before {
             for gone in b.keys().filter(|k| !p.outcomes.contains_key(*k)) {
                 out.push_str(&format!(
-                    "  * {gone:width$}  {}\n",
+                    "  * {:width$}  {}\n",
+                    t(gone),
                     s.yellow("no longer answered")
                 ));
             }

@@ -6,6 +6,7 @@ use inforce_engine::golden;
 
 use crate::render::{Format, Style};
 use crate::rules_source::RulesArg;
+use crate::text_safe::line as t;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -31,7 +32,7 @@ pub fn run(args: Args) -> u8 {
         // A mistyped filter must not look like a green run.
         eprintln!(
             "no golden test matches `{}`; run `inforce test` without a filter to see them all",
-            args.filter.as_deref().unwrap_or("")
+            t(args.filter.as_deref().unwrap_or(""))
         );
         return 1;
     }
@@ -53,39 +54,44 @@ pub fn run(args: Args) -> u8 {
         Format::Text => {
             let s = Style::stdout();
             for r in runs.iter().filter(|r| !r.passed) {
-                crate::outln!("{} {}", s.red("FAIL"), r.name);
+                crate::outln!("{} {}", s.red("FAIL"), t(&r.name));
                 let case = if r.case.is_empty() {
                     "without an id".to_string()
                 } else {
-                    r.case.clone()
+                    t(&r.case).into_owned()
                 };
                 crate::outln!(
                     "  case {} on {} ({})",
                     case,
-                    r.date.as_deref().unwrap_or("?"),
-                    r.file
+                    t(r.date.as_deref().unwrap_or("?")),
+                    t(&r.file)
                 );
                 if let Some(e) = &r.error {
-                    crate::outln!("  could not evaluate: {e}");
+                    crate::outln!("  could not evaluate: {}", t(e));
                 }
                 for m in &r.mismatches {
-                    crate::outln!("  {}: expected {}, got {}", m.outcome, m.expected, m.actual);
+                    crate::outln!(
+                        "  {}: expected {}, got {}",
+                        t(&m.outcome),
+                        t(&m.expected),
+                        t(&m.actual)
+                    );
                     for b in &m.by {
                         let v = b
                             .value
                             .as_ref()
-                            .map(|v| format!(" ({v})"))
+                            .map(|v| format!(" ({})", t(&v.to_string())))
                             .unwrap_or_default();
                         crate::outln!(
                             "    decided by rule {}{v}, {} version {}: {}",
-                            b.rule,
-                            b.rule_set,
-                            b.version,
-                            b.cite
+                            t(&b.rule),
+                            t(&b.rule_set),
+                            t(&b.version),
+                            t(&b.cite)
                         );
                     }
                     if let Some(reason) = &m.reason {
-                        crate::outln!("    {reason}");
+                        crate::outln!("    {}", t(reason));
                     }
                 }
             }
@@ -108,7 +114,13 @@ fn print_coverage(c: &golden::Coverage, s: &Style) {
         }
         crate::outln!("{} ({}):", s.yellow(title), rules.len());
         for r in rules {
-            crate::outln!("  {} {} {} ({})", r.rule_set, r.version, r.rule, r.file);
+            crate::outln!(
+                "  {} {} {} ({})",
+                t(&r.rule_set),
+                t(&r.version),
+                t(&r.rule),
+                t(&r.file)
+            );
         }
     };
     crate::outln!(

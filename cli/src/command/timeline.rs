@@ -5,6 +5,7 @@ use inforce_engine::timeline_view::timeline;
 
 use crate::render::{Format, Style};
 use crate::rules_source::RulesArg;
+use crate::text_safe::line;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -27,20 +28,20 @@ pub fn run(args: Args) -> u8 {
         }
         Format::Text => {
             let s = Style::stdout();
-            crate::outln!("{}", s.dim(&format!("Rules: {}", tree.source)));
+            crate::outln!("{}", s.dim(&format!("Rules: {}", line(&tree.source))));
             for set in &t {
-                crate::outln!("\n{}", s.bold(&set.id));
+                crate::outln!("\n{}", s.bold(&line(&set.id)));
                 for p in &set.periods {
                     let until = p
                         .until
                         .map(|u| u.to_string())
                         .unwrap_or_else(|| "…".to_string());
                     let what = match p.kind {
-                        "repealed" => s.yellow(&format!("repealed by {}", p.source)),
+                        "repealed" => s.yellow(&format!("repealed by {}", line(&p.source))),
                         "gap" => s.red("no version in force"),
                         _ => format!(
                             "{} ({} rule{})",
-                            p.title,
+                            line(&p.title),
                             p.rules,
                             if p.rules == 1 { "" } else { "s" }
                         ),

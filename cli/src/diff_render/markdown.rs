@@ -8,12 +8,14 @@ use inforce_engine::diff::{
     CaseChange, CaseProblem, ChangeKind, DeclarationChange, FieldChange, RuleChange, RuleSetChange,
     RulesDiff, VersionChange, Word,
 };
+use inforce_engine::hidden_chars::{escape_block, escape_line};
 use inforce_engine::result::By;
 
 use super::{
     behaviour_sentence, count, decided_by, is_whole, nothing_sentence, outcome_value, says,
     short_digest, shown_fields, summary_lines,
 };
+use crate::text_safe;
 
 /// Longest value shown in a table cell; longer ones go side by side in
 /// code blocks, where they keep their line breaks.
@@ -537,10 +539,17 @@ fn errors(out: &mut String, errors: &[CaseProblem]) {
     }
 }
 
-/// Text for Markdown (paragraphs and table cells): punctuation that would
-/// format is escaped, HTML characters become entities, line breaks `<br>`.
+/// Text for Markdown (paragraphs and table cells): hidden characters
+/// become visible escapes (`\u{1b}`), punctuation that would format is
+/// escaped, HTML characters become entities, line breaks `<br>`, and a
+/// leading `::` (a GitHub Actions workflow command, were the comment
+/// printed to a CI log) is escaped.
 fn esc(s: &str) -> String {
+    let s = escape_block(s);
     let mut out = String::with_capacity(s.len());
+    if s.trim_start().starts_with("::") {
+        out.push('\\');
+    }
     let mut line_start = false;
     for c in s.chars() {
         if line_start && c == ' ' {
@@ -569,7 +578,8 @@ fn esc(s: &str) -> String {
 
 /// Text inside an HTML element (`<summary>`).
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
+    escape_line(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
@@ -577,7 +587,7 @@ fn html(s: &str) -> String {
 /// An inline code span that holds any text: the fence is longer than any
 /// run of backticks inside.
 fn code(s: &str) -> String {
-    let s = s.replace('\n', " ");
+    let s = escape_line(s);
     let fence = "`".repeat(longest_backtick_run(&s) + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') {
         " "
@@ -592,11 +602,14 @@ fn cell_code(s: &str) -> String {
     code(s).replace('|', "\\|")
 }
 
-/// A fenced code block for a whole value; `—` for none.
+/// A fenced code block for a whole value; `—` for none. Its lines are
+/// printed as they are, so hidden characters are escaped and no line can
+/// be a workflow command (`text_safe::block`).
 fn block(s: Option<&str>) -> String {
     let Some(s) = s else {
         return "—\n".to_string();
     };
+    let s = &text_safe::block(s);
     let fence = "`".repeat((longest_backtick_run(s) + 1).max(3));
     format!("{fence}\n{}\n{fence}\n", s.trim_end_matches('\n'))
 }
@@ -804,6 +817,18 @@ mod tests {
         assert_eq!(cell_code("a || b"), "`a \\|\\| b`");
         assert_eq!(code("x `y` z"), "``x `y` z``");
         assert_eq!(esc("a\n  b"), "a<br>&nbsp;&nbsp;b");
+    }
+
+    #[test]
+    fn control_characters_and_workflow_commands_in_text_and_code_are_escaped() {
+        assert_eq!(esc("::error::x\u{1b}"), "\\::error::x\\\\u{1b}");
+        assert_eq!(esc("a\n::error::x"), "a<br>::error::x");
+        assert_eq!(code("a\nb\u{202e}"), "`a\\nb\\u{202e}`");
+        assert_eq!(html("<x>\u{7}"), "&lt;x&gt;\\u{7}");
+        assert_eq!(
+            block(Some("x\n::error::y\r")),
+            "```\nx\n\\u{3a}:error::y\\r\n```\n"
+        );
     }
 
     #[test]

@@ -2,13 +2,17 @@
 //! coloured text for a terminal, Markdown for a pull-request comment. The
 //! JSON form is the model itself, serialised by the command. Here: the
 //! pieces both renderers say the same way (counts, outcome values, who
-//! decided). Not here: computing the diff (the engine's `diff` module).
+//! decided). Every text from the rule files or cases is escaped
+//! (`text_safe`) before either renderer lays it out. Not here: computing
+//! the diff (the engine's `diff` module).
 
 pub mod markdown;
 pub mod text;
 
 use inforce_engine::diff::{ChangeKind, FieldChange, OutcomeSide, RulesDiff, Summary};
 use inforce_engine::result::{By, Status};
+
+use crate::text_safe::line;
 
 /// Output format of `inforce diff`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -145,7 +149,7 @@ pub fn nothing_sentence(d: &RulesDiff) -> String {
     )
 }
 
-/// An outcome's status and value on one side: `yes`, `missing facts: a, b`,
+/// An outcome's status and value on one side (escaped for printing): `yes`, `missing facts: a, b`,
 /// `undetermined`, `conflict`, or `not answered` when the side has no such
 /// outcome for the case.
 pub fn outcome_value(side: Option<&OutcomeSide>) -> String {
@@ -156,10 +160,10 @@ pub fn outcome_value(side: Option<&OutcomeSide>) -> String {
         Status::Decided => o
             .value
             .as_ref()
-            .map(|v| v.to_string())
+            .map(|v| line(&v.to_string()).into_owned())
             .unwrap_or_else(|| "decided".to_string()),
         Status::MissingFacts if !o.needs.is_empty() => {
-            format!("missing facts: {}", o.needs.join(", "))
+            format!("missing facts: {}", line(&o.needs.join(", ")))
         }
         Status::Undetermined | Status::MissingFacts | Status::Conflict => {
             o.status.as_str().replace('_', " ")
@@ -171,7 +175,7 @@ pub fn outcome_value(side: Option<&OutcomeSide>) -> String {
 pub fn says(b: &By) -> String {
     b.value
         .as_ref()
-        .map(|v| format!(" says {v}"))
+        .map(|v| format!(" says {}", line(&v.to_string())))
         .unwrap_or_default()
 }
 
@@ -184,7 +188,7 @@ pub fn decided_by(side: Option<&OutcomeSide>, rule: impl Fn(&By) -> String) -> O
         // Citations contain "and" themselves; a semicolon keeps rules apart.
         return Some(o.by.iter().map(rule).collect::<Vec<_>>().join("; "));
     }
-    o.reason.clone()
+    o.reason.as_deref().map(|r| line(r).into_owned())
 }
 
 /// Whether a change is of a whole thing (added or removed), whose fields

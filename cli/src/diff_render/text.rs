@@ -14,6 +14,7 @@ use super::{
     shown_fields,
 };
 use crate::render::Style;
+use crate::text_safe::{block, line as t};
 
 /// Colours when given a style (stdout is a terminal), word markers when not.
 struct Paint<'a>(Option<&'a Style>);
@@ -70,9 +71,9 @@ pub fn render(d: &RulesDiff, colour: Option<&Style>) -> String {
     let mut out = String::new();
     out.push_str(&p.bold(&format!(
         "Comparing OLD {} (digest {}) with NEW {} (digest {})",
-        d.old.label,
+        t(&d.old.label),
         short_digest(&d.old.digest),
-        d.new.label,
+        t(&d.new.label),
         short_digest(&d.new.digest)
     )));
     out.push_str("\n\n");
@@ -87,14 +88,16 @@ pub fn render(d: &RulesDiff, colour: Option<&Style>) -> String {
         out.push('\n');
         out.push_str(&p.bold("Timeline changes"));
         out.push('\n');
-        for t in &d.timeline {
-            let until = t
+        for change in &d.timeline {
+            let until = change
                 .until
                 .map(|u| u.to_string())
                 .unwrap_or_else(|| "…".to_string());
             out.push_str(&format!(
                 "  {} {} to {until}: {}\n",
-                t.rule_set, t.from, t.description
+                t(&change.rule_set),
+                change.from,
+                t(&change.description)
             ));
         }
     }
@@ -132,7 +135,7 @@ fn structural(out: &mut String, d: &RulesDiff, p: &Paint) {
         out.push_str(&format!(
             "  {} rule set {}\n",
             p.mark(set.change),
-            p.bold(&set.id)
+            p.bold(&t(&set.id))
         ));
         for v in &set.versions {
             version(out, v, p);
@@ -145,7 +148,7 @@ fn declaration(out: &mut String, decl: &DeclarationChange, p: &Paint) {
         "    {} {} {}\n",
         p.mark(decl.change),
         decl.kind,
-        decl.name
+        t(&decl.name)
     ));
     for f in shown_fields(&decl.fields, decl.change, "") {
         field(out, 8, f, is_whole(decl.change), p);
@@ -159,18 +162,18 @@ fn version(out: &mut String, v: &VersionChange, p: &Paint) {
         .new_file
         .as_ref()
         .or(v.old_file.as_ref())
-        .map(|f| format!(" {}", p.dim(&format!("({f})"))))
+        .map(|f| format!(" {}", p.dim(&format!("({})", t(f)))))
         .unwrap_or_default();
     let was = v
         .old_version
         .as_ref()
-        .map(|o| format!(" (was {o})"))
+        .map(|o| format!(" (was {})", t(o)))
         .unwrap_or_default();
     out.push_str(&format!(
         "    {} version {}{was}: {}{file}\n",
         p.mark(v.change),
-        v.version,
-        v.title
+        t(&v.version),
+        t(&v.title)
     ));
     for f in shown_fields(&v.fields, v.change, "title") {
         field(out, 8, f, is_whole(v.change), p);
@@ -182,18 +185,18 @@ fn version(out: &mut String, v: &VersionChange, p: &Paint) {
 
 fn rule(out: &mut String, r: &RuleChange, p: &Paint) {
     let renamed = match (&r.old_id, r.change) {
-        (Some(old), _) => format!(" (was {old})"),
+        (Some(old), _) => format!(" (was {})", t(old)),
         _ => String::new(),
     };
     let cite = if r.cite.is_empty() {
         String::new()
     } else {
-        format!(" {}", p.dim(&format!("[{}]", r.cite)))
+        format!(" {}", p.dim(&format!("[{}]", t(&r.cite))))
     };
     out.push_str(&format!(
         "      {} rule {}{renamed}{cite}\n",
         p.mark(r.change),
-        r.id
+        t(&r.id)
     ));
     for f in shown_fields(&r.fields, r.change, "cite") {
         field(out, 10, f, is_whole(r.change), p);
@@ -205,34 +208,37 @@ fn rule(out: &mut String, r: &RuleChange, p: &Paint) {
 /// or removed, just `field: value`: an arrow from nothing says nothing.
 fn field(out: &mut String, indent: usize, f: &FieldChange, whole: bool, p: &Paint) {
     let pad = " ".repeat(indent);
+    let name = t(&f.field);
     if whole {
         let value = f.new.as_deref().or(f.old.as_deref()).unwrap_or("");
         if value.contains('\n') {
-            out.push_str(&format!("{pad}{}:\n", f.field));
-            for line in value.lines() {
+            out.push_str(&format!("{pad}{name}:\n"));
+            for line in block(value).lines() {
                 out.push_str(&format!("{pad}  {line}\n"));
             }
         } else {
-            out.push_str(&format!("{pad}{}: {value}\n", f.field));
+            out.push_str(&format!("{pad}{name}: {}\n", t(value)));
         }
         return;
     }
     if let Some(words) = &f.words {
         let inline: String = words
             .iter()
+            // Each piece escaped before it is painted: every line of the
+            // result starts with the start of some piece's line.
             .map(|w| match w {
-                Word::Same(s) => s.clone(),
-                Word::Removed(s) => p.removed(s),
-                Word::Added(s) => p.added(s),
+                Word::Same(s) => block(s),
+                Word::Removed(s) => p.removed(&block(s)),
+                Word::Added(s) => p.added(&block(s)),
             })
             .collect();
         if inline.contains('\n') {
-            out.push_str(&format!("{pad}{}:\n", f.field));
+            out.push_str(&format!("{pad}{name}:\n"));
             for line in inline.lines() {
                 out.push_str(&format!("{pad}  {line}\n"));
             }
         } else {
-            out.push_str(&format!("{pad}{}: {inline}\n", f.field));
+            out.push_str(&format!("{pad}{name}: {inline}\n"));
         }
         return;
     }
@@ -243,19 +249,21 @@ fn field(out: &mut String, indent: usize, f: &FieldChange, whole: bool, p: &Pain
             .is_some_and(|s| s.contains('\n') || s.chars().count() > LINE_MAX)
     };
     if long(&f.old) || long(&f.new) {
-        out.push_str(&format!("{pad}{}:\n", f.field));
-        for line in f.old.as_deref().unwrap_or("").lines() {
+        out.push_str(&format!("{pad}{name}:\n"));
+        for line in block(f.old.as_deref().unwrap_or("")).lines() {
             out.push_str(&format!("{pad}  {}\n", p.red(&format!("- {line}"))));
         }
-        for line in f.new.as_deref().unwrap_or("").lines() {
+        for line in block(f.new.as_deref().unwrap_or("")).lines() {
             out.push_str(&format!("{pad}  {}\n", p.green(&format!("+ {line}"))));
         }
         return;
     }
-    let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "(not set)".to_string());
+    let side = |v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "(not set)".to_string(), |v| t(v).into_owned())
+    };
     out.push_str(&format!(
-        "{pad}{}: {} → {}\n",
-        f.field,
+        "{pad}{name}: {} → {}\n",
         side(&f.old),
         side(&f.new)
     ));
@@ -279,9 +287,9 @@ fn behaviour(out: &mut String, d: &RulesDiff, p: &Paint) {
             let side = if e.side == "old" { "OLD" } else { "NEW" };
             out.push_str(&format!(
                 "  case {}{} under {side}: {}\n",
-                e.case,
+                t(&e.case),
                 origin(&e.case, &e.origin),
-                p.red(&e.error)
+                p.red(&t(&e.error))
             ));
         }
     }
@@ -292,22 +300,22 @@ fn origin(case: &str, origin: &str) -> String {
     if case == origin {
         String::new()
     } else {
-        format!(" ({origin})")
+        format!(" ({})", t(origin))
     }
 }
 
 fn case(out: &mut String, c: &CaseChange, p: &Paint) {
     out.push_str(&format!(
         "  case {}{} on {}\n",
-        p.bold(&c.case),
+        p.bold(&t(&c.case)),
         origin(&c.case, &c.origin),
         c.date
     ));
-    let rule = |b: &By| format!("rule {}{}, {}", b.rule, says(b), b.cite);
+    let rule = |b: &By| format!("rule {}{}, {}", t(&b.rule), says(b), t(&b.cite));
     for o in &c.outcomes {
         out.push_str(&format!(
             "    {}: {} → {}\n",
-            o.outcome,
+            t(&o.outcome),
             p.red(&outcome_value(o.old.as_ref())),
             p.green(&outcome_value(o.new.as_ref()))
         ));

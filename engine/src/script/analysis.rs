@@ -91,6 +91,9 @@ pub struct ScriptError {
     pub message: String,
     pub line: usize,
     pub column: usize,
+    /// Set when the script would change a fact or `date` (or declare a
+    /// variable of that name): the name it would change.
+    pub changes: Option<String>,
 }
 
 /// The scope scripts are compiled against: the fact groups and `date`, all
@@ -98,10 +101,129 @@ pub struct ScriptError {
 pub fn compile_scope(groups: &[String]) -> Scope<'static> {
     let mut scope = Scope::new();
     for g in groups {
-        scope.push(g.clone(), ());
+        scope.push_constant(g.clone(), ());
     }
-    scope.push(DATE_VARIABLE, ());
+    scope.push_constant(DATE_VARIABLE, ());
     scope
+}
+
+/// The functions a script may call: name → the numbers of arguments it
+/// takes (a method's object counts as one). Read once per load from the
+/// sandboxed engine, so that `check` refuses a call to a function that
+/// does not exist (`env()`, `sleep()`) instead of leaving it to fail at
+/// evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Functions {
+    arities: std::collections::BTreeMap<String, std::collections::BTreeSet<usize>>,
+}
+
+/// Functions rhai provides itself, outside any package.
+const BUILT_IN: [(&str, usize); 7] = [
+    ("type_of", 1),
+    ("is_def_var", 1),
+    ("is_def_fn", 2),
+    ("is_shared", 1),
+    ("Fn", 1),
+    ("call", 1),
+    ("curry", 2),
+];
+
+impl Functions {
+    pub fn of(engine: &Engine) -> Functions {
+        let mut arities: std::collections::BTreeMap<String, std::collections::BTreeSet<usize>> =
+            std::collections::BTreeMap::new();
+        for sig in engine.gen_fn_signatures(true) {
+            let Some((name, rest)) = sig.split_once('(') else {
+                continue;
+            };
+            // Parameters up to the matching `)`, commas counted outside
+            // nested brackets (`Result<A, B>` is one type).
+            let (mut depth, mut commas, mut empty) = (0i32, 0usize, true);
+            for c in rest.chars() {
+                match c {
+                    '(' | '<' | '[' => depth += 1,
+                    ')' if depth == 0 => break,
+                    ')' | '>' | ']' => depth -= 1,
+                    ',' if depth == 0 => commas += 1,
+                    c if !c.is_whitespace() => empty = false,
+                    _ => {}
+                }
+            }
+            let n = if empty { 0 } else { commas + 1 };
+            arities
+                .entry(name.trim().to_string())
+                .or_default()
+                .insert(n);
+        }
+        for (name, n) in BUILT_IN {
+            arities.entry(name.to_string()).or_default().insert(n);
+        }
+        Functions { arities }
+    }
+
+    /// What is wrong with calling `name` with `n` arguments, if anything.
+    fn problem(&self, name: &str, n: usize) -> Option<String> {
+        // Operators (`+`, `==`, `..`) are rhai's own and always resolve.
+        if !name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+        {
+            return None;
+        }
+        match self.arities.get(name) {
+            Some(ns) if ns.contains(&n) => None,
+            Some(ns) => Some(format!(
+                "`{name}` takes {} argument{}, not {n}",
+                ns.iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                if ns.len() == 1 && ns.contains(&1) {
+                    ""
+                } else {
+                    "s"
+                }
+            )),
+            None => {
+                let near = crate::diagnostics::closest(
+                    name,
+                    self.arities
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|k| k.chars().next().is_some_and(char::is_alphabetic)),
+                );
+                Some(match near {
+                    Some(near) => format!("no function `{name}` exists (did you mean `{near}`?)"),
+                    None => format!("no function `{name}` exists"),
+                })
+            }
+        }
+    }
+}
+
+/// Calls of functions that do not exist, or with the wrong number of
+/// arguments, in `ast`.
+fn unknown_calls(ast: &AST, functions: &Functions) -> Vec<ScriptError> {
+    let mut out = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        let (call, pos, method) = match path.last() {
+            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => (call, *pos, false),
+            Some(ASTNode::Expr(Expr::MethodCall(call, pos))) => (call, *pos, true),
+            _ => return true,
+        };
+        let n = call.args.len() + usize::from(method);
+        if let Some(message) = functions.problem(call.name.as_str(), n) {
+            out.push(ScriptError {
+                message,
+                line: pos.line().unwrap_or(1),
+                column: pos.position().unwrap_or(1),
+                changes: None,
+            });
+        }
+        true
+    });
+    out
 }
 
 /// Compiles a script and lists the facts it reads.
@@ -110,15 +232,22 @@ pub fn compile(
     scope: &Scope,
     script: &str,
     groups: &[String],
-) -> Result<Compiled, ScriptError> {
+    functions: &Functions,
+) -> Result<Compiled, Vec<ScriptError>> {
     let ast = engine.compile_with_scope(scope, script).map_err(|e| {
         let pos = e.position();
-        ScriptError {
+        vec![ScriptError {
             message: lower_first(&e.err_type().to_string()),
             line: pos.line().unwrap_or(1),
             column: pos.position().unwrap_or(1),
-        }
+            changes: None,
+        }]
     })?;
+    let mut problems = constant_changes(&ast, groups);
+    problems.extend(unknown_calls(&ast, functions));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut reads = Vec::new();
     let mut error: Option<ScriptError> = None;
     ast.walk(&mut |path: &[ASTNode]| {
@@ -149,13 +278,14 @@ pub fn compile(
                     message: format!("read facts of `{group}` one by one, as `{group}.name`"),
                     line: pos.line().unwrap_or(1),
                     column: pos.position().unwrap_or(1),
+                    changes: None,
                 });
             }
         }
         true
     });
     if let Some(e) = error {
-        return Err(e);
+        return Err(vec![e]);
     }
     reads.dedup();
     let mut comparisons = Vec::new();
@@ -170,6 +300,62 @@ pub fn compile(
         reads,
         comparisons,
     })
+}
+
+/// Every place a script would change a fact or `date`: an assignment
+/// (`=`, `+=`, …) to one of them or to a part of one, or a `let`/`const`
+/// of that name, which would hide it from the rest of the script. Facts
+/// and `date` are constants at evaluation too; this says so at `check`,
+/// with the place.
+fn constant_changes(ast: &AST, groups: &[String]) -> Vec<ScriptError> {
+    let protected = |name: &str| name == DATE_VARIABLE || groups.iter().any(|g| g == name);
+    let at = |name: String, pos: Position, message: String| ScriptError {
+        message,
+        line: pos.line().unwrap_or(1),
+        column: pos.position().unwrap_or(1),
+        changes: Some(name),
+    };
+    let mut out = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        match path.last() {
+            Some(ASTNode::Stmt(Stmt::Assignment(x))) => {
+                let target = &x.1.lhs;
+                if let Some((root, pos)) = root_variable(target)
+                    && protected(root)
+                {
+                    let name = match fact_read(target, groups) {
+                        Some(Ok(read)) => read.name,
+                        _ => root.to_string(),
+                    };
+                    out.push(at(
+                        name.clone(),
+                        pos,
+                        format!("`{name}` cannot be changed by a script"),
+                    ));
+                }
+            }
+            Some(ASTNode::Stmt(Stmt::Var(x, _, _))) if protected(&x.0.name) => {
+                let name = x.0.name.to_string();
+                out.push(at(
+                    name.clone(),
+                    x.0.pos,
+                    format!("`{name}` cannot be declared again by a script"),
+                ));
+            }
+            _ => {}
+        }
+        true
+    });
+    out
+}
+
+/// The variable at the root of `a`, `a.b`, `a[b]`, `a.b[c]`, with its place.
+fn root_variable(expr: &Expr) -> Option<(&str, Position)> {
+    match expr {
+        Expr::Variable(..) => variable(expr),
+        Expr::Dot(bin, ..) | Expr::Index(bin, ..) => root_variable(&bin.lhs),
+        _ => None,
+    }
 }
 
 /// The fact a `group.name` expression reads, if `expr` is one.
@@ -199,6 +385,7 @@ fn fact_read(expr: &Expr, groups: &[String]) -> Option<Result<FactRead, ScriptEr
                     message: format!("read facts of `{group}` one by one, as `{group}.name`"),
                     line: pos.line().unwrap_or(1),
                     column: pos.position().unwrap_or(1),
+                    changes: None,
                 }),
             })
         }
@@ -359,7 +546,14 @@ mod tests {
 
     fn compiled(script: &str) -> Result<Compiled, ScriptError> {
         let engine = sandbox::engine();
-        compile(&engine, &compile_scope(&groups()), script, &groups())
+        compile(
+            &engine,
+            &compile_scope(&groups()),
+            script,
+            &groups(),
+            &Functions::of(&engine),
+        )
+        .map_err(|mut e| e.remove(0))
     }
 
     fn names(c: &Compiled) -> Vec<&str> {

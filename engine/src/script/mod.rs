@@ -2,6 +2,7 @@
 //! and functions rules may call, and static analysis of condition scripts.
 
 pub mod analysis;
+pub mod budget;
 pub mod dates;
 pub mod native;
 pub mod sandbox;

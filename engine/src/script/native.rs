@@ -532,7 +532,7 @@ mod tests {
                 map.insert(k.trim_start_matches("f.").into(), to_dynamic(v));
             }
             for text in EXPRS {
-                let compiled = analysis::compile(&engine, &scope, text, &groups).unwrap();
+                let compiled = analysis::compile(&engine, &scope, text, &groups, &analysis::Functions::of(&engine)).unwrap();
                 let [Stmt::Expr(expr)] = compiled.ast.statements() else { panic!() };
                 let native = compile(expr, &groups).unwrap_or_else(|| panic!("`{text}` not compiled"));
                 let mut run_scope = Scope::new();
@@ -563,7 +563,14 @@ mod tests {
             "[1, 2].len() == 2",
             "f.l == [\"a\"]",
         ] {
-            let compiled = analysis::compile(&engine, &scope, text, &groups).unwrap();
+            let compiled = analysis::compile(
+                &engine,
+                &scope,
+                text,
+                &groups,
+                &analysis::Functions::of(&engine),
+            )
+            .unwrap();
             let [Stmt::Expr(expr)] = compiled.ast.statements() else {
                 panic!()
             };

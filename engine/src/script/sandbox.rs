@@ -42,6 +42,10 @@ pub fn engine() -> Engine {
     BasicIteratorPackage::new().register_into_engine(&mut engine);
     dates::register(&mut engine);
     refuse_mixed_comparisons(&mut engine);
+    // List comparisons and copies charged element by element, and every
+    // operation counted against the case's budget (`budget`).
+    super::budget::register(&mut engine);
+    engine.on_progress(super::budget::progress);
 
     engine
         .set_max_operations(MAX_OPERATIONS)

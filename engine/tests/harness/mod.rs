@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Days, NaiveDate};
 use inforce_engine::case::parse_case;
 use inforce_engine::case_json::{case_from_json, parse_json};
+use inforce_engine::drawable::drawable;
 use inforce_engine::eval::evaluate;
 use inforce_engine::format::ValueType;
 use inforce_engine::load::load;
@@ -69,14 +70,15 @@ pub fn with_shipped<T>(f: impl FnOnce(&RuleTree) -> T) -> T {
     SHIPPED.with(|t| f(t))
 }
 
-/// Renders a diagnostic as the CLI would (graphical, no colour), so that a
-/// span outside its source text or any other rendering fault shows up.
+/// Renders a diagnostic as the CLI would (graphical, no colour, through
+/// the engine's `Drawable`), so that a span outside its source text or any
+/// other rendering fault shows up.
 pub fn render(d: &dyn Diagnostic) -> String {
     let mut out = String::new();
     GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100_000)
         .with_wrap_lines(false)
-        .render_report(&mut out, d)
+        .render_report(&mut out, &drawable(d))
         .expect("a diagnostic renders");
     out
 }

@@ -17,9 +17,9 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// How much a rules tree may hold. Rule files of the shipped law are a few
-/// to a few hundred kilobytes; the limits are far above any real tree and
-/// far below what would exhaust a reviewer's machine.
+/// How much a rules tree may hold. The shipped law is 34 files and 235 KB;
+/// the limits are far above any real tree and far below what would exhaust
+/// a reviewer's machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Bytes of one rule file.

@@ -21,6 +21,38 @@ macro_rules! outln {
     }};
 }
 
+/// `eprintln!` that never panics: a failed write to standard error
+/// (`2>/dev/full`) is kept and makes the run exit 2 (`finish`), since the
+/// messages it carried are lost; nothing can be said about it on stderr.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        $crate::render::wrote_err(writeln!(std::io::stderr().lock(), $($arg)*));
+    }};
+}
+
+/// `eprint!` that never panics; see `errln!`.
+#[macro_export]
+macro_rules! errout {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        $crate::render::wrote_err(write!(std::io::stderr().lock(), $($arg)*));
+    }};
+}
+
+/// Set when a write to standard error failed.
+static STDERR_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Keeps the failure of a write to standard error (a closed pipe is none).
+pub fn wrote_err(result: io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        STDERR_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// `print!` for a command's output; see `outln!`.
 #[macro_export]
 macro_rules! out {
@@ -64,9 +96,17 @@ pub fn finish(code: u8) -> u8 {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .take();
+    let stderr_failed = STDERR_FAILED.load(std::sync::atomic::Ordering::Relaxed);
     match error {
+        None if stderr_failed => 2,
         None => code,
-        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => code,
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            if stderr_failed {
+                2
+            } else {
+                code
+            }
+        }
         Some(e) => {
             // Not `eprintln!`, which panics when stderr fails too.
             let _ = writeln!(
@@ -130,7 +170,7 @@ pub fn print_diagnostics<D: Diagnostic>(ds: &[D]) {
         let n = seen.entry(k).or_default();
         *n += 1;
         if *n <= SHOWN_PER_FILE_AND_CODE {
-            eprintln!("{}", diagnostic(d));
+            crate::errln!("{}", diagnostic(d));
         } else if *n == SHOWN_PER_FILE_AND_CODE + 1 {
             let more = totals
                 .get(k)
@@ -143,7 +183,7 @@ pub fn print_diagnostics<D: Diagnostic>(ds: &[D]) {
             } else {
                 format!(" in `{file}`")
             };
-            eprintln!(
+            crate::errln!(
                 "… and {} more like this{place} (`{code}`), not shown; fix the ones above and run again to see the rest\n",
                 thousands(more)
             );

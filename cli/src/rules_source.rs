@@ -112,7 +112,7 @@ impl RuleFiles {
     /// The loaded tree, or every problem printed and exit code 2.
     pub fn tree(self, golden: Golden) -> Result<RuleTree, u8> {
         if let Some(p) = self.refused_root() {
-            eprintln!("{}", crate::render::diagnostic(p));
+            crate::errln!("{}", crate::render::diagnostic(p));
             return Err(2);
         }
         let loaded = self.load(golden);
@@ -120,7 +120,7 @@ impl RuleFiles {
             Some(tree) => Ok(tree),
             None => {
                 crate::render::print_diagnostics(&loaded.problems);
-                eprintln!(
+                crate::errln!(
                     "the rules have {}; run `inforce check` for details",
                     crate::render::count(loaded.errors(), "error", "errors")
                 );

@@ -538,3 +538,55 @@ fn a_reader_that_closes_the_pipe_ends_the_output_quietly_with_the_commands_own_c
         );
     }
 }
+
+/// `2>/dev/full`: a command whose messages go to standard error cannot say
+/// that they were lost, but it must not panic (exit 101, or an abort in
+/// `batch`), and must not exit 0 either: it exits 2.
+#[cfg(unix)]
+#[test]
+fn a_write_error_on_standard_error_exits_2_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("out.jsonl");
+    let bad_case = dir.path().join("bad.yaml");
+    std::fs::write(&bad_case, "date: 2005-06-10\nperson: {citizenship: kz}\n").unwrap();
+    let runs: Vec<(&str, Vec<String>)> = vec![
+        (
+            "batch with its summary on stderr",
+            vec![
+                "batch".into(),
+                "-".into(),
+                "-o".into(),
+                out_file.display().to_string(),
+            ],
+        ),
+        (
+            "eval of a refused case",
+            vec!["eval".into(), bad_case.display().to_string()],
+        ),
+    ];
+    for (what, args) in runs {
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = inforce_in(&workspace())
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(full)
+            .spawn()
+            .and_then(|mut child| {
+                let mut stdin = child.stdin.take().unwrap();
+                let _ = stdin.write_all(cases(3).as_bytes());
+                drop(stdin);
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(
+            code(&out),
+            2,
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

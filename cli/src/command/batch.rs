@@ -121,7 +121,7 @@ pub fn run(args: Args) -> u8 {
     if let Err(message) =
         output_file::refuse_input_as_output(args.input.as_deref(), args.output.as_deref())
     {
-        eprintln!("{message}");
+        crate::errln!("{message}");
         return 2;
     }
     // The rules are loaded here once, before any case is read, so that
@@ -140,14 +140,14 @@ pub fn run(args: Args) -> u8 {
     let (input, size) = match open_input(args.input.as_deref()) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("cannot read `{input_name}`: {e}");
+            crate::errln!("cannot read `{input_name}`: {e}");
             return 2;
         }
     };
     let sink = match Sink::open(args.output.as_deref()) {
         Ok(s) => s,
         Err(message) => {
-            eprintln!("{message}");
+            crate::errln!("{message}");
             return 2;
         }
     };
@@ -156,7 +156,7 @@ pub fn run(args: Args) -> u8 {
     if matches!(sink, Sink::File(_))
         && let Err(e) = output_file::remove_on_signals()
     {
-        eprintln!("cannot watch for interruptions: {e}");
+        crate::errln!("cannot watch for interruptions: {e}");
         return 2;
     }
     let pool = match rayon::ThreadPoolBuilder::new()
@@ -166,7 +166,7 @@ pub fn run(args: Args) -> u8 {
     {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("cannot start the worker threads: {e}");
+            crate::errln!("cannot start the worker threads: {e}");
             return 2;
         }
     };
@@ -190,7 +190,7 @@ pub fn run(args: Args) -> u8 {
     progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let summary = |r: &Ran| {
-        eprintln!(
+        crate::errln!(
             "{}, {}, {:.0} cases/s",
             render::count(r.cases as usize, "case", "cases"),
             render::count(r.errors as usize, "error", "errors"),
@@ -208,7 +208,7 @@ pub fn run(args: Args) -> u8 {
         }
         Err(Stop::Input { after, error, ran }) => {
             summary(&ran);
-            eprintln!("cannot read `{input_name}` after line {after}: {error}");
+            crate::errln!("cannot read `{input_name}` after line {after}: {error}");
             2
         }
         // The reader of the output has gone (`inforce batch | head`):
@@ -222,14 +222,14 @@ pub fn run(args: Args) -> u8 {
         Err(Stop::Output { error, ran }) => {
             summary(&ran);
             match output_name {
-                Some(name) => eprintln!("cannot write `{name}`: {error}"),
+                Some(name) => crate::errln!("cannot write `{name}`: {error}"),
                 // Said, and made exit code 2, as for every command.
                 None => render::stdout_failed(error),
             }
             2
         }
         Err(Stop::Internal(message)) => {
-            eprintln!("internal error: {}", crate::text_safe::line(&message));
+            crate::errln!("internal error: {}", crate::text_safe::line(&message));
             2
         }
     }

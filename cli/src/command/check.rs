@@ -14,7 +14,7 @@ pub fn run(args: Args) -> u8 {
     let files = args.rules.read();
     // No directory to check: the input cannot be used at all.
     if let Some(p) = files.refused_root() {
-        eprintln!("{}", render::diagnostic(p));
+        crate::errln!("{}", render::diagnostic(p));
         return 2;
     }
     let loaded = files.load(inforce_engine::load::Golden::Load);

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> u8 {
         Format::Json => match serde_json::to_string_pretty(&diff) {
             Ok(s) => crate::outln!("{s}"),
             Err(e) => {
-                eprintln!("cannot write the diff as JSON: {e}");
+                crate::errln!("cannot write the diff as JSON: {e}");
                 return 2;
             }
         },
@@ -96,7 +96,7 @@ fn which(side: &str, spec: &str, repo: &Path) -> Option<Side> {
         return match git::resolve(repo, rev) {
             Ok(commit) => Some(Side::Rev(rev.to_string(), commit)),
             Err(e) => {
-                eprintln!("{side} `{spec}`: {e}");
+                crate::errln!("{side} `{spec}`: {e}");
                 None
             }
         };
@@ -113,7 +113,7 @@ fn which(side: &str, spec: &str, repo: &Path) -> Option<Side> {
             } else {
                 "a directory"
             };
-            eprintln!(
+            crate::errln!(
                 "{side} `{spec}` is both {what} and a git revision; write `rev:{spec}` for the revision or `dir:{spec}` for the directory"
             );
             None
@@ -124,9 +124,9 @@ fn which(side: &str, spec: &str, repo: &Path) -> Option<Side> {
             match e {
                 // The user may have meant a directory: say both readings failed.
                 GitError::NoSuchRevision(_) | GitError::NotARepository(_) => {
-                    eprintln!("{side} `{spec}` is not a directory, and {e}");
+                    crate::errln!("{side} `{spec}` is not a directory, and {e}");
                 }
-                _ => eprintln!("{side} `{spec}`: {e}"),
+                _ => crate::errln!("{side} `{spec}`: {e}"),
             }
             None
         }
@@ -147,7 +147,7 @@ fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(R
         Side::Rev(rev, commit) => match load_revision(&rev, &commit, rules_path, repo) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("{side} `{spec}`: {e}");
+                crate::errln!("{side} `{spec}`: {e}");
                 return None;
             }
         },
@@ -156,7 +156,7 @@ fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(R
         Some(tree) => Some((tree, label)),
         None => {
             render::print_diagnostics(&loaded.problems);
-            eprintln!(
+            crate::errln!(
                 "{side} `{spec}`: the rules do not load ({}); run `inforce check` on them, or compare another side",
                 crate::render::count(loaded.errors(), "error", "errors")
             );
@@ -278,14 +278,14 @@ fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
                     .file_type()
                     .map_err(|e| io_error(&file, &e.to_string()))?;
                 if ty.is_symlink() {
-                    eprintln!(
+                    crate::errln!(
                         "--cases `{}` is a symbolic link, which is never followed in a cases directory; copy the case into the directory instead",
                         text_safe::line(&file.display().to_string())
                     );
                     return Err(2);
                 }
                 if !ty.is_file() {
-                    eprintln!(
+                    crate::errln!(
                         "--cases `{}` is not a plain file; give case files (.yaml, .yml, .json, .jsonl)",
                         text_safe::line(&file.display().to_string())
                     );
@@ -295,7 +295,7 @@ fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
             }
             if files.is_empty() {
                 // An empty or mistyped directory must not look like "no behavioural change".
-                eprintln!(
+                crate::errln!(
                     "--cases `{}`: the directory has no .yaml, .yml, .json or .jsonl case files",
                     path.display()
                 );
@@ -324,7 +324,7 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
     let opened = std::fs::File::open(file).map_err(|e| io_error(file, &e.to_string()))?;
     let Some(bytes) = read_at_most(opened, limit).map_err(|e| io_error(file, &e.to_string()))?
     else {
-        eprintln!(
+        crate::errln!(
             "--cases `{}` is larger than {}, the most a {} may hold; it was not read",
             text_safe::line(&shown),
             size_words(limit),
@@ -339,7 +339,7 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
                 path: shown,
                 offset: e.utf8_error().valid_up_to(),
             };
-            eprintln!("{}", render::diagnostic(&e));
+            crate::errln!("{}", render::diagnostic(&e));
             return Err(2);
         }
     };
@@ -366,7 +366,7 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
 
 fn io_error(path: &Path, reason: &str) -> u8 {
     // Not `CaseError::Io`: its advice (`-` for standard input) is `eval`'s.
-    eprintln!(
+    crate::errln!(
         "--cases `{}`: cannot read it: {reason}; give case files (.yaml, .yml, .json, .jsonl) or a directory of them",
         text_safe::line(&path.display().to_string())
     );

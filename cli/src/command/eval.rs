@@ -43,7 +43,7 @@ pub fn load_case(
     path: &PathBuf,
 ) -> Result<inforce_engine::case::Case, u8> {
     let (name, text) = read_case(path).map_err(|e| {
-        eprintln!("{}", render::diagnostic(e.as_ref()));
+        crate::errln!("{}", render::diagnostic(e.as_ref()));
         2u8
     })?;
     parse_case(tree, &name, &text).map_err(|errors| {
@@ -62,13 +62,13 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     let Some(date) = args.date.or(case.date) else {
-        eprintln!("{}", render::diagnostic(&CaseError::NoDate));
+        crate::errln!("{}", render::diagnostic(&CaseError::NoDate));
         return 2;
     };
     let result = match evaluate(&tree, &case, date, args.explain) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{}", render::diagnostic(e.as_ref()));
+            crate::errln!("{}", render::diagnostic(e.as_ref()));
             return 2;
         }
     };
@@ -76,7 +76,7 @@ pub fn run(args: Args) -> u8 {
         Format::Json => match serde_json::to_string_pretty(&result) {
             Ok(s) => crate::outln!("{s}"),
             Err(e) => {
-                eprintln!("cannot write the result: {e}");
+                crate::errln!("cannot write the result: {e}");
                 return 2;
             }
         },

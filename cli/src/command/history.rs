@@ -40,18 +40,18 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     let Some(from) = args.from.or_else(|| tree.earliest()) else {
-        eprintln!("the rules have no version to start from; give `--from YYYY-MM-DD`");
+        crate::errln!("the rules have no version to start from; give `--from YYYY-MM-DD`");
         return 2;
     };
     let to = args.to.unwrap_or_else(|| chrono::Local::now().date_naive());
     if to < from {
-        eprintln!("`--to` ({to}) is before `--from` ({from}); the range is empty");
+        crate::errln!("`--to` ({to}) is before `--from` ({from}); the range is empty");
         return 2;
     }
     let h = match history(&tree, &case, from, to) {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("{}", render::diagnostic(e.as_ref()));
+            crate::errln!("{}", render::diagnostic(e.as_ref()));
             return 2;
         }
     };

@@ -30,7 +30,7 @@ pub fn run(args: Args) -> u8 {
     let (runs, coverage) = golden::run_with_coverage(&tree, args.filter.as_deref());
     if runs.is_empty() {
         // A mistyped filter must not look like a green run.
-        eprintln!(
+        crate::errln!(
             "no golden test matches `{}`; run `inforce test` without a filter to see them all",
             t(args.filter.as_deref().unwrap_or(""))
         );

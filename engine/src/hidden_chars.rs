@@ -40,6 +40,14 @@ impl Effect {
 /// The name and effect of a character nobody reading the text can see, or
 /// `None` for an ordinary character. Tab and line feed are ordinary: YAML
 /// and scripts use them.
+/// Whether `s` may hold a hidden character at all: plain printable ASCII,
+/// tabs and line breaks cannot, and are most of every rule file, so a
+/// scan of the bytes settles most texts without decoding them.
+fn may_hide(s: &str) -> bool {
+    s.bytes()
+        .any(|b| !(b == b'\t' || b == b'\n' || (0x20..0x7f).contains(&b)))
+}
+
 pub fn hidden(c: char) -> Option<(&'static str, Effect)> {
     use Effect::*;
     let found = match c {
@@ -169,11 +177,14 @@ fn place(keys: &[&str]) -> Place {
 /// A byte-order mark at the very start is a file encoding, not text.
 pub fn scan(root: &Node, text: &str, src: &Src, problems: &mut Vec<RuleProblem>) {
     let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let raw: Vec<usize> = text
-        .char_indices()
-        .filter(|&(i, c)| i >= body_start && hidden(c).is_some())
-        .map(|(i, _)| i)
-        .collect();
+    let raw: Vec<usize> = if may_hide(text) {
+        text.char_indices()
+            .filter(|&(i, c)| i >= body_start && hidden(c).is_some())
+            .map(|(i, _)| i)
+            .collect()
+    } else {
+        Vec::new()
+    };
     // A double-quoted scalar can write one with an escape (`"\u202e"`);
     // without a backslash or a hidden character nothing can be hidden.
     if raw.is_empty() && !text.contains('\\') {
@@ -273,6 +284,9 @@ impl<'a> Scan<'a> {
     fn string(&mut self, node: &Node, s: &str, place: Place, path: &str, is_key: bool) {
         let start = node.span.offset();
         self.strings.push((start, start + node.span.len()));
+        if !may_hide(s) {
+            return;
+        }
         let mut found = s.chars().filter(|&c| hidden(c).is_some());
         let Some(first) = found.next() else {
             return;

@@ -57,6 +57,28 @@ fn cases(n: usize) -> String {
     (0..n).map(|i| case_line(i) + "\n").collect()
 }
 
+/// Runs `inforce ARGS` in the workspace with three cases on standard input
+/// (for the commands that read it) and the given output streams.
+fn run_fed(
+    args: &[impl AsRef<std::ffi::OsStr>],
+    stdout: impl Into<Stdio>,
+    stderr: impl Into<Stdio>,
+) -> Output {
+    inforce_in(&workspace())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .and_then(|mut child| {
+            let mut stdin = child.stdin.take().unwrap();
+            let _ = stdin.write_all(cases(3).as_bytes());
+            drop(stdin);
+            child.wait_with_output()
+        })
+        .unwrap()
+}
+
 fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
@@ -465,19 +487,7 @@ fn a_write_error_on_standard_output_exits_2_for_every_command() {
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let out = inforce_in(&workspace())
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(full)
-            .stderr(Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                let mut stdin = child.stdin.take().unwrap();
-                let _ = stdin.write_all(cases(3).as_bytes());
-                drop(stdin);
-                child.wait_with_output()
-            })
-            .unwrap();
+        let out = run_fed(&args, full, Stdio::piped());
         let err = stderr(&out);
         // Exit 2, saying it could not write to standard output, and why.
         let says = err.contains("cannot write")
@@ -502,19 +512,7 @@ fn a_write_error_on_standard_output_exits_2_for_every_command() {
 fn a_reader_that_closes_the_pipe_ends_the_output_quietly_with_the_commands_own_code() {
     for (name, args) in every_command() {
         let expected = {
-            let out = inforce_in(&workspace())
-                .args(&args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .and_then(|mut child| {
-                    let mut stdin = child.stdin.take().unwrap();
-                    let _ = stdin.write_all(cases(3).as_bytes());
-                    drop(stdin);
-                    child.wait_with_output()
-                })
-                .unwrap();
+            let out = run_fed(&args, Stdio::null(), Stdio::null());
             code(&out)
         };
         let mut child = inforce_in(&workspace())
@@ -569,19 +567,7 @@ fn a_write_error_on_standard_error_exits_2_without_a_panic() {
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let out = inforce_in(&workspace())
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(full)
-            .spawn()
-            .and_then(|mut child| {
-                let mut stdin = child.stdin.take().unwrap();
-                let _ = stdin.write_all(cases(3).as_bytes());
-                drop(stdin);
-                child.wait_with_output()
-            })
-            .unwrap();
+        let out = run_fed(&args, Stdio::piped(), full);
         assert_eq!(
             code(&out),
             2,

@@ -89,25 +89,14 @@ pub fn read_numbered(
             }
         }
         let slots: Vec<Option<&Val>> = values.iter().map(Option::as_ref).collect();
-        if !crate::eval::passes_checks(tree, &slots) {
-            // The long way says which check fails.
-            let value = parse_json(text).map_err(ReadError::NotJson)?;
-            return case_from_json(tree, &value, fallback_id)
-                .map_err(ReadError::Invalid)
-                .map(|case| NumberedCase {
-                    values: crate::eval::case_slots(tree, &case)
-                        .into_iter()
-                        .map(|v| v.cloned())
-                        .collect(),
-                    id: case.id,
-                    date: case.date,
-                });
+        if crate::eval::passes_checks(tree, &slots) {
+            return Ok(NumberedCase {
+                id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
+                date: parts.date,
+                values,
+            });
         }
-        return Ok(NumberedCase {
-            id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
-            date: parts.date,
-            values,
-        });
+        // A check fails: the long way below says which.
     }
     let value = parse_json(text).map_err(ReadError::NotJson)?;
     let case = case_from_json(tree, &value, fallback_id).map_err(ReadError::Invalid)?;

@@ -22,7 +22,7 @@ use crate::diagnostics::EvalError;
 use crate::eval::{case_slots, evaluate, leaf_code};
 use crate::model::{Then, Val, Version};
 use crate::result::{OutcomeResult, RulesInfo, VersionInForce};
-use crate::script::analysis::{Cond, Leaf};
+use crate::script::analysis::Leaf;
 use crate::timeline::Position;
 use crate::tree::RuleTree;
 
@@ -68,7 +68,7 @@ fn probe(v: &Version) -> Probe<'_> {
         .chain(v.applies_when.as_ref())
         .chain(v.scope.values());
     for c in conditions {
-        collect(&c.cond, &mut leaves);
+        leaves.extend(c.cond.leaves().into_iter().filter(|l| l.reads_date));
     }
     let dated_value = v.rules.iter().flat_map(|r| &r.then).any(|(_, t)| {
         matches!(
@@ -82,15 +82,6 @@ fn probe(v: &Version) -> Probe<'_> {
     Probe {
         leaves,
         dated_value,
-    }
-}
-
-fn collect<'t>(c: &'t Cond, out: &mut Vec<&'t Leaf>) {
-    match c {
-        Cond::Leaf(l) if l.reads_date => out.push(l),
-        Cond::Leaf(_) => {}
-        Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| collect(p, out)),
-        Cond::Not(inner) => collect(inner, out),
     }
 }
 

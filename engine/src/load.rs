@@ -21,7 +21,7 @@ use crate::model::{
     Rule, RuleSet, SourceInfo, Then, Val, Version, type_words,
 };
 use crate::schema_check::{self, ShapeIssue};
-use crate::script::analysis::{self, Comparison, Compiled, Cond, Lit};
+use crate::script::analysis::{self, Comparison, Compiled, Lit};
 use crate::script::{dates, sandbox};
 use crate::source::SourceFile;
 use crate::timeline::Index;
@@ -204,7 +204,7 @@ fn compile_checks(
         let Some(condition) = ctx.condition("holds", &decl.holds) else {
             continue;
         };
-        if cond_reads_date(&condition.cond) {
+        if condition.cond.leaves().iter().any(|l| l.reads_date) {
             l.problems.push(RuleProblem::Invalid {
                 message: format!("check `{}` reads `date`", decl.id.value),
                 src,
@@ -213,8 +213,14 @@ fn compile_checks(
             });
             continue;
         }
-        let mut reads = Vec::new();
-        cond_reads(&condition.cond, &mut reads);
+        let mut reads: Vec<String> = Vec::new();
+        for leaf in condition.cond.leaves() {
+            for r in &leaf.reads {
+                if !reads.contains(r) {
+                    reads.push(r.clone());
+                }
+            }
+        }
         out.push(CaseCheck {
             id: decl.id.value,
             condition,
@@ -226,28 +232,6 @@ fn compile_checks(
         });
     }
     out
-}
-
-fn cond_reads_date(c: &Cond) -> bool {
-    match c {
-        Cond::Leaf(leaf) => leaf.reads_date,
-        Cond::Not(inner) => cond_reads_date(inner),
-        Cond::And(parts) | Cond::Or(parts) => parts.iter().any(cond_reads_date),
-    }
-}
-
-fn cond_reads(c: &Cond, out: &mut Vec<String>) {
-    match c {
-        Cond::Leaf(leaf) => {
-            for r in &leaf.reads {
-                if !out.contains(r) {
-                    out.push(r.clone());
-                }
-            }
-        }
-        Cond::Not(inner) => cond_reads(inner, out),
-        Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| cond_reads(p, out)),
-    }
 }
 
 /// A file read as far as it can be without the other files: parsed,

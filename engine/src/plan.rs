@@ -154,7 +154,12 @@ fn slot(v: &Version, outcome: &str) -> OutcomeSlot {
             let mut facts: Vec<&str> = Vec::new();
             for &(ri, _) in &deciders {
                 if let Some(c) = v.rules.get(ri).and_then(|r| r.when.as_ref()) {
-                    cond_reads(&c.cond, &mut facts);
+                    facts.extend(
+                        c.cond
+                            .leaves()
+                            .into_iter()
+                            .flat_map(|l| l.reads.iter().map(String::as_str)),
+                    );
                 }
             }
             facts.sort_unstable();
@@ -185,13 +190,5 @@ fn slot(v: &Version, outcome: &str) -> OutcomeSlot {
         scope: v.scope.get(outcome).cloned(),
         deciders,
         undecided,
-    }
-}
-
-fn cond_reads<'c>(c: &'c Cond, out: &mut Vec<&'c str>) {
-    match c {
-        Cond::Leaf(leaf) => out.extend(leaf.reads.iter().map(String::as_str)),
-        Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| cond_reads(p, out)),
-        Cond::Not(inner) => cond_reads(inner, out),
     }
 }

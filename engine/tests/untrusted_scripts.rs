@@ -57,19 +57,18 @@ fn messages(l: &Loaded) -> Vec<String> {
     l.problems.iter().map(|p| p.to_string()).collect()
 }
 
+/// The day every test evaluates on.
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2010, 6, 15).unwrap()
+}
+
 fn eval(l: &Loaded, case: &str) -> EvalResult {
     let tree = l
         .tree
         .as_ref()
         .unwrap_or_else(|| panic!("{:?}", messages(l)));
     let case = parse_case(tree, "case.yaml", case).unwrap();
-    evaluate(
-        tree,
-        &case,
-        NaiveDate::from_ymd_opt(2010, 6, 15).unwrap(),
-        false,
-    )
-    .unwrap()
+    evaluate(tree, &case, day(), false).unwrap()
 }
 
 /// Where a problem points: 1-based line and column in its file.
@@ -151,13 +150,7 @@ fn a_fact_changed_in_place_by_a_method_is_an_error_naming_the_rule_never_a_chang
         .as_ref()
         .unwrap_or_else(|| panic!("{:?}", messages(&l)));
     let case = parse_case(tree, "case.yaml", "person: {citizenship: KZ}").unwrap();
-    let err = evaluate(
-        tree,
-        &case,
-        NaiveDate::from_ymd_opt(2010, 6, 15).unwrap(),
-        false,
-    )
-    .unwrap_err();
+    let err = evaluate(tree, &case, day(), false).unwrap_err();
     assert_eq!(err.rule, "rewrite", "{err:?}");
 }
 
@@ -231,13 +224,7 @@ fn scripts_that_compare_long_lists_over_and_over_run_out_of_the_case_budget_nami
         .as_ref()
         .unwrap_or_else(|| panic!("{:?}", messages(&l)));
     let case = parse_case(tree, "case.yaml", "person: {citizenship: KZ}").unwrap();
-    let err = evaluate(
-        tree,
-        &case,
-        NaiveDate::from_ymd_opt(2010, 6, 15).unwrap(),
-        false,
-    )
-    .unwrap_err();
+    let err = evaluate(tree, &case, day(), false).unwrap_err();
     assert_eq!(err.rule, "slow");
     assert!(
         err.message
@@ -263,13 +250,7 @@ fn many_rules_each_within_the_limits_share_one_budget_per_case() {
     let l = loaded(&[("rules/aaa/2000-01-01.yaml", many)]);
     let tree = l.tree.as_ref().unwrap();
     let case = parse_case(tree, "case.yaml", "person: {citizenship: KZ}").unwrap();
-    let err = evaluate(
-        tree,
-        &case,
-        NaiveDate::from_ymd_opt(2010, 6, 15).unwrap(),
-        false,
-    )
-    .unwrap_err();
+    let err = evaluate(tree, &case, day(), false).unwrap_err();
     assert!(err.rule.starts_with("slow-"), "{err:?}");
     assert!(err.message.contains("across all its rules"), "{err:?}");
     // The next case starts with the whole budget again.

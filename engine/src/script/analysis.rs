@@ -71,6 +71,22 @@ pub enum Cond {
     Not(Box<Cond>),
 }
 
+impl Cond {
+    /// Every leaf of the condition, left to right: what it reads, by part.
+    pub fn leaves(&self) -> Vec<&Leaf> {
+        fn walk<'c>(c: &'c Cond, out: &mut Vec<&'c Leaf>) {
+            match c {
+                Cond::Leaf(leaf) => out.push(leaf),
+                Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| walk(p, out)),
+                Cond::Not(inner) => walk(inner, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Leaf {
     pub ast: AST,

@@ -16,7 +16,7 @@ run() { # name, then the command
   local name=$1; shift
   "$@" >"$out/$name.out" 2>"$out/$name.err"; echo "$?" >"$out/$name.rc"
 }
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=/tmp/inforce-compat-work; rm -rf "$work"; mkdir -p "$work"  # a fixed path: outputs name it
 # Golden cases as JSON files, one per test.
 python3 - "$work/cases" <<'PY'
 import json, os, sys, yaml, glob

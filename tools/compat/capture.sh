@@ -16,7 +16,9 @@ run() { # name, then the command
   local name=$1; shift
   "$@" >"$out/$name.out" 2>"$out/$name.err"; echo "$?" >"$out/$name.rc"
 }
-work=/tmp/inforce-compat-work; rm -rf "$work"; mkdir -p "$work"  # a fixed path: outputs name it
+# One capture at a time (the work folder is fixed, since outputs name its files).
+exec 9>/tmp/inforce-compat.lock; flock 9
+work=/tmp/inforce-compat-work; rm -rf "$work"; mkdir -p "$work"
 # Golden cases as JSON files, one per test.
 python3 - "$work/cases" <<'PY'
 import json, os, sys, yaml, glob
@@ -84,4 +86,5 @@ run batch-lines-date "$bin" batch "$work/lines.jsonl" --date 2013-01-01
 run batch-lines-j1 "$bin" batch "$work/lines.jsonl" --jobs 1
 "$gen" "$n" 7 >"$work/corpus.jsonl"
 "$bin" batch "$work/corpus.jsonl" 2>"$out/batch-corpus.err" | sha256sum >"$out/batch-corpus.sha256"
+sed -i "s|$work|WORK|g" "$out"/*
 echo "captured $(ls "$out" | wc -l) files in $out"

@@ -3,27 +3,25 @@
 //! It does no printing and never exits the process; the `inforce` CLI renders.
 
 pub mod case;
-pub mod case_json;
 pub mod diagnostics;
 pub mod diff;
 pub mod drawable;
 pub mod eval;
-mod fact_set;
-pub mod format;
 pub mod golden;
-pub mod hidden_chars;
 pub mod history;
-pub mod load;
-pub mod load_golden;
-pub mod model;
-mod plan;
+pub mod report;
 pub mod result;
-pub mod result_json;
-pub mod schema;
-pub mod schema_check;
+pub mod rules;
 pub mod script;
-pub mod source;
-pub mod timeline;
-pub mod timeline_view;
-pub mod tree;
-pub mod yaml;
+
+pub use case::json as case_json;
+pub use report::schema;
+pub use report::timeline as timeline_view;
+pub use result::json as result_json;
+pub use rules::in_force as timeline;
+pub use rules::load;
+pub use rules::load::golden as load_golden;
+pub use rules::shape as schema_check;
+pub use rules::{format, hidden_chars, model, source, tree, yaml};
+use eval::fact_set;
+use rules::load::plan;

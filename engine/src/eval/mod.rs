@@ -7,6 +7,8 @@
 //! might have fired, and the declared precedence between them; see
 //! `docs/architecture.md`. Not here: loading, rendering.
 
+pub(crate) mod fact_set;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;

@@ -2,6 +2,8 @@
 //! `eval --format json` and each line of `batch`. Plain data: built by
 //! `eval`, rendered by the CLI.
 
+pub mod json;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -4,6 +4,9 @@
 //! returned, so nothing evaluates half-loaded rules. Not here: reading the
 //! file system (see `source`) or evaluating.
 
+pub mod golden;
+pub(crate) mod plan;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 

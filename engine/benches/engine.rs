@@ -26,11 +26,11 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use inforce_engine::case::{Case, parse_case};
-use inforce_engine::eval::evaluate;
-use inforce_engine::load::{Golden, load_with};
-use inforce_engine::source::{SourceFile, read_dir};
-use inforce_engine::tree::RuleTree;
+use inforce_engine::Case;
+use inforce_engine::evaluate;
+use inforce_engine::{Golden, load_with};
+use inforce_engine::{SourceFile, read_dir};
+use inforce_engine::RuleTree;
 
 /// A citizen emigrating in 2008 (Decree 1010 and the 2009 restrictions in
 /// force): every departure outcome, the petition and its documents.
@@ -73,7 +73,7 @@ fn date_of(case: &Case) -> NaiveDate {
 }
 
 fn parse(tree: &RuleTree, text: &str) -> Case {
-    parse_case(tree, "bench", text).unwrap_or_else(|e| panic!("invalid case {text}: {e:?}"))
+    Case::from_yaml(tree, "bench", text).unwrap_or_else(|e| panic!("invalid case {text}: {e:?}"))
 }
 
 fn loading(c: &mut Criterion) {
@@ -113,7 +113,7 @@ fn one_case(c: &mut Criterion) {
             b.iter(|| evaluate(&tree, black_box(&case), date, true).is_ok())
         });
         g.bench_function(format!("{name}_parse_case"), |b| {
-            b.iter(|| parse_case(&tree, "bench", black_box(text)).is_ok())
+            b.iter(|| Case::from_yaml(&tree, "bench", black_box(text)).is_ok())
         });
     }
     g.finish();

@@ -18,9 +18,9 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use inforce_engine::case::parse_case;
-use inforce_engine::load::{Golden, load_with};
-use inforce_engine::source::read_dir;
+use inforce_engine::Case;
+use inforce_engine::{Golden, load_with};
+use inforce_engine::read_dir;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         };
         let mut bad = 0usize;
         for (i, line) in lines.iter().enumerate() {
-            if let Err(errors) = parse_case(&tree, &format!("case {}", i + 1), line) {
+            if let Err(errors) = Case::from_yaml(&tree, &format!("case {}", i + 1), line) {
                 bad += 1;
                 for e in errors {
                     eprintln!("case {}: {e}\n  {line}", i + 1);

@@ -458,131 +458,139 @@ impl RuleProblem {
     }
 }
 
-/// A case that cannot be used: exit code 2 in the CLI.
+pub use crate::case::CaseError;
+
+/// Evaluation stopped. A script failed at run time: the rules are at
+/// fault, not the case, so the message names the rule and its file.
 #[derive(Debug, Error, Diagnostic)]
-pub enum CaseError {
-    #[error("cannot read the case `{path}`: {reason}")]
-    #[diagnostic(
-        code(inforce::case::io),
-        help("check the path, or pass `-` to read the case from standard input")
-    )]
-    Io { path: String, reason: String },
-
-    #[error("the case `{path}` is larger than {limit}, the most a case may hold")]
-    #[diagnostic(
-        code(inforce::case::too_large),
-        help(
-            "a case is a few kilobytes: check that you named the right file; for an archive of many cases, give `inforce batch` one case a line"
-        )
-    )]
-    TooLarge { path: String, limit: String },
-
-    #[error("the case `{path}` is not UTF-8 text (first bad byte at offset {offset})")]
-    #[diagnostic(
-        code(inforce::case::encoding),
-        help(
-            "save the case as UTF-8 (most editors offer it under 'encoding'), or convert it with `iconv -t UTF-8`"
-        )
-    )]
-    NotUtf8 { path: String, offset: usize },
-
-    #[error("the case `{path}` is empty")]
-    #[diagnostic(
-        code(inforce::case::empty),
-        help("write the case's facts, e.g. `date: 2005-06-10` and `person: {{citizenship: KZ}}`")
-    )]
-    Empty { path: String },
-
-    #[error("the case is not valid YAML or JSON: {message}")]
-    #[diagnostic(
-        code(inforce::case::syntax),
-        help("fix the syntax at the marked place")
-    )]
-    Syntax {
+pub enum EvalError {
+    /// A condition or computed value failed when run.
+    #[error("{place} in `{rule_set}` version `{version}` ({file}) failed: {message}")]
+    #[diagnostic(code(inforce::eval))]
+    ScriptFailed {
+        /// Which script of the version.
+        place: ScriptPlace,
+        rule_set: String,
+        version: String,
+        file: String,
+        /// Why, by kind (what to do depends on it).
+        kind: FailureKind,
+        /// Why, in words.
         message: String,
-        #[source_code]
-        src: Src,
-        #[label("here")]
-        span: SourceSpan,
-    },
-
-    #[error("unknown field `{field}` in the case")]
-    #[diagnostic(code(inforce::case::unknown_field))]
-    UnknownField {
-        field: String,
-        #[source_code]
-        src: Src,
-        #[label("not a declared fact")]
-        span: SourceSpan,
         #[help]
         help: String,
     },
 
-    #[error("`{field}` should be {expected}, not {found}")]
-    #[diagnostic(code(inforce::case::wrong_type))]
-    WrongType {
-        field: String,
-        expected: String,
-        found: String,
-        #[source_code]
-        src: Src,
-        #[label("expected {expected}")]
-        span: SourceSpan,
-        #[help]
-        help: String,
-    },
-
-    #[error("`{value}` is not an allowed value of `{field}`")]
-    #[diagnostic(code(inforce::case::value_not_allowed))]
-    NotAllowed {
-        field: String,
-        value: String,
-        /// What the fact takes, in words.
-        expected: String,
-        #[source_code]
-        src: Src,
-        #[label("expected {expected}")]
-        span: SourceSpan,
-        #[help]
-        help: String,
-    },
-
-    #[error("the case fails the check `{check}`: {message}")]
-    #[diagnostic(code(inforce::case::check))]
-    FailedCheck {
-        check: String,
-        message: String,
-        #[source_code]
-        src: Src,
-        #[label(collection)]
-        labels: Vec<miette::LabeledSpan>,
-        #[help]
-        help: String,
-    },
-
-    #[error("no date to evaluate the case on")]
+    /// The case was read against another rules tree, whose facts are
+    /// numbered differently.
+    #[error("the case `{case}` was read against another rules tree than the one evaluating it")]
     #[diagnostic(
-        code(inforce::case::no_date),
-        help("give the case a `date: YYYY-MM-DD` field, or pass `--date YYYY-MM-DD`")
+        code(inforce::eval::other_tree),
+        help("read the case with the rules tree that evaluates it")
     )]
-    NoDate,
+    OtherTree { case: String },
 }
 
-/// Evaluation stopped: a script failed at run time. The rules are at fault,
-/// not the case, so the message names the rule and its file.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{place} in `{rule_set}` version `{version}` ({file}) failed: {message}")]
-#[diagnostic(code(inforce::eval), help("{help}"))]
-pub struct EvalError {
-    /// What failed, in words: "`when` of rule `x`", "`applies_when`".
-    pub place: String,
-    /// The rule, or empty for `applies_when` and `scope` conditions.
-    pub rule: String,
-    pub rule_set: String,
-    pub version: String,
-    pub file: String,
-    pub message: String,
-    pub help: String,
+/// Which script of a version failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptPlace {
+    /// A field of the version itself: `applies_when`, `scope.<outcome>`.
+    Version { field: String },
+    /// A field of a rule: `when`, `then.<outcome>`.
+    Rule { rule: String, field: String },
+}
+
+impl std::fmt::Display for ScriptPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScriptPlace::Version { field } => write!(f, "`{field}`"),
+            ScriptPlace::Rule { rule, field } => write!(f, "`{field}` of rule `{rule}`"),
+        }
+    }
+}
+
+/// Why a script failed, as far as what to do about it differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The case's scripts together ran past the case's budget.
+    CaseBudget,
+    /// One script ran past its operations limit.
+    OperationsLimit,
+    /// Any other run-time error: a type error, an overflow, a bad date.
+    Script,
+}
+
+impl FailureKind {
+    /// What the maintainer of the rules should do.
+    pub fn help(self) -> &'static str {
+        match self {
+            FailureKind::CaseBudget => {
+                "the rules' scripts together did too much work for one case (long lists compared or copied over and over?); rewrite the rule as a plain condition"
+            }
+            FailureKind::OperationsLimit => {
+                "the script ran past its operations limit (an endless loop?); rewrite it as a plain condition"
+            }
+            FailureKind::Script => {
+                "fix the script in the rule file; `inforce check` catches syntax but not every run-time error"
+            }
+        }
+    }
+}
+
+impl EvalError {
+    /// The rule whose script failed, if a rule's (not a version's).
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            EvalError::ScriptFailed {
+                place: ScriptPlace::Rule { rule, .. },
+                ..
+            } => Some(rule),
+            _ => None,
+        }
+    }
+
+    /// Which script of its version failed.
+    pub fn place(&self) -> Option<&ScriptPlace> {
+        match self {
+            EvalError::ScriptFailed { place, .. } => Some(place),
+            EvalError::OtherTree { .. } => None,
+        }
+    }
+
+    /// Where the failing script is written: its rule set, version and file.
+    pub fn location(&self) -> Option<(&str, &str, &str)> {
+        match self {
+            EvalError::ScriptFailed {
+                rule_set,
+                version,
+                file,
+                ..
+            } => Some((rule_set, version, file)),
+            EvalError::OtherTree { .. } => None,
+        }
+    }
+
+    /// Why a script failed, in words (the run-time error).
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            EvalError::ScriptFailed { message, .. } => Some(message),
+            EvalError::OtherTree { .. } => None,
+        }
+    }
+
+    /// Why a script failed, by kind; `None` for a case of another tree.
+    pub fn kind(&self) -> Option<FailureKind> {
+        match self {
+            EvalError::ScriptFailed { kind, .. } => Some(*kind),
+            EvalError::OtherTree { .. } => None,
+        }
+    }
+
+    pub(crate) fn other_tree(case: &str) -> EvalError {
+        EvalError::OtherTree {
+            case: case.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]

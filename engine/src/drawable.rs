@@ -17,7 +17,7 @@ use miette::{
     SpanContents,
 };
 
-use crate::hidden_chars::{escape_char, escape_line, hidden};
+use crate::rules::hidden_chars::{escape_char, escape_line, hidden};
 
 /// Source lines longer than this many characters are clipped.
 pub const MAX_LINE: usize = 200;

@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::case::parse_case;
+use crate::case::Case;
 use crate::eval::evaluate;
 use crate::result::{By, EvalResult, OutcomeResult, Status, TraceEntry};
-use crate::tree::RuleTree;
+use crate::rules::tree::RuleTree;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TestRun {
@@ -152,7 +152,7 @@ fn observe(
     }
 }
 
-fn case_id(t: &crate::model::GoldenTestDef) -> String {
+fn case_id(t: &crate::rules::model::GoldenTestDef) -> String {
     t.case
         .get("id")
         .and_then(Json::as_str)
@@ -164,21 +164,18 @@ fn case_id(t: &crate::model::GoldenTestDef) -> String {
 pub fn evaluate_test(
     tree: &RuleTree,
     file: &str,
-    t: &crate::model::GoldenTestDef,
+    t: &crate::rules::model::GoldenTestDef,
 ) -> Result<EvalResult, String> {
     let text = serde_json::to_string_pretty(&t.case).map_err(|e| e.to_string())?;
     let label = format!("{file} ({})", t.name);
-    let case = parse_case(tree, &label, &text).map_err(|errors| {
+    let case = Case::from_yaml(tree, &label, &text).map_err(|errors| {
         errors
             .iter()
             .map(|e| format!("{e}{}", help_of(e)))
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    let date = t
-        .date
-        .or(case.date)
-        .ok_or("the test has no date and its case has none")?;
+    let date = case.date_on(t.date).map_err(|e| e.one_line())?;
     evaluate(tree, &case, date, true).map_err(|e| e.to_string())
 }
 
@@ -189,7 +186,7 @@ fn help_of(e: &dyn miette::Diagnostic) -> String {
 fn run_one(
     tree: &RuleTree,
     file: &str,
-    t: &crate::model::GoldenTestDef,
+    t: &crate::rules::model::GoldenTestDef,
 ) -> (TestRun, Option<EvalResult>) {
     let mut run = TestRun {
         file: file.to_string(),
@@ -327,7 +324,7 @@ fn describe(got: Option<&OutcomeResult>) -> String {
 )]
 mod tests {
     use super::*;
-    use crate::model::Val;
+    use crate::rules::model::Val;
     use serde_json::json;
 
     fn decided(v: Val) -> OutcomeResult {

@@ -19,12 +19,12 @@ use serde::Serialize;
 
 use crate::case::Case;
 use crate::diagnostics::EvalError;
-use crate::eval::{case_slots, evaluate, leaf_code};
-use crate::model::{Then, Val, Version};
+use crate::eval::{evaluate, leaf_code};
+use crate::rules::model::{Then, Val, Version};
 use crate::result::{OutcomeResult, RulesInfo, VersionInForce};
 use crate::script::analysis::Leaf;
-use crate::timeline::Position;
-use crate::tree::RuleTree;
+use crate::rules::in_force::Position;
+use crate::rules::tree::RuleTree;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct History {
@@ -99,7 +99,7 @@ pub fn history(
         .map(|s| s.versions.iter().map(probe).collect())
         .collect();
     // The case's facts by number, for the probes, found once.
-    let slots = case_slots(tree, case);
+    let slots = case.slots();
     let mut periods: Vec<Period> = Vec::new();
     let mut last_key: Option<Vec<u32>> = None;
     let mut full = 0;

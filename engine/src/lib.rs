@@ -1,27 +1,103 @@
-//! inforce-engine: loads dated legal rule sets, validates them, resolves which
-//! versions are in force on a date, evaluates cases and explains the result.
-//! It does no printing and never exits the process; the `inforce` CLI renders.
+//! inforce-engine: what did the law in force on a date say about a case?
+//!
+//! Legal provisions live outside the code, as dated rule sets of YAML with
+//! small rhai conditions. The engine loads a rules tree (every problem
+//! reported at once, with file, line and column), reads a case against the
+//! facts the tree declares, resolves which version of each rule set was in
+//! force on a date, evaluates the case with three-valued logic (a missing
+//! fact is never read as false), and explains the result: decided (by which
+//! rule, citing which text), undetermined and why, missing facts, or a
+//! conflict. It also follows a case through time (`history`), compares two
+//! trees (`diff`), runs the golden tests kept beside the rules
+//! (`run_golden_tests`), and describes a tree (`timeline`, `case_schema`).
+//! It does no printing and never exits the process.
+//!
+//! The stages, each a private module (see `docs/architecture.md`): `rules`
+//! (text to an immutable compiled tree), `case` (a case read and checked),
+//! `eval` (one entry point, `evaluate`), `explain` (all result wording),
+//! `result` (the result types and their JSON writer), and the reports built
+//! on them (`history`, `golden`, `diff`, `report`).
+//!
+//! ```
+//! use inforce_engine::{Case, SourceFile, Status, Value, evaluate, load};
+//!
+//! let facts = "facts:\n  person.age: {type: int, description: age in years}\n\
+//!              outcomes:\n  adult: {type: bool, description: whether the person is of age}\n";
+//! let version = "rule_set: example.age\nversion: \"2001-01-01\"\ntitle: Age of majority\n\
+//!                in_force: {from: 2001-01-01}\n\
+//!                source: {act: Example Act, read_at: \"https://example.org\"}\n\
+//!                rules:\n  - id: of-age\n    cite: Example Act, art. 1\n\
+//!                    when: person.age >= 18\n    then: {adult: true}\n";
+//! let files = vec![
+//!     SourceFile { path: "rules/facts.yaml".into(), text: facts.into() },
+//!     SourceFile { path: "rules/example/2001-01-01.yaml".into(), text: version.into() },
+//! ];
+//! let loaded = load(files, "rules");
+//! let tree = loaded.tree.expect("the example rules load");
+//!
+//! let case = Case::from_yaml(&tree, "case.yaml", "person: {age: 30}\n").expect("a valid case");
+//! let date = chrono::NaiveDate::from_ymd_opt(2005, 3, 1).expect("a date");
+//! let result = evaluate(&tree, &case, date, false).expect("the scripts run");
+//!
+//! let adult = &result.outcomes["adult"];
+//! assert_eq!(adult.status, Status::Decided);
+//! assert_eq!(adult.value, Some(Value::Bool(true)));
+//! assert_eq!(&*adult.by[0].cite, "Example Act, art. 1");
+//! ```
 
-pub mod case;
-pub mod diagnostics;
+#![warn(missing_docs)]
+
+mod case;
+mod diagnostics;
 pub mod diff;
-pub mod drawable;
-pub mod eval;
-pub mod golden;
-pub mod history;
-pub mod report;
-pub mod result;
-pub mod rules;
-pub mod script;
+mod drawable;
+mod eval;
+mod golden;
+mod history;
+mod report;
+mod result;
+mod rules;
+mod script;
 
-pub use case::json as case_json;
-pub use report::schema;
-pub use report::timeline as timeline_view;
-pub use result::json as result_json;
-pub use rules::in_force as timeline;
-pub use rules::load;
-pub use rules::load::golden as load_golden;
-pub use rules::shape as schema_check;
-pub use rules::{format, hidden_chars, model, source, tree, yaml};
-use eval::fact_set;
-use rules::load::plan;
+pub use case::{Case, CaseError};
+pub use diagnostics::{EvalError, FailureKind, RuleProblem, ScriptPlace};
+pub use drawable::{Drawable, drawable};
+pub use eval::evaluate;
+pub use golden::{Coverage, Mismatch, RuleRef, TestRun, run as run_golden_tests, run_with_coverage};
+pub use history::{History, Period, history};
+pub use report::schema::{case_schema, rules_schema};
+pub use report::timeline::{Period as TimelinePeriod, RuleSetTimeline, timeline};
+pub use result::json::write_result as write_json;
+pub use result::{By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
+pub use rules::load::{Golden, Loaded, load, load_with};
+pub use rules::model::Val as Value;
+pub use rules::source::{SourceFile, read_dir};
+pub use rules::tree::RuleTree;
+pub use script::dates::parse_date;
+
+/// Reading a rules tree from somewhere other than a directory (a git
+/// revision, an archive) under the same limits as `read_dir`: what may be
+/// read, how much, and how sizes are written in messages.
+pub mod files {
+    pub use crate::rules::source::{
+        Kind, Limits, Pending, Survey, admit, is_hidden, read_at_most, read_dir_with, size_words,
+    };
+}
+
+/// Text from rule files made safe to show: characters a reviewer cannot
+/// see (bidirectional controls, zero-width and control characters)
+/// written as visible escapes.
+pub mod text {
+    pub use crate::rules::hidden_chars::{escape_block, escape_line};
+}
+
+/// The engine's internals, for the project's own tests, fuzz targets and
+/// benchmarks only: no stability promise, not part of the API.
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod internal {
+    pub use crate::golden::evaluate_test;
+    pub use crate::result::json as result_json;
+    pub use crate::rules::{format, model, yaml};
+    pub use crate::script::analysis;
+}

@@ -13,14 +13,13 @@
 
 mod harness;
 
-use inforce_engine::case::{Case, parse_case};
-use inforce_engine::case_json::{case_from_json, parse_json};
+use inforce_engine::Case;
 
 /// Reads `text` with the YAML reader; the errors rendered as `eval` shows
 /// them (each names `case.yaml:LINE:COLUMN`).
 fn yaml(text: &str) -> Result<Case, Vec<String>> {
     harness::with_shipped(|tree| {
-        parse_case(tree, "case.yaml", text)
+        Case::from_yaml(tree, "case.yaml", text)
             .map_err(|errors| errors.iter().map(|e| harness::render(e)).collect())
     })
 }
@@ -28,8 +27,8 @@ fn yaml(text: &str) -> Result<Case, Vec<String>> {
 /// Reads `text` with the JSON reader of `batch`.
 fn json(text: &str) -> Result<Case, Vec<String>> {
     harness::with_shipped(|tree| {
-        let value = parse_json(text).map_err(|e| vec![e.to_string()])?;
-        case_from_json(tree, &value, "case")
+        Case::from_json(tree, text, "case")
+            .map_err(|errors| errors.iter().map(|e| e.one_line()).collect())
     })
 }
 
@@ -170,7 +169,7 @@ fn a_fraction_where_a_whole_number_belongs_is_refused() {
         let int_fact = tree
             .facts
             .values()
-            .find(|f| f.ty == inforce_engine::format::ValueType::Int)
+            .find(|f| f.ty == inforce_engine::internal::format::ValueType::Int)
             .map(|f| f.name.clone());
         if let Some(name) = int_fact {
             let (group, field) = name.split_once('.').unwrap();

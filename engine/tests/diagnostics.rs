@@ -12,10 +12,10 @@
 
 use std::path::{Path, PathBuf};
 
-use inforce_engine::diagnostics::RuleProblem;
-use inforce_engine::drawable::drawable;
-use inforce_engine::load::{Loaded, load};
-use inforce_engine::source::{SourceFile, read_dir};
+use inforce_engine::RuleProblem;
+use inforce_engine::drawable;
+use inforce_engine::{Loaded, load};
+use inforce_engine::{SourceFile, read_dir};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
 const BASE: &str = "tests/fixtures/base";

@@ -10,9 +10,9 @@
 use std::path::Path;
 
 use inforce_engine::diff::{ChangeKind, RulesDiff, Word, compare};
-use inforce_engine::load::load;
-use inforce_engine::source::{SourceFile, read_dir};
-use inforce_engine::tree::RuleTree;
+use inforce_engine::load;
+use inforce_engine::{SourceFile, read_dir};
+use inforce_engine::RuleTree;
 
 fn shipped() -> Vec<SourceFile> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");

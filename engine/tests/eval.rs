@@ -7,14 +7,14 @@
 )]
 
 use chrono::NaiveDate;
-use inforce_engine::case::parse_case;
-use inforce_engine::diagnostics::EvalError;
-use inforce_engine::eval::evaluate;
-use inforce_engine::load::load;
-use inforce_engine::model::Val;
-use inforce_engine::result::{By, EvalResult, OutcomeResult, Status};
-use inforce_engine::source::SourceFile;
-use inforce_engine::tree::RuleTree;
+use inforce_engine::Case;
+use inforce_engine::{EvalError, FailureKind};
+use inforce_engine::evaluate;
+use inforce_engine::load;
+use inforce_engine::Value as Val;
+use inforce_engine::{By, EvalResult, OutcomeResult, Status};
+use inforce_engine::SourceFile;
+use inforce_engine::RuleTree;
 
 /// Facts and outcomes every synthetic tree declares.
 const DECLARATIONS: &str = "
@@ -109,7 +109,7 @@ fn try_eval(
     date: &str,
     explain: bool,
 ) -> Result<EvalResult, Box<EvalError>> {
-    let case = parse_case(tree, "case.yaml", case)
+    let case = Case::from_yaml(tree, "case.yaml", case)
         .map_err(|e| {
             e.iter()
                 .map(|e| format!("{e}: {e:?}"))
@@ -1076,20 +1076,29 @@ fn an_endless_loop_in_a_condition_is_an_error_naming_the_rule_and_its_file() {
         ),
     )]);
     let err = try_eval(&t, "f: {a: true}", DAY, false).unwrap_err();
-    assert_eq!(err.rule, "spins");
-    assert_eq!(err.rule_set, "t.loop");
-    assert_eq!(err.version, "2000-01-01");
-    assert_eq!(err.file, "sets/looping.yaml");
-    assert_eq!(err.place, "`when` of rule `spins`");
-    let message = err.to_string();
-    assert!(message.contains("`spins`"), "{message}");
-    assert!(message.contains("sets/looping.yaml"), "{message}");
-    assert!(
-        err.message.contains("too many operations"),
-        "{}",
-        err.message
-    );
-    assert!(err.help.contains("operations limit"), "{}", err.help);
+    let EvalError::ScriptFailed {
+        place,
+        rule_set,
+        version,
+        file,
+        kind,
+        message,
+        help,
+    } = &*err
+    else {
+        panic!("a script failure: {err:?}");
+    };
+    assert_eq!(err.rule(), Some("spins"));
+    assert_eq!(rule_set, "t.loop");
+    assert_eq!(version, "2000-01-01");
+    assert_eq!(file, "sets/looping.yaml");
+    assert_eq!(place.to_string(), "`when` of rule `spins`");
+    assert_eq!(*kind, FailureKind::OperationsLimit);
+    let whole = err.to_string();
+    assert!(whole.contains("`spins`"), "{whole}");
+    assert!(whole.contains("sets/looping.yaml"), "{whole}");
+    assert!(message.contains("too many operations"), "{message}");
+    assert!(help.contains("operations limit"), "{help}");
     // Left unknown, the loop is never run.
     let r = eval(&t, "f: {}", DAY);
     assert_missing(outcome(&r, "ok"), &["f.a"]);
@@ -1120,7 +1129,7 @@ fn an_error_names_the_failing_rule_set_even_when_another_shares_its_version_and_
     let t = tree(&[("a/fine.yaml", fine), ("b/looping.yaml", looping)]);
     let err = try_eval(&t, "f: {a: true}", DAY, false).unwrap_err();
     assert_eq!(
-        (err.rule_set.as_str(), err.file.as_str()),
+        (err.location().unwrap().0, err.location().unwrap().2),
         ("t.b-looping", "b/looping.yaml"),
         "{err}"
     );
@@ -1150,9 +1159,9 @@ fn a_failing_applies_when_names_its_own_rule_set_and_file() {
     );
     let t = tree(&[("a/fine.yaml", fine), ("b/looping.yaml", looping)]);
     let err = try_eval(&t, "f: {a: true}", DAY, false).unwrap_err();
-    assert_eq!(err.place, "`applies_when`");
+    assert_eq!(err.place().unwrap().to_string(), "`applies_when`");
     assert_eq!(
-        (err.rule_set.as_str(), err.file.as_str()),
+        (err.location().unwrap().0, err.location().unwrap().2),
         ("t.b-looping", "b/looping.yaml"),
         "{err}"
     );
@@ -1173,14 +1182,14 @@ fn a_then_expression_giving_the_wrong_type_is_an_error_naming_the_rule() {
         ),
     )]);
     let err = try_eval(&t, "f: {n: 1}", DAY, false).unwrap_err();
-    assert_eq!(err.rule, "bad-due");
-    assert_eq!(err.rule_set, "t.s");
-    assert_eq!(err.file, "s.yaml");
-    assert!(err.place.contains("`then.due`"), "{}", err.place);
+    assert_eq!(err.rule().unwrap_or_default(), "bad-due");
+    assert_eq!(err.location().unwrap().0, "t.s");
+    assert_eq!(err.location().unwrap().2, "s.yaml");
+    assert!(err.place().unwrap().to_string().contains("`then.due`"), "{}", err.place().unwrap().to_string());
     assert!(
-        err.message.contains("`due` is declared as a date"),
+        err.message().unwrap_or_default().contains("`due` is declared as a date"),
         "{}",
-        err.message
+        err.message().unwrap_or_default()
     );
 }
 
@@ -1188,8 +1197,8 @@ fn a_then_expression_giving_the_wrong_type_is_an_error_naming_the_rule() {
 fn a_condition_that_is_not_true_or_false_is_an_error() {
     let t = probe_tree("f.n + 1");
     let err = try_eval(&t, "f: {n: 1}", DAY, false).unwrap_err();
-    assert_eq!(err.rule, "probe");
-    assert!(err.message.contains("true or false"), "{}", err.message);
+    assert_eq!(err.rule().unwrap_or_default(), "probe");
+    assert!(err.message().unwrap_or_default().contains("true or false"), "{}", err.message().unwrap_or_default());
 }
 
 // --- explanation, trace and digest -------------------------------------------------

@@ -11,12 +11,12 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use inforce_engine::case::parse_case;
-use inforce_engine::eval::evaluate;
-use inforce_engine::history::history;
-use inforce_engine::load::{Golden, load_with};
-use inforce_engine::source::read_dir;
-use inforce_engine::tree::RuleTree;
+use inforce_engine::Case;
+use inforce_engine::evaluate;
+use inforce_engine::history;
+use inforce_engine::{Golden, load_with};
+use inforce_engine::read_dir;
+use inforce_engine::RuleTree;
 
 fn shipped() -> RuleTree {
     let (files, _) = read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules"));
@@ -29,7 +29,7 @@ fn d(s: &str) -> NaiveDate {
 
 /// Every day's full evaluation equals the outcomes of the period holding it.
 fn assert_exact(tree: &RuleTree, case_text: &str, from: &str, to: &str) {
-    let case = parse_case(tree, "case.yaml", case_text).unwrap();
+    let case = Case::from_yaml(tree, "case.yaml", case_text).unwrap();
     let h = history(tree, &case, d(from), d(to)).unwrap();
     assert_eq!(h.periods.first().unwrap().from, d(from));
     assert_eq!(h.periods.last().unwrap().until, d(to).succ_opt().unwrap());
@@ -70,7 +70,7 @@ fn assert_exact(tree: &RuleTree, case_text: &str, from: &str, to: &str) {
 fn an_eighteenth_birthday_starts_a_new_period_on_the_day() {
     let tree = shipped();
     let case = "id: minor\ndate: 2008-01-01\nperson: {citizenship: KZ, birth_date: 1990-05-15, married: false, incapacitated: false, secret_holder: false, military_registered: false, alimony_dependants: false}\ntrip: {direction: exit, purpose: permanent_residence, accompanied_by: both_parents}\napplication: {complete_on: null, documents: [questionnaire]}\n";
-    let parsed = parse_case(&tree, "c", case).unwrap();
+    let parsed = Case::from_yaml(&tree, "c", case).unwrap();
     let h = history(&tree, &parsed, d("2007-01-01"), d("2009-12-31")).unwrap();
     let starts: Vec<String> = h.periods.iter().map(|p| p.from.to_string()).collect();
     assert!(starts.contains(&"2008-05-15".to_string()), "{starts:?}");
@@ -94,7 +94,7 @@ fn an_eighteenth_birthday_starts_a_new_period_on_the_day() {
 fn the_end_of_the_five_year_bar_starts_a_new_period_on_the_day() {
     let tree = shipped();
     let case = "id: secret\ndate: 2006-01-01\nperson: {citizenship: KZ, birth_date: 1960-01-01, secret_holder: true, secret_org_liquidated: false, left_state_service_on: 2003-03-10}\ntrip: {direction: exit, purpose: permanent_residence}\nrestrictions: {criminal_proceedings: false, civil_proceedings: false, sentence_unserved: false, compulsory_military_service: false, false_documents: false}\n";
-    let parsed = parse_case(&tree, "c", case).unwrap();
+    let parsed = Case::from_yaml(&tree, "c", case).unwrap();
     let h = history(&tree, &parsed, d("2006-01-01"), d("2010-01-01")).unwrap();
     let after = h
         .periods
@@ -108,11 +108,11 @@ fn the_end_of_the_five_year_bar_starts_a_new_period_on_the_day() {
         .unwrap();
     assert_eq!(
         before.outcomes["exit_permitted"].value,
-        Some(inforce_engine::model::Val::Bool(false))
+        Some(inforce_engine::Value::Bool(false))
     );
     assert_eq!(
         after.outcomes["exit_permitted"].value,
-        Some(inforce_engine::model::Val::Bool(true))
+        Some(inforce_engine::Value::Bool(true))
     );
 }
 

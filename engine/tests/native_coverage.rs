@@ -10,11 +10,11 @@
 
 use std::path::Path;
 
-use inforce_engine::load::{Golden, load_with};
-use inforce_engine::script::analysis::Cond;
-use inforce_engine::source::read_dir;
+use inforce_engine::{Golden, load_with};
+use inforce_engine::internal::analysis::Cond;
+use inforce_engine::read_dir;
 
-fn leaves<'a>(c: &'a Cond, out: &mut Vec<&'a inforce_engine::script::analysis::Leaf>) {
+fn leaves<'a>(c: &'a Cond, out: &mut Vec<&'a inforce_engine::internal::analysis::Leaf>) {
     match c {
         Cond::Leaf(l) => out.push(l),
         Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| leaves(p, out)),

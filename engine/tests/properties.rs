@@ -176,9 +176,9 @@ proptest! {
         let (_, text) = which.get(&cases);
         let text = if as_json {
             harness::with_shipped(|tree| {
-                inforce_engine::case::parse_case(tree, "case.yaml", text)
+                inforce_engine::Case::from_yaml(tree, "case.yaml", text)
                     .ok()
-                    .map(|c| case_json_text(&c))
+                    .map(|c| case_json_text(tree, &c))
             }).unwrap_or_else(|| text.clone())
         } else {
             text.clone()
@@ -214,15 +214,15 @@ proptest! {
 }
 
 /// A case written back as one line of JSON, as `batch` reads it.
-fn case_json_text(case: &inforce_engine::case::Case) -> String {
-    use inforce_engine::model::Val;
+fn case_json_text(tree: &inforce_engine::RuleTree, case: &inforce_engine::Case) -> String {
+    use inforce_engine::Value as Val;
     use serde_json::{Map, Value, json};
     let mut root = Map::new();
     root.insert("id".into(), json!(case.id));
     if let Some(d) = case.date {
         root.insert("date".into(), json!(d.to_string()));
     }
-    for (name, val) in &case.facts {
+    for (name, val) in case.facts(tree) {
         let Some((group, field)) = name.split_once('.') else {
             continue;
         };
@@ -293,17 +293,17 @@ fn a_mutated_endless_loop_rule_file_is_stopped_at_its_first_evaluation() {
     let text = finding("load_rules-timeout-endless-loop.yaml");
     harness::check_rule_file(&text);
     let mut files = harness::shipped_declarations();
-    files.push(inforce_engine::source::SourceFile {
+    files.push(inforce_engine::SourceFile {
         path: "rules/kz/fuzzed/2001-07-26.yaml".to_string(),
         text,
     });
-    let tree = inforce_engine::load::load(files, "rules").tree.unwrap();
+    let tree = inforce_engine::load(files, "rules").tree.unwrap();
     let (name, case_text) = harness::example_cases().remove(0);
-    let case = inforce_engine::case::parse_case(&tree, &name, &case_text).unwrap();
-    let err = inforce_engine::eval::evaluate(&tree, &case, case.date.unwrap(), false).unwrap_err();
-    assert_eq!(err.rule, "never-ends");
+    let case = inforce_engine::Case::from_yaml(&tree, &name, &case_text).unwrap();
+    let err = inforce_engine::evaluate(&tree, &case, case.date.unwrap(), false).unwrap_err();
+    assert_eq!(err.rule().unwrap_or_default(), "never-ends");
     assert!(
-        err.message.to_lowercase().contains("too many operations"),
+        err.message().unwrap_or_default().to_lowercase().contains("too many operations"),
         "{err:?}"
     );
 }

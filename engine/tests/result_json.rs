@@ -17,17 +17,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use inforce_engine::case::parse_case;
-use inforce_engine::eval::evaluate;
-use inforce_engine::golden::evaluate_test;
-use inforce_engine::load::{Golden, load_with};
-use inforce_engine::model::Val;
-use inforce_engine::result::{
+use inforce_engine::Case;
+use inforce_engine::evaluate;
+use inforce_engine::internal::evaluate_test;
+use inforce_engine::{Golden, load_with};
+use inforce_engine::Value as Val;
+use inforce_engine::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
-use inforce_engine::result_json::{estimated_len, to_json_vec, write_result};
-use inforce_engine::source::read_dir;
-use inforce_engine::tree::RuleTree;
+use inforce_engine::internal::result_json::{estimated_len, to_json_vec, write_result};
+use inforce_engine::read_dir;
+use inforce_engine::RuleTree;
 
 fn shipped_rules(golden: Golden) -> RuleTree {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
@@ -77,7 +77,7 @@ fn results_of_every_golden_case_are_written_as_serde_json_writes_them() {
             assert_written_as_serde_writes(&explained, &what);
             // Without it, as `batch` does.
             let text = serde_json::to_string(&t.case).unwrap();
-            let case = parse_case(&tree, &what, &text).unwrap();
+            let case = Case::from_yaml(&tree, &what, &text).unwrap();
             let date = t.date.or(case.date).unwrap();
             let plain = evaluate(&tree, &case, date, false).unwrap();
             assert!(plain.trace.is_none());
@@ -93,7 +93,7 @@ fn results_of_generated_cases_are_written_as_serde_json_writes_them() {
     let tree = shipped_rules(Golden::Skip);
     for (i, line) in generator::json_lines(3000, 7).iter().enumerate() {
         let what = format!("generated case {i}: {line}");
-        let case = parse_case(&tree, "generated", line).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        let case = Case::from_yaml(&tree, "generated", line).unwrap_or_else(|e| panic!("{what}: {e:?}"));
         let date = case.date.unwrap();
         // The trace on every tenth: it is long, and the plain result is what
         // `batch` writes.
@@ -226,7 +226,7 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
 fn the_estimated_length_of_a_result_is_a_little_over_its_real_length() {
     let tree = shipped_rules(Golden::Skip);
     for (i, line) in generator::json_lines(200, 3).iter().enumerate() {
-        let case = parse_case(&tree, "generated", line).unwrap();
+        let case = Case::from_yaml(&tree, "generated", line).unwrap();
         let result = evaluate(&tree, &case, case.date.unwrap(), i % 2 == 0).unwrap();
         let real = serde_json::to_vec(&result).unwrap().len();
         let estimate = estimated_len(&result);
@@ -239,26 +239,24 @@ fn the_estimated_length_of_a_result_is_a_little_over_its_real_length() {
     }
 }
 
-/// `batch` reads cases with `read_numbered` and evaluates them with
-/// `evaluate_numbered`; `eval` goes through `Case`. Both must give the
-/// same bytes for every case, with and without the trace.
+/// `batch` reads cases with `Case::from_json` (its fast path for valid
+/// lines); `eval` with `Case::from_yaml`. Both must give the same case and
+/// the same bytes for every case, with and without the trace.
 #[test]
-fn a_case_read_by_number_is_evaluated_to_the_same_bytes_as_through_a_case() {
-    use inforce_engine::case_json::{read_case, read_numbered};
-    use inforce_engine::eval::evaluate_numbered;
+fn a_case_read_from_json_is_evaluated_to_the_same_bytes_as_one_read_from_yaml() {
     let tree = shipped_rules(Golden::Skip);
     let mut lines = generator::json_lines(3000, 11);
     // Cases only the long way reads: escapes, spacing, a key out of order.
     lines.push(r#"{ "person" : {"citizenship":"KZ", "birth_date":"1990-01-01"}, "id":"a\u0062", "date":"2010-08-01" }"#.to_string());
     lines.push(r#"{"date":"2010-08-01","trip":{"purpose":"tourism","direction":"exit"},"person":{"secret_holder":true,"citizenship":"KZ"}}"#.to_string());
     for (i, line) in lines.iter().enumerate() {
-        let case = read_case(&tree, line, "fallback").unwrap();
-        let numbered = read_numbered(&tree, line, "fallback").unwrap();
-        assert_eq!(numbered.to_case(&tree), case, "{line}");
+        let case = Case::from_json(&tree, line, "fallback").unwrap();
+        let from_yaml = Case::from_yaml(&tree, "fallback", line).unwrap();
+        assert_eq!(from_yaml.facts(&tree).collect::<Vec<_>>(), case.facts(&tree).collect::<Vec<_>>(), "{line}");
         let date = case.date.unwrap();
         let explain = i % 7 == 0;
         let a = to_json_vec(&evaluate(&tree, &case, date, explain).unwrap());
-        let b = to_json_vec(&evaluate_numbered(&tree, &numbered, date, explain).unwrap());
+        let b = to_json_vec(&evaluate(&tree, &from_yaml, date, explain).unwrap());
         assert_eq!(a, b, "{line}");
     }
 }

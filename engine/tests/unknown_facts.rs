@@ -21,13 +21,12 @@ mod harness;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Days, Months, NaiveDate};
-use inforce_engine::case::Case;
-use inforce_engine::case_json::read_case;
-use inforce_engine::eval::{evaluate, failed_checks};
-use inforce_engine::format::{NullMeans, ValueType};
-use inforce_engine::model::{Then, Val};
-use inforce_engine::result::{EvalResult, Status};
-use inforce_engine::tree::RuleTree;
+use inforce_engine::Case;
+use inforce_engine::evaluate;
+use inforce_engine::internal::format::{NullMeans, ValueType};
+use inforce_engine::internal::model::{Then, Val};
+use inforce_engine::{EvalResult, Status};
+use inforce_engine::RuleTree;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use rand::rngs::StdRng;
@@ -202,9 +201,9 @@ fn same(a: &Seen, b: &Seen) -> bool {
 fn complete(tree: &RuleTree, case: &Case, values: &[(String, Val)]) -> Option<Case> {
     let mut c = case.clone();
     for (f, v) in values {
-        c.facts.insert(f.clone(), v.clone());
+        assert!(c.set(tree, f, Some(v.clone())), "`{f}` is declared");
     }
-    failed_checks(tree, &c).is_empty().then_some(c)
+    c.check(tree).is_ok().then_some(c)
 }
 
 /// A generated case: each fact known, left out, or given as `null`, and
@@ -242,7 +241,7 @@ fn generate(tree: &RuleTree, rng: &mut StdRng) -> Option<(Case, NaiveDate)> {
     let text = serde_json::Value::Object(case).to_string();
     // A generated case failing a check (an exit before its entry) is
     // refused, which other tests cover; it has no outcomes to check here.
-    read_case(tree, &text, "generated").ok().map(|c| (c, date))
+    Case::from_json(tree, &text, "generated").ok().map(|c| (c, date))
 }
 
 /// At most this many evaluations per missing outcome in the search below.
@@ -318,7 +317,7 @@ fn check_case(tree: &RuleTree, seed: u64) -> Result<(), TestCaseError> {
     let unknown: Vec<String> = tree
         .facts
         .keys()
-        .filter(|f| !case.facts.contains_key(*f))
+        .filter(|f| case.fact(tree, f).is_none())
         .cloned()
         .collect();
 
@@ -339,7 +338,7 @@ fn check_case(tree: &RuleTree, seed: u64) -> Result<(), TestCaseError> {
             found.is_some(),
             "`{name}` is missing {:?} on {date}, but no completion of them decides it; case {:?}",
             o.needs,
-            case.facts
+            case.facts(tree).collect::<Vec<_>>()
         );
     }
 
@@ -370,12 +369,12 @@ fn check_case(tree: &RuleTree, seed: u64) -> Result<(), TestCaseError> {
                 Seen::Decided(_) => prop_assert!(
                     same(was, &now),
                     "`{name}` was decided {was:?} on {date}, but completing the case with {values:?} gives {now:?}; case {:?}",
-                    case.facts
+                    case.facts(tree).collect::<Vec<_>>()
                 ),
                 _ => prop_assert!(
                     !settled(&now) && (was != &Seen::Absent || now == Seen::Absent),
                     "`{name}` was {was:?} on {date}, but completing the case with {values:?} gives {now:?}; case {:?}",
-                    case.facts
+                    case.facts(tree).collect::<Vec<_>>()
                 ),
             }
         }
@@ -412,7 +411,7 @@ fn the_findings_of_issue_10_hold_as_properties_too() {
                 "documents_required",
             ),
         ] {
-            let case = read_case(tree, text, "x").unwrap();
+            let case = Case::from_json(tree, text, "x").unwrap();
             let date = case.date.unwrap();
             let r = evaluate(tree, &case, date, false).unwrap();
             assert_eq!(r.outcomes[outcome].status, Status::Undetermined, "{text}");
@@ -421,7 +420,7 @@ fn the_findings_of_issue_10_hold_as_properties_too() {
             let unknown: Vec<String> = tree
                 .facts
                 .keys()
-                .filter(|f| !case.facts.contains_key(*f))
+                .filter(|f| case.fact(tree, f).is_none())
                 .cloned()
                 .collect();
             // Not one of many completions settles it.

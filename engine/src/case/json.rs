@@ -7,80 +7,27 @@
 //! plain one-line strings (no source to underline in a line of JSON Lines).
 //! Not here: YAML cases or files (see `case`), evaluation.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::case::{self, Case, Raw, Refusal};
-use crate::diagnostics::suggest;
-use crate::fact_set::FactSet;
-use crate::model::{FactDef, Val};
-use crate::tree::RuleTree;
+use super::Case;
+use super::convert::{Raw, Refusal, convert_raw, date_text};
+use crate::diagnostics::{CaseError, suggest};
+use crate::eval::fact_set::FactSet;
+use crate::rules::model::{FactDef, Val};
+use crate::rules::tree::RuleTree;
 
-/// Why a line could not be read as a case.
-#[derive(Debug)]
-pub enum ReadError {
-    /// Not JSON at all (or a key given twice in one object).
-    NotJson(serde_json::Error),
-    /// JSON, but not a valid case: one message per problem.
-    Invalid(Vec<String>),
-}
-
-/// Reads one JSON case from text: `parse_json` then `case_from_json`, with
-/// the same result for every input, but for a valid case straight from the
-/// text into a `Case`, without building a JSON tree first. Anything the
-/// direct reader does not accept as a valid case (an error of any kind, a
-/// key given twice, a value of the wrong type) is read again the long way,
-/// which says precisely what is wrong; so only valid cases take the fast
-/// path, and the messages are those of `case_from_json`.
-pub fn read_case(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, ReadError> {
-    if let Some(case) = direct(tree, text, fallback_id) {
-        return Ok(case);
-    }
-    let value = parse_json(text).map_err(ReadError::NotJson)?;
-    case_from_json(tree, &value, fallback_id).map_err(ReadError::Invalid)
-}
-
-/// A case read for evaluation only, its facts by number in the tree it was
-/// read against (`plan`): what `batch` evaluates, without the facts map
-/// of a `Case` (a copied name and a tree node per fact). Evaluate it with
-/// `eval::evaluate_numbered` on the same tree.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NumberedCase {
-    /// `id` of the case, or the fallback.
-    pub id: String,
-    /// `date` of the case, if given.
-    pub date: Option<NaiveDate>,
-    /// By fact number: `None` for a fact left out.
-    pub(crate) values: Vec<Option<Val>>,
-}
-
-impl NumberedCase {
-    /// The same case as a `Case` (for tests and tools).
-    pub fn to_case(&self, tree: &RuleTree) -> Case {
-        Case {
-            id: self.id.clone(),
-            date: self.date,
-            facts: self
-                .values
-                .iter()
-                .zip(&tree.fact_names)
-                .filter_map(|(v, name)| Some((name.clone(), v.clone()?)))
-                .collect(),
-        }
-    }
-}
-
-/// `read_case` for evaluation only: the same decisions and messages, the
-/// facts by number.
-pub fn read_numbered(
-    tree: &RuleTree,
-    text: &str,
-    fallback_id: &str,
-) -> Result<NumberedCase, ReadError> {
+/// Reads one JSON case from text (`Case::from_json`): a valid case is
+/// read straight from the text into numbered facts, without building a
+/// JSON tree first. Anything the direct reader does not accept as a valid
+/// case (an error of any kind, a key given twice, a value of the wrong
+/// type, a failed check) is read again the long way, which says precisely
+/// what is wrong; so only valid cases take the fast path, and the messages
+/// are those of `from_value` whichever path ran.
+pub(super) fn read(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
     if let Some(parts) = direct_parts(tree, text) {
         let mut values = vec![None; tree.fact_names.len()];
         for (i, v) in parts.facts {
@@ -90,46 +37,17 @@ pub fn read_numbered(
         }
         let slots: Vec<Option<&Val>> = values.iter().map(Option::as_ref).collect();
         if crate::eval::passes_checks(tree, &slots) {
-            return Ok(NumberedCase {
-                id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
-                date: parts.date,
+            return Ok(Case::numbered(
+                tree,
+                parts.id.unwrap_or_else(|| fallback_id.to_string()),
+                parts.date,
                 values,
-            });
+            ));
         }
         // A check fails: the long way below says which.
     }
-    let value = parse_json(text).map_err(ReadError::NotJson)?;
-    let case = case_from_json(tree, &value, fallback_id).map_err(ReadError::Invalid)?;
-    let values = crate::eval::case_slots(tree, &case)
-        .into_iter()
-        .map(|v| v.cloned())
-        .collect();
-    Ok(NumberedCase {
-        id: case.id,
-        date: case.date,
-        values,
-    })
-}
-
-/// The fast path of `read_case`: `None` for anything but a valid case.
-fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
-    let parts = direct_parts(tree, text)?;
-    // Facts are numbered in the order of their names: the map is built
-    // from pairs already sorted, without searching.
-    let facts = parts
-        .facts
-        .into_iter()
-        .filter_map(|(i, v)| Some((tree.fact_names.get(i)?.clone(), v)))
-        .collect();
-    let case = Case {
-        id: parts.id.unwrap_or_else(|| fallback_id.to_string()),
-        date: parts.date,
-        facts,
-    };
-    // A case failing a check goes the long way, which says which.
-    crate::eval::failed_checks(tree, &case)
-        .is_empty()
-        .then_some(case)
+    let value = parse_json(text).map_err(|e| vec![CaseError::not_json(&e)])?;
+    from_value(tree, &value, fallback_id)
 }
 
 /// A valid case as read directly: its id if given, date, and facts by
@@ -181,7 +99,7 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
                 "id" if id.is_none() => id = Some(map.next_value::<Id>()?.0),
                 "date" if date.is_none() => {
                     let Text(t) = map.next_value::<Text<'de>>()?;
-                    date = Some(case::date_text(Some(&t)).map_err(|_| reject::<A::Error>())?);
+                    date = Some(date_text(Some(&t)).map_err(|_| reject::<A::Error>())?);
                 }
                 group => {
                     let Some(g) = self.tree.groups.iter().position(|g| g.as_str() == group) else {
@@ -317,7 +235,7 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             }
             self.seen.insert(id);
             let raw = map.next_value::<RawJson<'de>>()?;
-            let val = case::convert_raw(raw.view(), def, "").map_err(|_| reject::<A::Error>())?;
+            let val = convert_raw(raw.view(), def, "").map_err(|_| reject::<A::Error>())?;
             if let Some(val) = val {
                 self.facts.push((id, val));
             }
@@ -401,31 +319,29 @@ impl<'de> Visitor<'de> for RawVisitor {
 /// Parses one JSON document, rejecting a key given twice in one object as
 /// the YAML reader of `case` does (plain `serde_json` would keep the last
 /// one silently, and a case would then say two things about one fact).
-pub fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+pub(crate) fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
     serde_json::from_str::<Strict>(text).map(|s| s.0)
 }
 
 /// Validates a parsed JSON case. `fallback_id` is the case's id when it has
 /// no `id` field. Every problem is returned, one message each; the order is
 /// that of the keys sorted, as `serde_json` keeps objects.
-pub fn case_from_json(
+pub(super) fn from_value(
     tree: &RuleTree,
     value: &Value,
     fallback_id: &str,
-) -> Result<Case, Vec<String>> {
+) -> Result<Case, Vec<CaseError>> {
     let Some(entries) = value.as_object() else {
-        return Err(vec![format!(
-            "the case should be an object of fact groups, not {} (a case looks like `{{\"id\": ..., \"date\": \"YYYY-MM-DD\", \"{}\": {{...}}}}`)",
-            kind(value),
-            tree.groups.first().map(String::as_str).unwrap_or("person")
-        )]);
+        return Err(vec![CaseError::NotAnObject {
+            found: kind(value).to_string(),
+            help: format!(
+                "a case looks like `{{\"id\": ..., \"date\": \"YYYY-MM-DD\", \"{}\": {{...}}}}`",
+                super::example_group(tree)
+            ),
+        }]);
     };
     let mut errors = Vec::new();
-    let mut case = Case {
-        id: fallback_id.to_string(),
-        date: None,
-        facts: BTreeMap::new(),
-    };
+    let mut case = Case::empty(tree, fallback_id, None);
     for (key, v) in entries {
         match key.as_str() {
             "id" => match v {
@@ -459,12 +375,13 @@ pub fn case_from_json(
     }
     if errors.is_empty() {
         for failed in crate::eval::failed_checks(tree, &case) {
-            errors.push(format!(
-                "the case fails the check `{}`: {} ({})",
-                failed.check.id,
-                failed.message(),
-                failed.help()
-            ));
+            errors.push(CaseError::FailedCheck {
+                check: failed.check.id.clone(),
+                message: failed.message(),
+                src: None,
+                labels: Vec::new(),
+                help: failed.help(),
+            });
         }
     }
     if errors.is_empty() {
@@ -479,28 +396,35 @@ fn group_facts(
     group: &str,
     fields: &Map<String, Value>,
     case: &mut Case,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<CaseError>,
 ) {
     for (name, v) in fields {
         let field = format!("{group}.{name}");
-        match tree.facts.get(&field) {
-            Some(def) => match convert(v, def) {
+        let declared = tree
+            .fact_number(&field)
+            .and_then(|i| Some((i, tree.fact_defs.get(i)?)));
+        match declared {
+            Some((number, def)) => match convert(v, def) {
                 Ok(Some(val)) => {
-                    case.facts.insert(field, val);
+                    if let Some(slot) = case.values.get_mut(number) {
+                        *slot = Some(val);
+                    }
                 }
                 // `null` meaning unknown: as if left out.
                 Ok(None) => {}
-                Err(refusal) => errors.push(refusal.line(&field, &found(v))),
+                Err(refusal) => errors.push(refusal.error(&field, found(v), None)),
             },
-            None => errors.push(format!(
-                "unknown field `{field}` ({})",
-                suggest(&field, tree.facts.keys().map(String::as_str))
-            )),
+            None => errors.push(CaseError::UnknownField {
+                help: suggest(&field, tree.facts.keys().map(String::as_str)),
+                field,
+                src: None,
+                span: None,
+            }),
         }
     }
 }
 
-fn unknown_top_level(tree: &RuleTree, key: &str) -> String {
+fn unknown_top_level(tree: &RuleTree, key: &str) -> CaseError {
     // A fact written without its group is a common slip.
     let grouped = tree
         .facts
@@ -515,7 +439,12 @@ fn unknown_top_level(tree: &RuleTree, key: &str) -> String {
             suggest(key, top_level)
         }
     };
-    format!("unknown field `{key}` ({help})")
+    CaseError::UnknownField {
+        field: key.to_string(),
+        src: None,
+        span: None,
+        help,
+    }
 }
 
 /// How a JSON value is called in messages.
@@ -531,8 +460,15 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-fn wrong(field: &str, expected: &str, v: &Value, help: &str) -> String {
-    format!("`{field}` should be {expected}, not {} ({help})", found(v))
+fn wrong(field: &str, expected: &str, v: &Value, help: &str) -> CaseError {
+    CaseError::WrongType {
+        field: field.to_string(),
+        expected: expected.to_string(),
+        found: found(v),
+        src: None,
+        span: None,
+        help: help.to_string(),
+    }
 }
 
 /// A value as messages show it.
@@ -551,7 +487,7 @@ fn found(v: &Value) -> String {
 }
 
 fn date_of(v: &Value) -> Result<NaiveDate, String> {
-    case::date_text(v.as_str())
+    date_text(v.as_str())
 }
 
 /// Converts a fact's value to its declared type: the same conversion and
@@ -565,7 +501,7 @@ fn convert(v: &Value, def: &FactDef) -> Result<Option<Val>, Refusal> {
         Value::Array(items) => Raw::List(items.iter().map(Value::as_str).collect()),
         Value::Object(_) => Raw::Other,
     };
-    case::convert_raw(raw, def, "[\"questionnaire\"]")
+    convert_raw(raw, def, "[\"questionnaire\"]")
 }
 
 /// A JSON value read with duplicate keys rejected.
@@ -648,10 +584,48 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::case::parse_case;
     use crate::diagnostics::CaseError;
-    use crate::load::{Golden, load_with};
-    use crate::source::{SourceFile, read_dir};
+
+    fn parse_case(tree: &RuleTree, name: &str, text: &str) -> Result<Case, Vec<CaseError>> {
+        Case::from_yaml(tree, name, text)
+    }
+
+    /// The errors as `batch` writes them.
+    fn lines(errors: Vec<CaseError>) -> Vec<String> {
+        errors.iter().map(CaseError::one_line).collect()
+    }
+
+    /// The long way alone.
+    fn case_from_json(tree: &RuleTree, v: &Value, id: &str) -> Result<Case, Vec<String>> {
+        from_value(tree, v, id).map_err(lines)
+    }
+
+    #[derive(Debug)]
+    enum ReadError {
+        NotJson(String),
+        Invalid(Vec<String>),
+    }
+
+    /// `Case::from_json`, its errors sorted as the old readers returned them.
+    fn read_case(tree: &RuleTree, text: &str, id: &str) -> Result<Case, ReadError> {
+        read(tree, text, id).map_err(|errors| match errors.as_slice() {
+            [e @ CaseError::NotJson { .. }] => ReadError::NotJson(e.to_string()),
+            _ => ReadError::Invalid(lines(errors)),
+        })
+    }
+
+    /// The fast path alone.
+    fn direct(tree: &RuleTree, text: &str, id: &str) -> Option<Case> {
+        let parts = direct_parts(tree, text)?;
+        let mut values = vec![None; tree.fact_names.len()];
+        for (i, v) in parts.facts {
+            values[i] = Some(v);
+        }
+        let case = Case::numbered(tree, parts.id.unwrap_or_else(|| id.to_string()), parts.date, values);
+        crate::eval::failed_checks(tree, &case).is_empty().then_some(case)
+    }
+    use crate::rules::load::{Golden, load_with};
+    use crate::rules::source::{SourceFile, read_dir};
 
     /// Every fact type, allowed values or not, in two groups.
     const DECLARATIONS: &str = "
@@ -767,12 +741,12 @@ codes:
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
-            let value = crate::yaml::parse(&text).unwrap().to_json();
+            let value = crate::rules::yaml::parse(&text).unwrap().to_json();
             let json_text = serde_json::to_string(&value).unwrap();
             let from_yaml = parse_case(&tree, "x", &text).unwrap();
             let from_json = case_from_json(&tree, &parse_json(&json_text).unwrap(), "x").unwrap();
             assert_eq!(from_yaml, from_json, "{}", path.display());
-            assert!(!from_json.facts.is_empty());
+            assert!(!from_json.facts(&tree).next().is_none());
             seen += 1;
         }
         assert!(seen >= 4);
@@ -825,11 +799,11 @@ codes:
         let tree = &synthetic();
         let v = json!({"g": {"d": null, "b": null, "s": null, "e": null}, "h": null});
         let case = case_from_json(tree, &v, "x").unwrap();
-        assert_eq!(case.facts.get("g.e"), Some(&Val::Null));
-        assert_eq!(case.facts.get("g.d"), None);
-        assert_eq!(case.facts.get("g.b"), None);
-        assert_eq!(case.facts.get("g.s"), None);
-        assert_eq!(case.facts.len(), 1);
+        assert_eq!(case.fact(tree, "g.e"), Some(&Val::Null));
+        assert_eq!(case.fact(tree, "g.d"), None);
+        assert_eq!(case.fact(tree, "g.b"), None);
+        assert_eq!(case.fact(tree, "g.s"), None);
+        assert_eq!(case.facts(tree).count(), 1);
         let text = serde_json::to_string(&v).unwrap();
         assert_eq!(read_case(tree, &text, "x").unwrap(), case);
         assert_eq!(parse_case(tree, "x", &text).unwrap(), case);
@@ -882,9 +856,6 @@ codes:
             ]
         );
         assert!(matches!(read_case(tree, text, "x"), Err(ReadError::Invalid(e)) if e == errors));
-        assert!(
-            matches!(read_numbered(tree, text, "x"), Err(ReadError::Invalid(e)) if e == errors)
-        );
         let yaml = parse_case(tree, "x", text).unwrap_err();
         assert!(
             matches!(&yaml[..], [CaseError::FailedCheck { check, labels, .. }] if check == "e-not-before-d" && labels.len() == 2)
@@ -1030,16 +1001,10 @@ codes:
             Err(ReadError::Invalid(m)) => Err(m.join(" | ")),
         };
         let slow = match parse_json(text) {
-            Err(e) => Err(format!("not json: {e}")),
+            Err(e) => Err(format!("not json: {}", CaseError::not_json(&e))),
             Ok(v) => case_from_json(tree, &v, "fallback").map_err(|m| m.join(" | ")),
         };
         assert_eq!(fast, slow, "{text}");
-        let numbered = match read_numbered(tree, text, "fallback") {
-            Ok(case) => Ok(case.to_case(tree)),
-            Err(ReadError::NotJson(e)) => Err(format!("not json: {e}")),
-            Err(ReadError::Invalid(m)) => Err(m.join(" | ")),
-        };
-        assert_eq!(numbered, fast, "{text}");
     }
 
     #[test]
@@ -1048,7 +1013,7 @@ codes:
         let valid = r#"{"id": 7, "date": "2005-06-10", "person": {"citizenship": "KZ", "birth_date": "1961-03-14", "secret_holder": true}, "trip": null}"#;
         let case = direct(&tree, valid, "x").unwrap();
         assert_eq!(case.id, "7");
-        assert_eq!(case.facts.len(), 3);
+        assert_eq!(case.facts(&tree).count(), 3);
         for broken in [
             r#"{"date": "2005-06-10", "date": "2005-06-11"}"#,
             r#"{"person": {"secret_holder": true, "secret_holder": false}}"#,

@@ -1,7 +1,155 @@
 //! A case: the facts about one person and trip, read from YAML or JSON and
-//! checked against the facts a rules tree declares. Not here: evaluation.
+//! checked against the facts a rules tree declares, laid out by the tree's
+//! fact numbers so evaluation reads them by position. A case remembers the
+//! tree it was read against: evaluating it with another tree is refused,
+//! not answered with facts in the wrong places. Not here: evaluation.
 
-pub mod json;
-pub mod yaml;
+mod convert;
+mod error;
+mod json;
+mod yaml;
 
-pub use yaml::*;
+use chrono::NaiveDate;
+
+pub use error::CaseError;
+pub(crate) use yaml::from_node;
+
+use crate::rules::model::Val;
+use crate::rules::tree::{RuleTree, TreeStamp};
+
+/// A case ready to evaluate, valid for the rules tree it was read against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// `id:` of the case, or the file name (or the fallback given).
+    pub id: String,
+    /// `date:` of the case, if given.
+    pub date: Option<NaiveDate>,
+    /// By fact number: `None` for a fact the case leaves out (or gives as
+    /// a `null` that means unknown), `Some(Val::Null)` for a `null` that
+    /// means none.
+    values: Vec<Option<Val>>,
+    /// The tree whose numbering `values` follows.
+    tree: TreeStamp,
+}
+
+impl Case {
+    /// Reads and validates a YAML (or JSON) case file's text. `name`
+    /// labels the case in messages, and is its id when it has none. Every
+    /// problem is returned, each with its place in the text.
+    pub fn from_yaml(tree: &RuleTree, name: &str, text: &str) -> Result<Case, Vec<CaseError>> {
+        yaml::read(tree, name, text)
+    }
+
+    /// Reads and validates one JSON case (one line of JSON Lines).
+    /// `fallback_id` is its id when it has none. Every problem is returned;
+    /// a line of JSON has no source to point into, so the errors carry no
+    /// position (`CaseError::one_line` is their one-line form).
+    pub fn from_json(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
+        json::read(tree, text, fallback_id)
+    }
+
+    /// Validates a case already parsed as JSON (a golden test's case, a
+    /// request body): the same decisions and messages as `from_json`.
+    pub fn from_json_value(
+        tree: &RuleTree,
+        value: &serde_json::Value,
+        fallback_id: &str,
+    ) -> Result<Case, Vec<CaseError>> {
+        json::from_value(tree, value, fallback_id)
+    }
+
+    /// An empty case (no facts known) for `tree`: for tools that build
+    /// cases fact by fact with `set`.
+    pub fn empty(tree: &RuleTree, id: &str, date: Option<NaiveDate>) -> Case {
+        Case {
+            id: id.to_string(),
+            date,
+            values: vec![None; tree.fact_names.len()],
+            tree: tree.stamp,
+        }
+    }
+
+    /// The date to evaluate the case on: `given` (a `--date`, a test's
+    /// date) overrides the case's own `date`. The one place this rule is
+    /// written.
+    pub fn date_on(&self, given: Option<NaiveDate>) -> Result<NaiveDate, CaseError> {
+        given.or(self.date).ok_or(CaseError::NoDate)
+    }
+
+    /// The value the case gives fact `name`, if any.
+    pub fn fact(&self, tree: &RuleTree, name: &str) -> Option<&Val> {
+        self.values.get(tree.fact_number(name)?)?.as_ref()
+    }
+
+    /// Every fact the case gives, by name in order.
+    pub fn facts<'a>(&'a self, tree: &'a RuleTree) -> impl Iterator<Item = (&'a str, &'a Val)> {
+        tree.fact_names
+            .iter()
+            .zip(&self.values)
+            .filter_map(|(name, v)| Some((name.as_str(), v.as_ref()?)))
+    }
+
+    /// Gives fact `name` the value `value` (`None`: unknown), unchecked
+    /// against its declaration. Returns `false`, changing nothing, when the
+    /// tree declares no such fact or the case was read against another tree.
+    pub fn set(&mut self, tree: &RuleTree, name: &str, value: Option<Val>) -> bool {
+        if self.tree != tree.stamp {
+            return false;
+        }
+        match tree.fact_number(name).and_then(|i| self.values.get_mut(i)) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The declared checks across facts the case fails, for a case built
+    /// with `set` (the readers make them already). A check reading a fact
+    /// the case leaves unknown cannot fail.
+    pub fn check(&self, tree: &RuleTree) -> Result<(), Vec<CaseError>> {
+        let errors: Vec<CaseError> = crate::eval::failed_checks(tree, self)
+            .into_iter()
+            .map(|failed| CaseError::FailedCheck {
+                check: failed.check.id.clone(),
+                message: failed.message(),
+                src: None,
+                labels: Vec::new(),
+                help: failed.help(),
+            })
+            .collect();
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// Whether the case was read against `tree`.
+    pub(crate) fn is_of(&self, tree: &RuleTree) -> bool {
+        self.tree == tree.stamp
+    }
+
+    /// The facts by number, as evaluation reads them.
+    pub(crate) fn slots(&self) -> Vec<Option<&Val>> {
+        self.values.iter().map(Option::as_ref).collect()
+    }
+
+    /// A case from facts already laid out by number for `tree`.
+    pub(crate) fn numbered(
+        tree: &RuleTree,
+        id: String,
+        date: Option<NaiveDate>,
+        values: Vec<Option<Val>>,
+    ) -> Case {
+        Case {
+            id,
+            date,
+            values,
+            tree: tree.stamp,
+        }
+    }
+}
+
+/// A fact group to show in an example of a case's shape: the tree's
+/// first, so that the example is one the rules would accept.
+fn example_group(tree: &RuleTree) -> &str {
+    tree.groups.first().map_or("group", String::as_str)
+}

@@ -6,32 +6,17 @@
 //! says `null_means: none` (the event has not happened). Not here:
 //! evaluation.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 
+use super::Case;
+use super::convert::{Raw, Refusal, convert_raw, date_text};
 use crate::diagnostics::{CaseError, Src, source, suggest};
-use crate::format::{NullMeans, ValueType};
-use crate::model::{FactDef, Val, type_words};
-use crate::script::dates;
-use crate::tree::RuleTree;
-use crate::yaml::{self, Node, Value, key_text};
+use crate::rules::model::{FactDef, Val};
+use crate::rules::tree::RuleTree;
+use crate::rules::yaml::{self, Node, Value, key_text};
 
-/// A case ready to evaluate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Case {
-    /// `id:` of the case, or the file name.
-    pub id: String,
-    /// `date:` of the case, if given.
-    pub date: Option<NaiveDate>,
-    /// Facts known in the case (a `null` that means none is present, as
-    /// `Val::Null`; a `null` that means unknown is left out).
-    pub facts: BTreeMap<String, Val>,
-}
-
-/// Parses and validates a case from text. `name` labels the case in
-/// messages and is its id when it has none.
-pub fn parse_case(tree: &RuleTree, name: &str, text: &str) -> Result<Case, Vec<CaseError>> {
+/// Parses and validates a case from text (`Case::from_yaml`).
+pub(super) fn read(tree: &RuleTree, name: &str, text: &str) -> Result<Case, Vec<CaseError>> {
     let src = source(name, text);
     let root = yaml::parse(text).map_err(|e| {
         if yaml::is_empty_file(&e) {
@@ -49,7 +34,7 @@ pub fn parse_case(tree: &RuleTree, name: &str, text: &str) -> Result<Case, Vec<C
 }
 
 /// Validates a case already parsed into a tree (e.g. one golden test's case).
-pub fn from_node(
+pub(crate) fn from_node(
     tree: &RuleTree,
     name: &str,
     root: &Node,
@@ -58,21 +43,17 @@ pub fn from_node(
     let mut errors = Vec::new();
     // Where each fact was written, to point at them when a check fails.
     let mut spans: Vec<(String, miette::SourceSpan)> = Vec::new();
-    let mut case = Case {
-        id: default_id(name),
-        date: None,
-        facts: BTreeMap::new(),
-    };
+    let mut case = Case::empty(tree, &default_id(name), None);
     let Some(entries) = root.as_map() else {
         return Err(vec![CaseError::WrongType {
             field: "the case".to_string(),
             expected: "a mapping of fact groups".to_string(),
             found: root.value.kind().to_string(),
-            src: src.clone(),
-            span: root.span,
+            src: Some(src.clone()),
+            span: Some(root.span),
             help: format!(
                 "a case looks like `{{id: ..., date: YYYY-MM-DD, {}: {{...}}}}`",
-                tree.groups.first().map(String::as_str).unwrap_or("person")
+                super::example_group(tree)
             ),
         }]);
     };
@@ -102,42 +83,38 @@ pub fn from_node(
                 Value::Map(fields) => {
                     for (fk, fv) in fields {
                         let field = format!("{group}.{}", key_text(fk));
-                        match tree.facts.get(&field) {
-                            Some(def) => match convert(fv, def) {
+                        let declared = tree
+                            .fact_number(&field)
+                            .and_then(|i| Some((i, tree.fact_defs.get(i)?)));
+                        match declared {
+                            Some((number, def)) => match convert(fv, def) {
                                 Ok(Some(val)) => {
                                     spans.push((field.clone(), fv.span));
-                                    case.facts.insert(field, val);
+                                    if let Some(slot) = case.values.get_mut(number) {
+                                        *slot = Some(val);
+                                    }
                                 }
                                 // `null` meaning unknown: as if left out.
                                 Ok(None) => {}
-                                Err(Refusal::Type { expected, help }) => {
-                                    errors.push(wrong(src, &field, &expected, fv, &help))
-                                }
-                                Err(Refusal::NotAllowed {
-                                    value,
-                                    expected,
-                                    help,
-                                }) => errors.push(CaseError::NotAllowed {
-                                    field: field.clone(),
+                                Err(refusal) => {
                                     // In a list, the item refused.
-                                    span: match &fv.value {
-                                        Value::Seq(items) => items
-                                            .iter()
-                                            .find(|i| i.as_str() == Some(value.as_str()))
-                                            .map_or(fv.span, |i| i.span),
+                                    let span = match (&refusal, &fv.value) {
+                                        (Refusal::NotAllowed { value, .. }, Value::Seq(items)) => {
+                                            items
+                                                .iter()
+                                                .find(|i| i.as_str() == Some(value.as_str()))
+                                                .map_or(fv.span, |i| i.span)
+                                        }
                                         _ => fv.span,
-                                    },
-                                    value,
-                                    expected,
-                                    src: src.clone(),
-                                    help,
-                                }),
+                                    };
+                                    errors.push(refusal.error(&field, found(fv), Some((src, span))))
+                                }
                             },
                             None => errors.push(CaseError::UnknownField {
                                 help: suggest(&field, tree.facts.keys().map(String::as_str)),
                                 field,
-                                src: src.clone(),
-                                span: fk.span,
+                                src: Some(src.clone()),
+                                span: Some(fk.span),
                             }),
                         }
                     }
@@ -163,8 +140,8 @@ pub fn from_node(
                 };
                 errors.push(CaseError::UnknownField {
                     field: key,
-                    src: src.clone(),
-                    span: k.span,
+                    src: Some(src.clone()),
+                    span: Some(k.span),
                     help,
                 });
             }
@@ -182,7 +159,7 @@ pub fn from_node(
             errors.push(CaseError::FailedCheck {
                 check: failed.check.id.clone(),
                 message: failed.message(),
-                src: src.clone(),
+                src: Some(src.clone()),
                 labels,
                 help: failed.help(),
             });
@@ -208,48 +185,26 @@ fn wrong(src: &Src, field: &str, expected: &str, node: &Node, help: &str) -> Cas
     CaseError::WrongType {
         field: field.to_string(),
         expected: expected.to_string(),
-        found: match &node.value {
-            Value::Str(s) => format!("`{s}`"),
-            Value::Int(i) => format!("`{i}`"),
-            Value::Number(n) => format!("`{n}`"),
-            Value::Bool(b) => format!("`{b}`"),
-            other => other.kind().to_string(),
-        },
-        src: src.clone(),
-        span: node.span,
+        found: found(node),
+        src: Some(src.clone()),
+        span: Some(node.span),
         help: help.to_string(),
+    }
+}
+
+/// A value as messages show it.
+fn found(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => format!("`{s}`"),
+        Value::Int(i) => format!("`{i}`"),
+        Value::Number(n) => format!("`{n}`"),
+        Value::Bool(b) => format!("`{b}`"),
+        other => other.kind().to_string(),
     }
 }
 
 fn date_of(node: &Node) -> Result<NaiveDate, String> {
     date_text(node.as_str())
-}
-
-/// A `YYYY-MM-DD` date, or what is wrong with the text (`None`: not text).
-pub(crate) fn date_text(s: Option<&str>) -> Result<NaiveDate, String> {
-    match s {
-        Some(s) => dates::parse_date(s).ok_or_else(|| {
-            if s.len() == 10 && s.chars().filter(|c| *c == '-').count() == 2 {
-                format!("`{s}` is not a day of the calendar")
-            } else {
-                "write dates as `YYYY-MM-DD`".to_string()
-            }
-        }),
-        None => Err("write dates as `YYYY-MM-DD`".to_string()),
-    }
-}
-
-/// A fact's value as either case reader (YAML tree, JSON) sees it, so that
-/// both convert and check it in one place.
-pub(crate) enum Raw<'a> {
-    Null,
-    Bool(bool),
-    /// An integer, or `None` for a number that is not one (JSON `1.5`).
-    Int(Option<i64>),
-    Str(&'a str),
-    /// Each item's text, or `None` for an item that is not text.
-    List(Vec<Option<&'a str>>),
-    Other,
 }
 
 fn convert(node: &Node, def: &FactDef) -> Result<Option<Val>, Refusal> {
@@ -262,101 +217,6 @@ fn convert(node: &Node, def: &FactDef) -> Result<Option<Val>, Refusal> {
         _ => Raw::Other,
     };
     convert_raw(raw, def, "[questionnaire]")
-}
-
-/// Why a fact's value was refused.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// Not of the declared type: what was expected and what to do.
-    Type { expected: String, help: String },
-    /// Of the right type but not an allowed value: the value, what is
-    /// allowed and the closest allowed value.
-    NotAllowed {
-        value: String,
-        expected: String,
-        help: String,
-    },
-}
-
-impl Refusal {
-    /// The refusal as one line, for JSON cases.
-    pub(crate) fn line(&self, field: &str, found: &str) -> String {
-        match self {
-            Refusal::Type { expected, help } => {
-                format!("`{field}` should be {expected}, not {found} ({help})")
-            }
-            Refusal::NotAllowed {
-                value,
-                expected,
-                help,
-            } => format!("`{field}` should be {expected}, not `{value}` ({help})"),
-        }
-    }
-}
-
-/// Converts a fact's value to its declared type, or says what was expected
-/// and what to do. `Ok(None)` is an explicit `null` that means unknown: the
-/// fact is then treated as left out. `list_example` shows a list as the
-/// case's syntax writes it.
-pub(crate) fn convert_raw(
-    raw: Raw,
-    def: &FactDef,
-    list_example: &str,
-) -> Result<Option<Val>, Refusal> {
-    let ty = def.ty;
-    let expected = || type_words(ty).to_string();
-    let mismatch = || Refusal::Type {
-        expected: expected(),
-        help: format!(
-            "write {} here, or leave the fact out if it is unknown",
-            expected()
-        ),
-    };
-    let not_allowed = |v: &str| Refusal::NotAllowed {
-        value: v.to_string(),
-        expected: def.allowed_words(),
-        help: def.suggestion(v),
-    };
-    match (raw, ty) {
-        (Raw::Null, _) => Ok(match def.null_means {
-            NullMeans::None => Some(Val::Null),
-            NullMeans::Unknown => None,
-        }),
-        (Raw::Bool(b), ValueType::Bool) => Ok(Some(Val::Bool(b))),
-        (Raw::Int(i), ValueType::Int) => i.map(|i| Some(Val::Int(i))).ok_or_else(mismatch),
-        (Raw::Str(s), ValueType::Date) => {
-            date_text(Some(s))
-                .map(|d| Some(Val::Date(d)))
-                .map_err(|why| Refusal::Type {
-                    expected: expected(),
-                    help: why,
-                })
-        }
-        (Raw::Str(s), ValueType::String) => {
-            if def.allows(s) {
-                Ok(Some(Val::Str(s.to_string())))
-            } else {
-                Err(not_allowed(s))
-            }
-        }
-        (Raw::List(items), ValueType::List) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                let Some(s) = item else {
-                    return Err(Refusal::Type {
-                        expected: "a list of names".to_string(),
-                        help: format!("write each item as a name, e.g. `{list_example}`"),
-                    });
-                };
-                if !def.allows(s) {
-                    return Err(not_allowed(s));
-                }
-                out.push(s.to_string());
-            }
-            Ok(Some(Val::List(out)))
-        }
-        _ => Err(mismatch()),
-    }
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 
 use super::model::{Behaviour, CaseChange, CaseInput, CaseProblem, OutcomeChange, OutcomeSide};
-use crate::case::parse_case;
+use crate::case::Case;
 use crate::eval::evaluate;
-use crate::model::Val;
+use crate::rules::model::Val;
 use crate::result::{EvalResult, OutcomeResult};
-use crate::tree::RuleTree;
+use crate::rules::tree::RuleTree;
 
 pub fn compare(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Behaviour {
     let cases = collect(old, new, extra);
@@ -86,7 +86,7 @@ fn relative(path: &str) -> &str {
 }
 
 fn run(tree: &RuleTree, input: &CaseInput) -> Result<EvalResult, String> {
-    let case = parse_case(tree, &input.origin, &input.text).map_err(|errors| {
+    let case = Case::from_yaml(tree, &input.origin, &input.text).map_err(|errors| {
         errors
             .iter()
             .map(|e| {
@@ -98,7 +98,7 @@ fn run(tree: &RuleTree, input: &CaseInput) -> Result<EvalResult, String> {
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    let date = input.date.or(case.date).ok_or("the case has no date")?;
+    let date = case.date_on(input.date).map_err(|e| e.one_line())?;
     evaluate(tree, &case, date, false).map_err(|e| e.to_string())
 }
 

@@ -12,7 +12,7 @@ pub mod words;
 
 pub use model::*;
 
-use crate::tree::RuleTree;
+use crate::rules::tree::RuleTree;
 
 /// Compares `old` with `new`. Every golden test of either tree, and every
 /// case in `extra`, is evaluated under both.

@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::Val;
+use crate::rules::model::Val;
 use crate::result::{By, Status};
 
 #[derive(Debug, Clone, Serialize)]

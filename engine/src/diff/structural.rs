@@ -10,9 +10,9 @@ use super::model::{
     VersionChange,
 };
 use super::words;
-use crate::format::{Combine, NullMeans, ValueType};
-use crate::model::{CodeList, Rule, RuleSet, Then, Version};
-use crate::tree::RuleTree;
+use crate::rules::format::{Combine, NullMeans, ValueType};
+use crate::rules::model::{CodeList, Rule, RuleSet, Then, Version};
+use crate::rules::tree::RuleTree;
 
 pub fn compare(old: &RuleTree, new: &RuleTree) -> Structural {
     Structural {

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 
 use super::model::TimelineChange;
 use super::structural::{fingerprint, renamed_versions};
-use crate::model::{RuleSet, Version};
-use crate::tree::{Resolved, RuleTree};
+use crate::rules::model::{RuleSet, Version};
+use crate::rules::tree::{Resolved, RuleTree};
 
 pub fn compare(old: &RuleTree, new: &RuleTree) -> Vec<TimelineChange> {
     let ids: BTreeSet<&String> = old

@@ -15,14 +15,14 @@ use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map, Scope};
 
 use crate::case::Case;
-use crate::diagnostics::EvalError;
-use crate::fact_set::FactSet;
-use crate::format::{Combine, ValueType};
-use crate::model::{CaseCheck, Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
+use crate::diagnostics::{EvalError, FailureKind, ScriptPlace};
+use crate::eval::fact_set::FactSet;
+use crate::rules::format::{Combine, ValueType};
+use crate::rules::model::{CaseCheck, Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
 use crate::result::{By, EvalResult, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
 use crate::script::analysis::{Cond, DATE_VARIABLE};
 use crate::script::native::{self, NativeError, Slots};
-use crate::tree::{Resolved, RuleTree};
+use crate::rules::tree::{Resolved, RuleTree};
 
 /// A three-valued truth: unknown carries the facts (by number) that would
 /// settle it.
@@ -70,25 +70,6 @@ fn names(tree: &RuleTree, set: &FactSet) -> Vec<String> {
     set.iter()
         .filter_map(|id| tree.fact_names.get(id).cloned())
         .collect()
-}
-
-/// A case's facts by number (`plan`): `None` for a fact the case leaves out.
-pub(crate) fn case_slots<'a>(tree: &RuleTree, case: &'a Case) -> Vec<Option<&'a Val>> {
-    let mut slots = vec![None; tree.fact_names.len()];
-    // Both are sorted by name, and a checked case has only declared facts:
-    // one walk pairs them, testing equality (mostly settled by the length)
-    // rather than order. A fact that is not declared is passed over.
-    let mut next = 0;
-    for (name, val) in &case.facts {
-        let rest = tree.fact_names.get(next..).unwrap_or_default();
-        if let Some(offset) = rest.iter().position(|d| d.len() == name.len() && d == name)
-            && let Some(slot) = slots.get_mut(next + offset)
-        {
-            *slot = Some(val);
-            next += offset + 1;
-        }
-    }
-    slots
 }
 
 /// A script failed at run time (limits, type errors): the rules' fault.
@@ -139,7 +120,7 @@ pub fn failed_checks<'t>(tree: &'t RuleTree, case: &Case) -> Vec<FailedCheck<'t>
     if tree.checks.is_empty() {
         return Vec::new();
     }
-    checks_on(tree, &case_slots(tree, case))
+    checks_on(tree, &case.slots())
 }
 
 /// Whether facts laid out by number pass every check.
@@ -177,26 +158,18 @@ fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<
         .collect()
 }
 
-/// Evaluates `case` on `date`. `explain` adds the trace of every rule considered.
+/// Evaluates `case` on `date`. `explain` adds the trace of every rule
+/// considered. A case read against another tree is refused.
 pub fn evaluate(
     tree: &RuleTree,
     case: &Case,
     date: NaiveDate,
     explain: bool,
 ) -> Result<EvalResult, Box<EvalError>> {
-    evaluate_slots(tree, &case.id, case_slots(tree, case), date, explain)
-}
-
-/// `evaluate` for a case read with `case_json::read_numbered` against the
-/// same tree: the same result, without laying the facts out by number.
-pub fn evaluate_numbered(
-    tree: &RuleTree,
-    case: &crate::case_json::NumberedCase,
-    date: NaiveDate,
-    explain: bool,
-) -> Result<EvalResult, Box<EvalError>> {
-    let slots = case.values.iter().map(Option::as_ref).collect();
-    evaluate_slots(tree, &case.id, slots, date, explain)
+    if !case.is_of(tree) {
+        return Err(Box::new(EvalError::other_tree(&case.id)));
+    }
+    evaluate_slots(tree, &case.id, case.slots(), date, explain)
 }
 
 fn evaluate_slots<'a>(
@@ -1266,18 +1239,29 @@ fn run_script(
 
 fn eval_error(v: &Version, rule: &str, field: &str, message: String) -> Box<EvalError> {
     let place = if rule.is_empty() {
-        format!("`{field}`")
+        ScriptPlace::Version {
+            field: field.to_string(),
+        }
     } else {
-        format!("`{field}` of rule `{rule}`")
+        ScriptPlace::Rule {
+            rule: rule.to_string(),
+            field: field.to_string(),
+        }
     };
-    let help = help_for(&message);
-    Box::new(EvalError {
+    let kind = if message.starts_with("the case ran past its budget") {
+        FailureKind::CaseBudget
+    } else if message.contains("Too many operations") {
+        FailureKind::OperationsLimit
+    } else {
+        FailureKind::Script
+    };
+    Box::new(EvalError::ScriptFailed {
         place,
-        rule: rule.to_string(),
         rule_set: v.rule_set.clone(),
         version: v.id.clone(),
         file: v.file.clone(),
-        help,
+        kind,
+        help: kind.help().to_string(),
         message: lower_first(message),
     })
 }
@@ -1292,16 +1276,6 @@ fn lower_first(message: String) -> String {
     match chars.next() {
         Some(c) if c.is_uppercase() => c.to_lowercase().chain(chars).collect(),
         _ => message,
-    }
-}
-
-fn help_for(message: &str) -> String {
-    if message.starts_with("the case ran past its budget") {
-        "the rules' scripts together did too much work for one case (long lists compared or copied over and over?); rewrite the rule as a plain condition".to_string()
-    } else if message.contains("Too many operations") {
-        "the script ran past its operations limit (an endless loop?); rewrite it as a plain condition".to_string()
-    } else {
-        "fix the script in the rule file; `inforce check` catches syntax but not every run-time error".to_string()
     }
 }
 
@@ -1337,7 +1311,7 @@ fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
         return Err(format!(
             "`{}` is declared as {}, but the expression gave {}",
             def.name,
-            crate::model::type_words(def.ty),
+            crate::rules::model::type_words(def.ty),
             val.type_name()
         ));
     }
@@ -1350,7 +1324,7 @@ fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
 }
 
 fn from_dynamic(d: Dynamic, def: &OutcomeDef) -> Result<Val, String> {
-    let want = crate::model::type_words(def.ty);
+    let want = crate::rules::model::type_words(def.ty);
     if d.is_unit() {
         return Ok(Val::Null);
     }

@@ -5,9 +5,9 @@
 use schemars::Schema;
 use serde_json::{Map, Value as Json, json};
 
-use crate::format::{AnyRuleFile, NullMeans, ValueType};
-use crate::model::FactDef;
-use crate::tree::RuleTree;
+use crate::rules::format::{AnyRuleFile, NullMeans, ValueType};
+use crate::rules::model::FactDef;
+use crate::rules::tree::RuleTree;
 
 /// The schema of any rule file: a version, declarations or golden tests.
 pub fn rules_schema() -> Schema {
@@ -131,8 +131,8 @@ fn allowed(f: &FactDef) -> Option<Json> {
 )]
 mod tests {
     use super::*;
-    use crate::load::load;
-    use crate::source::SourceFile;
+    use crate::rules::load::load;
+    use crate::rules::source::SourceFile;
 
     #[test]
     fn the_case_schema_lists_declared_facts_with_their_types_and_allowed_values() {

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::tree::RuleTree;
+use crate::rules::tree::RuleTree;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleSetTimeline {
@@ -76,8 +76,8 @@ pub fn timeline(tree: &RuleTree) -> Vec<RuleSetTimeline> {
 )]
 mod tests {
     use super::*;
-    use crate::load::load;
-    use crate::source::SourceFile;
+    use crate::rules::load::load;
+    use crate::rules::source::SourceFile;
 
     fn version(id: &str, from: &str, until: Option<&str>, repeal: bool) -> SourceFile {
         let until = until.map(|u| format!(", until: {u}")).unwrap_or_default();

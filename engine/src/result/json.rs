@@ -10,7 +10,7 @@ use std::io::Write as _;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::model::Val;
+use crate::rules::model::Val;
 use crate::result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, TraceEntry, VersionInForce,
 };

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::Val;
+use crate::rules::model::Val;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalResult {

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use miette::{Diagnostic, SourceSpan};
 
 use crate::diagnostics::{RuleProblem, Src};
-use crate::yaml::{Node, Value};
+use crate::rules::yaml::{Node, Value};
 
 /// What a hidden character does to the text around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,7 +357,7 @@ impl<'a> Scan<'a> {
 mod tests {
     use super::*;
     use crate::diagnostics::source;
-    use crate::yaml::parse;
+    use crate::rules::yaml::parse;
 
     fn problems(text: &str) -> Vec<RuleProblem> {
         let root = parse(text).unwrap();

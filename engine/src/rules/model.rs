@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use rhai::AST;
 use serde::Serialize;
 
-use crate::format::{Combine, NullMeans, ValueType};
+use crate::rules::format::{Combine, NullMeans, ValueType};
 use crate::script::analysis::Cond;
-use crate::timeline::Index;
+use crate::rules::in_force::Index;
 
 /// A declared fact: what a case may carry.
 #[derive(Debug, Clone, Serialize)]

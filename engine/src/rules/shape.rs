@@ -6,7 +6,7 @@
 
 use serde_json::Value as Json;
 
-use crate::yaml::{Node, Value, key_text};
+use crate::rules::yaml::{Node, Value, key_text};
 
 /// One shape problem, with the node it is about.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,8 +257,8 @@ fn describe_types(types: &[&str]) -> String {
 )]
 mod tests {
     use super::*;
-    use crate::format::VersionFile;
-    use crate::yaml::parse;
+    use crate::rules::format::VersionFile;
+    use crate::rules::yaml::parse;
 
     fn issues(text: &str) -> Vec<ShapeIssue> {
         let schema = serde_json::to_value(schemars::schema_for!(VersionFile)).unwrap();

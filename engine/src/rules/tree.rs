@@ -7,8 +7,21 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rhai::Engine;
 
-use crate::model::{CaseCheck, CodeList, FactDef, OutcomeDef, RuleSet, TestFile, Version};
-use crate::timeline::Position;
+use crate::rules::model::{CaseCheck, CodeList, FactDef, OutcomeDef, RuleSet, TestFile, Version};
+use crate::rules::in_force::Position;
+
+/// Which loaded tree a case was numbered against: unique among the trees
+/// built in this process, so a case read against one tree is never
+/// evaluated, facts misplaced, against another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeStamp(u64);
+
+impl TreeStamp {
+    pub(crate) fn new() -> TreeStamp {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        TreeStamp(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
 
 pub struct RuleTree {
     /// Where the rules came from: a path, or `embedded`.
@@ -28,6 +41,8 @@ pub struct RuleTree {
     pub(crate) engine: Engine,
     /// How many conditions the tree has (their `id`s are below this).
     pub(crate) conditions: usize,
+    /// This tree among those loaded in the process (see `Case`).
+    pub(crate) stamp: TreeStamp,
     /// Fact names by number (`plan`): the keys of `facts`, in order.
     pub(crate) fact_names: Vec<String>,
     /// Fact declarations by number (`plan`): the values of `facts`, in order.
@@ -85,6 +100,13 @@ impl RuleSet {
 }
 
 impl RuleTree {
+    /// The number of fact `name`: its place in the sorted declarations.
+    pub(crate) fn fact_number(&self, name: &str) -> Option<usize> {
+        self.fact_names
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .ok()
+    }
+
     /// The earliest date any version takes effect.
     pub fn earliest(&self) -> Option<NaiveDate> {
         self.rule_sets

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rhai::Expr;
 
 use super::dates;
-use crate::model::Val;
+use crate::rules::model::Val;
 
 /// A compiled leaf.
 #[derive(Debug, Clone, PartialEq)]

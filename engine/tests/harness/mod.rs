@@ -17,14 +17,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate};
-use inforce_engine::case::parse_case;
-use inforce_engine::case_json::{case_from_json, parse_json};
-use inforce_engine::drawable::drawable;
-use inforce_engine::eval::evaluate;
-use inforce_engine::format::ValueType;
-use inforce_engine::load::load;
-use inforce_engine::source::{SourceFile, read_dir};
-use inforce_engine::tree::RuleTree;
+use inforce_engine::Case;
+use inforce_engine::drawable;
+use inforce_engine::evaluate;
+use inforce_engine::internal::format::ValueType;
+use inforce_engine::load;
+use inforce_engine::{SourceFile, read_dir};
+use inforce_engine::RuleTree;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use serde_json::{Map, Value, json};
 
@@ -124,7 +123,7 @@ pub fn check_rule_file(text: &str) {
     );
     let Some(tree) = loaded.tree else { return };
     for (name, case_text) in example_cases() {
-        let Ok(case) = parse_case(&tree, &name, &case_text) else {
+        let Ok(case) = Case::from_yaml(&tree, &name, &case_text) else {
             continue;
         };
         let dates = case
@@ -145,16 +144,14 @@ pub fn check_rule_file(text: &str) {
 /// case with a date evaluates.
 pub fn check_case_text(text: &str) {
     with_shipped(|tree| {
-        let from_yaml = parse_case(tree, "case.yaml", text);
+        let from_yaml = Case::from_yaml(tree, "case.yaml", text);
         if let Err(errors) = &from_yaml {
             assert!(!errors.is_empty(), "a refused case says why");
             for e in errors {
                 render(e);
             }
         }
-        let from_json = parse_json(text)
-            .map_err(|e| vec![e.to_string()])
-            .and_then(|v| case_from_json(tree, &v, "case"));
+        let from_json = Case::from_json(tree, text, "case");
         if let Err(errors) = &from_json {
             assert!(!errors.is_empty(), "a refused case says why");
         }
@@ -173,7 +170,7 @@ pub fn check_case_text(text: &str) {
 /// serialise, are the same each time, and answer only declared outcomes.
 /// Returns whether the evaluation succeeded (rather than stopping at a
 /// script error).
-fn check_evaluation(tree: &RuleTree, case: &inforce_engine::case::Case, date: NaiveDate) -> bool {
+fn check_evaluation(tree: &RuleTree, case: &inforce_engine::Case, date: NaiveDate) -> bool {
     let mut ok = true;
     for explain in [false, true] {
         let first = evaluate(tree, case, date, explain);
@@ -317,8 +314,8 @@ pub fn check_evaluation_of_bytes(data: &[u8]) {
     with_shipped(|tree| {
         let (value, date) = case_from_bytes(tree, data);
         let text = value.to_string();
-        let from_json = case_from_json(tree, &value, "case");
-        let from_yaml = parse_case(tree, "case.yaml", &text);
+        let from_json = Case::from_json_value(tree, &value, "case");
+        let from_yaml = Case::from_yaml(tree, "case.yaml", &text);
         assert_eq!(
             from_json.is_ok(),
             from_yaml.is_ok(),
@@ -341,7 +338,7 @@ pub fn check_evaluation_of_bytes(data: &[u8]) {
 pub const OUTSIDE_SECRET: &str = "oauth_token: outside-secret-5b1e";
 
 /// The limits the tree checks read with: small, so that random trees pass them.
-pub const SMALL_LIMITS: inforce_engine::source::Limits = inforce_engine::source::Limits {
+pub const SMALL_LIMITS: inforce_engine::files::Limits = inforce_engine::files::Limits {
     file_bytes: 64,
     tree_bytes: 256,
     files: 12,
@@ -519,7 +516,7 @@ pub fn check_tree_of_bytes(data: &[u8]) {
     let (tx, rx) = std::sync::mpsc::channel();
     let reading = root.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(inforce_engine::source::read_dir_with(
+        let _ = tx.send(inforce_engine::files::read_dir_with(
             &reading,
             &SMALL_LIMITS,
         ));
@@ -553,7 +550,7 @@ pub fn check_tree_of_bytes(data: &[u8]) {
             _ => None,
         })
         .sum();
-    let code = |p: &inforce_engine::diagnostics::RuleProblem| {
+    let code = |p: &inforce_engine::RuleProblem| {
         p.code().map(|c| c.to_string()).unwrap_or_default()
     };
     if listed > SMALL_LIMITS.files || bytes > SMALL_LIMITS.tree_bytes {

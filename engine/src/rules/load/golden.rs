@@ -10,11 +10,11 @@ use miette::{Diagnostic, SourceSpan};
 
 use crate::case;
 use crate::diagnostics::{RuleProblem, Src, source, suggest};
-use crate::format::ValueType;
-use crate::model::{GoldenTestDef, TestFile, type_words};
+use crate::rules::format::ValueType;
+use crate::rules::model::{GoldenTestDef, TestFile, type_words};
 use crate::script::dates;
-use crate::tree::RuleTree;
-use crate::yaml::{Node, Value, key_text};
+use crate::rules::tree::RuleTree;
+use crate::rules::yaml::{Node, Value, key_text};
 
 /// A golden-test file, its text and its spanned tree (shape already checked).
 pub struct Parsed {

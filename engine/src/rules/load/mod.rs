@@ -17,19 +17,18 @@ use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{RuleProblem, Src, source, suggest};
-use crate::format::{self, Combine, Key, Literal, NullMeans, ThenValue, ValueType, VersionFile};
-use crate::load_golden;
-use crate::model::{
+use crate::rules::format::{self, Combine, Key, Literal, NullMeans, ThenValue, ValueType, VersionFile};
+use crate::rules::model::{
     CaseCheck, CodeList, Condition, FactDef, MoreSpecificThan, OutcomeDef, Pattern, RepealInfo,
     Rule, RuleSet, SourceInfo, Then, Val, Version, type_words,
 };
-use crate::schema_check::{self, ShapeIssue};
+use crate::rules::shape::{self, ShapeIssue};
 use crate::script::analysis::{self, Comparison, Compiled, Lit};
 use crate::script::{dates, sandbox};
-use crate::source::SourceFile;
-use crate::timeline::Index;
-use crate::tree::RuleTree;
-use crate::yaml::{self, Node, Value, key_text, span_of};
+use crate::rules::source::SourceFile;
+use crate::rules::in_force::Index;
+use crate::rules::tree::RuleTree;
+use crate::rules::yaml::{self, Node, Value, key_text, span_of};
 
 /// The result of loading: the tree if there were no errors, and every
 /// problem (errors and warnings) found.
@@ -140,20 +139,21 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         tests: Vec::new(),
         engine,
         conditions: l.conditions,
+        stamp: crate::rules::tree::TreeStamp::new(),
         fact_names: Vec::new(),
         fact_defs: Vec::new(),
         outcome_names: Vec::new(),
         group_fields: Vec::new(),
     });
     let tree = tree.map(|mut tree| {
-        crate::plan::index(&mut tree);
+        crate::rules::load::plan::index(&mut tree);
         tree
     });
     // Golden tests are checked against the loaded rules (declared facts and
     // outcomes); a broken test makes the tree unusable like any other error.
     let tree = tree.and_then(|mut tree| {
         let before = l.problems.len();
-        tree.tests = load_golden::load(&tests, &tree, &mut l.problems);
+        tree.tests = golden::load(&tests, &tree, &mut l.problems);
         let broken = l
             .problems
             .get(before..)
@@ -286,7 +286,7 @@ fn prepare_into(f: &SourceFile, problems: &mut Vec<RuleProblem>) -> Option<Typed
     };
     // Bidi controls, invisible and control characters: in scripts, ids and
     // citations an error, in prose a warning (issue 11).
-    crate::hidden_chars::scan(&root, &f.text, &src, problems);
+    crate::rules::hidden_chars::scan(&root, &f.text, &src, problems);
     let kind = if root.get("rule_set").is_some() {
         Kind::Version
     } else if root.get("tests").is_some() {
@@ -308,7 +308,7 @@ fn prepare_into(f: &SourceFile, problems: &mut Vec<RuleProblem>) -> Option<Typed
     if kind == Kind::CodeList {
         return Some(Typed::CodeList(root, src));
     }
-    let mut issues = schema_check::check(&root, kind.schema());
+    let mut issues = shape::check(&root, kind.schema());
     // `titel:` is one mistake, not two: drop "missing `title`" when an
     // unknown key beside it is a near miss of `title`.
     let misspelt: Vec<(String, String)> = issues
@@ -508,7 +508,7 @@ struct CodeListRef {
 }
 
 type Versions = Vec<(String, String, VersionFile)>;
-type Tests = Vec<load_golden::Parsed>;
+type Tests = Vec<golden::Parsed>;
 
 /// A span for a serde-saphyr location in `text`.
 fn at(loc: &serde_saphyr::Location, text: &str) -> SourceSpan {
@@ -534,7 +534,7 @@ impl Loader {
             None => {}
             Some(Typed::Version(v)) => versions.push((f.path.clone(), f.text.clone(), *v)),
             Some(Typed::Declarations(d, src)) => self.declarations(d, &src, &f.path, &f.text),
-            Some(Typed::Tests(root)) => tests.push(load_golden::Parsed {
+            Some(Typed::Tests(root)) => tests.push(golden::Parsed {
                 path: f.path.clone(),
                 text: f.text.clone(),
                 root,
@@ -1450,7 +1450,7 @@ impl VersionCtx<'_> {
                 note: r.note,
             }),
             rules,
-            reasons: crate::model::Reasons::default(),
+            reasons: crate::rules::model::Reasons::default(),
             id_span: at(&v.version.referenced, self.text),
             in_force_span: at(&v.in_force.from.referenced, self.text),
             slots: Vec::new(),

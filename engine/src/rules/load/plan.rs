@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::model::{OutcomeSlot, Then, Version};
+use crate::rules::model::{OutcomeSlot, Then, Version};
 use crate::result::{By, Interval, VersionInForce};
 use crate::script::analysis::Cond;
-use crate::tree::RuleTree;
+use crate::rules::tree::RuleTree;
 
 /// Numbers the facts, outcomes and rules of a freshly loaded tree.
 pub(crate) fn index(tree: &mut RuleTree) {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
 
-use inforce_engine::drawable::drawable;
+use inforce_engine::drawable;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
 /// `println!` for a command's output. It never panics, and a write error

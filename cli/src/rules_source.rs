@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
-use inforce_engine::diagnostics::RuleProblem;
-use inforce_engine::load::{Golden, Loaded, load_with};
-use inforce_engine::source::{SourceFile, read_dir};
-use inforce_engine::tree::RuleTree;
+use inforce_engine::RuleProblem;
+use inforce_engine::{Golden, Loaded, load_with};
+use inforce_engine::{SourceFile, read_dir};
+use inforce_engine::RuleTree;
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../rules");
 

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use inforce_engine::hidden_chars::{escape_block, escape_line};
+use inforce_engine::text::{escape_block, escape_line};
 
 /// A one-line field: everything hidden escaped, line breaks included.
 pub fn line(s: &str) -> Cow<'_, str> {

@@ -549,6 +549,15 @@ impl EvalError {
         }
     }
 
+    /// The error as one line, as `batch` writes it: the message and what
+    /// to do, in parentheses.
+    pub fn one_line(&self) -> String {
+        match miette::Diagnostic::help(self) {
+            Some(help) => format!("{self} ({help})"),
+            None => self.to_string(),
+        }
+    }
+
     /// Which script of its version failed.
     pub fn place(&self) -> Option<&ScriptPlace> {
         match self {

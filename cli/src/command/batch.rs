@@ -24,11 +24,10 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use inforce_engine::case_json::{ReadError, read_numbered};
-use inforce_engine::eval::evaluate_numbered;
-use inforce_engine::load::{Golden, load_with};
-use inforce_engine::source::SourceFile;
-use inforce_engine::tree::RuleTree;
+use inforce_engine::{Case, CaseError, evaluate};
+use inforce_engine::{Golden, load_with};
+use inforce_engine::SourceFile;
+use inforce_engine::RuleTree;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -596,44 +595,20 @@ fn evaluate_line(
     if text == tests::PANIC_PROBE {
         panic!("the test's probe line");
     }
-    let case = read_numbered(tree, text, &format!("line-{n}")).map_err(|e| match e {
-        ReadError::NotJson(e) => not_json(&e),
-        ReadError::Invalid(m) => m.join("; "),
+    let case = Case::from_json(tree, text, &format!("line-{n}")).map_err(|errors| {
+        errors
+            .iter()
+            .map(CaseError::one_line)
+            .collect::<Vec<_>>()
+            .join("; ")
     })?;
-    let Some(date) = date.or(case.date) else {
-        return Err(
-            "no date to evaluate the case on (give the case a `date` field, YYYY-MM-DD, or pass `--date`)"
-                .to_string(),
-        );
-    };
-    let result = evaluate_numbered(tree, &case, date, false).map_err(|e| {
-        if e.help.is_empty() {
-            e.to_string()
-        } else {
-            format!("{e} ({})", e.help)
-        }
-    })?;
+    let date = case.date_on(date).map_err(|e| e.one_line())?;
+    let result = evaluate(tree, &case, date, false).map_err(|e| e.one_line())?;
     // The same bytes as serde_json writes, without its byte-at-a-time
     // escaping of the long citations and reasons.
-    inforce_engine::result_json::write_result(&result, out);
+    inforce_engine::write_json(&result, out);
     out.push(b'\n');
     Ok(())
-}
-
-/// A JSON error in the words of a line: its column, not "line 1".
-fn not_json(e: &serde_json::Error) -> String {
-    let full = e.to_string();
-    let position = format!(" at line {} column {}", e.line(), e.column());
-    let what = full.strip_suffix(&position).unwrap_or(&full);
-    if e.is_data() {
-        // Well-formed JSON that no case can be (a key given twice).
-        format!(
-            "the line is not a valid case: {what} (column {})",
-            e.column()
-        )
-    } else {
-        format!("the line is not JSON: {what} at column {}", e.column())
-    }
 }
 
 type Input = Box<dyn BufRead + Send>;
@@ -786,7 +761,7 @@ mod tests {
     #[test]
     fn a_panic_on_one_line_of_a_run_becomes_its_error_and_no_other_line_is_lost() {
         let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-        let (files, _) = inforce_engine::source::read_dir(&rules);
+        let (files, _) = inforce_engine::read_dir(&rules);
         let job = Job {
             run: RUN.fetch_add(1, Ordering::Relaxed) + 1,
             files: Arc::new(files),
@@ -847,7 +822,7 @@ mod tests {
     #[test]
     fn a_panic_becomes_the_error_of_its_line_and_the_tree_is_dropped() {
         let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-        let (files, _) = inforce_engine::source::read_dir(&rules);
+        let (files, _) = inforce_engine::read_dir(&rules);
         let job = Job {
             run: u64::MAX,
             files: Arc::new(files),

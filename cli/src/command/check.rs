@@ -17,7 +17,7 @@ pub fn run(args: Args) -> u8 {
         crate::errln!("{}", render::diagnostic(p));
         return 2;
     }
-    let loaded = files.load(inforce_engine::load::Golden::Load);
+    let loaded = files.load(inforce_engine::Golden::Load);
     render::print_diagnostics(&loaded.problems);
     let style = render::Style::stdout();
     match &loaded.tree {

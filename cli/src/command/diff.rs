@@ -8,11 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use inforce_engine::diagnostics::{CaseError, RuleProblem};
+use inforce_engine::{CaseError, RuleProblem};
 use inforce_engine::diff::{CaseInput, compare};
-use inforce_engine::load::{Loaded, load};
-use inforce_engine::source::{Kind, Limits, Survey, admit, is_hidden, read_at_most, size_words};
-use inforce_engine::tree::RuleTree;
+use inforce_engine::{Loaded, load};
+use inforce_engine::files::{Kind, Limits, Survey, admit, is_hidden, read_at_most, size_words};
+use inforce_engine::RuleTree;
 
 use crate::diff_render::{self, Format};
 use crate::git::{self, GitError};

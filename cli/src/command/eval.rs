@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use inforce_engine::case::parse_case;
-use inforce_engine::diagnostics::CaseError;
-use inforce_engine::eval::evaluate;
-use inforce_engine::result::{EvalResult, Status};
-use inforce_engine::source::{read_at_most, size_words};
+use inforce_engine::Case;
+use inforce_engine::CaseError;
+use inforce_engine::evaluate;
+use inforce_engine::{EvalResult, Status};
+use inforce_engine::files::{read_at_most, size_words};
 
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
@@ -32,21 +32,21 @@ pub struct Args {
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    inforce_engine::script::dates::parse_date(s)
+    inforce_engine::parse_date(s)
         .ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
 }
 
 /// Reads and checks a case file (or stdin), or prints every problem and
 /// gives exit code 2.
 pub fn load_case(
-    tree: &inforce_engine::tree::RuleTree,
+    tree: &inforce_engine::RuleTree,
     path: &PathBuf,
-) -> Result<inforce_engine::case::Case, u8> {
+) -> Result<inforce_engine::Case, u8> {
     let (name, text) = read_case(path).map_err(|e| {
         crate::errln!("{}", render::diagnostic(e.as_ref()));
         2u8
     })?;
-    parse_case(tree, &name, &text).map_err(|errors| {
+    Case::from_yaml(tree, &name, &text).map_err(|errors| {
         render::print_diagnostics(&errors);
         2u8
     })

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use inforce_engine::history::{History, history};
-use inforce_engine::result::{OutcomeResult, Status};
+use inforce_engine::{History, history};
+use inforce_engine::{OutcomeResult, Status};
 
 use crate::command::eval::{load_case, parse_date};
 use crate::render::{self, Format, Style};

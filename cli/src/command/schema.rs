@@ -1,7 +1,7 @@
 //! `inforce schema rules|case`: prints a JSON Schema for editors. The case
 //! schema is built from the facts the rules declare, so it needs the rules.
 
-use inforce_engine::schema::{case_schema, rules_schema};
+use inforce_engine::{case_schema, rules_schema};
 
 use crate::rules_source::RulesArg;
 

@@ -2,7 +2,7 @@
 //! each failure, prints the case, expected and actual outcomes, and the
 //! rules that decided the actual value. Last line: `N passed, N failed`.
 
-use inforce_engine::golden;
+use inforce_engine::{Coverage, RuleRef, run_with_coverage};
 
 use crate::render::{Format, Style};
 use crate::rules_source::RulesArg;
@@ -27,7 +27,7 @@ pub fn run(args: Args) -> u8 {
         Ok(tree) => tree,
         Err(code) => return code,
     };
-    let (runs, coverage) = golden::run_with_coverage(&tree, args.filter.as_deref());
+    let (runs, coverage) = run_with_coverage(&tree, args.filter.as_deref());
     if runs.is_empty() {
         // A mistyped filter must not look like a green run.
         crate::errln!(
@@ -106,8 +106,8 @@ pub fn run(args: Args) -> u8 {
     u8::from(failed > 0 || uncovered)
 }
 
-fn print_coverage(c: &golden::Coverage, s: &Style) {
-    let show = |title: &str, rules: &[golden::RuleRef]| {
+fn print_coverage(c: &Coverage, s: &Style) {
+    let show = |title: &str, rules: &[RuleRef]| {
         if rules.is_empty() {
             crate::outln!("{}: none", title);
             return;

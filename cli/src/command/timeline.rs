@@ -1,7 +1,7 @@
 //! `inforce timeline`: which version of each rule set is in force over
 //! which interval, repeals and gaps included.
 
-use inforce_engine::timeline_view::timeline;
+use inforce_engine::timeline;
 
 use crate::render::{Format, Style};
 use crate::rules_source::RulesArg;

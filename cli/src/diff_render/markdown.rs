@@ -8,8 +8,8 @@ use inforce_engine::diff::{
     CaseChange, CaseProblem, ChangeKind, DeclarationChange, FieldChange, RuleChange, RuleSetChange,
     RulesDiff, VersionChange, Word,
 };
-use inforce_engine::hidden_chars::{escape_block, escape_line};
-use inforce_engine::result::By;
+use inforce_engine::text::{escape_block, escape_line};
+use inforce_engine::By;
 
 use super::{
     behaviour_sentence, count, decided_by, is_whole, nothing_sentence, outcome_value, says,

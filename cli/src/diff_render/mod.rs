@@ -10,7 +10,7 @@ pub mod markdown;
 pub mod text;
 
 use inforce_engine::diff::{ChangeKind, FieldChange, OutcomeSide, RulesDiff, Summary};
-use inforce_engine::result::{By, Status};
+use inforce_engine::{By, Status};
 
 use crate::text_safe::line;
 
@@ -222,7 +222,7 @@ pub(crate) mod tests {
     use super::*;
     use chrono::NaiveDate;
     use inforce_engine::diff::*;
-    use inforce_engine::model::Val;
+    use inforce_engine::Value;
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -7,7 +7,7 @@ use inforce_engine::diff::{
     CaseChange, ChangeKind, DeclarationChange, FieldChange, RuleChange, RulesDiff, VersionChange,
     Word,
 };
-use inforce_engine::result::By;
+use inforce_engine::By;
 
 use super::{
     behaviour_sentence, decided_by, is_whole, nothing_sentence, outcome_value, says, short_digest,

@@ -61,9 +61,12 @@ pub fn run(args: Args) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let Some(date) = args.date.or(case.date) else {
-        crate::errln!("{}", render::diagnostic(&CaseError::NoDate));
-        return 2;
+    let date = match case.date_on(args.date) {
+        Ok(date) => date,
+        Err(e) => {
+            crate::errln!("{}", render::diagnostic(&e));
+            return 2;
+        }
     };
     let result = match evaluate(&tree, &case, date, args.explain) {
         Ok(r) => r,

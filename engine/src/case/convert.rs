@@ -29,7 +29,7 @@ pub(crate) fn date_text(s: Option<&str>) -> Result<NaiveDate, String> {
 
 /// A fact's value as either case reader (YAML tree, JSON) sees it, so that
 /// both convert and check it in one place.
-pub(crate) enum Raw<'a> {
+pub(crate) enum Given<'a> {
     Null,
     Bool(bool),
     /// An integer, or `None` for a number that is not one (JSON `1.5`).
@@ -94,7 +94,7 @@ impl Refusal {
 /// fact is then treated as left out. `list_example` shows a list as the
 /// case's syntax writes it.
 pub(crate) fn convert_raw(
-    raw: Raw,
+    raw: Given,
     def: &FactDef,
     list_example: &str,
 ) -> Result<Option<Val>, Refusal> {
@@ -113,13 +113,13 @@ pub(crate) fn convert_raw(
         help: def.suggestion(v),
     };
     match (raw, ty) {
-        (Raw::Null, _) => Ok(match def.null_means {
+        (Given::Null, _) => Ok(match def.null_means {
             NullMeans::None => Some(Val::Null),
             NullMeans::Unknown => None,
         }),
-        (Raw::Bool(b), ValueType::Bool) => Ok(Some(Val::Bool(b))),
-        (Raw::Int(i), ValueType::Int) => i.map(|i| Some(Val::Int(i))).ok_or_else(mismatch),
-        (Raw::Str(s), ValueType::Date) => {
+        (Given::Bool(b), ValueType::Bool) => Ok(Some(Val::Bool(b))),
+        (Given::Int(i), ValueType::Int) => i.map(|i| Some(Val::Int(i))).ok_or_else(mismatch),
+        (Given::Str(s), ValueType::Date) => {
             date_text(Some(s))
                 .map(|d| Some(Val::Date(d)))
                 .map_err(|why| Refusal::Type {
@@ -127,14 +127,14 @@ pub(crate) fn convert_raw(
                     help: why,
                 })
         }
-        (Raw::Str(s), ValueType::String) => {
+        (Given::Str(s), ValueType::String) => {
             if def.allows(s) {
                 Ok(Some(Val::Str(s.to_string())))
             } else {
                 Err(not_allowed(s))
             }
         }
-        (Raw::List(items), ValueType::List) => {
+        (Given::List(items), ValueType::List) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 let Some(s) = item else {

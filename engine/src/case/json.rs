@@ -14,7 +14,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::Case;
-use super::convert::{Raw, Refusal, convert_raw, date_text};
+use super::convert::{Given, Refusal, convert_raw, date_text};
 use crate::diagnostics::{CaseError, suggest};
 use crate::eval::fact_set::FactSet;
 use crate::rules::model::{FactDef, Val};
@@ -28,7 +28,7 @@ use crate::rules::tree::RuleTree;
 /// what is wrong; so only valid cases take the fast path, and the messages
 /// are those of `from_value` whichever path ran.
 pub(super) fn read(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
-    if let Some(parts) = direct_parts(tree, text) {
+    if let Some(parts) = read_direct(tree, text) {
         let mut values = vec![None; tree.fact_names.len()];
         for (i, v) in parts.facts {
             if let Some(slot) = values.get_mut(i) {
@@ -52,13 +52,13 @@ pub(super) fn read(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Cas
 
 /// A valid case as read directly: its id if given, date, and facts by
 /// number in ascending order.
-struct Parts {
+struct DirectCase {
     id: Option<String>,
     date: Option<NaiveDate>,
     facts: Vec<(usize, Val)>,
 }
 
-fn direct_parts(tree: &RuleTree, text: &str) -> Option<Parts> {
+fn read_direct(tree: &RuleTree, text: &str) -> Option<DirectCase> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parts = de::DeserializeSeed::deserialize(CaseSeed { tree }, &mut de).ok()?;
     de.end().ok()?;
@@ -75,30 +75,30 @@ struct CaseSeed<'t> {
 }
 
 impl<'de> de::DeserializeSeed<'de> for CaseSeed<'_> {
-    type Value = Parts;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Parts, D::Error> {
+    type Value = DirectCase;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<DirectCase, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for CaseSeed<'_> {
-    type Value = Parts;
+    type Value = DirectCase;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a case")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parts, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DirectCase, A::Error> {
         let mut id = None;
         let mut date = None;
         let mut groups_seen: Vec<usize> = Vec::new();
         let mut seen = FactSet::default();
         let mut facts: Vec<(usize, Val)> = Vec::with_capacity(self.tree.fact_names.len());
-        while let Some(key) = map.next_key::<Text<'de>>()? {
+        while let Some(key) = map.next_key::<JsonStr<'de>>()? {
             match key.0.as_ref() {
-                "id" if id.is_none() => id = Some(map.next_value::<Id>()?.0),
+                "id" if id.is_none() => id = Some(map.next_value::<CaseId>()?.0),
                 "date" if date.is_none() => {
-                    let Text(t) = map.next_value::<Text<'de>>()?;
+                    let JsonStr(t) = map.next_value::<JsonStr<'de>>()?;
                     date = Some(date_text(Some(&t)).map_err(|_| reject::<A::Error>())?);
                 }
                 group => {
@@ -128,26 +128,26 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
         if !facts.is_sorted_by_key(|(i, _)| *i) {
             facts.sort_by_key(|(i, _)| *i);
         }
-        Ok(Parts { id, date, facts })
+        Ok(DirectCase { id, date, facts })
     }
 }
 
 /// A string as given, borrowed from the text when it has no escapes.
-struct Text<'de>(std::borrow::Cow<'de, str>);
+struct JsonStr<'de>(std::borrow::Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for Text<'de> {
+impl<'de> Deserialize<'de> for JsonStr<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Text<'de>;
+            type Value = JsonStr<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string")
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
-                Ok(Text(std::borrow::Cow::Borrowed(v)))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<JsonStr<'de>, E> {
+                Ok(JsonStr(std::borrow::Cow::Borrowed(v)))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
-                Ok(Text(std::borrow::Cow::Owned(v.to_string())))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<JsonStr<'de>, E> {
+                Ok(JsonStr(std::borrow::Cow::Owned(v.to_string())))
             }
         }
         d.deserialize_str(V)
@@ -155,25 +155,25 @@ impl<'de> Deserialize<'de> for Text<'de> {
 }
 
 /// A case's `id`: a string, or an integer written as its digits.
-struct Id(String);
+struct CaseId(String);
 
-impl<'de> Deserialize<'de> for Id {
+impl<'de> Deserialize<'de> for CaseId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = Id;
+            type Value = CaseId;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an id")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
-                Ok(Id(v.to_string()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CaseId, E> {
+                Ok(CaseId(v.to_string()))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
-                Ok(Id(v.to_string()))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<CaseId, E> {
+                Ok(CaseId(v.to_string()))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<CaseId, E> {
                 i64::try_from(v)
-                    .map(|v| Id(v.to_string()))
+                    .map(|v| CaseId(v.to_string()))
                     .map_err(|_| reject())
             }
         }
@@ -214,7 +214,7 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
         // Fields mostly come in order of name: look from the last one
         // found onwards first, and search the whole list only if that fails.
         let mut from = 0;
-        while let Some(Text(field)) = map.next_key::<Text<'de>>()? {
+        while let Some(JsonStr(field)) = map.next_key::<JsonStr<'de>>()? {
             let rest = self.fields.get(from..).unwrap_or_default();
             let at = match rest.iter().take(4).position(|(f, _)| f.as_str() == field) {
                 Some(i) => from + i,
@@ -234,7 +234,7 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
                 return Err(reject());
             }
             self.seen.insert(id);
-            let raw = map.next_value::<RawJson<'de>>()?;
+            let raw = map.next_value::<GivenJson<'de>>()?;
             let val = convert_raw(raw.view(), def, "").map_err(|_| reject::<A::Error>())?;
             if let Some(val) = val {
                 self.facts.push((id, val));
@@ -244,8 +244,8 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
     }
 }
 
-/// A fact's value as read, before conversion (`case::Raw` borrows from it).
-enum RawJson<'de> {
+/// A fact's value as read, before conversion (`case::Given` borrows from it).
+enum GivenJson<'de> {
     Null,
     Bool(bool),
     Int(Option<i64>),
@@ -253,19 +253,19 @@ enum RawJson<'de> {
     List(Vec<Option<std::borrow::Cow<'de, str>>>),
 }
 
-impl RawJson<'_> {
-    fn view(&self) -> Raw<'_> {
+impl GivenJson<'_> {
+    fn view(&self) -> Given<'_> {
         match self {
-            RawJson::Null => Raw::Null,
-            RawJson::Bool(b) => Raw::Bool(*b),
-            RawJson::Int(i) => Raw::Int(*i),
-            RawJson::Str(s) => Raw::Str(s),
-            RawJson::List(items) => Raw::List(items.iter().map(|i| i.as_deref()).collect()),
+            GivenJson::Null => Given::Null,
+            GivenJson::Bool(b) => Given::Bool(*b),
+            GivenJson::Int(i) => Given::Int(*i),
+            GivenJson::Str(s) => Given::Str(s),
+            GivenJson::List(items) => Given::List(items.iter().map(|i| i.as_deref()).collect()),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for RawJson<'de> {
+impl<'de> Deserialize<'de> for GivenJson<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(RawVisitor)
     }
@@ -274,44 +274,44 @@ impl<'de> Deserialize<'de> for RawJson<'de> {
 struct RawVisitor;
 
 impl<'de> Visitor<'de> for RawVisitor {
-    type Value = RawJson<'de>;
+    type Value = GivenJson<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a fact's value")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<RawJson<'de>, E> {
-        Ok(RawJson::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<GivenJson<'de>, E> {
+        Ok(GivenJson::Null)
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawJson<'de>, E> {
-        Ok(RawJson::Bool(v))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<GivenJson<'de>, E> {
+        Ok(GivenJson::Bool(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawJson<'de>, E> {
-        Ok(RawJson::Int(Some(v)))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<GivenJson<'de>, E> {
+        Ok(GivenJson::Int(Some(v)))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawJson<'de>, E> {
-        Ok(RawJson::Int(i64::try_from(v).ok()))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<GivenJson<'de>, E> {
+        Ok(GivenJson::Int(i64::try_from(v).ok()))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawJson<'de>, E> {
-        Ok(RawJson::Int(None))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<GivenJson<'de>, E> {
+        Ok(GivenJson::Int(None))
     }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawJson<'de>, E> {
-        Ok(RawJson::Str(std::borrow::Cow::Borrowed(v)))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<GivenJson<'de>, E> {
+        Ok(GivenJson::Str(std::borrow::Cow::Borrowed(v)))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawJson<'de>, E> {
-        Ok(RawJson::Str(std::borrow::Cow::Owned(v.to_string())))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<GivenJson<'de>, E> {
+        Ok(GivenJson::Str(std::borrow::Cow::Owned(v.to_string())))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawJson<'de>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<GivenJson<'de>, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<RawJson<'de>>()? {
+        while let Some(item) = seq.next_element::<GivenJson<'de>>()? {
             items.push(match item {
-                RawJson::Str(s) => Some(s),
+                GivenJson::Str(s) => Some(s),
                 _ => None,
             });
         }
-        Ok(RawJson::List(items))
+        Ok(GivenJson::List(items))
     }
     /// An object as a fact's value is never valid: the long way says so
     /// (and checks it for keys given twice).
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<RawJson<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<GivenJson<'de>, A::Error> {
         Err(reject())
     }
 }
@@ -494,12 +494,12 @@ fn date_of(v: &Value) -> Result<NaiveDate, String> {
 /// messages as the YAML reader (`case::convert_raw`).
 fn convert(v: &Value, def: &FactDef) -> Result<Option<Val>, Refusal> {
     let raw = match v {
-        Value::Null => Raw::Null,
-        Value::Bool(b) => Raw::Bool(*b),
-        Value::Number(n) => Raw::Int(n.as_i64()),
-        Value::String(s) => Raw::Str(s),
-        Value::Array(items) => Raw::List(items.iter().map(Value::as_str).collect()),
-        Value::Object(_) => Raw::Other,
+        Value::Null => Given::Null,
+        Value::Bool(b) => Given::Bool(*b),
+        Value::Number(n) => Given::Int(n.as_i64()),
+        Value::String(s) => Given::Str(s),
+        Value::Array(items) => Given::List(items.iter().map(Value::as_str).collect()),
+        Value::Object(_) => Given::Other,
     };
     convert_raw(raw, def, "[\"questionnaire\"]")
 }
@@ -616,7 +616,7 @@ mod tests {
 
     /// The fast path alone.
     fn direct(tree: &RuleTree, text: &str, id: &str) -> Option<Case> {
-        let parts = direct_parts(tree, text)?;
+        let parts = read_direct(tree, text)?;
         let mut values = vec![None; tree.fact_names.len()];
         for (i, v) in parts.facts {
             values[i] = Some(v);

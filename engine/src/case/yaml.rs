@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use super::Case;
-use super::convert::{Raw, Refusal, convert_raw, date_text};
+use super::convert::{Given, Refusal, convert_raw, date_text};
 use crate::diagnostics::{CaseError, Src, source, suggest};
 use crate::rules::model::{FactDef, Val};
 use crate::rules::tree::RuleTree;
@@ -209,12 +209,12 @@ fn date_of(node: &Node) -> Result<NaiveDate, String> {
 
 fn convert(node: &Node, def: &FactDef) -> Result<Option<Val>, Refusal> {
     let raw = match &node.value {
-        Value::Null => Raw::Null,
-        Value::Bool(b) => Raw::Bool(*b),
-        Value::Int(i) => Raw::Int(Some(*i)),
-        Value::Str(s) => Raw::Str(s),
-        Value::Seq(items) => Raw::List(items.iter().map(Node::as_str).collect()),
-        _ => Raw::Other,
+        Value::Null => Given::Null,
+        Value::Bool(b) => Given::Bool(*b),
+        Value::Int(i) => Given::Int(Some(*i)),
+        Value::Str(s) => Given::Str(s),
+        Value::Seq(items) => Given::List(items.iter().map(Node::as_str).collect()),
+        _ => Given::Other,
     };
     convert_raw(raw, def, "[questionnaire]")
 }

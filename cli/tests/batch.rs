@@ -83,7 +83,7 @@ fn example_cases() -> Vec<(PathBuf, String)> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
-            let json = inforce_engine::yaml::parse(&text).unwrap().to_json();
+            let json = inforce_engine::internal::yaml::parse(&text).unwrap().to_json();
             (p, serde_json::to_string(&json).unwrap())
         })
         .collect();

@@ -222,7 +222,7 @@ pub(crate) mod tests {
     use super::*;
     use chrono::NaiveDate;
     use inforce_engine::diff::*;
-    use inforce_engine::Value;
+    use inforce_engine::Value as Val;
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

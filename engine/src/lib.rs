@@ -45,7 +45,7 @@
 //! assert_eq!(&*adult.by[0].cite, "Example Act, art. 1");
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod case;
 mod diagnostics;

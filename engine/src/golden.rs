@@ -13,13 +13,20 @@ use crate::eval::evaluate;
 use crate::result::{By, EvalResult, OutcomeResult, Status, TraceEntry};
 use crate::rules::tree::RuleTree;
 
+/// The outcome of one golden test.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestRun {
+    /// The test file, relative to the rules root.
     pub file: String,
+    /// The test's name: a sentence naming what the case shows.
     pub name: String,
+    /// The case's id.
     pub case: String,
+    /// The date the case was evaluated on, once known.
     pub date: Option<String>,
+    /// Whether every expected outcome came out as expected.
     pub passed: bool,
+    /// The outcomes that came out otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mismatches: Vec<Mismatch>,
     /// The case could not be read or evaluated.
@@ -27,13 +34,18 @@ pub struct TestRun {
     pub error: Option<String>,
 }
 
+/// An outcome that came out otherwise than a golden test expects.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mismatch {
+    /// The outcome's name.
     pub outcome: String,
+    /// What the test expects, in words.
     pub expected: String,
+    /// What came out, in words.
     pub actual: String,
     /// The rules that decided the actual value (or disagreed, in a conflict).
     pub by: Vec<By>,
+    /// Why the outcome came out undetermined, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -46,15 +58,20 @@ pub fn run(tree: &RuleTree, filter: Option<&str>) -> Vec<TestRun> {
 /// A rule of a version, as coverage names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RuleRef {
+    /// The rule set's id.
     pub rule_set: String,
+    /// The version's id.
     pub version: String,
+    /// The rule's id.
     pub rule: String,
+    /// The version's rule file, relative to the rules root.
     pub file: String,
 }
 
 /// Which rules the golden tests exercise both ways.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
+    /// How many rules the tree has.
     pub rules: usize,
     /// Rules no golden test fires.
     pub never_fired: Vec<RuleRef>,

@@ -26,29 +26,37 @@ use crate::script::analysis::Leaf;
 use crate::rules::in_force::Position;
 use crate::rules::tree::RuleTree;
 
+/// A case through time: the intervals over which its outcomes stay the same.
 #[derive(Debug, Clone, Serialize)]
 pub struct History {
+    /// The case's id.
     pub case: String,
+    /// The first day evaluated.
     pub from: NaiveDate,
     /// Last day evaluated (inclusive).
     pub to: NaiveDate,
+    /// The rules tree the case was evaluated against.
     pub rules: RulesInfo,
     /// Maximal intervals, in order, covering `from..=to`.
     pub periods: Vec<Period>,
     /// Days evaluated in full, out of the days in the range: how much the
     /// per-day key saved.
     pub full_evaluations: usize,
+    /// How many days the range holds.
     pub days: usize,
 }
 
+/// An interval over which every outcome of the case stays the same.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
+    /// The first day of the period.
     pub from: NaiveDate,
     /// First day of the next period (exclusive); `to + 1` for the last.
     pub until: NaiveDate,
     /// Versions in force in the period that concern the case (or may: a
     /// version whose `applies_when` hinges on a missing fact is listed).
     pub rule_sets: Vec<VersionInForce>,
+    /// Every declared outcome's result over the period, by name.
     pub outcomes: BTreeMap<String, OutcomeResult>,
 }
 

@@ -26,8 +26,8 @@
 //! let version = "rule_set: example.age\nversion: \"2001-01-01\"\ntitle: Age of majority\n\
 //!                in_force: {from: 2001-01-01}\n\
 //!                source: {act: Example Act, read_at: \"https://example.org\"}\n\
-//!                rules:\n  - id: of-age\n    cite: Example Act, art. 1\n\
-//!                    when: person.age >= 18\n    then: {adult: true}\n";
+//!                rules:\n  - id: of-age\n    cite: Example Act, art. 1\n    \
+//!                when: person.age >= 18\n    then: {adult: true}\n";
 //! let files = vec![
 //!     SourceFile { path: "rules/facts.yaml".into(), text: facts.into() },
 //!     SourceFile { path: "rules/example/2001-01-01.yaml".into(), text: version.into() },
@@ -45,7 +45,7 @@
 //! assert_eq!(&*adult.by[0].cite, "Example Act, art. 1");
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod case;
 mod diagnostics;

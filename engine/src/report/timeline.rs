@@ -6,26 +6,37 @@ use serde::Serialize;
 
 use crate::rules::tree::RuleTree;
 
+/// The timeline of one rule set.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleSetTimeline {
+    /// The rule set's id, as written in `rule_set:`.
     pub id: String,
+    /// Its periods, in order of time.
     pub periods: Vec<Period>,
 }
 
+/// An interval over which a version of a rule set, a repeal, or nothing is in force.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
+    /// The first day of the period.
     pub from: NaiveDate,
+    /// The first day after it; `None`: open-ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<NaiveDate>,
     /// `in_force`, `repealed` or `gap`.
     pub kind: &'static str,
+    /// The id of the version in force; `None` in a gap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The version's title, or "no version in force" in a gap.
     pub title: String,
+    /// The act the version encodes, as cited; empty in a gap.
     pub source: String,
+    /// How many rules the version has.
     pub rules: usize,
 }
 
+/// The timeline of every rule set of `tree`, in the tree's order.
 pub fn timeline(tree: &RuleTree) -> Vec<RuleSetTimeline> {
     tree.rule_sets
         .iter()

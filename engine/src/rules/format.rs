@@ -9,6 +9,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+// A doc comment on a schema type below is also its description in the JSON
+// Schema (`inforce schema rules`), and on a unit variant it changes the
+// schema's shape: the types marked `#[allow(missing_docs)]` stay as they are
+// until the schema may change.
+
 /// A value together with where it was written.
 pub type At<T> = Spanned<T>;
 
@@ -18,6 +23,7 @@ pub type At<T> = Spanned<T>;
 pub struct Key(pub Spanned<String>);
 
 impl Key {
+    /// The key as written.
     pub fn name(&self) -> &str {
         &self.0.value
     }
@@ -52,6 +58,7 @@ impl<'de> Deserialize<'de> for Key {
 #[derive(Debug, JsonSchema)]
 #[schemars(untagged)]
 #[allow(dead_code)]
+#[allow(missing_docs)]
 pub enum AnyRuleFile {
     Version(Box<VersionFile>),
     Declarations(DeclarationsFile),
@@ -109,6 +116,7 @@ pub struct VersionFile {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct InForce {
     /// First day in force, `YYYY-MM-DD`.
     #[schemars(with = "String", regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
@@ -121,6 +129,7 @@ pub struct InForce {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct Source {
     /// The act, as cited: `Government Decree No. 1010 of 26 July 2001`.
     #[schemars(with = "String")]
@@ -142,6 +151,7 @@ pub struct Source {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct Precedence {
     /// Rule sets this one is more specific than: where both decide an outcome
     /// on the same day, this one wins.
@@ -151,6 +161,7 @@ pub struct Precedence {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct MoreSpecific {
     /// Id of the less specific rule set.
     #[schemars(with = "String")]
@@ -163,6 +174,7 @@ pub struct MoreSpecific {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct Repeal {
     /// What was repealed: `Decree No. 1010 of 26 July 2001`.
     #[schemars(with = "String")]
@@ -174,6 +186,7 @@ pub struct Repeal {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct RuleDef {
     /// Id, unique within the version, stable across versions (kebab-case).
     #[schemars(with = "String")]
@@ -214,12 +227,14 @@ pub enum ThenValue {
 
 #[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct ExprValue {
     pub expr: String,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(untagged)]
+#[allow(missing_docs)]
 pub enum Literal {
     Bool(bool),
     Int(i64),
@@ -314,6 +329,7 @@ pub struct CodeDecl {
 /// The types facts and outcomes may have.
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
 pub enum ValueType {
     Bool,
     Int,
@@ -324,6 +340,7 @@ pub enum ValueType {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct FactDecl {
     #[serde(rename = "type")]
     #[schemars(with = "ValueType")]
@@ -351,6 +368,7 @@ pub struct FactDecl {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct OutcomeDecl {
     #[serde(rename = "type")]
     #[schemars(with = "ValueType")]
@@ -368,6 +386,7 @@ pub struct OutcomeDecl {
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
 pub enum Combine {
     #[default]
     Single,
@@ -378,12 +397,14 @@ pub enum Combine {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "inforce golden tests")]
+#[allow(missing_docs)]
 pub struct TestsFile {
     pub tests: Vec<GoldenTest>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
 pub struct GoldenTest {
     /// A sentence naming what the case shows.
     pub name: String,

@@ -16,9 +16,12 @@ use crate::rules::in_force::Index;
 /// A declared fact: what a case may carry.
 #[derive(Debug, Clone, Serialize)]
 pub struct FactDef {
+    /// The fact's name, `group.name`.
     pub name: String,
+    /// The fact's declared type.
     #[serde(rename = "type")]
     pub ty: ValueType,
+    /// The values the fact may take, if its declaration lists them.
     pub values: Option<Vec<String>>,
     /// A code list whose codes are allowed too.
     #[serde(serialize_with = "code_list_id")]
@@ -27,6 +30,7 @@ pub struct FactDef {
     pub pattern: Option<Pattern>,
     /// What an explicit `null` means.
     pub null_means: NullMeans,
+    /// What the fact means, as declared.
     pub description: String,
 }
 
@@ -40,8 +44,11 @@ fn code_list_id<S: serde::Serializer>(c: &Option<Arc<CodeList>>, s: S) -> Result
 /// A list of codes kept as data in the rules tree.
 #[derive(Debug, Clone)]
 pub struct CodeList {
+    /// The list's id, as facts name it in `code_list:`.
     pub id: String,
+    /// What the list is.
     pub title: String,
+    /// Where the codes come from.
     pub source: String,
     /// Code → what it stands for.
     pub codes: BTreeMap<String, String>,
@@ -55,7 +62,9 @@ pub struct CodeList {
 /// that the whole value must match.
 #[derive(Debug, Clone)]
 pub struct Pattern {
+    /// The pattern as declared.
     pub text: String,
+    /// The pattern compiled, anchored so that the whole value must match.
     pub regex: regex::Regex,
 }
 
@@ -155,25 +164,35 @@ impl FactDef {
 /// A check across facts that every case must pass.
 #[derive(Debug, Clone)]
 pub struct CaseCheck {
+    /// The check's id, named when a case fails it.
     pub id: String,
+    /// What every case must satisfy, as written in `holds:`.
     pub condition: Condition,
+    /// What is wrong with a case that fails it.
     pub message: String,
+    /// What to do about it, if the declaration says.
     pub help: Option<String>,
     /// The facts the check reads, to point at them in a refused case.
     pub reads: Vec<String>,
     /// The same by number (`plan`).
     pub read_ids: Vec<usize>,
+    /// The declarations file the check is written in.
     pub file: String,
 }
 
 /// A declared outcome: what rules may decide.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutcomeDef {
+    /// The outcome's name.
     pub name: String,
+    /// The outcome's declared type.
     #[serde(rename = "type")]
     pub ty: ValueType,
+    /// The values the outcome may take, if its declaration lists them.
     pub values: Option<Vec<String>>,
+    /// Whether rules that fire must agree, or their lists are joined.
     pub combine: Combine,
+    /// What the outcome means, as declared.
     pub description: String,
 }
 
@@ -181,15 +200,22 @@ pub struct OutcomeDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Val {
+    /// No value: `null`.
     Null,
+    /// True or false.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A date.
     Date(NaiveDate),
+    /// A string: text, a code or one of the declared values.
     Str(String),
+    /// A list of strings.
     List(Vec<String>),
 }
 
 impl Val {
+    /// The value's type in words, for messages: "an integer".
     pub fn type_name(&self) -> &'static str {
         match self {
             Val::Null => "null",
@@ -230,7 +256,9 @@ pub fn type_words(ty: ValueType) -> &'static str {
 /// A compiled condition with its text, for explanations.
 #[derive(Debug, Clone)]
 pub struct Condition {
+    /// The condition as written in the rule file.
     pub text: String,
+    /// The condition compiled: its `&&`, `||` and `!` over parts run on their own.
     pub cond: Cond,
     /// Number of the condition in the tree, so evaluation can remember its
     /// result per case in a vector rather than a hash map.
@@ -240,10 +268,15 @@ pub struct Condition {
 /// What a rule gives an outcome.
 #[derive(Debug, Clone)]
 pub enum Then {
+    /// A value written as it is in the rule file.
     Literal(Val),
+    /// A value computed by an expression over the facts (`{expr: ...}`).
     Expr {
+        /// The expression as written.
         text: String,
+        /// The expression compiled.
         ast: AST,
+        /// The facts it reads, by name.
         reads: Vec<String>,
         /// The same facts by number (see `Leaf::read_ids`).
         read_ids: Vec<usize>,
@@ -254,14 +287,22 @@ pub enum Then {
     },
 }
 
+/// One rule of a version: when it fires, and what it then decides.
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// The rule's id, unique within its version.
     pub id: String,
+    /// The article, item or paragraph the rule rests on, as cited.
     pub cite: String,
+    /// What the rule says, in one sentence, if given.
     pub summary: Option<String>,
+    /// A note shown by `eval --explain`, if given.
     pub note: Option<String>,
+    /// When the rule fires; `None`: always.
     pub when: Option<Condition>,
+    /// What the rule decides, outcome by outcome.
     pub then: Vec<(String, Then)>,
+    /// Ids of the rules of the same version this one is an exception to.
     pub exception_to: Vec<String>,
     /// Rules of the same version this one is an exception to, transitively,
     /// as positions in the version's `rules`.
@@ -274,21 +315,30 @@ pub struct Rule {
     pub by: crate::result::By,
 }
 
+/// The legal source a version encodes.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceInfo {
+    /// The act, as cited.
     pub act: String,
+    /// The act's number, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+    /// The act's date, if given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
+    /// Where the text was read: a publication, a database, a file.
     pub read_at: String,
+    /// Web address of the text, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
+/// What a repeal version repeals.
 #[derive(Debug, Clone, Serialize)]
 pub struct RepealInfo {
+    /// The act repealed, as cited.
     pub repeals: String,
+    /// Why nothing is decided from now on, or what replaces it, if given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -296,20 +346,33 @@ pub struct RepealInfo {
 /// One version of a rule set.
 #[derive(Debug, Clone)]
 pub struct Version {
+    /// The rule set's id, as written in `rule_set:`.
     pub rule_set: String,
+    /// The version's id, as written in `version:`.
     pub id: String,
+    /// The version's title.
     pub title: String,
+    /// The version's rule file, relative to the rules root.
     pub file: String,
+    /// The first day in force.
     pub from: NaiveDate,
+    /// The first day no longer in force; `None`: still in force.
     pub until: Option<NaiveDate>,
+    /// The legal source the version encodes.
     pub source: SourceInfo,
+    /// Notes shown by `eval --explain`: doubts, conflicting sources.
     pub notes: Vec<String>,
+    /// Which cases the rule set is about; `None`: every case.
     pub applies_when: Option<Condition>,
+    /// Outcome → the condition under which the version answers it.
     pub scope: BTreeMap<String, Condition>,
+    /// Outcome → why the source does not decide it.
     pub silent_on: BTreeMap<String, String>,
     /// Rule sets this one is more specific than.
     pub more_specific_than: Vec<MoreSpecificThan>,
+    /// What the version repeals, if it is a repeal (it then has no rules).
     pub repeal: Option<RepealInfo>,
+    /// The version's rules, in the order written.
     pub rules: Vec<Rule>,
     /// Where the version's id and interval were written, for diagnostics
     /// found only once every file is loaded (overlaps, gaps, duplicates).
@@ -317,6 +380,7 @@ pub struct Version {
     /// Why an outcome is undetermined when this version is the reason:
     /// written once the rule set's versions are known.
     pub reasons: Reasons,
+    /// Where the version's `in_force` was written, for diagnostics.
     pub in_force_span: miette::SourceSpan,
     /// What the version does for each declared outcome, by the outcome's
     /// number in the tree (`plan`): evaluation reads these by position.
@@ -353,13 +417,16 @@ pub struct Reasons {
 /// `precedence.more_specific_than` entry.
 #[derive(Debug, Clone)]
 pub struct MoreSpecificThan {
+    /// The id of the less specific rule set.
     pub rule_set: String,
     /// Outcomes covered; `None`: every outcome both decide.
     pub outcomes: Option<BTreeSet<String>>,
+    /// Where the entry was written, for diagnostics.
     pub span: miette::SourceSpan,
 }
 
 impl Version {
+    /// Whether the version is in force on `date`, repeal or not.
     pub fn contains(&self, date: NaiveDate) -> bool {
         self.from <= date && self.until.is_none_or(|u| date < u)
     }
@@ -375,22 +442,32 @@ impl Version {
 /// A rule set: its versions sorted by start date, and their index.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
+    /// The rule set's id, as written in `rule_set:`.
     pub id: String,
+    /// Its versions, sorted by start date.
     pub versions: Vec<Version>,
+    /// The versions' intervals, to find the one in force on a date.
     pub index: Index,
 }
 
 /// A file of golden tests as loaded (checked for shape, run by `inforce test`).
 #[derive(Debug, Clone)]
 pub struct TestFile {
+    /// The file, relative to the rules root.
     pub path: String,
+    /// Its golden tests, in the order written.
     pub tests: Vec<GoldenTestDef>,
 }
 
+/// One golden test: a case, a date, and the outcomes it should come to.
 #[derive(Debug, Clone)]
 pub struct GoldenTestDef {
+    /// A sentence naming what the case shows.
     pub name: String,
+    /// The date to evaluate on; `None`: the case's own `date`.
     pub date: Option<NaiveDate>,
+    /// The case, in the vocabulary the facts declare.
     pub case: serde_json::Value,
+    /// Expected results by outcome: a value, a status, or `{status, needs}`.
     pub expect: BTreeMap<String, serde_json::Value>,
 }

@@ -13,7 +13,9 @@ use crate::diagnostics::RuleProblem;
 /// One rule file: a path relative to the rules root, and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file's path, relative to the rules root.
     pub path: String,
+    /// The file's text.
     pub text: String,
 }
 

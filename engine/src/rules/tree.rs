@@ -23,20 +23,25 @@ impl TreeStamp {
     }
 }
 
+/// A loaded, validated rules tree: what `load` builds and everything else reads.
 pub struct RuleTree {
     /// Where the rules came from: a path, or `embedded`.
     pub source: String,
     /// SHA-256 of the rule files' paths and texts.
     pub digest: String,
+    /// Every declared fact, by name (`person.birth_date`).
     pub facts: BTreeMap<String, FactDef>,
     /// Fact groups (`person`, `trip`, ...), sorted.
     pub groups: Vec<String>,
+    /// Every declared outcome, by name.
     pub outcomes: BTreeMap<String, OutcomeDef>,
+    /// The rule sets, each with its versions.
     pub rule_sets: Vec<RuleSet>,
     /// Checks across facts every case must pass.
     pub checks: Vec<CaseCheck>,
     /// Code lists kept in the tree, by id.
     pub code_lists: Vec<std::sync::Arc<CodeList>>,
+    /// The files of golden tests kept beside the rules.
     pub tests: Vec<TestFile>,
     pub(crate) engine: Engine,
     /// How many conditions the tree has (their `id`s are below this).
@@ -81,6 +86,7 @@ impl Resolved<'_> {
 }
 
 impl RuleSet {
+    /// Which version is in force on `date`, or where the date falls; `None` without versions.
     pub fn resolve(&self, date: NaiveDate) -> Option<Resolved<'_>> {
         Some(match self.index.resolve(date) {
             Position::In(i) => Resolved::InForce(self.versions.get(i)?),

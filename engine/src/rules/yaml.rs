@@ -13,21 +13,30 @@ use serde_saphyr::{Location, Spanned};
 /// A node of the tree with its position in the source text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The value, with its children.
     pub value: Value,
+    /// Where the node is written in the source text.
     pub span: SourceSpan,
     /// 1-based line, for messages that do not render the source.
     pub line: usize,
 }
 
+/// A value of the tree, its children keeping where they were written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// `null`, `~` or nothing.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer that fits in 64 bits.
     Int(i64),
     /// Numbers that are not integers, or do not fit in 64 bits, kept as written.
     Number(String),
+    /// A string.
     Str(String),
+    /// A sequence, item by item.
     Seq(Vec<Node>),
+    /// A mapping, as (key, value) pairs in the order written.
     Map(Vec<(Node, Node)>),
 }
 
@@ -47,12 +56,14 @@ impl Value {
 }
 
 impl Node {
+    /// The node's text, if it is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
         }
     }
+    /// The node's pairs, if it is a mapping.
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
             Value::Map(m) => Some(m),
@@ -153,8 +164,11 @@ pub fn offset_to_line_col(text: &str, offset: usize) -> (usize, usize) {
 /// A problem reading the YAML itself (syntax, duplicate key, limits).
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
+    /// What the YAML reader said is wrong.
     pub message: String,
+    /// Where in the text.
     pub span: SourceSpan,
+    /// 1-based line, for messages that do not render the source.
     pub line: usize,
 }
 

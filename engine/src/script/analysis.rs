@@ -12,9 +12,11 @@ pub const DATE_VARIABLE: &str = "date";
 /// A read of a fact in a script, where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactRead {
+    /// The fact read, by name.
     pub name: String,
     /// 1-based line and column in the script.
     pub line: usize,
+    /// 1-based column in the script.
     pub column: usize,
 }
 
@@ -22,8 +24,11 @@ pub struct FactRead {
 /// a fact with a literal (checked against the fact's declaration at load).
 #[derive(Debug, Clone)]
 pub struct Compiled {
+    /// The script compiled.
     pub ast: AST,
+    /// Every read of a fact, in the order written.
     pub reads: Vec<FactRead>,
+    /// Every comparison of a fact with a literal.
     pub comparisons: Vec<Comparison>,
 }
 
@@ -32,24 +37,33 @@ pub struct Compiled {
 /// silently constant, so `check` reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
+    /// The fact compared.
     pub fact: String,
+    /// The operator as written: `==`, `<`, `in`.
     pub op: String,
+    /// The literal it is compared with.
     pub literal: Lit,
     /// Where the literal was written, 1-based, in the script.
     pub line: usize,
+    /// 1-based column of the literal in the script.
     pub column: usize,
 }
 
+/// A literal a script compares a fact with.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {
+    /// A string literal.
     Str(String),
+    /// An integer literal.
     Int(i64),
+    /// `true` or `false`.
     Bool(bool),
     /// `()`: the value of a fact whose `null` means none.
     Unit,
 }
 
 impl Lit {
+    /// What the literal is, in words for messages: "a string".
     pub fn kind(&self) -> &'static str {
         match self {
             Lit::Str(_) => "a string",
@@ -65,9 +79,13 @@ impl Lit {
 /// unknown without being run.
 #[derive(Debug, Clone)]
 pub enum Cond {
+    /// A part with no `&&`, `||` or `!` at its top, run on its own.
     Leaf(Leaf),
+    /// True when every part is true.
     And(Vec<Cond>),
+    /// True when any part is true.
     Or(Vec<Cond>),
+    /// True when the part is false.
     Not(Box<Cond>),
 }
 
@@ -87,8 +105,10 @@ impl Cond {
     }
 }
 
+/// A part of a condition, compiled on its own, with the facts it reads.
 #[derive(Debug, Clone)]
 pub struct Leaf {
+    /// The part compiled.
     pub ast: AST,
     /// The facts the leaf reads.
     pub reads: Vec<String>,
@@ -104,8 +124,11 @@ pub struct Leaf {
 /// A script error at a position inside the script.
 #[derive(Debug, Clone)]
 pub struct ScriptError {
+    /// What is wrong with the script.
     pub message: String,
+    /// 1-based line in the script.
     pub line: usize,
+    /// 1-based column in the script.
     pub column: usize,
     /// Set when the script would change a fact or `date` (or declare a
     /// variable of that name): the name it would change.
@@ -145,6 +168,7 @@ const BUILT_IN: [(&str, usize); 7] = [
 ];
 
 impl Functions {
+    /// The functions `engine` lets a script call, with the numbers of arguments each takes.
     pub fn of(engine: &Engine) -> Functions {
         let mut arities: std::collections::BTreeMap<String, std::collections::BTreeSet<usize>> =
             std::collections::BTreeMap::new();

@@ -33,14 +33,18 @@ use crate::rules::yaml::{self, Node, Value, key_text, span_of};
 /// The result of loading: the tree if there were no errors, and every
 /// problem (errors and warnings) found.
 pub struct Loaded {
+    /// The loaded tree; `None` if any problem is an error.
     pub tree: Option<RuleTree>,
+    /// Every problem found, errors and warnings.
     pub problems: Vec<RuleProblem>,
 }
 
 impl Loaded {
+    /// How many of the problems are errors.
     pub fn errors(&self) -> usize {
         self.problems.iter().filter(|p| p.is_error()).count()
     }
+    /// How many of the problems are warnings.
     pub fn warnings(&self) -> usize {
         self.problems.len() - self.errors()
     }
@@ -54,6 +58,7 @@ pub fn load(files: Vec<SourceFile>, source_label: &str) -> Loaded {
 /// Whether to load the golden tests kept beside the rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Golden {
+    /// Load the golden tests with the rest of the tree.
     Load,
     /// Skip files that are plainly golden tests: commands that only
     /// evaluate (`eval`, `batch`) need not parse them. The digest still

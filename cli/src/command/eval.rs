@@ -64,7 +64,7 @@ pub fn run(args: Args) -> u8 {
     let date = match case.date_on(args.date) {
         Ok(date) => date,
         Err(e) => {
-            crate::errln!("{}", render::diagnostic(&e));
+            crate::errln!("{}", render::diagnostic(e.as_ref()));
             return 2;
         }
     };

@@ -72,8 +72,8 @@ impl Case {
     /// The date to evaluate the case on: `given` (a `--date`, a test's
     /// date) overrides the case's own `date`. The one place this rule is
     /// written.
-    pub fn date_on(&self, given: Option<NaiveDate>) -> Result<NaiveDate, CaseError> {
-        given.or(self.date).ok_or(CaseError::NoDate)
+    pub fn date_on(&self, given: Option<NaiveDate>) -> Result<NaiveDate, Box<CaseError>> {
+        given.or(self.date).ok_or(Box::new(CaseError::NoDate))
     }
 
     /// The value the case gives fact `name`, if any.

@@ -519,7 +519,7 @@ impl<'a> Evaluator<'a> {
                 if let Some(t) = native {
                     match native::eval_term(t, &Slots(&self.slots), self.date) {
                         Ok(val) => return check_value(val, def).map(Ok).map_err(fail),
-                        Err(NativeError::Fail(m)) => return Err(fail(m)),
+                        Err(NativeError::Fail(f)) => return Err(fail(f.to_string())),
                         Err(NativeError::Unsupported) => {}
                     }
                 }
@@ -1156,7 +1156,7 @@ fn leaf_tv(
         Some(n) => match native::eval(n, &Slots(slots), date) {
             Ok(Some(b)) => return Ok(if b { Tv::True } else { Tv::False }),
             Ok(None) => return Ok(Tv::False),
-            Err(NativeError::Fail(m)) => Some(m),
+            Err(NativeError::Fail(f)) => Some(f.to_string()),
             Err(NativeError::Unsupported) => None,
         },
         None => None,
@@ -1296,7 +1296,7 @@ fn to_dynamic(val: &Val) -> Dynamic {
 }
 
 /// A natively computed value must have the outcome's declared type, as
-/// `from_dynamic` requires of rhai's.
+/// `from_dynamic` requires of rhai's, and is named in its words.
 fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
     let fits = matches!(
         (&val, def.ty),
@@ -1312,7 +1312,7 @@ fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
             "`{}` is declared as {}, but the expression gave {}",
             def.name,
             crate::rules::model::type_words(def.ty),
-            val.type_name()
+            to_dynamic(&val).type_name()
         ));
     }
     if let (Some(allowed), Val::List(items)) = (&def.values, &val)

@@ -34,6 +34,9 @@ use rhai::{Engine, EvalAltResult, ImmutableString, Position};
 pub use chrono::NaiveDate;
 use chrono::{Datelike, Days, Months};
 
+/// The date type's name in scripts and in rhai's messages.
+pub const TYPE_NAME: &str = "date";
+
 /// Result type of script functions that can fail.
 type ScriptResult<T> = Result<T, Box<EvalAltResult>>;
 
@@ -119,12 +122,17 @@ fn runtime_error(message: String) -> Box<EvalAltResult> {
 }
 
 /// Names the operation in words so a rule author sees what overflowed.
-fn out_of_range(d: NaiveDate, n: i64, unit: &str) -> Box<EvalAltResult> {
+/// The native evaluator words its failures with it too.
+pub(crate) fn out_of_range_message(d: NaiveDate, n: i64, unit: &str) -> String {
     let direction = if n < 0 { "minus" } else { "plus" };
-    runtime_error(format!(
+    format!(
         "date arithmetic out of range: {d} {direction} {} {unit}",
         n.unsigned_abs()
-    ))
+    )
+}
+
+fn out_of_range(d: NaiveDate, n: i64, unit: &str) -> Box<EvalAltResult> {
+    runtime_error(out_of_range_message(d, n, unit))
 }
 
 fn script_add_days(d: NaiveDate, n: i64) -> ScriptResult<NaiveDate> {
@@ -166,7 +174,7 @@ fn script_parse_date(s: &str) -> ScriptResult<NaiveDate> {
 /// Functions take the date first, so rhai's method syntax works for all of
 /// them: `d.add_days(3)` is `add_days(d, 3)`.
 pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<NaiveDate>("date");
+    engine.register_type_with_name::<NaiveDate>(TYPE_NAME);
 
     engine
         .register_fn("add_days", script_add_days)

@@ -5,4 +5,6 @@ pub mod analysis;
 pub mod budget;
 pub mod dates;
 pub mod native;
+#[cfg(test)]
+mod native_differential;
 pub mod sandbox;

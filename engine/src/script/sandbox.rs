@@ -75,6 +75,14 @@ pub fn engine() -> Engine {
     engine
 }
 
+/// The refusal of a comparison of `a` with `b` (types in words); the
+/// native evaluator words its refusals with it too.
+pub(crate) fn mixed_comparison_message(op: &str, a: &str, b: &str) -> String {
+    format!(
+        "cannot compare {a} with {b} using `{op}`: the answer would always be false (is a number or a date written in quotes?)"
+    )
+}
+
 /// rhai answers `1 > "3"` and `date < "2001"` with a silent `false`, so a
 /// stray quote would make a rule never fire. Comparing values of different
 /// types is an error here instead (naming the rule, at evaluation). Null
@@ -83,10 +91,7 @@ pub fn engine() -> Engine {
 fn refuse_mixed_comparisons(engine: &mut Engine) {
     use rhai::{EvalAltResult, INT, ImmutableString};
     fn refuse(op: &str, a: &str, b: &str) -> Box<EvalAltResult> {
-        format!(
-            "cannot compare {a} with {b} using `{op}`: the answer would always be false (is a number or a date written in quotes?)"
-        )
-        .into()
+        mixed_comparison_message(op, a, b).into()
     }
     macro_rules! refuse_pair {
         ($a:ty, $an:expr, $b:ty, $bn:expr, [$($op:expr),*]) => {

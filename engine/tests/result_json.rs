@@ -3,14 +3,11 @@
 //! and without the trace, and one hand-made result with something to escape
 //! in every field. Not here: the escaping of single strings, dates and
 //! values (the unit tests of `result_json`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-#[path = "../examples/gen_cases/generator.rs"]
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
+
+#[path = "../../tools/gen-cases/src/generator.rs"]
 mod generator;
 
 use std::collections::BTreeMap;

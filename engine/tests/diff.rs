@@ -1,11 +1,8 @@
 //! Tests of `inforce_engine::diff::compare` on the shipped rules and edited
 //! copies of them, in memory: structural, timeline and behavioural parts.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::Path;
 

@@ -1,10 +1,7 @@
 //! Evaluation end to end on small synthetic rule trees built in memory: three-valued conditions, outcome resolution, precedence, gates, dates in force, errors, trace and digest.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use chrono::NaiveDate;
 use inforce_engine::Case;

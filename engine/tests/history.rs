@@ -1,12 +1,9 @@
 //! Tests of `inforce_engine::history`: periods are exact at day resolution
 //! (checked against evaluating every day in full), including changes that
 //! come from date arithmetic in conditions, not only version boundaries.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::Path;
 

@@ -5,12 +5,9 @@
 //! memory; the tests assert the error, not a timing. Not here: the limits
 //! themselves (`engine/src/script/sandbox.rs`) or hostile cases
 //! (`broken_cases.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 mod harness;
 

@@ -1,12 +1,6 @@
 //! How much of the shipped law the native evaluator covers: a guard that a
 //! change to the analysis does not silently send every leaf back to rhai
 //! (a performance regression no functional test would notice).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::path::Path;
 

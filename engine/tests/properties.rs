@@ -8,12 +8,9 @@
 //! every time, nothing outside a rules tree is read). Also the regression inputs found by fuzzing, each kept
 //! as its own test. Set `PROPTEST_CASES` to run more cases. Not here: the
 //! fuzz entry points.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 mod harness;
 

@@ -9,12 +9,9 @@
 //! rules compare it with, and dates around every boundary (versions in
 //! force, ages, lengths of stay). Set `PROPTEST_CASES` to run more cases.
 //! Not here: the golden tests of the same findings (`rules/kz/*/tests`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 mod harness;
 

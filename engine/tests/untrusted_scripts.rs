@@ -5,12 +5,9 @@
 //! list element compared or copied counted, and a deadline. Each test is an
 //! attack as a hostile contributor would write it. Not here: the limits of a
 //! single script (`hostile_scripts.rs`), the file system (`source.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use chrono::NaiveDate;
 use inforce_engine::Case;

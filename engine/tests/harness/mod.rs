@@ -6,13 +6,7 @@
 //! when an invariant breaks (a panic inside the engine, a half-loaded tree, a
 //! diagnostic that cannot be rendered, a result that changes between runs).
 //! Not here: the strategies or fuzz entry points that feed these checks.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

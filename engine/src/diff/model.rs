@@ -8,8 +8,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::rules::model::Val;
-use crate::result::{By, Status};
+use crate::result::OutcomeResult;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RulesDiff {
@@ -196,25 +195,14 @@ pub struct CaseChange {
     pub outcomes: Vec<OutcomeChange>,
 }
 
+/// One outcome on both sides, each as `eval` gives it (so the JSON of a
+/// side is that of the outcome in `eval --format json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct OutcomeChange {
     pub outcome: String,
     /// `None`: the outcome is not answered on that side.
-    pub old: Option<OutcomeSide>,
-    pub new: Option<OutcomeSide>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutcomeSide {
-    pub status: Status,
-    pub value: Option<Val>,
-    /// The rules that decided it (or disagreed, in a conflict).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub by: Vec<By>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub needs: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub old: Option<OutcomeResult>,
+    pub new: Option<OutcomeResult>,
 }
 
 #[derive(Debug, Clone, Serialize)]

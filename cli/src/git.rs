@@ -268,12 +268,6 @@ fn parse_batch(out: &[u8], oids: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
 

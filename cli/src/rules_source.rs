@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 use inforce_engine::RuleProblem;
+use inforce_engine::RuleTree;
 use inforce_engine::{Golden, Loaded, load_with};
 use inforce_engine::{SourceFile, read_dir};
-use inforce_engine::RuleTree;
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../rules");
 

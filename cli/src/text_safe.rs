@@ -48,12 +48,6 @@ fn guard(s: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
 

@@ -3,12 +3,9 @@
 //! --format json` says of the same case or an error line naming its line;
 //! exit codes; `-o` written whole or not at all; stdin; parallelism that
 //! changes nothing in the output; the summary on stderr.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -83,7 +80,9 @@ fn example_cases() -> Vec<(PathBuf, String)> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
-            let json = inforce_engine::internal::yaml::parse(&text).unwrap().to_json();
+            let json = inforce_engine::internal::yaml::parse(&text)
+                .unwrap()
+                .to_json();
             (p, serde_json::to_string(&json).unwrap())
         })
         .collect();

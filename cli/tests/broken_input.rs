@@ -5,12 +5,9 @@
 //! the lines hold; the same case and rules give byte-identical output across
 //! runs and thread counts. Not here: the engine-level checks of the same
 //! inputs (`engine/tests/broken_cases.rs`, `hostile_scripts.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

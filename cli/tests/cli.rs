@@ -1,12 +1,9 @@
 //! End-to-end tests of the `inforce` binary: each test runs the built binary
 //! as a caseworker or an analyst would and checks its exit code, stdout and
 //! stderr against `/work/shared/spec/cli.md`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::collections::BTreeSet;
 use std::io::Write;

@@ -4,12 +4,9 @@
 //! `eval`, `history`, `batch` and `inforce test`; the case schema carrying the
 //! allowed values; and `null` read as unknown, like a fact left out, except
 //! for the event dates that declare `null_means: none`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

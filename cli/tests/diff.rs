@@ -4,12 +4,9 @@
 //! structural, timeline and behavioural parts of the report in text,
 //! Markdown and JSON, and that reading a revision leaves the working tree
 //! and the index alone.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

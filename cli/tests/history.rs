@@ -1,11 +1,8 @@
 //! End-to-end tests of `inforce history` through the built binary: periods
 //! in text and JSON, the default and given ranges, and bad input.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use assert_cmd::Command;
 

@@ -7,13 +7,10 @@
 //! checks that nothing is leaked, nothing hangs and nothing is skipped
 //! silently. Not here: hostile scripts (`engine/tests/hostile_scripts.rs`)
 //! or random tree shapes (`engine/tests/properties.rs`).
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 #![cfg(unix)]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::symlink;

@@ -7,12 +7,9 @@
 //! characters in scripts and ids; a second YAML document is named in plain
 //! words. Not here: the engine's own tests of the same (`hidden_chars.rs`,
 //! `drawable.rs`, `yaml.rs`, `engine/tests/diagnostics.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

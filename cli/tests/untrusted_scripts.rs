@@ -5,12 +5,9 @@
 //! tree whose scripts compare long lists over and over ends promptly with an
 //! error naming the rule. Not here: the engine's own tests of the same
 //! (`engine/tests/untrusted_scripts.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::Path;
 use std::time::Duration;

@@ -9,15 +9,15 @@
 //!
 //! Sample sizes are kept small so the whole run takes about a minute and a
 //! half on the development machine (2 cores). The batch uses the generator
-//! of `examples/gen_cases` (seed 1), so it is the corpus
-//! `gen_cases 1000 1` writes.
+//! of `tools/gen-cases` (seed 1), so it is the corpus `gen-cases 1000 1`
+//! writes.
 #![allow(
     clippy::expect_used,
     clippy::panic,
     reason = "a benchmark that cannot set itself up should stop loudly"
 )]
 
-#[path = "../examples/gen_cases/generator.rs"]
+#[path = "../../tools/gen-cases/src/generator.rs"]
 mod generator;
 
 use std::hint::black_box;
@@ -27,10 +27,10 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use inforce_engine::Case;
+use inforce_engine::RuleTree;
 use inforce_engine::evaluate;
 use inforce_engine::{Golden, load_with};
 use inforce_engine::{SourceFile, read_dir};
-use inforce_engine::RuleTree;
 
 /// A citizen emigrating in 2008 (Decree 1010 and the 2009 restrictions in
 /// force): every departure outcome, the petition and its documents.

@@ -460,12 +460,6 @@ fn forward(s: &str, i: usize, n: usize) -> usize {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
     use crate::diagnostics::{RuleProblem, source};

@@ -20,11 +20,11 @@ use serde::Serialize;
 use crate::case::Case;
 use crate::diagnostics::EvalError;
 use crate::eval::{evaluate, leaf_code};
-use crate::rules::model::{Then, Val, Version};
 use crate::result::{OutcomeResult, RulesInfo, VersionInForce};
-use crate::script::analysis::Leaf;
 use crate::rules::in_force::Position;
+use crate::rules::model::{Then, Val, Version};
 use crate::rules::tree::RuleTree;
+use crate::script::analysis::Leaf;
 
 /// A case through time: the intervals over which its outcomes stay the same.
 #[derive(Debug, Clone, Serialize)]

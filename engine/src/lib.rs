@@ -63,12 +63,16 @@ pub use case::{Case, CaseError};
 pub use diagnostics::{EvalError, FailureKind, RuleProblem, ScriptPlace};
 pub use drawable::{Drawable, drawable};
 pub use eval::evaluate;
-pub use golden::{Coverage, Mismatch, RuleRef, TestRun, run as run_golden_tests, run_with_coverage};
+pub use golden::{
+    Coverage, Mismatch, RuleRef, TestRun, run as run_golden_tests, run_with_coverage,
+};
 pub use history::{History, Period, history};
 pub use report::schema::{case_schema, rules_schema};
 pub use report::timeline::{Period as TimelinePeriod, RuleSetTimeline, timeline};
 pub use result::json::write_result as write_json;
-pub use result::{By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
+pub use result::{
+    By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
+};
 pub use rules::load::{Golden, Loaded, load, load_with};
 pub use rules::model::Val as Value;
 pub use rules::source::{SourceFile, read_dir};

@@ -4,12 +4,9 @@
 //! JSON reader of `batch`) against the shipped rules. Each is a clear error
 //! with its line, never a panic. Not here: exit codes and non-UTF-8 bytes,
 //! which the CLI handles before either reader (`cli/tests/broken_input.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 mod harness;
 

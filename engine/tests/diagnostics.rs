@@ -3,12 +3,9 @@
 //! one defect and is loaded together with the valid tree under
 //! `tests/fixtures/base/`, so a snapshot shows the exact message, the
 //! underlined place and the help line a rule author would see.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::{Path, PathBuf};
 

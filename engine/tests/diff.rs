@@ -1,18 +1,15 @@
 //! Tests of `inforce_engine::diff::compare` on the shipped rules and edited
 //! copies of them, in memory: structural, timeline and behavioural parts.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::Path;
 
+use inforce_engine::RuleTree;
 use inforce_engine::diff::{ChangeKind, RulesDiff, Word, compare};
 use inforce_engine::load;
 use inforce_engine::{SourceFile, read_dir};
-use inforce_engine::RuleTree;
 
 fn shipped() -> Vec<SourceFile> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");

@@ -1,20 +1,17 @@
 //! Evaluation end to end on small synthetic rule trees built in memory: three-valued conditions, outcome resolution, precedence, gates, dates in force, errors, trace and digest.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use chrono::NaiveDate;
 use inforce_engine::Case;
-use inforce_engine::{EvalError, FailureKind};
+use inforce_engine::RuleTree;
+use inforce_engine::SourceFile;
+use inforce_engine::Value as Val;
 use inforce_engine::evaluate;
 use inforce_engine::load;
-use inforce_engine::Value as Val;
 use inforce_engine::{By, EvalResult, OutcomeResult, Status};
-use inforce_engine::SourceFile;
-use inforce_engine::RuleTree;
+use inforce_engine::{EvalError, FailureKind};
 
 /// Facts and outcomes every synthetic tree declares.
 const DECLARATIONS: &str = "
@@ -1185,9 +1182,15 @@ fn a_then_expression_giving_the_wrong_type_is_an_error_naming_the_rule() {
     assert_eq!(err.rule().unwrap_or_default(), "bad-due");
     assert_eq!(err.location().unwrap().0, "t.s");
     assert_eq!(err.location().unwrap().2, "s.yaml");
-    assert!(err.place().unwrap().to_string().contains("`then.due`"), "{}", err.place().unwrap().to_string());
     assert!(
-        err.message().unwrap_or_default().contains("`due` is declared as a date"),
+        err.place().unwrap().to_string().contains("`then.due`"),
+        "{}",
+        err.place().unwrap().to_string()
+    );
+    assert!(
+        err.message()
+            .unwrap_or_default()
+            .contains("`due` is declared as a date"),
         "{}",
         err.message().unwrap_or_default()
     );
@@ -1198,7 +1201,11 @@ fn a_condition_that_is_not_true_or_false_is_an_error() {
     let t = probe_tree("f.n + 1");
     let err = try_eval(&t, "f: {n: 1}", DAY, false).unwrap_err();
     assert_eq!(err.rule().unwrap_or_default(), "probe");
-    assert!(err.message().unwrap_or_default().contains("true or false"), "{}", err.message().unwrap_or_default());
+    assert!(
+        err.message().unwrap_or_default().contains("true or false"),
+        "{}",
+        err.message().unwrap_or_default()
+    );
 }
 
 // --- explanation, trace and digest -------------------------------------------------

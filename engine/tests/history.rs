@@ -1,22 +1,19 @@
 //! Tests of `inforce_engine::history`: periods are exact at day resolution
 //! (checked against evaluating every day in full), including changes that
 //! come from date arithmetic in conditions, not only version boundaries.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use std::path::Path;
 
 use chrono::NaiveDate;
 use inforce_engine::Case;
+use inforce_engine::RuleTree;
 use inforce_engine::evaluate;
 use inforce_engine::history;
-use inforce_engine::{Golden, load_with};
 use inforce_engine::read_dir;
-use inforce_engine::RuleTree;
+use inforce_engine::{Golden, load_with};
 
 fn shipped() -> RuleTree {
     let (files, _) = read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules"));

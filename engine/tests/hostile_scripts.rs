@@ -5,21 +5,18 @@
 //! memory; the tests assert the error, not a timing. Not here: the limits
 //! themselves (`engine/src/script/sandbox.rs`) or hostile cases
 //! (`broken_cases.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 mod harness;
 
 use chrono::NaiveDate;
 use inforce_engine::Case;
 use inforce_engine::EvalError;
+use inforce_engine::SourceFile;
 use inforce_engine::evaluate;
 use inforce_engine::{Loaded, load};
-use inforce_engine::SourceFile;
 
 const DECLARATIONS: &str = "
 facts:
@@ -116,7 +113,10 @@ fn stopped_in_rule(script: &str, says: &str) -> Box<EvalError> {
     let err = stopped_at_evaluation(with_condition(script));
     assert_eq!(err.rule().unwrap_or_default(), "hostile", "{err:?}");
     assert!(
-        err.message().unwrap_or_default().to_lowercase().contains(&says.to_lowercase()),
+        err.message()
+            .unwrap_or_default()
+            .to_lowercase()
+            .contains(&says.to_lowercase()),
         "{err:?}"
     );
     err
@@ -127,7 +127,10 @@ fn stopped_in_rule(script: &str, says: &str) -> Box<EvalError> {
 #[test]
 fn an_endless_loop_is_stopped_by_the_operations_limit_naming_the_rule_and_file() {
     let err = stopped_in_rule("let n = 0;\nloop { n += 1; }\ntrue", "too many operations");
-    assert!(err.kind().unwrap().help().contains("operations limit"), "{err:?}");
+    assert!(
+        err.kind().unwrap().help().contains("operations limit"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -230,7 +233,10 @@ fn an_endless_loop_in_applies_when_is_stopped_naming_the_gate_and_file() {
         "applies_when: |\n  loop {}\n  true\nrules:\n  - id: plain\n    cite: none\n    when: f.a\n    then:\n      ok: true\n",
     );
     let err = stopped_at_evaluation(text);
-    assert!(err.place().unwrap().to_string().contains("applies_when"), "{err:?}");
+    assert!(
+        err.place().unwrap().to_string().contains("applies_when"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -239,7 +245,10 @@ fn an_endless_loop_in_a_scope_condition_is_stopped_naming_the_outcome_and_file()
         "scope:\n  ok: |\n    while true {}\n    true\nrules:\n  - id: plain\n    cite: none\n    when: f.a\n    then:\n      ok: true\n",
     );
     let err = stopped_at_evaluation(text);
-    assert!(err.place().unwrap().to_string().contains("scope"), "{err:?}");
+    assert!(
+        err.place().unwrap().to_string().contains("scope"),
+        "{err:?}"
+    );
     assert!(err.place().unwrap().to_string().contains("ok"), "{err:?}");
 }
 

@@ -1,18 +1,12 @@
 //! How much of the shipped law the native evaluator covers: a guard that a
 //! change to the analysis does not silently send every leaf back to rhai
 //! (a performance regression no functional test would notice).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::path::Path;
 
-use inforce_engine::{Golden, load_with};
 use inforce_engine::internal::analysis::Cond;
 use inforce_engine::read_dir;
+use inforce_engine::{Golden, load_with};
 
 fn leaves<'a>(c: &'a Cond, out: &mut Vec<&'a inforce_engine::internal::analysis::Leaf>) {
     match c {

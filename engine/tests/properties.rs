@@ -8,12 +8,9 @@
 //! every time, nothing outside a rules tree is read). Also the regression inputs found by fuzzing, each kept
 //! as its own test. Set `PROPTEST_CASES` to run more cases. Not here: the
 //! fuzz entry points.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 mod harness;
 
@@ -303,7 +300,10 @@ fn a_mutated_endless_loop_rule_file_is_stopped_at_its_first_evaluation() {
     let err = inforce_engine::evaluate(&tree, &case, case.date.unwrap(), false).unwrap_err();
     assert_eq!(err.rule().unwrap_or_default(), "never-ends");
     assert!(
-        err.message().unwrap_or_default().to_lowercase().contains("too many operations"),
+        err.message()
+            .unwrap_or_default()
+            .to_lowercase()
+            .contains("too many operations"),
         "{err:?}"
     );
 }

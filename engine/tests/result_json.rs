@@ -3,14 +3,11 @@
 //! and without the trace, and one hand-made result with something to escape
 //! in every field. Not here: the escaping of single strings, dates and
 //! values (the unit tests of `result_json`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-#[path = "../examples/gen_cases/generator.rs"]
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
+
+#[path = "../../tools/gen-cases/src/generator.rs"]
 mod generator;
 
 use std::collections::BTreeMap;
@@ -18,16 +15,16 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use inforce_engine::Case;
+use inforce_engine::RuleTree;
+use inforce_engine::Value as Val;
 use inforce_engine::evaluate;
 use inforce_engine::internal::evaluate_test;
-use inforce_engine::{Golden, load_with};
-use inforce_engine::Value as Val;
+use inforce_engine::internal::result_json::{estimated_len, to_json_vec, write_result};
+use inforce_engine::read_dir;
 use inforce_engine::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
-use inforce_engine::internal::result_json::{estimated_len, to_json_vec, write_result};
-use inforce_engine::read_dir;
-use inforce_engine::RuleTree;
+use inforce_engine::{Golden, load_with};
 
 fn shipped_rules(golden: Golden) -> RuleTree {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
@@ -93,7 +90,8 @@ fn results_of_generated_cases_are_written_as_serde_json_writes_them() {
     let tree = shipped_rules(Golden::Skip);
     for (i, line) in generator::json_lines(3000, 7).iter().enumerate() {
         let what = format!("generated case {i}: {line}");
-        let case = Case::from_yaml(&tree, "generated", line).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        let case =
+            Case::from_yaml(&tree, "generated", line).unwrap_or_else(|e| panic!("{what}: {e:?}"));
         let date = case.date.unwrap();
         // The trace on every tenth: it is long, and the plain result is what
         // `batch` writes.
@@ -252,7 +250,11 @@ fn a_case_read_from_json_is_evaluated_to_the_same_bytes_as_one_read_from_yaml() 
     for (i, line) in lines.iter().enumerate() {
         let case = Case::from_json(&tree, line, "fallback").unwrap();
         let from_yaml = Case::from_yaml(&tree, "fallback", line).unwrap();
-        assert_eq!(from_yaml.facts(&tree).collect::<Vec<_>>(), case.facts(&tree).collect::<Vec<_>>(), "{line}");
+        assert_eq!(
+            from_yaml.facts(&tree).collect::<Vec<_>>(),
+            case.facts(&tree).collect::<Vec<_>>(),
+            "{line}"
+        );
         let date = case.date.unwrap();
         let explain = i % 7 == 0;
         let a = to_json_vec(&evaluate(&tree, &case, date, explain).unwrap());

@@ -9,12 +9,9 @@
 //! rules compare it with, and dates around every boundary (versions in
 //! force, ages, lengths of stay). Set `PROPTEST_CASES` to run more cases.
 //! Not here: the golden tests of the same findings (`rules/kz/*/tests`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 mod harness;
 
@@ -22,11 +19,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Days, Months, NaiveDate};
 use inforce_engine::Case;
+use inforce_engine::RuleTree;
 use inforce_engine::evaluate;
 use inforce_engine::internal::format::{NullMeans, ValueType};
 use inforce_engine::internal::model::{Then, Val};
 use inforce_engine::{EvalResult, Status};
-use inforce_engine::RuleTree;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use rand::rngs::StdRng;
@@ -241,7 +238,9 @@ fn generate(tree: &RuleTree, rng: &mut StdRng) -> Option<(Case, NaiveDate)> {
     let text = serde_json::Value::Object(case).to_string();
     // A generated case failing a check (an exit before its entry) is
     // refused, which other tests cover; it has no outcomes to check here.
-    Case::from_json(tree, &text, "generated").ok().map(|c| (c, date))
+    Case::from_json(tree, &text, "generated")
+        .ok()
+        .map(|c| (c, date))
 }
 
 /// At most this many evaluations per missing outcome in the search below.

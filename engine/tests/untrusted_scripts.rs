@@ -5,20 +5,17 @@
 //! list element compared or copied counted, and a deadline. Each test is an
 //! attack as a hostile contributor would write it. Not here: the limits of a
 //! single script (`hostile_scripts.rs`), the file system (`source.rs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
 
 use chrono::NaiveDate;
 use inforce_engine::Case;
 use inforce_engine::RuleProblem;
-use inforce_engine::evaluate;
-use inforce_engine::{Loaded, load};
-use inforce_engine::{EvalResult, Status};
 use inforce_engine::SourceFile;
+use inforce_engine::evaluate;
+use inforce_engine::{EvalResult, Status};
+use inforce_engine::{Loaded, load};
 
 const DECLARATIONS: &str = "
 facts:
@@ -252,7 +249,10 @@ fn many_rules_each_within_the_limits_share_one_budget_per_case() {
     let tree = l.tree.as_ref().unwrap();
     let case = Case::from_yaml(tree, "case.yaml", "person: {citizenship: KZ}").unwrap();
     let err = evaluate(tree, &case, day(), false).unwrap_err();
-    assert!(err.rule().unwrap_or_default().starts_with("slow-"), "{err:?}");
+    assert!(
+        err.rule().unwrap_or_default().starts_with("slow-"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("across all its rules"), "{err:?}");
     // The next case starts with the whole budget again.
     let l2 = loaded(&[("rules/aaa/2000-01-01.yaml", version("kz.aaa", &rule(0)))]);

@@ -6,6 +6,8 @@
 # format, error messages of broken cases through eval and batch, and batch
 # over a generated corpus. Used to show a refactor changes no output.
 # Usage: tools/compat/capture.sh BINARY GEN_CASES OUTDIR [CORPUS_SIZE]
+# GEN_CASES is the case generator's binary: `cargo build --release -p
+# inforce-gen-cases` builds it as target/release/gen-cases.
 set -uo pipefail
 bin=$(realpath "$1"); gen=$(realpath "$2"); out=$3; n=${4:-200000}
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -14,7 +14,7 @@
 //! precedence): an expression node reduces the case to tokens (a fact left
 //! out is `?`, told apart from `null` with `keys()`), and three first-hit
 //! decision tables give the answers. N cases (default
-//! 100,000) are generated with the generator of `engine/examples/gen_cases`;
+//! 100,000) are generated with the generator of `tools/gen-cases`;
 //! every one is checked against the declared facts, then both engines
 //! answer every case and their answers on the four outcomes are compared
 //! (value when decided, else the status: `~undetermined`, `~missing`,
@@ -22,7 +22,7 @@
 //! engine is timed over the whole corpus, in rounds alternating between
 //! them, and the median round is reported.
 
-#[path = "../../../engine/examples/gen_cases/generator.rs"]
+#[path = "../../../tools/gen-cases/src/generator.rs"]
 mod generator;
 
 use std::path::Path;

@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use inforce_engine::RuleTree;
+use inforce_engine::SourceFile;
 use inforce_engine::{Case, CaseError, evaluate};
 use inforce_engine::{Golden, load_with};
-use inforce_engine::SourceFile;
-use inforce_engine::RuleTree;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -746,12 +746,6 @@ impl Drop for QuietPanics {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
 

@@ -8,11 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use inforce_engine::{CaseError, RuleProblem};
-use inforce_engine::diff::{CaseInput, compare};
-use inforce_engine::{Loaded, load};
-use inforce_engine::files::{Kind, Limits, Survey, admit, is_hidden, read_at_most, size_words};
 use inforce_engine::RuleTree;
+use inforce_engine::diff::{CaseInput, compare};
+use inforce_engine::files::{Kind, Limits, Survey, admit, is_hidden, read_at_most, size_words};
+use inforce_engine::{CaseError, RuleProblem};
+use inforce_engine::{Loaded, load};
 
 use crate::diff_render::{self, Format};
 use crate::git::{self, GitError};
@@ -374,12 +374,6 @@ fn io_error(path: &Path, reason: &str) -> u8 {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
 

@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use inforce_engine::Case;
 use inforce_engine::CaseError;
 use inforce_engine::evaluate;
-use inforce_engine::{EvalResult, Status};
 use inforce_engine::files::{read_at_most, size_words};
+use inforce_engine::{EvalResult, Status};
 
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
@@ -32,8 +32,7 @@ pub struct Args {
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    inforce_engine::parse_date(s)
-        .ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
+    inforce_engine::parse_date(s).ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
 }
 
 /// Reads and checks a case file (or stdin), or prints every problem and

@@ -9,11 +9,11 @@ use inforce_engine::diff::{
     RulesDiff, VersionChange, Word,
 };
 use inforce_engine::text::{escape_block, escape_line};
-use inforce_engine::By;
+use inforce_engine::{By, OutcomeResult};
 
 use super::{
     behaviour_sentence, count, decided_by, is_whole, nothing_sentence, outcome_value, says,
-    short_digest, shown_fields, summary_lines,
+    short_digest, shown_fields, summary_lines, until, whole_value,
 };
 use crate::text_safe;
 
@@ -310,7 +310,7 @@ fn cell(f: &FieldChange, v: Option<&str>) -> String {
 }
 
 /// A value on its own: a code block for a script, a paragraph for prose.
-fn whole_value(f: &FieldChange, v: Option<&str>) -> String {
+fn value_block(f: &FieldChange, v: Option<&str>) -> String {
     match v {
         None => "—\n".to_string(),
         Some(v) if is_script(f) => block(Some(v)),
@@ -339,11 +339,10 @@ fn fields(out: &mut String, fields: &[&FieldChange], whole: bool) {
         }
         for f in &short {
             if whole {
-                let value = f.new.as_deref().or(f.old.as_deref());
                 out.push_str(&format!(
                     "| {} | {} |\n",
                     cell_code(&f.field),
-                    cell(f, value)
+                    cell(f, whole_value(f))
                 ));
             } else {
                 out.push_str(&format!(
@@ -373,14 +372,14 @@ fn fields(out: &mut String, fields: &[&FieldChange], whole: bool) {
             out.push_str(&format!(
                 "\n{}:\n\n{}",
                 code(&f.field),
-                whole_value(f, f.new.as_deref().or(f.old.as_deref()))
+                value_block(f, whole_value(f))
             ));
         } else {
             out.push_str(&format!(
                 "\n{} in full:\n\n<table><tr><th>old</th><th>new</th></tr><tr><td>\n\n{}\n</td><td>\n\n{}\n</td></tr></table>\n",
                 code(&f.field),
-                whole_value(f, f.old.as_deref()),
-                whole_value(f, f.new.as_deref())
+                value_block(f, f.old.as_deref()),
+                value_block(f, f.new.as_deref())
             ));
         }
     }
@@ -424,14 +423,11 @@ fn timeline(out: &mut String, d: &RulesDiff) {
     }
     out.push_str("\n### Timeline\n\n| rule set | from | until | change |\n|---|---|---|---|\n");
     for t in &d.timeline {
-        let until = t
-            .until
-            .map(|u| u.to_string())
-            .unwrap_or_else(|| "…".to_string());
         out.push_str(&format!(
-            "| {} | {} | {until} | {} |\n",
+            "| {} | {} | {} | {} |\n",
             cell_code(&t.rule_set),
             t.from,
+            until(t.until),
             esc(&t.description)
         ));
     }
@@ -503,10 +499,7 @@ fn case(out: &mut String, c: &CaseChange) {
 
 /// `decided_by` for a table cell: the rules come rendered; a reason in
 /// words needs escaping; nothing to add is a dash.
-fn decided_by_cell(
-    side: Option<&inforce_engine::diff::OutcomeSide>,
-    rule: &impl Fn(&By) -> String,
-) -> String {
+fn decided_by_cell(side: Option<&OutcomeResult>, rule: &impl Fn(&By) -> String) -> String {
     match side {
         Some(o) if !o.by.is_empty() => decided_by(side, rule).unwrap_or_default(),
         _ => decided_by(side, |_| String::new())
@@ -619,12 +612,6 @@ fn longest_backtick_run(s: &str) -> usize {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::super::tests::{empty_diff, sample_diff};
     use super::*;

@@ -9,8 +9,9 @@
 pub mod markdown;
 pub mod text;
 
-use inforce_engine::diff::{ChangeKind, FieldChange, OutcomeSide, RulesDiff, Summary};
-use inforce_engine::{By, Status};
+use chrono::NaiveDate;
+use inforce_engine::diff::{ChangeKind, FieldChange, RulesDiff, Summary};
+use inforce_engine::{By, OutcomeResult, Status};
 
 use crate::text_safe::line;
 
@@ -152,7 +153,7 @@ pub fn nothing_sentence(d: &RulesDiff) -> String {
 /// An outcome's status and value on one side (escaped for printing): `yes`, `missing facts: a, b`,
 /// `undetermined`, `conflict`, or `not answered` when the side has no such
 /// outcome for the case.
-pub fn outcome_value(side: Option<&OutcomeSide>) -> String {
+pub fn outcome_value(side: Option<&OutcomeResult>) -> String {
     let Some(o) = side else {
         return "not answered".to_string();
     };
@@ -182,7 +183,7 @@ pub fn says(b: &By) -> String {
 /// Who or what decided an outcome on one side: the rules, each rendered by
 /// `rule`, or the reason nothing did. `None` when there is nothing to add
 /// to the outcome's value (not answered, or missing facts already listed).
-pub fn decided_by(side: Option<&OutcomeSide>, rule: impl Fn(&By) -> String) -> Option<String> {
+pub fn decided_by(side: Option<&OutcomeResult>, rule: impl Fn(&By) -> String) -> Option<String> {
     let o = side?;
     if !o.by.is_empty() {
         // Citations contain "and" themselves; a semicolon keeps rules apart.
@@ -195,6 +196,17 @@ pub fn decided_by(side: Option<&OutcomeSide>, rule: impl Fn(&By) -> String) -> O
 /// are then values rather than old → new.
 pub fn is_whole(c: ChangeKind) -> bool {
     matches!(c, ChangeKind::Added | ChangeKind::Removed)
+}
+
+/// The value of a field of a whole thing added or removed: whichever side
+/// it has.
+pub fn whole_value(f: &FieldChange) -> Option<&str> {
+    f.new.as_deref().or(f.old.as_deref())
+}
+
+/// The end of a timeline interval: its date, or `…` when it is open-ended.
+pub fn until(date: Option<NaiveDate>) -> String {
+    date.map_or_else(|| "…".to_string(), |d| d.to_string())
 }
 
 /// The fields worth showing under a version, rule or declaration. For one
@@ -212,17 +224,11 @@ pub fn shown_fields<'a>(
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 pub(crate) mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use inforce_engine::Value;
     use inforce_engine::diff::*;
-    use inforce_engine::Value as Val;
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -358,16 +364,16 @@ pub(crate) mod tests {
                     date: date("2005-03-01"),
                     outcomes: vec![OutcomeChange {
                         outcome: "exit_visa_required".into(),
-                        old: Some(OutcomeSide {
+                        old: Some(OutcomeResult {
                             status: Status::Decided,
-                            value: Some(Val::Bool(true)),
+                            value: Some(Value::Bool(true)),
                             by: vec![by("minor-exit", "item 4")],
                             needs: Vec::new(),
                             reason: None,
                         }),
-                        new: Some(OutcomeSide {
+                        new: Some(OutcomeResult {
                             status: Status::Decided,
-                            value: Some(Val::Bool(false)),
+                            value: Some(Value::Bool(false)),
                             by: vec![by("adult-exit", "item 5")],
                             needs: Vec::new(),
                             reason: None,
@@ -405,7 +411,7 @@ pub(crate) mod tests {
 
     #[test]
     fn outcome_values_say_the_status_when_nothing_was_decided() {
-        let side = OutcomeSide {
+        let side = OutcomeResult {
             status: Status::MissingFacts,
             value: None,
             by: Vec::new(),

@@ -3,15 +3,15 @@
 //! to a condition are marked `[-…-]` / `{+…+}` (as `git diff --word-diff`
 //! does) so the change survives a pipe. Not here: Markdown, JSON.
 
+use inforce_engine::By;
 use inforce_engine::diff::{
     CaseChange, ChangeKind, DeclarationChange, FieldChange, RuleChange, RulesDiff, VersionChange,
     Word,
 };
-use inforce_engine::By;
 
 use super::{
     behaviour_sentence, decided_by, is_whole, nothing_sentence, outcome_value, says, short_digest,
-    shown_fields,
+    shown_fields, until, whole_value,
 };
 use crate::render::Style;
 use crate::text_safe::{block, line as t};
@@ -89,14 +89,11 @@ pub fn render(d: &RulesDiff, colour: Option<&Style>) -> String {
         out.push_str(&p.bold("Timeline changes"));
         out.push('\n');
         for change in &d.timeline {
-            let until = change
-                .until
-                .map(|u| u.to_string())
-                .unwrap_or_else(|| "…".to_string());
             out.push_str(&format!(
-                "  {} {} to {until}: {}\n",
+                "  {} {} to {}: {}\n",
                 t(&change.rule_set),
                 change.from,
+                until(change.until),
                 t(&change.description)
             ));
         }
@@ -210,7 +207,7 @@ fn field(out: &mut String, indent: usize, f: &FieldChange, whole: bool, p: &Pain
     let pad = " ".repeat(indent);
     let name = t(&f.field);
     if whole {
-        let value = f.new.as_deref().or(f.old.as_deref()).unwrap_or("");
+        let value = whole_value(f).unwrap_or("");
         if value.contains('\n') {
             out.push_str(&format!("{pad}{name}:\n"));
             for line in block(value).lines() {
@@ -341,12 +338,6 @@ fn case(out: &mut String, c: &CaseChange, p: &Paint) {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::super::tests::{empty_diff, sample_diff};
     use super::*;

@@ -153,4 +153,3 @@ pub(crate) fn convert_raw(
         _ => Err(mismatch()),
     }
 }
-

@@ -194,7 +194,6 @@ pub enum CaseError {
     NoDate,
 }
 
-
 impl CaseError {
     /// The error as one line, as `batch` writes it: the message and what
     /// to do, in parentheses.

@@ -571,12 +571,6 @@ impl<'de> Visitor<'de> for StrictVisitor {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use std::path::Path;
 
@@ -621,8 +615,15 @@ mod tests {
         for (i, v) in parts.facts {
             values[i] = Some(v);
         }
-        let case = Case::numbered(tree, parts.id.unwrap_or_else(|| id.to_string()), parts.date, values);
-        crate::eval::failed_checks(tree, &case).is_empty().then_some(case)
+        let case = Case::numbered(
+            tree,
+            parts.id.unwrap_or_else(|| id.to_string()),
+            parts.date,
+            values,
+        );
+        crate::eval::failed_checks(tree, &case)
+            .is_empty()
+            .then_some(case)
     }
     use crate::rules::load::{Golden, load_with};
     use crate::rules::source::{SourceFile, read_dir};

@@ -44,7 +44,11 @@ impl Case {
     /// `fallback_id` is its id when it has none. Every problem is returned;
     /// a line of JSON has no source to point into, so the errors carry no
     /// position (`CaseError::one_line` is their one-line form).
-    pub fn from_json(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
+    pub fn from_json(
+        tree: &RuleTree,
+        text: &str,
+        fallback_id: &str,
+    ) -> Result<Case, Vec<CaseError>> {
         json::read(tree, text, fallback_id)
     }
 
@@ -119,7 +123,11 @@ impl Case {
                 help: failed.help(),
             })
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Whether the case was read against `tree`.

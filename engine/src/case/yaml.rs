@@ -220,12 +220,6 @@ fn convert(node: &Node, def: &FactDef) -> Result<Option<Val>, Refusal> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
 

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Behaviour, CaseChange, CaseInput, CaseProblem, OutcomeChange, OutcomeSide};
+use super::model::{Behaviour, CaseChange, CaseInput, CaseProblem, OutcomeChange};
 use crate::case::Case;
 use crate::eval::evaluate;
-use crate::rules::model::Val;
 use crate::result::{EvalResult, OutcomeResult};
+use crate::rules::model::Val;
 use crate::rules::tree::RuleTree;
 
 pub fn compare(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Behaviour {
@@ -39,8 +39,8 @@ pub fn compare(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Behaviour
             }
             outcomes.push(OutcomeChange {
                 outcome: name.clone(),
-                old: x.map(side),
-                new: y.map(side),
+                old: x.cloned(),
+                new: y.cloned(),
             });
         }
         if !outcomes.is_empty() {
@@ -110,16 +110,6 @@ fn case_name(
     match (n, o) {
         (Ok(r), _) | (_, Ok(r)) => r.case.clone(),
         _ => input.origin.clone(),
-    }
-}
-
-fn side(o: &OutcomeResult) -> OutcomeSide {
-    OutcomeSide {
-        status: o.status,
-        value: o.value.clone(),
-        by: o.by.clone(),
-        needs: o.needs.clone(),
-        reason: o.reason.clone(),
     }
 }
 

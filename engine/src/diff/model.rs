@@ -8,23 +8,22 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::rules::model::Val;
-use crate::result::{By, Status};
+use crate::result::OutcomeResult;
 
-/// What differs between two rules trees: structure, timeline and behaviour.
+/// Everything that differs between two rules trees: `inforce diff`'s report.
 #[derive(Debug, Clone, Serialize)]
 pub struct RulesDiff {
-    /// The tree compared from.
+    /// The side compared from.
     pub old: Side,
-    /// The tree compared to.
+    /// The side compared to.
     pub new: Side,
-    /// How many changes of each kind, for a report's first lines.
+    /// How many of each kind of change, for the head of a report.
     pub summary: Summary,
-    /// What changed in the files' meaning.
+    /// Declarations, rule sets, versions and rules added, removed or changed.
     pub structural: Structural,
     /// The intervals over which the version in force of a rule set differs.
     pub timeline: Vec<TimelineChange>,
-    /// The cases that come out differently.
+    /// The cases that decide differently, and those one side refused.
     pub behaviour: Behaviour,
 }
 
@@ -48,59 +47,59 @@ pub struct Side {
     pub digest: String,
 }
 
-/// How many changes of each kind.
+/// The counts of a diff, each named by what it counts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
-    /// Rule sets only in the new tree.
+    /// Rule sets only on the new side.
     pub rule_sets_added: usize,
-    /// Rule sets only in the old tree.
+    /// Rule sets only on the old side.
     pub rule_sets_removed: usize,
-    /// Rule sets in both trees that differ.
+    /// Rule sets on both sides with any version changed.
     pub rule_sets_changed: usize,
-    /// Versions only in the new tree.
+    /// Versions only on the new side.
     pub versions_added: usize,
-    /// Versions only in the old tree.
+    /// Versions only on the old side.
     pub versions_removed: usize,
-    /// Versions in both trees that differ.
+    /// Versions on both sides whose fields or rules differ.
     pub versions_changed: usize,
-    /// Versions whose id changed while their rules stayed mostly the same.
+    /// Versions under a new id (see [`VersionChange::old_version`]).
     pub versions_renamed: usize,
-    /// Rules only in the new tree.
+    /// Rules only on the new side.
     pub rules_added: usize,
-    /// Rules only in the old tree.
+    /// Rules only on the old side.
     pub rules_removed: usize,
-    /// Rules with the same citation and content under a new id.
+    /// Rules with the same content under a new id.
     pub rules_renamed: usize,
-    /// Rules in both trees that differ.
+    /// Rules on both sides whose fields differ.
     pub rules_changed: usize,
     /// Facts, outcomes, checks and code lists added, removed or changed.
     pub declarations_changed: usize,
-    /// Intervals over which the version in force of a rule set differs.
+    /// Entries of [`RulesDiff::timeline`].
     pub timeline_changes: usize,
     /// Cases evaluated on both sides.
     pub cases_compared: usize,
-    /// Cases with an outcome that differs.
+    /// Cases of those that decide differently.
     pub cases_changed: usize,
-    /// Cases that could not be evaluated on one side.
+    /// Cases that could not be evaluated on one side or both, each once.
     pub case_errors: usize,
 }
 
-/// How a thing differs between the old tree and the new.
+/// What happened to a thing between the two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
-    /// Only in the new tree.
+    /// Only on the new side.
     Added,
-    /// Only in the old tree.
+    /// Only on the old side.
     Removed,
-    /// In both trees, with different content.
+    /// On both sides, with some field different.
     Changed,
     /// Same citation and content under a new id.
     Renamed,
 }
 
 impl ChangeKind {
-    /// The kind as the JSON report writes it: `added`.
+    /// The word for the change, as the JSON form writes it: `added`, ….
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Added => "added",
@@ -111,7 +110,7 @@ impl ChangeKind {
     }
 }
 
-/// What changed in the files' meaning: declarations and rule sets.
+/// What changed in the rule files' meaning.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Structural {
     /// Facts and outcomes declared, removed or changed.
@@ -120,36 +119,36 @@ pub struct Structural {
     pub rule_sets: Vec<RuleSetChange>,
 }
 
-/// A fact, outcome, check or code list that differs.
+/// A fact, outcome, check or code list added, removed or changed.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeclarationChange {
     /// `fact`, `outcome`, `check` or `code list`.
     pub kind: &'static str,
-    /// Its name, as declared.
+    /// The fact's or outcome's name, the check's or code list's id.
     pub name: String,
-    /// Whether it was added, removed or changed.
+    /// Added, removed or changed (never renamed).
     pub change: ChangeKind,
-    /// Its fields that differ, old and new.
+    /// The fields that differ; for an added or removed one, those it has.
     pub fields: Vec<FieldChange>,
 }
 
-/// A rule set that differs.
+/// A rule set with any change, and its versions that changed.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleSetChange {
-    /// The rule set's id, as written in `rule_set:`.
+    /// The rule set's id.
     pub id: String,
-    /// Whether it was added, removed or changed.
+    /// Added, removed or changed.
     pub change: ChangeKind,
-    /// Its versions that differ.
+    /// Its versions added, removed, renamed or changed, by id.
     pub versions: Vec<VersionChange>,
 }
 
-/// A version of a rule set that differs.
+/// A version added, removed, renamed or changed.
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionChange {
-    /// The version's id, as written in `version:`.
+    /// The version's id (on the new side, when renamed).
     pub version: String,
-    /// Whether it was added, removed, changed or renamed.
+    /// Added, removed, renamed or changed.
     pub change: ChangeKind,
     /// For a renamed version (its id changed, usually with its start date,
     /// while its rules stayed mostly the same), its old id.
@@ -157,31 +156,31 @@ pub struct VersionChange {
     pub old_version: Option<String>,
     /// The version's title on the new side (old side when removed).
     pub title: String,
-    /// The version's rule file in the old tree, if it is there.
+    /// The file it is read from on the old side, if it is there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_file: Option<String>,
-    /// The version's rule file in the new tree, if it is there.
+    /// The file it is read from on the new side, if it is there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_file: Option<String>,
     /// Version-level fields: `in_force.from`, `in_force.until`, `title`,
     /// `source.*`, `notes`, `applies_when`, `scope.<o>`, `silent_on.<o>`,
     /// `precedence`, `repeal`.
     pub fields: Vec<FieldChange>,
-    /// Its rules that differ.
+    /// Its rules added, removed, renamed or changed.
     pub rules: Vec<RuleChange>,
 }
 
-/// A rule of a version that differs.
+/// A rule added, removed, renamed or changed.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleChange {
-    /// The rule's id.
+    /// The rule's id (on the new side, when renamed).
     pub id: String,
-    /// Whether it was added, removed, changed or renamed.
+    /// Added, removed, renamed or changed.
     pub change: ChangeKind,
     /// For a renamed rule, its old id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
-    /// The rule's citation, to name it in a report.
+    /// Its citation (the new side's, when on both).
     pub cite: String,
     /// Rule fields: `cite`, `summary`, `when`, `then.<outcome>`,
     /// `exception_to`, `note`.
@@ -192,13 +191,13 @@ pub struct RuleChange {
 /// renderer can mark what changed inside a condition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
-    /// The field, by name: `when`, `in_force.from`.
+    /// The field's name: `when`, `in_force.from`, `then.<outcome>`, ….
     pub field: String,
-    /// Its text in the old tree; `None`: absent there.
+    /// Its text on the old side; `None`: not set there.
     pub old: Option<String>,
-    /// Its text in the new tree; `None`: absent there.
+    /// Its text on the new side; `None`: not set there.
     pub new: Option<String>,
-    /// For a script, the two texts compared word by word.
+    /// For a script set on both sides: old and new word by word.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub words: Option<Vec<Word>>,
 }
@@ -207,11 +206,11 @@ pub struct FieldChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Word {
-    /// Words on both sides.
+    /// Text on both sides.
     Same(String),
-    /// Words only in the old text.
+    /// Text only on the old side.
     Removed(String),
-    /// Words only in the new text.
+    /// Text only on the new side.
     Added(String),
 }
 
@@ -233,7 +232,7 @@ pub struct TimelineChange {
     pub description: String,
 }
 
-/// Which cases come out differently in the new tree.
+/// The cases evaluated under both trees, and how they came out.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Behaviour {
     /// Cases evaluated on both sides.
@@ -244,7 +243,7 @@ pub struct Behaviour {
     pub errors: Vec<CaseProblem>,
 }
 
-/// A case with outcomes that differ.
+/// A case that decides differently under the two trees.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseChange {
     /// Case id.
@@ -253,49 +252,32 @@ pub struct CaseChange {
     pub origin: String,
     /// The date it was evaluated on.
     pub date: NaiveDate,
-    /// The outcomes that differ.
+    /// The outcomes that differ, by name.
     pub outcomes: Vec<OutcomeChange>,
 }
 
-/// One outcome of a case, old and new.
+/// One outcome on both sides, each as `eval` gives it (so the JSON of a
+/// side is that of the outcome in `eval --format json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct OutcomeChange {
     /// The outcome's name.
     pub outcome: String,
-    /// `None`: the outcome is not answered on that side.
-    pub old: Option<OutcomeSide>,
-    /// The outcome in the new tree; `None`: not answered there.
-    pub new: Option<OutcomeSide>,
+    /// The outcome under the old tree; `None`: not answered there.
+    pub old: Option<OutcomeResult>,
+    /// The outcome under the new tree; `None`: not answered there.
+    pub new: Option<OutcomeResult>,
 }
 
-/// An outcome's result on one side, as `eval` gives it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutcomeSide {
-    /// How far the outcome is settled.
-    pub status: Status,
-    /// The decided value, if decided.
-    pub value: Option<Val>,
-    /// The rules that decided it (or disagreed, in a conflict).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub by: Vec<By>,
-    /// The facts that would settle it, if they are missing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub needs: Vec<String>,
-    /// Why it is undetermined, if it is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// A case that could not be evaluated on one side.
+/// A case that one side could not read or evaluate.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseProblem {
-    /// The case's id.
+    /// Case id, or its origin when it has none (or could not be read).
     pub case: String,
-    /// Where it came from, as in `CaseChange::origin`.
+    /// Where it came from: see [`CaseChange::origin`].
     pub origin: String,
     /// `old` or `new`.
     pub side: &'static str,
-    /// Why not, in one line.
+    /// What went wrong, in one line.
     pub error: String,
 }
 

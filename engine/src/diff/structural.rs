@@ -23,30 +23,30 @@ pub fn compare(old: &RuleTree, new: &RuleTree) -> Structural {
 
 fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
     let mut out = Vec::new();
-    let facts = |t: &RuleTree| -> BTreeMap<String, Vec<(&'static str, String)>> {
+    let facts = |t: &RuleTree| -> BTreeMap<String, Vec<Text>> {
         t.facts
             .values()
             .map(|f| {
                 (
                     f.name.clone(),
                     vec![
-                        ("type", ty(f.ty)),
-                        ("values", values(&f.values)),
-                        (
+                        prose("type", ty(f.ty)),
+                        prose("values", values(&f.values)),
+                        prose(
                             "code_list",
                             f.code_list
                                 .as_ref()
                                 .map(|c| c.id.clone())
                                 .unwrap_or_default(),
                         ),
-                        (
+                        prose(
                             "pattern",
                             f.pattern
                                 .as_ref()
                                 .map(|p| p.text.clone())
                                 .unwrap_or_default(),
                         ),
-                        (
+                        prose(
                             "null_means",
                             match f.null_means {
                                 NullMeans::None => "none".to_string(),
@@ -54,22 +54,22 @@ fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
                                 NullMeans::Unknown => String::new(),
                             },
                         ),
-                        ("description", f.description.clone()),
+                        prose("description", f.description.clone()),
                     ],
                 )
             })
             .collect()
     };
-    let outcomes = |t: &RuleTree| -> BTreeMap<String, Vec<(&'static str, String)>> {
+    let outcomes = |t: &RuleTree| -> BTreeMap<String, Vec<Text>> {
         t.outcomes
             .values()
             .map(|o| {
                 (
                     o.name.clone(),
                     vec![
-                        ("type", ty(o.ty)),
-                        ("values", values(&o.values)),
-                        (
+                        prose("type", ty(o.ty)),
+                        prose("values", values(&o.values)),
+                        prose(
                             "combine",
                             if o.combine == Combine::Union {
                                 "union"
@@ -78,22 +78,23 @@ fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
                             }
                             .to_string(),
                         ),
-                        ("description", o.description.clone()),
+                        prose("description", o.description.clone()),
                     ],
                 )
             })
             .collect()
     };
-    let checks = |t: &RuleTree| -> BTreeMap<String, Vec<(&'static str, String)>> {
+    let checks = |t: &RuleTree| -> BTreeMap<String, Vec<Text>> {
         t.checks
             .iter()
             .map(|c| {
                 (
                     c.id.clone(),
                     vec![
-                        ("holds", c.condition.text.clone()),
-                        ("message", c.message.clone()),
-                        ("help", c.help.clone().unwrap_or_default()),
+                        // A check's condition is a script: word by word, as a rule's.
+                        ("holds".to_string(), c.condition.text.clone(), true),
+                        prose("message", c.message.clone()),
+                        prose("help", c.help.clone().unwrap_or_default()),
                     ],
                 )
             })
@@ -107,25 +108,14 @@ fn declarations(old: &RuleTree, new: &RuleTree) -> Vec<DeclarationChange> {
         let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
         for name in names {
             let (change, fields) = match (a.get(name), b.get(name)) {
-                (Some(x), Some(y)) => (ChangeKind::Changed, pairs(x, y)),
-                (None, Some(y)) => (ChangeKind::Added, pairs(&[], y)),
-                (Some(x), None) => (ChangeKind::Removed, pairs(x, &[])),
+                (Some(x), Some(y)) => (ChangeKind::Changed, fields_changes(x, y)),
+                (None, Some(y)) => (ChangeKind::Added, fields_changes(&[], y)),
+                (Some(x), None) => (ChangeKind::Removed, fields_changes(x, &[])),
                 (None, None) => continue,
             };
             if change == ChangeKind::Changed && fields.is_empty() {
                 continue;
             }
-            // A check's condition is a script: word by word, as a rule's.
-            let fields = fields
-                .into_iter()
-                .map(|f| match (kind, f.field.as_str(), &f.old, &f.new) {
-                    ("check", "holds", Some(a), Some(b)) => FieldChange {
-                        words: Some(words::diff(a, b)),
-                        ..f
-                    },
-                    _ => f,
-                })
-                .collect();
             out.push(DeclarationChange {
                 kind,
                 name: name.clone(),
@@ -242,31 +232,13 @@ fn values(v: &Option<Vec<String>>) -> String {
         .unwrap_or_default()
 }
 
-/// Field changes between two lists of (field, text) pairs; empty texts are absent.
-fn pairs(old: &[(&'static str, String)], new: &[(&'static str, String)]) -> Vec<FieldChange> {
-    let a: BTreeMap<&str, &String> = old
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (*k, v))
-        .collect();
-    let b: BTreeMap<&str, &String> = new
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (*k, v))
-        .collect();
-    let keys: Vec<&str> = old.iter().chain(new.iter()).map(|(k, _)| *k).collect();
-    let mut seen = BTreeSet::new();
-    keys.into_iter()
-        .filter(|k| seen.insert(*k))
-        .filter_map(|k| {
-            field(
-                k,
-                a.get(k).map(|s| s.to_string()),
-                b.get(k).map(|s| s.to_string()),
-                false,
-            )
-        })
-        .collect()
+/// A field of a declaration, version or rule as (name, text, is script);
+/// an empty text is a field not set.
+type Text = (String, String, bool);
+
+/// A field whose text is prose or a plain value, not a script.
+fn prose(name: &str, text: String) -> Text {
+    (name.to_string(), text, false)
 }
 
 /// A field change if the texts differ; scripts also get a word diff.
@@ -291,37 +263,23 @@ fn field(
     })
 }
 
-/// Every semantic field of a version except its rules, as (name, text, is script).
-fn version_fields(v: &Version) -> Vec<(String, String, bool)> {
+/// Every semantic field of a version except its rules.
+fn version_fields(v: &Version) -> Vec<Text> {
     let mut f = vec![
-        ("title".to_string(), v.title.clone(), false),
-        ("in_force.from".to_string(), v.from.to_string(), false),
-        (
-            "in_force.until".to_string(),
+        prose("title", v.title.clone()),
+        prose("in_force.from", v.from.to_string()),
+        prose(
+            "in_force.until",
             v.until.map(|d| d.to_string()).unwrap_or_default(),
-            false,
         ),
-        ("source.act".to_string(), v.source.act.clone(), false),
-        (
-            "source.number".to_string(),
-            v.source.number.clone().unwrap_or_default(),
-            false,
-        ),
-        (
-            "source.date".to_string(),
+        prose("source.act", v.source.act.clone()),
+        prose("source.number", v.source.number.clone().unwrap_or_default()),
+        prose(
+            "source.date",
             v.source.date.map(|d| d.to_string()).unwrap_or_default(),
-            false,
         ),
-        (
-            "source.read_at".to_string(),
-            v.source.read_at.clone(),
-            false,
-        ),
-        (
-            "source.url".to_string(),
-            v.source.url.clone().unwrap_or_default(),
-            false,
-        ),
+        prose("source.read_at", v.source.read_at.clone()),
+        prose("source.url", v.source.url.clone().unwrap_or_default()),
         (
             "applies_when".to_string(),
             v.applies_when
@@ -353,25 +311,17 @@ fn version_fields(v: &Version) -> Vec<(String, String, bool)> {
         ));
     }
     if let Some(r) = &v.repeal {
-        f.push(("repeal.repeals".to_string(), r.repeals.clone(), false));
-        f.push((
-            "repeal.note".to_string(),
-            r.note.clone().unwrap_or_default(),
-            false,
-        ));
+        f.push(prose("repeal.repeals", r.repeals.clone()));
+        f.push(prose("repeal.note", r.note.clone().unwrap_or_default()));
     }
     f
 }
 
 /// Every semantic field of a rule except its id.
-fn rule_fields(r: &Rule) -> Vec<(String, String, bool)> {
+fn rule_fields(r: &Rule) -> Vec<Text> {
     let mut f = vec![
-        ("cite".to_string(), r.cite.clone(), false),
-        (
-            "summary".to_string(),
-            r.summary.clone().unwrap_or_default(),
-            false,
-        ),
+        prose("cite", r.cite.clone()),
+        prose("summary", r.summary.clone().unwrap_or_default()),
         (
             "when".to_string(),
             r.when.as_ref().map(|c| c.text.clone()).unwrap_or_default(),
@@ -389,20 +339,16 @@ fn rule_fields(r: &Rule) -> Vec<(String, String, bool)> {
     }
     let mut exceptions = r.exception_to.clone();
     exceptions.sort();
-    f.push(("exception_to".to_string(), exceptions.join(", "), false));
-    f.push((
-        "note".to_string(),
-        r.note.clone().unwrap_or_default(),
-        false,
-    ));
+    f.push(prose("exception_to", exceptions.join(", ")));
+    f.push(prose("note", r.note.clone().unwrap_or_default()));
     f
 }
 
-fn fields_changes(
-    old: &[(String, String, bool)],
-    new: &[(String, String, bool)],
-) -> Vec<FieldChange> {
-    let get = |list: &[(String, String, bool)], k: &str| {
+/// Field changes between two lists of fields, in the order the fields
+/// first appear (old side first); a field set on one side only is added or
+/// removed.
+fn fields_changes(old: &[Text], new: &[Text]) -> Vec<FieldChange> {
+    let get = |list: &[Text], k: &str| {
         list.iter()
             .find(|(n, v, _)| n == k && !v.is_empty())
             .map(|(_, v, s)| (v.clone(), *s))

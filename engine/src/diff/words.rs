@@ -101,12 +101,6 @@ pub fn diff(old: &str, new: &str) -> Vec<Word> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
 

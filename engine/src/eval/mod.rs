@@ -17,12 +17,12 @@ use rhai::{Array, Dynamic, Map, Scope};
 use crate::case::Case;
 use crate::diagnostics::{EvalError, FailureKind, ScriptPlace};
 use crate::eval::fact_set::FactSet;
+use crate::result::{By, EvalResult, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
 use crate::rules::format::{Combine, ValueType};
 use crate::rules::model::{CaseCheck, Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
-use crate::result::{By, EvalResult, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
+use crate::rules::tree::{Resolved, RuleTree};
 use crate::script::analysis::{Cond, DATE_VARIABLE};
 use crate::script::native::{self, NativeError, Slots};
-use crate::rules::tree::{Resolved, RuleTree};
 
 /// A three-valued truth: unknown carries the facts (by number) that would
 /// settle it.

@@ -123,12 +123,6 @@ fn allowed(f: &FactDef) -> Option<Json> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
     use crate::rules::load::load;

@@ -79,12 +79,6 @@ pub fn timeline(tree: &RuleTree) -> Vec<RuleSetTimeline> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
     use crate::rules::load::load;

@@ -10,10 +10,10 @@ use std::io::Write as _;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::rules::model::Val;
 use crate::result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, TraceEntry, VersionInForce,
 };
+use crate::rules::model::Val;
 
 /// The result as compact JSON, the same bytes as `serde_json::to_vec`.
 pub fn to_json_vec(result: &EvalResult) -> Vec<u8> {
@@ -464,12 +464,6 @@ fn hex(n: u8) -> u8 {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

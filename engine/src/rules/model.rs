@@ -10,8 +10,8 @@ use rhai::AST;
 use serde::Serialize;
 
 use crate::rules::format::{Combine, NullMeans, ValueType};
-use crate::script::analysis::Cond;
 use crate::rules::in_force::Index;
+use crate::script::analysis::Cond;
 
 /// A declared fact: what a case may carry.
 #[derive(Debug, Clone, Serialize)]

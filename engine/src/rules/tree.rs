@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rhai::Engine;
 
-use crate::rules::model::{CaseCheck, CodeList, FactDef, OutcomeDef, RuleSet, TestFile, Version};
 use crate::rules::in_force::Position;
+use crate::rules::model::{CaseCheck, CodeList, FactDef, OutcomeDef, RuleSet, TestFile, Version};
 
 /// Which loaded tree a case was numbered against: unique among the trees
 /// built in this process, so a case read against one tree is never

@@ -219,12 +219,6 @@ pub fn register(engine: &mut Engine) {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

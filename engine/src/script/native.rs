@@ -649,12 +649,6 @@ fn compare(op: Op, a: V, b: V, at: Position) -> Result<bool, NativeError> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
     use crate::script::{analysis, sandbox};

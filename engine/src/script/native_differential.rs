@@ -15,12 +15,6 @@
 //! it).
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use std::cell::Cell;
     use std::collections::BTreeMap;
@@ -33,10 +27,10 @@ mod tests {
     use crate::eval::evaluate;
     use crate::rules::load::load;
     use crate::rules::model::{Then, Val};
-    use crate::script::analysis::Cond;
-    use crate::script::native::{self, NativeError};
     use crate::rules::source::SourceFile;
     use crate::rules::tree::RuleTree;
+    use crate::script::analysis::Cond;
+    use crate::script::native::{self, NativeError};
 
     /// The declared facts: name, type, and whether `null` means none (so
     /// that scripts see `()`). Every type appears both ways.
@@ -499,7 +493,10 @@ mod tests {
     fn seen(tree: &RuleTree, facts: &BTreeMap<String, Val>, date: NaiveDate) -> String {
         let mut case = Case::empty(tree, "generated", None);
         for (name, value) in facts {
-            assert!(case.set(tree, name, Some(value.clone())), "`{name}` is declared");
+            assert!(
+                case.set(tree, name, Some(value.clone())),
+                "`{name}` is declared"
+            );
         }
         match evaluate(tree, &case, date, true) {
             Ok(result) => serde_json::to_string(&result).unwrap(),

@@ -6,24 +6,18 @@
 //! when an invariant breaks (a panic inside the engine, a half-loaded tree, a
 //! diagnostic that cannot be rendered, a result that changes between runs).
 //! Not here: the strategies or fuzz entry points that feed these checks.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate};
 use inforce_engine::Case;
+use inforce_engine::RuleTree;
 use inforce_engine::drawable;
 use inforce_engine::evaluate;
 use inforce_engine::internal::format::ValueType;
 use inforce_engine::load;
 use inforce_engine::{SourceFile, read_dir};
-use inforce_engine::RuleTree;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use serde_json::{Map, Value, json};
 
@@ -550,9 +544,8 @@ pub fn check_tree_of_bytes(data: &[u8]) {
             _ => None,
         })
         .sum();
-    let code = |p: &inforce_engine::RuleProblem| {
-        p.code().map(|c| c.to_string()).unwrap_or_default()
-    };
+    let code =
+        |p: &inforce_engine::RuleProblem| p.code().map(|c| c.to_string()).unwrap_or_default();
     if listed > SMALL_LIMITS.files || bytes > SMALL_LIMITS.tree_bytes {
         assert!(
             files.is_empty(),

@@ -17,18 +17,20 @@ use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{RuleProblem, Src, source, suggest};
-use crate::rules::format::{self, Combine, Key, Literal, NullMeans, ThenValue, ValueType, VersionFile};
+use crate::rules::format::{
+    self, Combine, Key, Literal, NullMeans, ThenValue, ValueType, VersionFile,
+};
+use crate::rules::in_force::Index;
 use crate::rules::model::{
     CaseCheck, CodeList, Condition, FactDef, MoreSpecificThan, OutcomeDef, Pattern, RepealInfo,
     Rule, RuleSet, SourceInfo, Then, Val, Version, type_words,
 };
 use crate::rules::shape::{self, ShapeIssue};
-use crate::script::analysis::{self, Comparison, Compiled, Lit};
-use crate::script::{dates, sandbox};
 use crate::rules::source::SourceFile;
-use crate::rules::in_force::Index;
 use crate::rules::tree::RuleTree;
 use crate::rules::yaml::{self, Node, Value, key_text, span_of};
+use crate::script::analysis::{self, Comparison, Compiled, Lit};
+use crate::script::{dates, sandbox};
 
 /// The result of loading: the tree if there were no errors, and every
 /// problem (errors and warnings) found.
@@ -1921,12 +1923,6 @@ fn locate(text: &str, region: SourceSpan, script: &str, line: usize, column: usi
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 mod tests {
     use super::*;
 

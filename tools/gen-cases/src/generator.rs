@@ -1,10 +1,13 @@
 //! A deterministic generator of realistic, mixed Kazakhstan cases in the
 //! vocabulary of `kz-vocabulary.md`, for benchmarks and comparisons.
 //!
-//! Shared by path (`#[path = ".../gen_cases/generator.rs"] mod generator;`)
-//! between the `gen_cases` example, the engine's criterion benchmarks and
-//! `bench/zen-compare`, so they all evaluate the same corpus: the same seed
-//! gives the same cases, in the same order, with the same rand version.
+//! Shared by path (`#[path = ".../tools/gen-cases/src/generator.rs"] mod
+//! generator;`) between the `gen-cases` binary, the engine's criterion
+//! benchmarks and tests, and `bench/zen-compare`, so they all evaluate the
+//! same corpus: the same seed gives the same cases, in the same order, with
+//! the same rand version. A path rather than a library crate: `gen-cases`
+//! depends on the engine for `--check`, and the engine's tests on the
+//! generator, which as crates would be a cycle.
 //!
 //! What a corpus holds: citizens (KZ) and foreigners (France, the other
 //! nationalities of Decree 136's list of 28, others such as RU or CN, and

@@ -1,8 +1,11 @@
-//! The `inforce` binary: parses arguments and hands each subcommand to its
-//! module under `command/`. No legal logic lives here; that is the engine's.
+//! The `inforce` binary: parses arguments, hands each subcommand to its
+//! module under `command/`, and turns what it returns into the exit code
+//! (`exit`), here and nowhere else. No legal logic lives here; that is the
+//! engine's.
 
 mod command;
 mod diff_render;
+mod exit;
 mod git;
 mod output_file;
 mod render;
@@ -50,7 +53,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code = match cli.command {
+    let outcome = match cli.command {
         Command::Check(a) => command::check::run(a),
         Command::Eval(a) => command::eval::run(a),
         Command::Batch(a) => command::batch::run(a),
@@ -61,5 +64,5 @@ fn main() -> ExitCode {
         Command::Diff(a) => command::diff::run(a),
     };
     // Whatever the command found, output that was lost fails the run.
-    ExitCode::from(render::finish(code))
+    ExitCode::from(exit::code(render::finish().and(outcome)))
 }

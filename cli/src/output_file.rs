@@ -160,7 +160,7 @@ pub fn remove_on_signals() -> io::Result<()> {
                 for path in pending.iter() {
                     let _ = std::fs::remove_file(path);
                 }
-                std::process::exit(128 + signal);
+                std::process::exit(crate::exit::interrupted(signal));
             }
         })?;
     let _ = WATCHING.set(());

@@ -10,9 +10,11 @@ use std::sync::Mutex;
 use inforce_engine::drawable;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
+use crate::exit::Failure;
+
 /// `println!` for a command's output. It never panics, and a write error
-/// is not lost: the first is kept (`stdout_failed`) and decides the exit
-/// code when the command returns (`finish`).
+/// is not lost: the first is kept (`stdout_failed`) and decides the run's
+/// outcome when the command returns (`finish`).
 #[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {{
@@ -83,14 +85,14 @@ pub fn stdout_failed(error: io::Error) {
     }
 }
 
-/// The exit code of a command that returned `code`, once what it wrote to
-/// standard output is flushed. Output that could not be written is a
-/// failure of the run whatever the command found: the message says so and
-/// the code is 2 (the run could not be completed), since 1 would read as a
-/// finding (rule errors, failed tests, error lines) and 0 as success. A
-/// closed pipe is no failure: the reader has what it wanted (`inforce eval
-/// x | head -1`), so the rest is dropped quietly and `code` stands.
-pub fn finish(code: u8) -> u8 {
+/// Flushes what the command wrote to standard output, and says whether
+/// everything it wrote reached its reader. Output that could not be
+/// written is a failure of the run whatever the command found
+/// (`Failure::Output`, exit 2, since 1 would read as a finding and 0 as
+/// success): the message says so. A closed pipe is no failure: the reader
+/// has what it wanted (`inforce eval x | head -1`), so the rest is dropped
+/// quietly and the command's outcome stands.
+pub fn finish() -> Result<(), Failure> {
     wrote(io::stdout().lock().flush());
     let error = STDOUT_ERROR
         .lock()
@@ -98,23 +100,16 @@ pub fn finish(code: u8) -> u8 {
         .take();
     let stderr_failed = STDERR_FAILED.load(std::sync::atomic::Ordering::Relaxed);
     match error {
-        None if stderr_failed => 2,
-        None => code,
-        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-            if stderr_failed {
-                2
-            } else {
-                code
-            }
-        }
-        Some(e) => {
+        Some(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             // Not `eprintln!`, which panics when stderr fails too.
             let _ = writeln!(
                 io::stderr().lock(),
                 "cannot write to standard output: {e}; the output is incomplete"
             );
-            2
+            Err(Failure::Output)
         }
+        _ if stderr_failed => Err(Failure::Output),
+        _ => Ok(()),
     }
 }
 

@@ -803,6 +803,7 @@ fn an_endless_rule_script_error_gives_the_file_path_on_one_line() {
 
 // --- where the rules come from ---------------------------------------------------
 
+#[cfg(feature = "embedded-rules")]
 #[test]
 fn without_rules_nearby_check_uses_the_embedded_rules() {
     let dir = tempfile::tempdir().unwrap();
@@ -811,6 +812,7 @@ fn without_rules_nearby_check_uses_the_embedded_rules() {
     assert!(r.stdout.contains("ok embedded:"), "{}", r.stdout);
 }
 
+#[cfg(feature = "embedded-rules")]
 #[test]
 fn without_rules_nearby_eval_uses_the_embedded_rules() {
     let dir = tempfile::tempdir().unwrap();
@@ -834,6 +836,49 @@ fn without_rules_nearby_eval_uses_the_embedded_rules() {
         .arg(case_fixture("emigration-2008-leap-year")));
     text.expect_code(0);
     assert!(text.stdout.contains("Rules: embedded"), "{}", text.stdout);
+}
+
+/// Built without the shipped rules (`--no-default-features`), a binary
+/// given no rules says where it looked and how to give rules, for every
+/// command that reads rules, and never runs on without them.
+#[cfg(not(feature = "embedded-rules"))]
+#[test]
+fn without_rules_nearby_and_none_embedded_every_command_says_where_it_looked_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = case_fixture("citizen-tourism-2010");
+    let case = case.to_str().unwrap();
+    let cases = dir.path().join("cases.jsonl");
+    std::fs::write(&cases, "{}\n").unwrap();
+    let cases = cases.to_str().unwrap();
+    for args in [
+        vec!["check"],
+        vec!["eval", case],
+        vec!["history", case],
+        vec!["batch", cases],
+        vec!["test"],
+        vec!["timeline"],
+        vec!["schema", "case"],
+    ] {
+        let r = run(inforce().current_dir(dir.path()).args(&args));
+        r.expect_code(2);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        let where_ = format!("(`{}`)", dir.path().display());
+        for needle in [
+            "no rules found",
+            "`INFORCE_RULES`",
+            where_.as_str(),
+            "cargo feature `embedded-rules`",
+            "give `--rules DIR`",
+        ] {
+            assert!(
+                r.stderr.contains(needle),
+                "{args:?}: {needle}: {}",
+                r.stderr
+            );
+        }
+    }
+    // The rules schema needs no rules.
+    run(inforce().current_dir(dir.path()).args(["schema", "rules"])).expect_code(0);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `inforce check`: loads and validates every rule file and prints every
 //! problem found, errors and warnings, each pointing into its file.
 
+use crate::exit::{Failure, Finding, Outcome, Success};
 use crate::render;
 use crate::rules_source::RulesArg;
 
@@ -10,12 +11,12 @@ pub struct Args {
     pub rules: RulesArg,
 }
 
-pub fn run(args: Args) -> u8 {
-    let files = args.rules.read();
+pub fn run(args: Args) -> Outcome {
+    let files = args.rules.read()?;
     // No directory to check: the input cannot be used at all.
     if let Some(p) = files.refused_root() {
         crate::errln!("{}", render::diagnostic(p));
-        return 2;
+        return Err(Failure::BadRules);
     }
     let loaded = files.load(inforce_engine::Golden::Load);
     render::print_diagnostics(&loaded.problems);
@@ -44,7 +45,7 @@ pub fn run(args: Args) -> u8 {
                 render::count(tests, "golden test", "golden tests"),
                 render::count(loaded.warnings(), "warning", "warnings")
             );
-            0
+            Ok(Success)
         }
         None => {
             crate::outln!(
@@ -53,7 +54,7 @@ pub fn run(args: Args) -> u8 {
                 render::count(loaded.errors(), "error", "errors"),
                 render::count(loaded.warnings(), "warning", "warnings")
             );
-            1
+            Err(Failure::Found(Finding::RuleErrors))
         }
     }
 }

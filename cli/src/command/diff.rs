@@ -12,12 +12,13 @@ use inforce_engine::RuleTree;
 use inforce_engine::diff::{CaseInput, compare};
 use inforce_engine::files::{Kind, Limits, Survey, admit, is_hidden, read_at_most, size_words};
 use inforce_engine::{CaseError, RuleProblem};
-use inforce_engine::{Loaded, load};
+use inforce_engine::{Golden, Loaded, load};
 
 use crate::diff_render::{self, Format};
+use crate::exit::{self, Failure, Finding, Outcome};
 use crate::git::{self, GitError};
 use crate::render::{self, Style};
-use crate::rules_source::RulesArg;
+use crate::rules_source::RuleFiles;
 use crate::text_safe;
 
 #[derive(clap::Args, Debug)]
@@ -44,26 +45,19 @@ pub struct Args {
     pub exit_code: bool,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Outcome {
     // The cases first: a mistyped path should fail before the slow part.
-    let extra = match read_cases(&args.cases) {
-        Ok(cases) => cases,
-        Err(code) => return code,
-    };
+    let extra = read_cases(&args.cases)?;
     let repo = Path::new(".");
-    let Some((old, old_label)) = load_side("OLD", &args.old, &args.rules_path, repo) else {
-        return 2;
-    };
-    let Some((new, new_label)) = load_side("NEW", &args.new, &args.rules_path, repo) else {
-        return 2;
-    };
+    let (old, old_label) = load_side("OLD", &args.old, &args.rules_path, repo)?;
+    let (new, new_label) = load_side("NEW", &args.new, &args.rules_path, repo)?;
     let diff = compare(&old, &old_label, &new, &new_label, &extra);
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&diff) {
             Ok(s) => crate::outln!("{s}"),
             Err(e) => {
                 crate::errln!("cannot write the diff as JSON: {e}");
-                return 2;
+                return Err(Failure::Internal);
             }
         },
         Format::Markdown => crate::out!("{}", diff_render::markdown::render(&diff)),
@@ -73,7 +67,7 @@ pub fn run(args: Args) -> u8 {
             crate::out!("{}", diff_render::text::render(&diff, colour));
         }
     }
-    u8::from(args.exit_code && !diff.is_empty())
+    exit::found_if(args.exit_code && !diff.is_empty(), Finding::Differences)
 }
 
 /// What a side names: a directory, or a commit of the repository.
@@ -134,33 +128,35 @@ fn which(side: &str, spec: &str, repo: &Path) -> Option<Side> {
 }
 
 /// Loads one side (see `which`). Returns the tree and the label shown in
-/// the report; on failure prints why, naming the side, and returns `None`.
-fn load_side(side: &str, spec: &str, rules_path: &str, repo: &Path) -> Option<(RuleTree, String)> {
-    let (loaded, label) = match which(side, spec, repo)? {
+/// the report; on failure prints why, naming the side.
+fn load_side(
+    side: &str,
+    spec: &str,
+    rules_path: &str,
+    repo: &Path,
+) -> Result<(RuleTree, String), Failure> {
+    let (loaded, label) = match which(side, spec, repo).ok_or(Failure::BadInput)? {
         Side::Dir(dir) => {
-            let loaded = RulesArg {
-                rules: Some(PathBuf::from(&dir)),
-            }
-            .load();
+            let loaded = RuleFiles::from_dir(Path::new(&dir)).load(Golden::Load);
             (loaded, dir)
         }
         Side::Rev(rev, commit) => match load_revision(&rev, &commit, rules_path, repo) {
             Ok(x) => x,
             Err(e) => {
                 crate::errln!("{side} `{spec}`: {e}");
-                return None;
+                return Err(Failure::BadInput);
             }
         },
     };
     match loaded.tree {
-        Some(tree) => Some((tree, label)),
+        Some(tree) => Ok((tree, label)),
         None => {
             render::print_diagnostics(&loaded.problems);
             crate::errln!(
                 "{side} `{spec}`: the rules do not load ({}); run `inforce check` on them, or compare another side",
                 crate::render::count(loaded.errors(), "error", "errors")
             );
-            None
+            Err(Failure::BadRules)
         }
     }
 }
@@ -258,10 +254,10 @@ fn is_case_file(path: &Path) -> bool {
 const MAX_CASES_FILE_BYTES: u64 = 64 << 20;
 
 /// Every case named by `--cases`, in order; an unreadable file is printed
-/// as a diagnostic and exit code 2. In a directory, a case file that is a
+/// as a diagnostic and is `Failure::BadInput`. In a directory, a case file that is a
 /// link, a pipe or a device is refused, never followed or waited for: a
 /// cases directory may come from the pull request under review.
-fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
+fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, Failure> {
     let mut out = Vec::new();
     for path in paths {
         let files = if path.is_dir() {
@@ -282,14 +278,14 @@ fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
                         "--cases `{}` is a symbolic link, which is never followed in a cases directory; copy the case into the directory instead",
                         text_safe::line(&file.display().to_string())
                     );
-                    return Err(2);
+                    return Err(Failure::BadInput);
                 }
                 if !ty.is_file() {
                     crate::errln!(
                         "--cases `{}` is not a plain file; give case files (.yaml, .yml, .json, .jsonl)",
                         text_safe::line(&file.display().to_string())
                     );
-                    return Err(2);
+                    return Err(Failure::BadInput);
                 }
                 files.push(file);
             }
@@ -299,7 +295,7 @@ fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
                     "--cases `{}`: the directory has no .yaml, .yml, .json or .jsonl case files",
                     path.display()
                 );
-                return Err(2);
+                return Err(Failure::BadInput);
             }
             files.sort();
             files
@@ -313,7 +309,7 @@ fn read_cases(paths: &[PathBuf]) -> Result<Vec<CaseInput>, u8> {
     Ok(out)
 }
 
-fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
+fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), Failure> {
     let shown = file.display().to_string();
     let lines = file.extension().and_then(|e| e.to_str()) == Some("jsonl");
     let limit = if lines {
@@ -330,7 +326,7 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
             size_words(limit),
             if lines { "file of cases" } else { "case" }
         );
-        return Err(2);
+        return Err(Failure::BadInput);
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -340,7 +336,7 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
                 offset: e.utf8_error().valid_up_to(),
             };
             crate::errln!("{}", render::diagnostic(&e));
-            return Err(2);
+            return Err(Failure::BadInput);
         }
     };
     if lines {
@@ -364,13 +360,13 @@ fn read_case_file(file: &Path, out: &mut Vec<CaseInput>) -> Result<(), u8> {
     Ok(())
 }
 
-fn io_error(path: &Path, reason: &str) -> u8 {
+fn io_error(path: &Path, reason: &str) -> Failure {
     // Not `CaseError::Io`: its advice (`-` for standard input) is `eval`'s.
     crate::errln!(
         "--cases `{}`: cannot read it: {reason}; give case files (.yaml, .yml, .json, .jsonl) or a directory of them",
         text_safe::line(&path.display().to_string())
     );
-    2
+    Failure::BadInput
 }
 
 #[cfg(test)]
@@ -400,12 +396,15 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_cases_file_or_an_empty_cases_directory_is_exit_code_2() {
+    fn a_missing_cases_file_or_an_empty_cases_directory_is_bad_input() {
         assert_eq!(
             read_cases(&[PathBuf::from("/definitely/not/here.yaml")]).err(),
-            Some(2)
+            Some(Failure::BadInput)
         );
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_cases(&[dir.path().to_path_buf()]).err(), Some(2));
+        assert_eq!(
+            read_cases(&[dir.path().to_path_buf()]).err(),
+            Some(Failure::BadInput)
+        );
     }
 }

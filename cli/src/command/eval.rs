@@ -11,6 +11,7 @@ use inforce_engine::evaluate;
 use inforce_engine::files::{read_at_most, size_words};
 use inforce_engine::{EvalResult, Status};
 
+use crate::exit::{Failure, Outcome, Success};
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
 use crate::text_safe::line as t;
@@ -36,55 +37,43 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 /// Reads and checks a case file (or stdin), or prints every problem and
-/// gives exit code 2.
+/// gives `Failure::BadInput`.
 pub fn load_case(
     tree: &inforce_engine::RuleTree,
     path: &PathBuf,
-) -> Result<inforce_engine::Case, u8> {
+) -> Result<inforce_engine::Case, Failure> {
     let (name, text) = read_case(path).map_err(|e| {
         crate::errln!("{}", render::diagnostic(e.as_ref()));
-        2u8
+        Failure::BadInput
     })?;
     Case::from_yaml(tree, &name, &text).map_err(|errors| {
         render::print_diagnostics(&errors);
-        2u8
+        Failure::BadInput
     })
 }
 
-pub fn run(args: Args) -> u8 {
-    let tree = match args.rules.tree_without_tests() {
-        Ok(tree) => tree,
-        Err(code) => return code,
-    };
-    let case = match load_case(&tree, &args.case) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let date = match case.date_on(args.date) {
-        Ok(date) => date,
-        Err(e) => {
-            crate::errln!("{}", render::diagnostic(e.as_ref()));
-            return 2;
-        }
-    };
-    let result = match evaluate(&tree, &case, date, args.explain) {
-        Ok(r) => r,
-        Err(e) => {
-            crate::errln!("{}", render::diagnostic(e.as_ref()));
-            return 2;
-        }
-    };
+pub fn run(args: Args) -> Outcome {
+    let tree = args.rules.tree_without_tests()?;
+    let case = load_case(&tree, &args.case)?;
+    let date = case.date_on(args.date).map_err(|e| {
+        crate::errln!("{}", render::diagnostic(e.as_ref()));
+        Failure::BadInput
+    })?;
+    let result = evaluate(&tree, &case, date, args.explain).map_err(|e| {
+        crate::errln!("{}", render::diagnostic(e.as_ref()));
+        Failure::RulesFailed
+    })?;
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&result) {
             Ok(s) => crate::outln!("{s}"),
             Err(e) => {
                 crate::errln!("cannot write the result: {e}");
-                return 2;
+                return Err(Failure::Internal);
             }
         },
         Format::Text => crate::out!("{}", text_report(&result, &Style::stdout())),
     }
-    0
+    Ok(Success)
 }
 
 /// The most a case file (or standard input) may hold: a case is a few

@@ -10,6 +10,7 @@ use inforce_engine::{History, history};
 use inforce_engine::{OutcomeResult, Status};
 
 use crate::command::eval::{load_case, parse_date};
+use crate::exit::{Failure, Outcome, Success};
 use crate::render::{self, Format, Style};
 use crate::rules_source::RulesArg;
 use crate::text_safe::line as t;
@@ -30,36 +31,27 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(args: Args) -> u8 {
-    let tree = match args.rules.tree_without_tests() {
-        Ok(tree) => tree,
-        Err(code) => return code,
-    };
-    let case = match load_case(&tree, &args.case) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Outcome {
+    let tree = args.rules.tree_without_tests()?;
+    let case = load_case(&tree, &args.case)?;
     let Some(from) = args.from.or_else(|| tree.earliest()) else {
         crate::errln!("the rules have no version to start from; give `--from YYYY-MM-DD`");
-        return 2;
+        return Err(Failure::BadInput);
     };
     let to = args.to.unwrap_or_else(|| chrono::Local::now().date_naive());
     if to < from {
         crate::errln!("`--to` ({to}) is before `--from` ({from}); the range is empty");
-        return 2;
+        return Err(Failure::BadInput);
     }
-    let h = match history(&tree, &case, from, to) {
-        Ok(h) => h,
-        Err(e) => {
-            crate::errln!("{}", render::diagnostic(e.as_ref()));
-            return 2;
-        }
-    };
+    let h = history(&tree, &case, from, to).map_err(|e| {
+        crate::errln!("{}", render::diagnostic(e.as_ref()));
+        Failure::RulesFailed
+    })?;
     match args.format {
         Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&h).unwrap_or_default()),
         Format::Text => crate::out!("{}", text_report(&h, &Style::stdout())),
     }
-    0
+    Ok(Success)
 }
 
 fn shown(o: &OutcomeResult) -> String {

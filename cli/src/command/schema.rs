@@ -3,6 +3,7 @@
 
 use inforce_engine::{case_schema, rules_schema};
 
+use crate::exit::{Outcome, Success};
 use crate::rules_source::RulesArg;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -21,20 +22,14 @@ pub struct Args {
     pub rules: RulesArg,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Outcome {
     let schema = match args.which {
         Which::Rules => rules_schema(),
-        Which::Case => {
-            let tree = match args.rules.tree_without_tests() {
-                Ok(tree) => tree,
-                Err(code) => return code,
-            };
-            case_schema(&tree)
-        }
+        Which::Case => case_schema(&args.rules.tree_without_tests()?),
     };
     crate::outln!(
         "{}",
         serde_json::to_string_pretty(&schema).unwrap_or_default()
     );
-    0
+    Ok(Success)
 }

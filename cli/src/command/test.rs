@@ -4,6 +4,7 @@
 
 use inforce_engine::{Coverage, RuleRef, run_with_coverage};
 
+use crate::exit::{self, Failure, Finding, Outcome};
 use crate::render::{Format, Style};
 use crate::rules_source::RulesArg;
 use crate::text_safe::line as t;
@@ -22,11 +23,8 @@ pub struct Args {
     pub coverage: bool,
 }
 
-pub fn run(args: Args) -> u8 {
-    let tree = match args.rules.tree() {
-        Ok(tree) => tree,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Outcome {
+    let tree = args.rules.tree()?;
     let (runs, coverage) = run_with_coverage(&tree, args.filter.as_deref());
     if runs.is_empty() {
         // A mistyped filter must not look like a green run.
@@ -34,7 +32,7 @@ pub fn run(args: Args) -> u8 {
             "no golden test matches `{}`; run `inforce test` without a filter to see them all",
             t(args.filter.as_deref().unwrap_or(""))
         );
-        return 1;
+        return Err(Failure::Found(Finding::NoTestMatched));
     }
     let passed = runs.iter().filter(|r| r.passed).count();
     let failed = runs.len() - passed;
@@ -103,7 +101,10 @@ pub fn run(args: Args) -> u8 {
     }
     let uncovered = args.coverage
         && (!coverage.never_fired.is_empty() || !coverage.never_seen_not_firing.is_empty());
-    u8::from(failed > 0 || uncovered)
+    if failed > 0 {
+        return Err(Failure::Found(Finding::FailedTests));
+    }
+    exit::found_if(uncovered, Finding::UncoveredRules)
 }
 
 fn print_coverage(c: &Coverage, s: &Style) {

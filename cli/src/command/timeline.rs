@@ -3,6 +3,7 @@
 
 use inforce_engine::timeline;
 
+use crate::exit::{Outcome, Success};
 use crate::render::{Format, Style};
 use crate::rules_source::RulesArg;
 use crate::text_safe::line;
@@ -15,11 +16,8 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(args: Args) -> u8 {
-    let tree = match args.rules.tree_without_tests() {
-        Ok(tree) => tree,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Outcome {
+    let tree = args.rules.tree_without_tests()?;
     let t = timeline(&tree);
     match args.format {
         Format::Json => {
@@ -51,5 +49,5 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    0
+    Ok(Success)
 }

@@ -1,0 +1,166 @@
+//! `inforce batch`: evaluates JSON Lines cases in parallel and writes one
+//! JSON line per input line, in input order: the result `eval --format json`
+//! gives for that case, or `{"line": N, "error": "..."}`. Memory stays
+//! bounded whatever the input's length: lines are read, evaluated and
+//! written a chunk at a time. This file holds the arguments and the run:
+//! rules loaded once and shared by every worker, input and output opened,
+//! the summary and the outcome. Not here: validating a case (the engine's
+//! `case_json`) or evaluating it (the engine's `eval`).
+//!
+//! Decisions that shape the output:
+//! - a blank line (empty or only spaces) is an error line, "the line is
+//!   empty", so the output always has exactly as many lines as the input;
+//! - a case without `id` is named `line-N` after its line;
+//! - `--date` overrides every case's `date`.
+
+mod line;
+mod panics;
+mod pipeline;
+mod progress;
+mod streams;
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use inforce_engine::Golden;
+
+use self::panics::{QuietPanics, WORKER};
+use self::pipeline::{Job, Ran, Stop, chunk_lines, pipeline};
+use self::streams::{Sink, open_input};
+use crate::exit::{self, Failure, Finding, Outcome};
+use crate::output_file;
+use crate::render;
+use crate::rules_source::RulesArg;
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Each output line is the result `inforce eval --format json` gives for the \
+case on the same input line, on one line, or {\"line\": N, \"error\": \"...\"} for a line that \
+is not JSON, not a valid case, or could not be evaluated; a blank line is such an error line \
+too, so the output always has as many lines as the input. A case without `id` is named \
+`line-N`. A summary goes to stderr, and a progress bar when stderr is a terminal.\n\n\
+Exit status: 0 every line evaluated, 1 some lines are error lines, 2 could not start \
+or finish (rules that do not load, input unreadable, output not writable or the input itself), \
+130, 143 or 129 interrupted by SIGINT, SIGTERM or SIGHUP (the output file is left as it was)."
+)]
+pub struct Args {
+    /// JSON Lines file, one case per line; `-` or nothing reads standard input.
+    pub input: Option<PathBuf>,
+    /// Evaluate every case on this date (YYYY-MM-DD) instead of its `date`.
+    #[arg(long, value_parser = super::eval::parse_date)]
+    pub date: Option<NaiveDate>,
+    #[command(flatten)]
+    pub rules: RulesArg,
+    /// Write the results to FILE, whole or not at all (default: standard output);
+    /// never the input file itself.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub jobs: Option<usize>,
+}
+
+pub fn run(args: Args) -> Outcome {
+    // Before anything is read: `-o` naming the input would replace the
+    // cases with their results.
+    if let Err(message) =
+        output_file::refuse_input_as_output(args.input.as_deref(), args.output.as_deref())
+    {
+        crate::errln!("{message}");
+        return Err(Failure::BadInput);
+    }
+    // Loaded once, before any case is read, so that broken rules stop the
+    // run with their diagnostics; every worker then reads this one tree.
+    let tree = args.rules.read()?.tree(Golden::Skip)?;
+    let input_name = match &args.input {
+        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
+        _ => "standard input".to_string(),
+    };
+    let (input, size) = open_input(args.input.as_deref()).map_err(|e| {
+        crate::errln!("cannot read `{input_name}`: {e}");
+        Failure::BadInput
+    })?;
+    let sink = Sink::open(args.output.as_deref()).map_err(|message| {
+        crate::errln!("{message}");
+        Failure::Output
+    })?;
+    // An interrupted run must not leave its temporary file (which grows to
+    // the size of the results) behind.
+    if matches!(sink, Sink::File(_))
+        && let Err(e) = output_file::remove_on_signals()
+    {
+        crate::errln!("cannot watch for interruptions: {e}");
+        return Err(Failure::Internal);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .thread_name(|i| format!("{WORKER}{i}"))
+        .build()
+        .map_err(|e| {
+            crate::errln!("cannot start the worker threads: {e}");
+            Failure::Internal
+        })?;
+    let job = Job {
+        tree: &tree,
+        date: args.date,
+    };
+    let _quiet = QuietPanics::install();
+    let progress = progress::bar(size);
+    let started = Instant::now();
+    let ran = pipeline(
+        &job,
+        &pool,
+        input,
+        sink,
+        chunk_lines(pool.current_num_threads()),
+        &progress,
+    );
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = |r: &Ran| {
+        crate::errln!(
+            "{}, {}, {:.0} cases/s",
+            render::count(r.cases as usize, "case", "cases"),
+            render::count(r.errors as usize, "error", "errors"),
+            r.cases as f64 / seconds.max(1e-9)
+        );
+    };
+    let output_name = match &args.output {
+        Some(p) if p.as_os_str() != "-" => Some(p.display().to_string()),
+        _ => None,
+    };
+    match ran {
+        Ok(r) => {
+            summary(&r);
+            exit::found_if(r.errors > 0, Finding::ErrorLines)
+        }
+        Err(Stop::Input { after, error, ran }) => {
+            summary(&ran);
+            crate::errln!("cannot read `{input_name}` after line {after}: {error}");
+            Err(Failure::BadInput)
+        }
+        // The reader of the output has gone (`inforce batch | head`):
+        // nobody wants the rest, which is no error of the cases.
+        Err(Stop::Output { error, ran }) if error.kind() == io::ErrorKind::BrokenPipe => {
+            if output_name.is_none() {
+                render::stdout_failed(error);
+            }
+            exit::found_if(ran.errors > 0, Finding::ErrorLines)
+        }
+        Err(Stop::Output { error, ran }) => {
+            summary(&ran);
+            match output_name {
+                Some(name) => crate::errln!("cannot write `{name}`: {error}"),
+                // Said, and made exit code 2, as for every command.
+                None => render::stdout_failed(error),
+            }
+            Err(Failure::Output)
+        }
+        Err(Stop::Internal(message)) => {
+            crate::errln!("internal error: {}", crate::text_safe::line(&message));
+            Err(Failure::Internal)
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The pipeline of `batch`: a reader thread cuts the input into chunks of
+//! lines, the worker pool evaluates each chunk a group of lines at a time
+//! against the one shared rules tree, and a writer thread writes the
+//! results in input order. Not here: what one line becomes (`line`), where
+//! the bytes come from and go (`streams`).
+
+use std::cell::Cell;
+use std::io::{self, BufRead};
+use std::ops::Range;
+use std::sync::mpsc;
+use std::thread;
+
+use chrono::NaiveDate;
+use indicatif::ProgressBar;
+use inforce_engine::RuleTree;
+use rayon::prelude::*;
+
+use super::line::{error_line, line_output};
+use super::streams::{Input, Sink};
+use crate::render;
+
+/// A line longer than this is refused without being held in memory: a
+/// case is a few hundred bytes, and one runaway line must not exhaust memory.
+pub(super) const MAX_LINE: usize = 1 << 20;
+
+/// Lines per task given to a worker, whose results share one buffer.
+const GROUP: usize = 32;
+
+/// A chunk ends after this many bytes of input even if it has fewer lines.
+const CHUNK_BYTES: usize = 8 << 20;
+
+/// Lines per chunk: a few hundred cases per worker between the waits for
+/// the slowest one at the end of each chunk, and few enough that the
+/// chunks in flight stay small: a result line is several kilobytes (its
+/// explanation included), so 1,024 lines are some 8 MB of output.
+pub(super) fn chunk_lines(threads: usize) -> usize {
+    threads.saturating_mul(256).clamp(1024, 8192)
+}
+
+thread_local! {
+    /// Average length of a result line in this worker's last group: results
+    /// of one rules tree are much alike, so a group's buffer is sized once.
+    static LAST_LENGTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// What every worker needs; shared read-only. The tree is the one `run`
+/// loaded: it is `Send + Sync`, so the workers read it at once.
+pub(super) struct Job<'t> {
+    pub tree: &'t RuleTree,
+    pub date: Option<NaiveDate>,
+}
+
+/// Counts of a run.
+#[derive(Default)]
+pub(super) struct Ran {
+    pub cases: u64,
+    pub errors: u64,
+}
+
+/// Why a run stopped before the end of its input.
+pub(super) enum Stop {
+    Input {
+        after: u64,
+        error: io::Error,
+        ran: Ran,
+    },
+    Output {
+        error: io::Error,
+        ran: Ran,
+    },
+    Internal(String),
+}
+
+/// Reads, evaluates and writes at once: a reader thread reads the next
+/// chunk and a writer thread writes the previous one while the pool
+/// evaluates the current one. The channels hold one chunk each, so at most
+/// about five chunks are in memory.
+pub(super) fn pipeline(
+    job: &Job<'_>,
+    pool: &rayon::ThreadPool,
+    input: Input,
+    sink: Sink,
+    lines_per_chunk: usize,
+    progress: &ProgressBar,
+) -> Result<Ran, Stop> {
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<io::Result<Chunk>>(1);
+    let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+    let reader = thread::Builder::new()
+        .name("inforce-reader".to_string())
+        .spawn(move || read_chunks(input, lines_per_chunk, &chunk_tx));
+    if let Err(e) = reader {
+        return Err(Stop::Internal(format!("cannot start the reader: {e}")));
+    }
+    let writer = thread::Builder::new()
+        .name("inforce-writer".to_string())
+        .spawn(move || write_chunks(sink, &out_rx));
+    let writer = match writer {
+        Ok(w) => w,
+        Err(e) => return Err(Stop::Internal(format!("cannot start the writer: {e}"))),
+    };
+    let mut ran = Ran::default();
+    let mut read_error = None;
+    let mut consumed = 0;
+    for message in chunk_rx {
+        let chunk = match message {
+            Ok(c) => c,
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        };
+        // Lines are evaluated a group at a time, each group's results
+        // written into one buffer: one allocation and one write per group
+        // rather than per line.
+        let groups: Vec<(Vec<u8>, u64)> = pool.install(|| {
+            chunk
+                .lines
+                .par_chunks(GROUP)
+                .enumerate()
+                .map(|(g, slots)| {
+                    evaluate_group(job, &chunk, chunk.first + (g * GROUP) as u64, slots)
+                })
+                .collect()
+        });
+        ran.cases += chunk.lines.len() as u64;
+        ran.errors += groups.iter().map(|(_, e)| e).sum::<u64>();
+        consumed += chunk.bytes;
+        progress.set_position(consumed);
+        progress.set_message(format!(
+            "{}, {}",
+            render::count(ran.cases as usize, "case", "cases"),
+            render::count(ran.errors as usize, "error", "errors")
+        ));
+        let text = groups.into_iter().map(|(text, _)| text).collect();
+        if out_tx.send(text).is_err() {
+            // The writer stopped on an error; it says which below.
+            break;
+        }
+    }
+    drop(out_tx);
+    let written = match writer.join() {
+        Ok(w) => w,
+        Err(_) => {
+            return Err(Stop::Internal(
+                "the writer of the results stopped unexpectedly".to_string(),
+            ));
+        }
+    };
+    if let Some(error) = read_error {
+        // The sink is dropped unfinished: a temporary output file goes.
+        drop(written);
+        return Err(Stop::Input {
+            after: ran.cases,
+            error,
+            ran,
+        });
+    }
+    match written.and_then(Sink::finish) {
+        Ok(()) => Ok(ran),
+        Err(error) => Err(Stop::Output { error, ran }),
+    }
+}
+
+/// The output of one group of lines, the first numbered `first`, in one
+/// buffer, and how many of them are error lines.
+fn evaluate_group(job: &Job<'_>, chunk: &Chunk, first: u64, slots: &[Slot]) -> (Vec<u8>, u64) {
+    let per_line = LAST_LENGTH.get().max(256);
+    // An eighth more than the last group's average: the writer reserves a
+    // little over each result's length, and regrowing the buffer would
+    // copy the whole group.
+    let mut out = Vec::with_capacity(
+        (per_line + per_line / 8)
+            .saturating_mul(slots.len())
+            .saturating_add(1 << 14),
+    );
+    let mut errors = 0;
+    for (i, slot) in slots.iter().enumerate() {
+        let n = first + i as u64;
+        let failed = match slot {
+            Slot::Line(range) => line_output(
+                job,
+                n,
+                chunk.data.get(range.clone()).unwrap_or_default(),
+                &mut out,
+            ),
+            Slot::TooLong => {
+                error_line(
+                    n,
+                    &format!(
+                        "the line is longer than {} MiB; a case fits on far fewer",
+                        MAX_LINE >> 20
+                    ),
+                    &mut out,
+                );
+                true
+            }
+        };
+        errors += u64::from(failed);
+    }
+    LAST_LENGTH.set(out.len() / slots.len().max(1));
+    (out, errors)
+}
+
+/// Lines of the input, held in one buffer.
+struct Chunk {
+    /// Line number (1-based) of the first line.
+    first: u64,
+    data: Vec<u8>,
+    lines: Vec<Slot>,
+    /// Bytes of input consumed, for the progress bar.
+    bytes: u64,
+}
+
+enum Slot {
+    /// The line's bytes in `data`, without its line ending.
+    Line(Range<usize>),
+    /// Longer than `MAX_LINE`: skipped unread.
+    TooLong,
+}
+
+fn read_chunks(mut input: Input, lines_per_chunk: usize, tx: &mpsc::SyncSender<io::Result<Chunk>>) {
+    let mut first = 1;
+    loop {
+        let chunk = read_chunk(&mut input, first, lines_per_chunk);
+        let last = match &chunk {
+            Ok(c) => c.lines.len() < lines_per_chunk && c.data.len() < CHUNK_BYTES,
+            Err(_) => true,
+        };
+        if let Ok(c) = &chunk {
+            if c.lines.is_empty() {
+                return;
+            }
+            first += c.lines.len() as u64;
+        }
+        // A closed channel means the run stopped; nothing more to read.
+        if tx.send(chunk).is_err() || last {
+            return;
+        }
+    }
+}
+
+fn read_chunk(input: &mut impl BufRead, first: u64, lines_per_chunk: usize) -> io::Result<Chunk> {
+    let mut chunk = Chunk {
+        first,
+        data: Vec::new(),
+        lines: Vec::with_capacity(lines_per_chunk),
+        bytes: 0,
+    };
+    while chunk.lines.len() < lines_per_chunk && chunk.data.len() < CHUNK_BYTES {
+        let start = chunk.data.len();
+        let n =
+            io::Read::take(&mut *input, MAX_LINE as u64 + 1).read_until(b'\n', &mut chunk.data)?;
+        if n == 0 {
+            break;
+        }
+        chunk.bytes += n as u64;
+        if chunk.data.last() == Some(&b'\n') {
+            chunk.data.pop();
+            if chunk.data.last() == Some(&b'\r') {
+                chunk.data.pop();
+            }
+        } else if n > MAX_LINE {
+            chunk.data.truncate(start);
+            chunk.bytes += skip_line(input)?;
+            chunk.lines.push(Slot::TooLong);
+            continue;
+        }
+        chunk.lines.push(Slot::Line(start..chunk.data.len()));
+    }
+    Ok(chunk)
+}
+
+/// Skips to just after the next line ending (or the end), returning the
+/// bytes skipped.
+fn skip_line(input: &mut impl BufRead) -> io::Result<u64> {
+    let mut skipped = 0;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(skipped);
+        }
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(skipped + i as u64 + 1);
+            }
+            None => {
+                let n = buf.len();
+                input.consume(n);
+                skipped += n as u64;
+            }
+        }
+    }
+}
+
+fn write_chunks(mut sink: Sink, rx: &mpsc::Receiver<Vec<Vec<u8>>>) -> io::Result<Sink> {
+    for groups in rx {
+        for text in groups {
+            sink.writer().write_all(&text)?;
+        }
+    }
+    Ok(sink)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use inforce_engine::{Golden, load_with};
+
+    use super::super::line::PANIC_PROBE;
+    use super::super::panics::{QuietPanics, WORKER};
+    use super::*;
+
+    fn shipped_tree() -> RuleTree {
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+        let (files, _) = inforce_engine::read_dir(&rules);
+        load_with(files, "rules", Golden::Skip).tree.unwrap()
+    }
+
+    #[test]
+    fn a_panic_on_one_line_of_a_run_becomes_its_error_and_no_other_line_is_lost() {
+        let tree = shipped_tree();
+        let job = Job {
+            tree: &tree,
+            date: None,
+        };
+        let case = r#"{"id": "c", "date": "2010-08-01", "person": {"citizenship": "KZ"}}"#;
+        // More lines than a chunk, with the probe in the middle of several
+        // chunks and garbage around it.
+        let mut lines = Vec::new();
+        for i in 0..3000 {
+            lines.push(match i % 700 {
+                350 => PANIC_PROBE.to_string(),
+                351 => "not json".to_string(),
+                _ => case.replace("\"c\"", &format!("\"c{i}\"")),
+            });
+        }
+        let input: Input = Box::new(io::Cursor::new(lines.join("\n").into_bytes()));
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.jsonl");
+        let sink = Sink::open(Some(&out)).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .thread_name(|i| format!("{WORKER}{i}"))
+            .build()
+            .unwrap();
+        let _quiet = QuietPanics::install();
+        let ran = pipeline(&job, &pool, input, sink, 1024, &ProgressBar::hidden())
+            .unwrap_or_else(|_| panic!("the run stopped"));
+        assert_eq!(ran.cases, 3000);
+        assert_eq!(ran.errors, 2 * 4);
+        let written = std::fs::read_to_string(&out).unwrap();
+        let written: Vec<serde_json::Value> = written
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(written.len(), 3000);
+        for (i, line) in written.iter().enumerate() {
+            match i % 700 {
+                350 => {
+                    assert_eq!(line["line"], i + 1);
+                    let error = line["error"].as_str().unwrap();
+                    assert!(
+                        error.starts_with(
+                            "internal error while evaluating this line: the test's probe line"
+                        ),
+                        "{error}"
+                    );
+                }
+                351 => assert_eq!(line["line"], i + 1),
+                // Lines after a panic are evaluated with the same tree.
+                _ => assert_eq!(line["case"], format!("c{i}"), "line {}", i + 1),
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_skipped_without_being_kept() {
+        let mut text = b"{}\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        text.extend(b"\r\n\n{\"a\": 1}");
+        let mut input = io::Cursor::new(text);
+        let chunk = read_chunk(&mut input, 1, 100).unwrap();
+        assert_eq!(chunk.lines.len(), 4);
+        assert!(matches!(chunk.lines[1], Slot::TooLong));
+        let texts: Vec<&[u8]> = chunk
+            .lines
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Line(r) => Some(&chunk.data[r.clone()]),
+                Slot::TooLong => None,
+            })
+            .collect();
+        assert_eq!(texts, vec![&b"{}"[..], b"", b"{\"a\": 1}"]);
+        assert!(chunk.data.len() < 100);
+    }
+
+    #[test]
+    fn chunks_split_the_input_at_the_line_count() {
+        let text = "1\n2\n3\n4\n5\n";
+        let mut input = io::Cursor::new(text.as_bytes());
+        let a = read_chunk(&mut input, 1, 2).unwrap();
+        let b = read_chunk(&mut input, 3, 2).unwrap();
+        let c = read_chunk(&mut input, 5, 2).unwrap();
+        let d = read_chunk(&mut input, 6, 2).unwrap();
+        assert_eq!(
+            (a.lines.len(), b.lines.len(), c.lines.len(), d.lines.len()),
+            (2, 2, 1, 0)
+        );
+        assert_eq!(a.bytes + b.bytes + c.bytes, text.len() as u64);
+    }
+}

@@ -12,9 +12,9 @@ use crate::case;
 use crate::diagnostics::{RuleProblem, Src, source, suggest};
 use crate::rules::format::ValueType;
 use crate::rules::model::{GoldenTestDef, TestFile, type_words};
-use crate::script::dates;
 use crate::rules::tree::RuleTree;
 use crate::rules::yaml::{Node, Value, key_text};
+use crate::script::dates;
 
 /// A golden-test file, its text and its spanned tree (shape already checked).
 pub struct Parsed {

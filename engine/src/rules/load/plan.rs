@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::rules::model::{OutcomeSlot, Then, Version};
 use crate::result::{By, Interval, VersionInForce};
-use crate::script::analysis::Cond;
+use crate::rules::model::{OutcomeSlot, Then, Version};
 use crate::rules::tree::RuleTree;
+use crate::script::analysis::Cond;
 
 /// Numbers the facts, outcomes and rules of a freshly loaded tree.
 pub(crate) fn index(tree: &mut RuleTree) {

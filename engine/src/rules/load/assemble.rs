@@ -4,8 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
-
 use super::Loader;
 use crate::diagnostics::{RuleProblem, Src, suggest};
 use crate::rules::in_force::Index;
@@ -85,7 +83,6 @@ impl Loader {
                     }
                 }
             }
-            write_reasons(&id, &mut vs);
             let index = Index::new(vs.iter().map(|(v, _)| (v.from, v.until)).collect());
             sets.push((
                 RuleSet {
@@ -135,40 +132,6 @@ impl Loader {
                 span,
                 help: "a rule set cannot, directly or through others, be more specific than itself: remove one `more_specific_than` of the cycle".to_string(),
             });
-        }
-    }
-}
-
-/// The undetermined reasons of each version of a rule set (sorted by
-/// start): they depend only on the versions, so they are written once here
-/// instead of for every case.
-fn write_reasons(id: &str, vs: &mut [(Version, Src)]) {
-    let next_from: Vec<Option<NaiveDate>> = (0..vs.len())
-        .map(|i| vs.get(i + 1).map(|(n, _)| n.from))
-        .collect();
-    for ((v, _), next) in vs.iter_mut().zip(next_from) {
-        if let Some(r) = &v.repeal {
-            v.reasons.repealed = format!(
-                "`{id}` ({}) was repealed on {} by {}",
-                r.repeals, v.from, v.source.act
-            );
-            if let Some(note) = &r.note {
-                v.reasons.repealed.push_str(&format!(". {note}"));
-            }
-        }
-        v.reasons.not_yet = format!(
-            "`{id}` is not yet in force: its first version ({}) takes effect on {}",
-            v.title, v.from
-        );
-        v.reasons.lapsed = format!(
-            "`{id}` has no version in force: {} ceased to apply on {}",
-            v.title,
-            v.until.map(|u| u.to_string()).unwrap_or_default()
-        );
-        if let Some(n) = next {
-            v.reasons
-                .lapsed
-                .push_str(&format!(" and the next version takes effect on {n}"));
         }
     }
 }

@@ -15,6 +15,50 @@ use crate::rules::format::{self, Combine, ValueType};
 use crate::rules::model::{CaseCheck, FactDef, OutcomeDef, Pattern, type_words};
 use crate::script::analysis;
 
+/// Facts and outcomes numbered from their declarations, before any version
+/// is compiled: a number is the name's place among the declared names,
+/// sorted. Scripts get their fact numbers as they compile, and versions
+/// their per-outcome tables as they are built, from these.
+pub(super) struct Numbers {
+    /// Fact names by number.
+    pub(super) facts: Vec<String>,
+    /// Outcome names by number.
+    pub(super) outcomes: Vec<String>,
+}
+
+impl Numbers {
+    /// The numbers of everything `l` has declared.
+    pub(super) fn of(l: &Loader) -> Numbers {
+        Numbers {
+            facts: l.facts.keys().cloned().collect(),
+            outcomes: l.outcomes.keys().cloned().collect(),
+        }
+    }
+
+    /// The number of a declared fact.
+    pub(super) fn fact(&self, name: &str) -> Option<usize> {
+        self.facts.binary_search_by(|f| f.as_str().cmp(name)).ok()
+    }
+
+    /// For each of `groups`, its facts' field names (without the group)
+    /// and numbers, sorted by name: the JSON case reader's index.
+    pub(super) fn group_fields(&self, groups: &[String]) -> Vec<Vec<(String, usize)>> {
+        groups
+            .iter()
+            .map(|g| {
+                self.facts
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, name)| {
+                        let (group, field) = name.split_once('.')?;
+                        (group == g).then(|| (field.to_string(), i))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
 /// A fact's `code_list:` as written, resolved after every file is read.
 pub(super) struct CodeListRef {
     fact: String,
@@ -233,6 +277,7 @@ pub(super) fn compile_checks(
     scope: &rhai::Scope<'static>,
     functions: &analysis::Functions,
     groups: &[String],
+    numbers: &Numbers,
 ) -> Vec<CaseCheck> {
     let mut out: Vec<CaseCheck> = Vec::new();
     for (decl, file, text) in std::mem::take(&mut l.checks) {
@@ -257,6 +302,7 @@ pub(super) fn compile_checks(
             scope,
             functions,
             groups,
+            numbers,
             src: src.clone(),
             text: &text,
         };
@@ -285,8 +331,8 @@ pub(super) fn compile_checks(
             condition,
             message: decl.message,
             help: decl.help,
+            read_ids: reads.iter().filter_map(|f| numbers.fact(f)).collect(),
             reads,
-            read_ids: Vec::new(),
             file,
         });
     }

@@ -12,13 +12,12 @@ mod code_list;
 mod declarations;
 mod digest;
 pub mod golden;
-pub(crate) mod plan;
 mod prepare;
 mod rule;
 mod scripts;
 mod version;
 
-use self::declarations::{CodeListRef, compile_checks};
+use self::declarations::{CodeListRef, Numbers, compile_checks};
 use self::digest::digest;
 use self::prepare::{Prepared, Typed, is_golden_file, prepare_all};
 use self::version::VersionCtx;
@@ -29,6 +28,7 @@ use std::sync::Arc;
 use miette::SourceSpan;
 
 use crate::diagnostics::{RuleProblem, Src, source};
+use crate::explain::Wording;
 use crate::rules::format::{self, VersionFile};
 use crate::rules::model::{CodeList, FactDef, OutcomeDef};
 use crate::rules::source::SourceFile;
@@ -102,6 +102,10 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         l.add_file(f, prepared, &mut versions, &mut tests);
     }
     l.resolve_code_lists();
+    // Every declaration is known now, before any version: facts and
+    // outcomes are numbered here, so each script gets its fact numbers as
+    // it compiles and each version its per-outcome table as it is built.
+    let numbers = Numbers::of(&l);
     let groups: BTreeSet<String> = l
         .facts
         .keys()
@@ -120,6 +124,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
             scope: &scope,
             functions: &functions,
             groups: &groups,
+            numbers: &numbers,
             src,
             text: &text,
         };
@@ -127,7 +132,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
             compiled.push((version, ctx.src.clone()));
         }
     }
-    let checks = compile_checks(&mut l, &engine, &scope, &functions, &groups);
+    let checks = compile_checks(&mut l, &engine, &scope, &functions, &groups, &numbers);
     let rule_sets = l.assemble(compiled);
     if files.is_empty() {
         l.problems.push(RuleProblem::NoRules {
@@ -138,9 +143,12 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
     let tree = (!has_errors).then(|| RuleTree {
         source: source_label.to_string(),
         digest,
+        fact_defs: l.facts.values().map(|(d, _)| d.clone()).collect(),
         facts: l.facts.into_iter().map(|(k, (d, _))| (k, d)).collect(),
+        group_fields: numbers.group_fields(&groups),
         groups,
         outcomes: l.outcomes.into_iter().map(|(k, (d, _))| (k, d)).collect(),
+        wording: Wording::of(&rule_sets, &numbers.outcomes),
         rule_sets,
         checks,
         code_lists: l
@@ -152,14 +160,8 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         engine,
         conditions: l.conditions,
         stamp: crate::rules::tree::TreeStamp::new(),
-        fact_names: Vec::new(),
-        fact_defs: Vec::new(),
-        outcome_names: Vec::new(),
-        group_fields: Vec::new(),
-    });
-    let tree = tree.map(|mut tree| {
-        crate::rules::load::plan::index(&mut tree);
-        tree
+        fact_names: numbers.facts,
+        outcome_names: numbers.outcomes,
     });
     // Golden tests are checked against the loaded rules (declared facts and
     // outcomes); a broken test makes the tree unusable like any other error.
@@ -185,6 +187,8 @@ struct Loader {
     problems: Vec<RuleProblem>,
     /// Conditions compiled so far: each gets the next number.
     conditions: usize,
+    /// Versions compiled so far: each gets the next number (`Version::at`).
+    versions: usize,
     facts: BTreeMap<String, (FactDef, Src)>,
     outcomes: BTreeMap<String, (OutcomeDef, Src)>,
     /// Code lists by id, with where each was declared.

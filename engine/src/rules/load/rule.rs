@@ -65,8 +65,7 @@ impl VersionCtx<'_> {
                 then,
                 defeats: Vec::new(),
                 exception_to: def.exception_to.iter().map(|e| e.value.clone()).collect(),
-                grounds: String::new(),
-                by: Default::default(),
+                at: rules.len(),
             });
         }
         // Exceptions: targets must exist in this version and must not loop.
@@ -151,17 +150,23 @@ impl VersionCtx<'_> {
                 let located = Spanned::new(e.expr.clone(), value.referenced, value.defined);
                 let compiled =
                     self.compile(&format!("`then.{}` of rule `{rule}`", decl.name), &located)?;
+                let numbers = self.numbers;
+                let fact_id = |f: &str| numbers.fact(f);
                 let native = match compiled.ast.statements() {
                     [rhai::Stmt::Expr(expr)] => {
-                        crate::script::native::compile_term(expr, self.groups)
+                        crate::script::native::compile_term(expr, self.groups).map(|mut t| {
+                            t.number_facts(&fact_id);
+                            t
+                        })
                     }
                     _ => None,
                 };
                 let reads_date = analysis::leaf_reads(&compiled.ast, self.groups).1;
+                let reads: Vec<String> = compiled.reads.iter().map(|r| r.name.clone()).collect();
                 Some(Then::Expr {
                     text: e.expr.clone(),
-                    reads: compiled.reads.iter().map(|r| r.name.clone()).collect(),
-                    read_ids: Vec::new(),
+                    read_ids: reads.iter().filter_map(|f| fact_id(f)).collect(),
+                    reads,
                     reads_date,
                     ast: compiled.ast,
                     native,

@@ -10,12 +10,14 @@ use miette::SourceSpan;
 use rhai::Engine;
 use serde_saphyr::Spanned;
 
+use super::declarations::Numbers;
 use super::scripts::{locate, script_help};
 use super::{Loader, at};
 use crate::diagnostics::{RuleProblem, Src, suggest};
 use crate::rules::format::{Key, NullMeans, ValueType, VersionFile};
 use crate::rules::model::{
-    Condition, MoreSpecificThan, OutcomeDef, RepealInfo, SourceInfo, Version, type_words,
+    Condition, MoreSpecificThan, OutcomeDef, OutcomeSlot, RepealInfo, Rule, SourceInfo, Version,
+    type_words,
 };
 use crate::script::analysis::{self, Comparison, Compiled, Lit};
 use crate::script::dates;
@@ -52,6 +54,39 @@ fn parse_date_at(
     }
 }
 
+/// What a version does for each declared outcome (`outcomes`, by number):
+/// whether it answers it, its `scope`, and the rules deciding it.
+fn outcome_table(
+    outcomes: &[String],
+    rules: &[Rule],
+    scope: &BTreeMap<String, Condition>,
+    silent_on: &BTreeMap<String, String>,
+) -> Vec<OutcomeSlot> {
+    outcomes
+        .iter()
+        .map(|outcome| {
+            let deciders: Vec<(usize, usize)> = rules
+                .iter()
+                .enumerate()
+                .flat_map(|(ri, r)| {
+                    r.then
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (o, _))| o == outcome)
+                        .map(move |(ti, _)| (ri, ti))
+                })
+                .collect();
+            OutcomeSlot {
+                answers: !deciders.is_empty()
+                    || scope.contains_key(outcome)
+                    || silent_on.contains_key(outcome),
+                scope: scope.get(outcome).cloned(),
+                deciders,
+            }
+        })
+        .collect()
+}
+
 /// Everything needed to check and compile one version file.
 pub(super) struct VersionCtx<'a> {
     pub(super) l: &'a mut Loader,
@@ -59,6 +94,8 @@ pub(super) struct VersionCtx<'a> {
     pub(super) scope: &'a rhai::Scope<'static>,
     pub(super) functions: &'a analysis::Functions,
     pub(super) groups: &'a [String],
+    /// The declared facts' and outcomes' numbers.
+    pub(super) numbers: &'a Numbers,
     pub(super) src: Src,
     pub(super) text: &'a str,
 }
@@ -163,17 +200,10 @@ impl VersionCtx<'_> {
                 help: "move the rules into a version of their own, or remove `repeal`".to_string(),
             });
         }
-        let mut rules = self.rules(&v.rules);
-        let when = match until {
-            Some(u) => format!("{from} to {u} (exclusive)"),
-            None => format!("from {from}"),
-        };
-        for r in &mut rules {
-            r.grounds = format!(
-                "{} (rule `{}`, {} version {}, in force {when})",
-                r.cite, r.id, v.rule_set.value, v.version.value
-            );
-        }
+        let rules = self.rules(&v.rules);
+        let slots = outcome_table(&self.numbers.outcomes, &rules, &scope, &silent_on);
+        let number = self.l.versions;
+        self.l.versions += 1;
         Some(Version {
             rule_set: v.rule_set.value,
             id: v.version.value,
@@ -198,11 +228,10 @@ impl VersionCtx<'_> {
                 note: r.note,
             }),
             rules,
-            reasons: crate::rules::model::Reasons::default(),
             id_span: at(&v.version.referenced, self.text),
             in_force_span: at(&v.in_force.from.referenced, self.text),
-            slots: Vec::new(),
-            in_force_entry: Default::default(),
+            slots,
+            at: number,
         })
     }
 
@@ -224,10 +253,11 @@ impl VersionCtx<'_> {
 
     pub(super) fn condition(&mut self, field: &str, script: &Spanned<String>) -> Option<Condition> {
         let compiled = self.compile(field, script)?;
+        let numbers = self.numbers;
         self.l.conditions += 1;
         Some(Condition {
             text: script.value.clone(),
-            cond: analysis::skeleton(&compiled, self.groups),
+            cond: analysis::skeleton(&compiled, self.groups, &|f| numbers.fact(f)),
             id: self.l.conditions - 1,
         })
     }

@@ -52,6 +52,7 @@ mod diagnostics;
 pub mod diff;
 mod drawable;
 mod eval;
+mod explain;
 mod golden;
 mod history;
 mod report;

@@ -261,7 +261,7 @@ fn rule_sets_in_force<'a>(
         };
         out.push(VersionInForce {
             applies,
-            ..v.in_force_entry.clone()
+            ..ev.tree.wording.in_force(v)
         });
     }
     Ok(out)
@@ -672,7 +672,7 @@ impl<'a> Evaluator<'a> {
         }
         let grounds: Vec<&'a str> = winners
             .iter()
-            .filter_map(|w| w.rule.map(|r| r.grounds.as_str()))
+            .filter_map(|w| w.rule.map(|r| self.tree.wording.grounds(w.version, r)))
             .collect();
         let values: Vec<&Val> = winners
             .iter()
@@ -688,7 +688,7 @@ impl<'a> Evaluator<'a> {
                         } else {
                             None
                         },
-                        ..r.by.clone()
+                        ..self.tree.wording.by(c.version, r)
                     })
                 })
                 .collect()
@@ -805,7 +805,7 @@ impl<'a> Evaluator<'a> {
                 }
                 reason.push_str("; ");
             }
-            reason.push_str(Self::reason(oid, a));
+            reason.push_str(self.tree.wording.reason(oid, &a.resolved));
             // Whether a rule set not yet in force would be about the case
             // changes nothing today: its gate's facts are not named.
             if let Some(n) = &a.gate_needs
@@ -839,17 +839,6 @@ impl<'a> Evaluator<'a> {
             by: Vec::new(),
             needs: Vec::new(),
             reason: Some(reason),
-        }
-    }
-
-    /// Why `a` does not decide outcome number `oid`: written at load, as
-    /// it depends on the versions and the outcome, not the case.
-    fn reason<'r>(oid: usize, a: &'r Answering<'a>) -> &'r str {
-        match a.resolved {
-            Resolved::InForce(v) if v.repeal.is_some() => &v.reasons.repealed,
-            Resolved::NotYet(first) => &first.reasons.not_yet,
-            Resolved::Lapsed { ended, .. } => &ended.reasons.lapsed,
-            Resolved::InForce(v) => v.slots.get(oid).map_or("", |s| s.undecided.as_str()),
         }
     }
 

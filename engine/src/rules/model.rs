@@ -174,7 +174,7 @@ pub struct CaseCheck {
     pub help: Option<String>,
     /// The facts the check reads, to point at them in a refused case.
     pub reads: Vec<String>,
-    /// The same by number (`plan`).
+    /// The same by number, given as the check is compiled.
     pub read_ids: Vec<usize>,
     /// The declarations file the check is written in.
     pub file: String,
@@ -278,7 +278,7 @@ pub enum Then {
         ast: AST,
         /// The facts it reads, by name.
         reads: Vec<String>,
-        /// The same facts by number (see `Leaf::read_ids`).
+        /// The same facts by number, given as the expression is compiled.
         read_ids: Vec<usize>,
         /// Whether it reads `date`, so its value can change from day to day.
         reads_date: bool,
@@ -307,12 +307,9 @@ pub struct Rule {
     /// Rules of the same version this one is an exception to, transitively,
     /// as positions in the version's `rules`.
     pub defeats: Vec<usize>,
-    /// What the explanation says the rule rests on: its citation, id,
-    /// version and dates. Written once at load, quoted for every case.
-    pub grounds: String,
-    /// The rule as results cite it, with shared texts (`plan`): cloned
-    /// into every result the rule decides, without copying a string.
-    pub by: crate::result::By,
+    /// The rule's position in its version's `rules`: with the version's
+    /// `at`, where its wording is found (`explain::Wording`).
+    pub at: usize,
 }
 
 /// The legal source a version encodes.
@@ -377,20 +374,18 @@ pub struct Version {
     /// Where the version's id and interval were written, for diagnostics
     /// found only once every file is loaded (overlaps, gaps, duplicates).
     pub id_span: miette::SourceSpan,
-    /// Why an outcome is undetermined when this version is the reason:
-    /// written once the rule set's versions are known.
-    pub reasons: Reasons,
     /// Where the version's `in_force` was written, for diagnostics.
     pub in_force_span: miette::SourceSpan,
     /// What the version does for each declared outcome, by the outcome's
-    /// number in the tree (`plan`): evaluation reads these by position.
+    /// number in the tree: evaluation reads these by position.
     pub slots: Vec<OutcomeSlot>,
-    /// The version as results list it, with shared texts (`plan`).
-    pub in_force_entry: crate::result::VersionInForce,
+    /// The version's number in the tree (versions are numbered as they are
+    /// compiled), by which its wording is found (`explain::Wording`).
+    pub at: usize,
 }
 
-/// One outcome as seen by one version, found once at load (`plan`).
-#[derive(Debug, Clone, Default)]
+/// One outcome as seen by one version, found as the version is compiled.
+#[derive(Debug, Clone)]
 pub struct OutcomeSlot {
     /// The version answers the outcome (decides it, scopes it or is silent on it).
     pub answers: bool,
@@ -398,20 +393,6 @@ pub struct OutcomeSlot {
     pub scope: Option<Condition>,
     /// (rule, position in its `then`) of every rule deciding it.
     pub deciders: Vec<(usize, usize)>,
-    /// Why it is undetermined when this version is in force and no rule
-    /// of it decides the outcome for the case.
-    pub undecided: String,
-}
-
-/// The undetermined reasons a version gives, written at load.
-#[derive(Debug, Clone, Default)]
-pub struct Reasons {
-    /// This version is a repeal in force.
-    pub repealed: String,
-    /// This is the first version and it is not yet in force.
-    pub not_yet: String,
-    /// This version ended and no other is in force yet (or ever).
-    pub lapsed: String,
 }
 
 /// `precedence.more_specific_than` entry.

@@ -1,12 +1,14 @@
 //! The public handle on a loaded rules tree: declarations, rule sets, the
-//! compiled scripts' engine, and the golden tests kept beside them. Built by
-//! `load`; everything else only reads it.
+//! compiled scripts' engine, the result wording written from them, and the
+//! golden tests kept beside them. Built once, complete, by `load`;
+//! everything else only reads it.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rhai::Engine;
 
+use crate::explain::Wording;
 use crate::rules::in_force::Position;
 use crate::rules::model::{CaseCheck, CodeList, FactDef, OutcomeDef, RuleSet, TestFile, Version};
 
@@ -48,15 +50,19 @@ pub struct RuleTree {
     pub(crate) conditions: usize,
     /// This tree among those loaded in the process (see `Case`).
     pub(crate) stamp: TreeStamp,
-    /// Fact names by number (`plan`): the keys of `facts`, in order.
+    /// Fact names by number: the keys of `facts`, in order (a fact's
+    /// number is its place among them, given before any script compiles).
     pub(crate) fact_names: Vec<String>,
-    /// Fact declarations by number (`plan`): the values of `facts`, in order.
+    /// Fact declarations by number: the values of `facts`, in order.
     pub(crate) fact_defs: Vec<FactDef>,
-    /// Outcome names by number (`plan`): the keys of `outcomes`, in order.
+    /// Outcome names by number: the keys of `outcomes`, in order.
     pub(crate) outcome_names: Vec<String>,
     /// For each of `groups`, its facts' field names (without the group)
-    /// and numbers, sorted by name (`plan`): the JSON case reader's index.
+    /// and numbers, sorted by name: the JSON case reader's index.
     pub(crate) group_fields: Vec<Vec<(String, usize)>>,
+    /// What results say about the rules (reasons, grounds, the versions and
+    /// rules as results cite them), written once from the finished model.
+    pub(crate) wording: Wording,
 }
 
 /// Where a date falls for one rule set.
@@ -71,18 +77,6 @@ pub enum Resolved<'a> {
         ended: &'a Version,
         next: Option<&'a Version>,
     },
-}
-
-impl Resolved<'_> {
-    /// The version whose `applies_when` and `scope` say which outcomes the
-    /// rule set answers on this date: the one in force, or for a repeal or
-    /// a lapse the version that ended, or the first version if not yet.
-    pub fn scope_version(&self) -> &Version {
-        match self {
-            Resolved::InForce(v) | Resolved::NotYet(v) => v,
-            Resolved::Lapsed { ended, .. } => ended,
-        }
-    }
 }
 
 impl RuleSet {

@@ -112,8 +112,8 @@ pub struct Leaf {
     pub ast: AST,
     /// The facts the leaf reads.
     pub reads: Vec<String>,
-    /// The same facts by number in the tree's declared facts, filled in
-    /// once the tree is loaded (`plan`): evaluation checks them by position.
+    /// The same facts by number in the tree's declared facts, given as the
+    /// leaf is compiled (`skeleton`): evaluation checks them by position.
     pub read_ids: Vec<usize>,
     /// Whether it reads `date`: only such leaves can change from day to day.
     pub reads_date: bool,
@@ -497,17 +497,22 @@ fn variable(expr: &Expr) -> Option<(&str, Position)> {
     }
 }
 
+/// A fact's number in the tree being loaded (its place among the declared
+/// facts), or `None` for a name that is not declared.
+pub type FactId<'a> = &'a dyn Fn(&str) -> Option<usize>;
+
 /// Splits a condition into its boolean skeleton. Scripts that are not a
-/// single expression (`let` bindings, loops) are one leaf.
-pub fn skeleton(compiled: &Compiled, groups: &[String]) -> Cond {
+/// single expression (`let` bindings, loops) are one leaf. Each leaf gets
+/// the numbers of the facts it reads (`fact_id`) here, as it is compiled.
+pub fn skeleton(compiled: &Compiled, groups: &[String], fact_id: FactId) -> Cond {
     match compiled.ast.statements() {
-        [Stmt::Expr(expr)] => split(expr, groups),
+        [Stmt::Expr(expr)] => split(expr, groups, fact_id),
         _ => {
             let (reads, reads_date) = leaf_reads(&compiled.ast, groups);
             Cond::Leaf(Leaf {
                 ast: compiled.ast.clone(),
+                read_ids: reads.iter().filter_map(|f| fact_id(f)).collect(),
                 reads,
-                read_ids: Vec::new(),
                 reads_date,
                 native: None,
             })
@@ -515,29 +520,33 @@ pub fn skeleton(compiled: &Compiled, groups: &[String]) -> Cond {
     }
 }
 
-fn split(expr: &Expr, groups: &[String]) -> Cond {
+fn split(expr: &Expr, groups: &[String], fact_id: FactId) -> Cond {
+    let part = |e: &Expr| split(e, groups, fact_id);
     match expr {
-        Expr::And(parts, _) => Cond::And(parts.iter().map(|p| split(p, groups)).collect()),
-        Expr::Or(parts, _) => Cond::Or(parts.iter().map(|p| split(p, groups)).collect()),
+        Expr::And(parts, _) => Cond::And(parts.iter().map(part).collect()),
+        Expr::Or(parts, _) => Cond::Or(parts.iter().map(part).collect()),
         Expr::FnCall(call, _) if call.name.as_str() == "!" && call.args.len() == 1 => {
             match call.args.first() {
-                Some(inner) => Cond::Not(Box::new(split(inner, groups))),
-                None => leaf(expr, groups),
+                Some(inner) => Cond::Not(Box::new(part(inner))),
+                None => leaf(expr, groups, fact_id),
             }
         }
-        _ => leaf(expr, groups),
+        _ => leaf(expr, groups, fact_id),
     }
 }
 
-fn leaf(expr: &Expr, groups: &[String]) -> Cond {
+fn leaf(expr: &Expr, groups: &[String], fact_id: FactId) -> Cond {
     let ast = AST::new([Stmt::Expr(Box::new(expr.clone()))], Module::new());
     let (reads, reads_date) = leaf_reads(&ast, groups);
     Cond::Leaf(Leaf {
         ast,
+        read_ids: reads.iter().filter_map(|f| fact_id(f)).collect(),
         reads,
-        read_ids: Vec::new(),
         reads_date,
-        native: super::native::compile(expr, groups),
+        native: super::native::compile(expr, groups).map(|mut n| {
+            n.number_facts(fact_id);
+            n
+        }),
     })
 }
 
@@ -631,7 +640,7 @@ mod tests {
     #[test]
     fn the_skeleton_splits_and_or_and_not_into_leaves_with_their_reads() {
         let c = compiled("person.a && (!person.b || trip.c == 1)").unwrap();
-        let Cond::And(parts) = skeleton(&c, &groups()) else {
+        let Cond::And(parts) = skeleton(&c, &groups(), &|_| None) else {
             panic!()
         };
         assert!(matches!(&parts[0], Cond::Leaf(l) if l.reads == vec!["person.a"]));
@@ -663,6 +672,6 @@ mod tests {
     #[test]
     fn a_script_with_statements_is_a_single_leaf() {
         let c = compiled("let x = person.a; x").unwrap();
-        assert!(matches!(skeleton(&c, &groups()), Cond::Leaf(_)));
+        assert!(matches!(skeleton(&c, &groups(), &|_| None), Cond::Leaf(_)));
     }
 }

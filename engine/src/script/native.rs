@@ -73,8 +73,8 @@ pub enum DateFn {
 }
 
 /// A fact a term reads: its name, and its number in the tree's declared
-/// facts, filled in once the tree is loaded (`plan`) so that evaluation
-/// looks facts up by position rather than by name.
+/// facts, given by the loader as the term is compiled (`number_facts`), so
+/// that evaluation looks facts up by position rather than by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactRef {
     pub name: String,
@@ -439,7 +439,7 @@ fn term(expr: &Expr, groups: &[String]) -> Option<Term> {
             match &bin.rhs {
                 Expr::Property(p, _) => Some(Term::Fact(FactRef {
                     name: format!("{group}.{}", p.2),
-                    // Numbered by `plan` once every fact is declared.
+                    // Numbered by the caller as it compiles (`number_facts`).
                     id: usize::MAX,
                 })),
                 // Method syntax (`person.birth_date.age_on(date)`) stays with rhai.

@@ -131,7 +131,7 @@ impl V<'_> {
 pub enum NativeError {
     /// Failed where rhai fails, with rhai's message (`Failure`'s
     /// `Display`): the caller reports it exactly like a rhai error.
-    Fail(Failure),
+    Failed(Failure),
     /// Values of a shape this evaluator does not mirror (lists compared,
     /// a string searched or concatenated): the caller asks rhai.
     Unsupported,
@@ -496,7 +496,7 @@ pub fn eval<F: FactSource + ?Sized>(
         Native::Truthy(t) => match value(t, facts, date)? {
             V::Bool(b) => Ok(Some(b)),
             V::Unit => Ok(None),
-            other => Err(NativeError::Fail(Failure::NotTrueOrFalse(other.kind()))),
+            other => Err(NativeError::Failed(Failure::NotTrueOrFalse(other.kind()))),
         },
         Native::Cmp(op, a, b, at) => {
             compare(*op, value(a, facts, date)?, value(b, facts, date)?, *at).map(Some)
@@ -512,7 +512,7 @@ pub fn eval<F: FactSource + ?Sized>(
             // first, and the first comparison is refused; with no item,
             // nothing is compared.
             _ if lits.is_empty() => Ok(Some(false)),
-            other => Err(NativeError::Fail(Failure::MixedComparison {
+            other => Err(NativeError::Failed(Failure::MixedComparison {
                 op: Op::Eq,
                 left: Kind::Str,
                 right: other.kind(),
@@ -523,7 +523,7 @@ pub fn eval<F: FactSource + ?Sized>(
             V::List(items) => Ok(Some(items.iter().any(|i| i == lit))),
             // `contains` on a string searches it: rhai's business.
             V::Str(_) => Err(NativeError::Unsupported),
-            other => Err(NativeError::Fail(Failure::NoFunction {
+            other => Err(NativeError::Failed(Failure::NoFunction {
                 name: "contains",
                 args: [other.kind(), Kind::Str],
                 at: *at,
@@ -557,7 +557,7 @@ fn value<'a, F: FactSource + ?Sized>(
                     ArithOp::Add => x.checked_add(y),
                     ArithOp::Sub => x.checked_sub(y),
                 };
-                V::Int(r.ok_or(NativeError::Fail(Failure::Overflow {
+                V::Int(r.ok_or(NativeError::Failed(Failure::Overflow {
                     op: *op,
                     left: x,
                     right: y,
@@ -569,7 +569,7 @@ fn value<'a, F: FactSource + ?Sized>(
                 return Err(NativeError::Unsupported);
             }
             (x, y) => {
-                return Err(NativeError::Fail(Failure::NoFunction {
+                return Err(NativeError::Failed(Failure::NoFunction {
                     name: match op {
                         ArithOp::Add => "+",
                         ArithOp::Sub => "-",
@@ -582,7 +582,7 @@ fn value<'a, F: FactSource + ?Sized>(
         Term::Call(f, a, b, at) => {
             let (a, b) = (value(a, facts, date)?, value(b, facts, date)?);
             let out_of_range = |date: NaiveDate, by: i64, step: Step| {
-                NativeError::Fail(Failure::DateOutOfRange {
+                NativeError::Failed(Failure::DateOutOfRange {
                     date,
                     by,
                     step,
@@ -602,7 +602,7 @@ fn value<'a, F: FactSource + ?Sized>(
                 (DateFn::DaysBetween, V::Date(x), V::Date(y)) => V::Int(dates::days_between(x, y)),
                 (DateFn::AgeOn, V::Date(x), V::Date(y)) => V::Int(dates::age_on(x, y)),
                 (_, x, y) => {
-                    return Err(NativeError::Fail(Failure::NoFunction {
+                    return Err(NativeError::Failed(Failure::NoFunction {
                         name: f.name(),
                         args: [x.kind(), y.kind()],
                         at: *at,
@@ -631,7 +631,7 @@ fn compare(op: Op, a: V, b: V, at: Position) -> Result<bool, NativeError> {
         _ => None,
     };
     let Some(ord) = ord else {
-        return Err(NativeError::Fail(Failure::MixedComparison {
+        return Err(NativeError::Failed(Failure::MixedComparison {
             op,
             left: a.kind(),
             right: b.kind(),
@@ -695,7 +695,7 @@ mod tests {
                 panic!()
             };
             let native = compile(expr, &groups).unwrap_or_else(|| panic!("`{text}` not compiled"));
-            let Err(NativeError::Fail(failure)) = eval(&native, &facts, date) else {
+            let Err(NativeError::Failed(failure)) = eval(&native, &facts, date) else {
                 panic!("`{text}` did not fail natively")
             };
             let mut run = Scope::new();

@@ -452,7 +452,7 @@ mod tests {
         fn count<T>(&self, r: &Result<T, NativeError>) {
             let c = match r {
                 Ok(_) => &self.answered,
-                Err(NativeError::Fail(_)) => &self.failed,
+                Err(NativeError::Failed(_)) => &self.failed,
                 Err(NativeError::Unsupported) => &self.handed_over,
             };
             c.set(c.get() + 1);

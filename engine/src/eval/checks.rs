@@ -1,0 +1,88 @@
+//! The checks across facts a case must pass, run on its facts by number.
+//! Not here: what a failed check says (`explain`) or how a reader reports
+//! it (`case`).
+
+use super::*;
+
+/// A declared check a case fails.
+pub struct FailedCheck<'t> {
+    pub check: &'t CaseCheck,
+    /// Set when the check could not be run at all (a fault of the rules).
+    pub error: Option<String>,
+}
+
+impl FailedCheck<'_> {
+    /// What is wrong with the case.
+    pub fn message(&self) -> String {
+        match &self.error {
+            None => self.check.message.clone(),
+            Some(e) => format!(
+                "the check could not be run ({}), so the case cannot be trusted to it",
+                lower_first(e.clone())
+            ),
+        }
+    }
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match (&self.check.help, &self.error) {
+            (Some(h), None) => h.clone(),
+            (_, Some(_)) => format!(
+                "the check is declared in `{}`; report it to whoever maintains the rules",
+                self.check.file
+            ),
+            (None, None) => format!(
+                "correct {}",
+                self.check
+                    .reads
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        }
+    }
+}
+
+/// The declared checks across facts that `case` fails. A check whose facts
+/// are unknown cannot fail: only what the case says can be wrong.
+pub fn failed_checks<'t>(tree: &'t RuleTree, case: &Case) -> Vec<FailedCheck<'t>> {
+    if tree.checks.is_empty() {
+        return Vec::new();
+    }
+    checks_on(tree, &case.slots())
+}
+
+/// Whether facts laid out by number pass every check.
+pub(crate) fn passes_checks(tree: &RuleTree, slots: &[Option<&Val>]) -> bool {
+    tree.checks.is_empty() || checks_on(tree, slots).is_empty()
+}
+
+fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<'t>> {
+    // Checks never read `date` (the loader refuses it); any day will do.
+    let date = NaiveDate::MIN;
+    crate::script::budget::start_case();
+    let mut ev = Evaluator::new(tree, slots.to_vec(), date);
+    tree.checks
+        .iter()
+        // A check is made only on facts the case gives a value: one it
+        // leaves unknown, or gives as `null` meaning none (no such event),
+        // cannot be wrong.
+        .filter(|check| {
+            check.read_ids.iter().all(|&id| {
+                slots
+                    .get(id)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|v| *v != Val::Null)
+            })
+        })
+        .filter_map(|check| match ev.cond(&check.condition.cond) {
+            Ok(Truth::False) => Some(FailedCheck { check, error: None }),
+            Ok(_) => None,
+            Err(ScriptFailure(e)) => Some(FailedCheck {
+                check,
+                error: Some(e),
+            }),
+        })
+        .collect()
+}

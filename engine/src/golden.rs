@@ -335,10 +335,10 @@ fn describe(got: Option<&OutcomeResult>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::model::Val;
+    use crate::rules::model::Value;
     use serde_json::json;
 
-    fn decided(v: Val) -> OutcomeResult {
+    fn decided(v: Value) -> OutcomeResult {
         OutcomeResult {
             status: Status::Decided,
             value: Some(v),
@@ -350,14 +350,14 @@ mod tests {
 
     #[test]
     fn lists_are_compared_as_sets() {
-        let got = decided(Val::List(vec!["b".into(), "a".into()]));
+        let got = decided(Value::List(vec!["b".into(), "a".into()]));
         assert!(compare("x", &json!(["a", "b"]), Some(&got)).is_none());
         assert!(compare("x", &json!(["a"]), Some(&got)).is_some());
     }
 
     #[test]
     fn dates_compare_with_their_written_form() {
-        let got = decided(Val::Date("2008-02-29".parse().unwrap()));
+        let got = decided(Value::Date("2008-02-29".parse().unwrap()));
         assert!(compare("x", &json!("2008-02-29"), Some(&got)).is_none());
         assert!(compare("x", &json!("2008-03-01"), Some(&got)).is_some());
     }
@@ -409,7 +409,7 @@ mod tests {
     #[test]
     fn absent_means_the_outcome_is_not_answered_at_all() {
         assert!(compare("x", &json!("absent"), None).is_none());
-        assert!(compare("x", &json!("absent"), Some(&decided(Val::Bool(true)))).is_some());
+        assert!(compare("x", &json!("absent"), Some(&decided(Value::Bool(true)))).is_some());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::diagnostics::EvalError;
 use crate::eval::{evaluate, leaf_code};
 use crate::result::{OutcomeResult, RulesInfo, VersionInForce};
 use crate::rules::in_force::Position;
-use crate::rules::model::{Then, Val, Version};
+use crate::rules::model::{Then, Value, Version};
 use crate::rules::tree::RuleTree;
 use crate::script::analysis::Leaf;
 
@@ -166,7 +166,7 @@ pub fn history(
 /// every day distinct.
 fn day_key(
     tree: &RuleTree,
-    slots: &[Option<&Val>],
+    slots: &[Option<&Value>],
     day: NaiveDate,
     probes: &[Vec<Probe>],
 ) -> Vec<u32> {

@@ -75,7 +75,7 @@ pub use result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
 pub use rules::load::{Golden, Loaded, load, load_with};
-pub use rules::model::Val as Value;
+pub use rules::model::Value;
 pub use rules::source::{SourceFile, read_dir};
 pub use rules::tree::RuleTree;
 pub use script::dates::parse_date;

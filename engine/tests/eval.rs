@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use inforce_engine::Case;
 use inforce_engine::RuleTree;
 use inforce_engine::SourceFile;
-use inforce_engine::Value as Val;
+use inforce_engine::Value;
 use inforce_engine::evaluate;
 use inforce_engine::load;
 use inforce_engine::{By, EvalResult, OutcomeResult, Status};
@@ -131,7 +131,7 @@ fn rules_of(by: &[By]) -> Vec<&str> {
     by.iter().map(|b| &*b.rule).collect()
 }
 
-fn assert_decided(o: &OutcomeResult, value: Val, by: &[&str]) {
+fn assert_decided(o: &OutcomeResult, value: Value, by: &[&str]) {
     assert_eq!(o.status, Status::Decided, "{o:#?}");
     assert_eq!(o.value, Some(value), "{o:#?}");
     assert_eq!(rules_of(&o.by), by, "{o:#?}");
@@ -189,25 +189,29 @@ fn probe_on(condition: &str, case: &str, date: &str) -> OutcomeResult {
 #[test]
 fn false_and_unknown_is_false_whichever_side_the_unknown_is_on() {
     let case = "f: {a: false}";
-    assert_decided(&probe("f.a && f.b", case), Val::Bool(false), &["default"]);
-    assert_decided(&probe("f.b && f.a", case), Val::Bool(false), &["default"]);
+    assert_decided(&probe("f.a && f.b", case), Value::Bool(false), &["default"]);
+    assert_decided(&probe("f.b && f.a", case), Value::Bool(false), &["default"]);
 }
 
 #[test]
 fn true_or_unknown_is_true_whichever_side_the_unknown_is_on() {
     let case = "f: {a: true}";
-    assert_decided(&probe("f.a || f.b", case), Val::Bool(true), &["probe"]);
-    assert_decided(&probe("f.b || f.a", case), Val::Bool(true), &["probe"]);
+    assert_decided(&probe("f.a || f.b", case), Value::Bool(true), &["probe"]);
+    assert_decided(&probe("f.b || f.a", case), Value::Bool(true), &["probe"]);
 }
 
 #[test]
 fn not_of_an_unknown_is_unknown_and_not_of_a_known_fact_is_its_negation() {
     assert_missing(&probe("!f.a", "f: {}"), &["f.a"]);
     assert_missing(&probe("!(f.a && f.b)", "f: {a: true}"), &["f.b"]);
-    assert_decided(&probe("!f.a", "f: {a: false}"), Val::Bool(true), &["probe"]);
+    assert_decided(
+        &probe("!f.a", "f: {a: false}"),
+        Value::Bool(true),
+        &["probe"],
+    );
     assert_decided(
         &probe("!f.a", "f: {a: true}"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["default"],
     );
 }
@@ -228,23 +232,23 @@ fn unknown_and_true_is_missing_facts_naming_exactly_the_missing_fact() {
 fn a_null_of_a_fact_declared_null_means_none_is_known_and_equals_unit() {
     assert_decided(
         &probe("f.t == ()", "f: {t: null}"),
-        Val::Bool(true),
+        Value::Bool(true),
         &["probe"],
     );
     assert_decided(
         &probe("f.t != ()", "f: {t: null}"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["default"],
     );
     assert_decided(
         &probe("f.e == ()", "f: {e: null}"),
-        Val::Bool(true),
+        Value::Bool(true),
         &["probe"],
     );
     // A fact given a value is not unit.
     assert_decided(
         &probe("f.t == ()", "f: {t: hello}"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["default"],
     );
     // Left out, the same fact is unknown.
@@ -304,12 +308,12 @@ fn a_condition_part_that_cannot_be_computed_on_a_null_meaning_none_does_not_hold
     // no date, so the comparison does not hold, exactly as `() < date` does not.
     assert_decided(
         &probe("date < add_years(f.e, 5)", "f: {e: null}"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["default"],
     );
     assert_decided(
         &probe("!(date < add_years(f.e, 5))", "f: {e: null}"),
-        Val::Bool(true),
+        Value::Bool(true),
         &["probe"],
     );
 }
@@ -319,7 +323,7 @@ fn a_null_guarded_date_comparison_is_false_for_null_missing_for_unknown_and_comp
     let guard = "f.e != () && date < add_years(f.e, 5)";
     assert_decided(
         &probe(guard, "f: {e: null}"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["default"],
     );
     assert_missing(&probe(guard, "f: {}"), &["f.e"]);
@@ -328,12 +332,12 @@ fn a_null_guarded_date_comparison_is_false_for_null_missing_for_unknown_and_comp
     let leap = "f: {e: 2000-02-29}";
     assert_decided(
         &probe_on(guard, leap, "2005-02-27"),
-        Val::Bool(true),
+        Value::Bool(true),
         &["probe"],
     );
     assert_decided(
         &probe_on(guard, leap, "2005-02-28"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["default"],
     );
 }
@@ -360,10 +364,10 @@ fn two_firing_rules_that_agree_decide_the_outcome_with_both_in_by() {
         ),
     )]);
     let r = eval(&t, "f: {a: true, b: true}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["one", "two"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["one", "two"]);
     // Only one firing, the other false: decided by that one alone.
     let r = eval(&t, "f: {a: true, b: false}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["one"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["one"]);
 }
 
 #[test]
@@ -397,14 +401,14 @@ fn two_firing_rules_that_disagree_are_a_conflict_listing_both_with_their_values(
                 rule_set: "t.s".into(),
                 version: "2000-01-01".into(),
                 cite: "Art. 1".into(),
-                value: Some(Val::Bool(true)),
+                value: Some(Value::Bool(true)),
             },
             By {
                 rule: "no".into(),
                 rule_set: "t.s".into(),
                 version: "2000-01-01".into(),
                 cite: "Art. 2".into(),
-                value: Some(Val::Bool(false)),
+                value: Some(Value::Bool(false)),
             },
         ]
     );
@@ -431,12 +435,12 @@ fn an_exception_resolves_the_conflict_in_its_favour() {
     )]);
     assert_decided(
         outcome(&eval(&t, "f: {a: true}", DAY), "ok"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["special"],
     );
     assert_decided(
         outcome(&eval(&t, "f: {a: false}", DAY), "ok"),
-        Val::Bool(true),
+        Value::Bool(true),
         &["general"],
     );
 }
@@ -468,7 +472,7 @@ fn exceptions_are_transitive_even_when_the_middle_rule_does_not_fire() {
     // All three fire: the exception to the exception wins.
     assert_decided(
         outcome(&eval(&t, "f: {a: true, b: true}", DAY), "ok"),
-        Val::Bool(true),
+        Value::Bool(true),
         &["top"],
     );
     // Only base and top fire: top still defeats base, through middle.
@@ -496,7 +500,7 @@ fn exceptions_are_transitive_even_when_the_middle_rule_does_not_fire() {
     )]);
     assert_decided(
         outcome(&eval(&t2, "f: {a: false, b: true}", DAY), "ok"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["top"],
     );
 }
@@ -533,7 +537,7 @@ fn a_defeated_rule_whose_condition_is_unknown_does_not_make_the_outcome_missing(
     let t = exception_tree();
     assert_decided(
         outcome(&eval(&t, "f: {b: true}", DAY), "ok"),
-        Val::Bool(false),
+        Value::Bool(false),
         &["special"],
     );
 }
@@ -563,7 +567,7 @@ fn an_unknown_rule_that_would_give_the_same_value_does_not_block_the_decision() 
     )]);
     assert_decided(
         outcome(&eval(&t, "f: {a: true, c: false}", DAY), "ok"),
-        Val::Bool(true),
+        Value::Bool(true),
         &["one"],
     );
     // An unknown rule that would disagree does block it.
@@ -604,7 +608,7 @@ fn a_more_specific_rule_set_overrides_only_the_outcomes_it_lists() {
     );
     let t = tree(&[("general.yaml", general_set()), ("special.yaml", special)]);
     let r = eval(&t, "f: {}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["special-rule"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["special-rule"]);
     let other = outcome(&r, "other");
     assert_eq!(other.status, Status::Conflict, "{other:#?}");
     assert_eq!(
@@ -614,8 +618,8 @@ fn a_more_specific_rule_set_overrides_only_the_outcomes_it_lists() {
             .map(|b| (&*b.rule_set, &*b.rule, b.value.clone()))
             .collect::<Vec<_>>(),
         vec![
-            ("t.general", "general-rule", Some(Val::Bool(false))),
-            ("t.special", "special-rule", Some(Val::Bool(true))),
+            ("t.general", "general-rule", Some(Value::Bool(false))),
+            ("t.special", "special-rule", Some(Value::Bool(true))),
         ]
     );
 }
@@ -637,11 +641,11 @@ fn a_more_specific_rule_set_without_listed_outcomes_overrides_every_outcome() {
     );
     let t = tree(&[("general.yaml", general_set()), ("special.yaml", special)]);
     let r = eval(&t, "f: {a: true}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["special-rule"]);
-    assert_decided(outcome(&r, "other"), Val::Bool(true), &["special-rule"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["special-rule"]);
+    assert_decided(outcome(&r, "other"), Value::Bool(true), &["special-rule"]);
     // When the specific rule does not fire, the general one decides.
     let r = eval(&t, "f: {a: false}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(false), &["general-rule"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(false), &["general-rule"]);
     // When it might fire, the answer waits for its fact.
     let r = eval(&t, "f: {}", DAY);
     assert_missing(outcome(&r, "ok"), &["f.a"]);
@@ -669,8 +673,8 @@ fn union_tree() -> RuleTree {
     )])
 }
 
-fn list(items: &[&str]) -> Val {
-    Val::List(items.iter().map(|s| (*s).to_string()).collect())
+fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|s| (*s).to_string()).collect())
 }
 
 #[test]
@@ -723,22 +727,22 @@ fn a_computed_date_clamps_to_the_end_of_a_shorter_month() {
     let due = |case: &str| outcome(&eval(&t, case, DAY), "due").clone();
     assert_decided(
         &due("f: {a: true, e: 2023-01-31}"),
-        Val::Date(d("2023-02-28")),
+        Value::Date(d("2023-02-28")),
         &["due"],
     );
     assert_decided(
         &due("f: {a: true, e: 2024-01-31}"),
-        Val::Date(d("2024-02-29")),
+        Value::Date(d("2024-02-29")),
         &["due"],
     );
     assert_decided(
         &due("f: {a: true, e: 2023-05-31}"),
-        Val::Date(d("2023-06-30")),
+        Value::Date(d("2023-06-30")),
         &["due"],
     );
     assert_decided(
         &due("f: {a: true, e: 2023-06-15}"),
-        Val::Date(d("2023-07-15")),
+        Value::Date(d("2023-07-15")),
         &["due"],
     );
 }
@@ -772,7 +776,7 @@ fn an_outcome_is_absent_when_applies_when_is_false() {
     let r = eval(&gated_tree(), "f: {a: false}", DAY);
     assert!(r.outcomes.is_empty(), "{:#?}", r.outcomes);
     let r = eval(&gated_tree(), "f: {a: true}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["r"]);
 }
 
 #[test]
@@ -799,12 +803,12 @@ fn a_scope_condition_gates_only_its_own_outcome() {
     )]);
     let r = eval(&t, "f: {a: false}", DAY);
     assert!(!r.outcomes.contains_key("ok"), "{:#?}", r.outcomes);
-    assert_decided(outcome(&r, "other"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "other"), Value::Bool(true), &["r"]);
     let r = eval(&t, "f: {a: true}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["r"]);
     let r = eval(&t, "f: {}", DAY);
     assert_missing(outcome(&r, "ok"), &["f.a"]);
-    assert_decided(outcome(&r, "other"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "other"), Value::Bool(true), &["r"]);
 }
 
 #[test]
@@ -825,11 +829,11 @@ fn two_scope_conditions_are_each_evaluated_on_their_own() {
         ),
     )]);
     let r = eval(&t, "f: {a: true, b: false}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["r"]);
     assert!(!r.outcomes.contains_key("other"), "{:#?}", r.outcomes);
     let r = eval(&t, "f: {a: false, b: true}", DAY);
     assert!(!r.outcomes.contains_key("ok"), "{:#?}", r.outcomes);
-    assert_decided(outcome(&r, "other"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "other"), Value::Bool(true), &["r"]);
 }
 
 // --- undetermined ---------------------------------------------------------------
@@ -851,7 +855,7 @@ fn silent_on_makes_the_outcome_undetermined_with_the_given_reason() {
         ),
     )]);
     let r = eval(&t, "f: {}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["r"]);
     let reason = assert_undetermined(outcome(&r, "other"));
     assert_eq!(
         reason,
@@ -936,7 +940,7 @@ fn after_a_repeal_the_outcome_is_undetermined_naming_the_repealing_act() {
     );
     // The day before, the repealed version still decides.
     let r = eval(&dated_tree(), "f: {}", "2007-12-31");
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["r"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["r"]);
 }
 
 #[test]
@@ -948,7 +952,7 @@ fn a_lapsed_rule_set_without_a_successor_is_undetermined() {
         "`t.lapsing` has no version in force: Title of t.lapsing 2000-01-01 ceased to apply on 2003-01-01"
     );
     let r = eval(&dated_tree(), "f: {}", "2002-12-31");
-    assert_decided(outcome(&r, "other"), Val::Bool(true), &["l"]);
+    assert_decided(outcome(&r, "other"), Value::Bool(true), &["l"]);
 }
 
 #[test]
@@ -1040,7 +1044,7 @@ fn the_day_before_and_the_day_of_a_boundary_are_decided_by_the_earlier_and_later
             value: None,
         }]
     );
-    assert_eq!(outcome(&r, "ok").value, Some(Val::Bool(false)));
+    assert_eq!(outcome(&r, "ok").value, Some(Value::Bool(false)));
     let r = eval(&t, "f: {}", "2005-01-01");
     assert_eq!(
         outcome(&r, "ok").by,
@@ -1052,7 +1056,7 @@ fn the_day_before_and_the_day_of_a_boundary_are_decided_by_the_earlier_and_later
             value: None,
         }]
     );
-    assert_eq!(outcome(&r, "ok").value, Some(Val::Bool(true)));
+    assert_eq!(outcome(&r, "ok").value, Some(Value::Bool(true)));
 }
 
 // --- run-time errors ------------------------------------------------------------
@@ -1343,8 +1347,8 @@ fn precedence_between_rule_sets_is_transitive_through_a_set_that_does_not_decide
         ("top.yaml", top),
     ]);
     let r = eval(&t, "f: {}", DAY);
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["top-rule"]);
-    assert_decided(outcome(&r, "other"), Val::Bool(false), &["general-rule"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["top-rule"]);
+    assert_decided(outcome(&r, "other"), Value::Bool(false), &["general-rule"]);
 }
 
 #[test]
@@ -1381,7 +1385,7 @@ fn a_precedence_declared_by_a_version_no_longer_in_force_does_not_count() {
         ("special/2005.yaml", special_new),
     ]);
     let r = eval(&t, "f: {}", "2004-12-31");
-    assert_decided(outcome(&r, "ok"), Val::Bool(true), &["special-rule"]);
+    assert_decided(outcome(&r, "ok"), Value::Bool(true), &["special-rule"]);
     let r = eval(&t, "f: {}", "2005-01-01");
     assert_eq!(outcome(&r, "ok").status, Status::Conflict);
     assert_eq!(

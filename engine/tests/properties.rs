@@ -212,8 +212,8 @@ proptest! {
 
 /// A case written back as one line of JSON, as `batch` reads it.
 fn case_json_text(tree: &inforce_engine::RuleTree, case: &inforce_engine::Case) -> String {
-    use inforce_engine::Value as Val;
-    use serde_json::{Map, Value, json};
+    use inforce_engine::Value;
+    use serde_json::{Map, Value as Json, json};
     let mut root = Map::new();
     root.insert("id".into(), json!(case.id));
     if let Some(d) = case.date {
@@ -224,21 +224,21 @@ fn case_json_text(tree: &inforce_engine::RuleTree, case: &inforce_engine::Case) 
             continue;
         };
         let v = match val {
-            Val::Null => Value::Null,
-            Val::Bool(b) => json!(b),
-            Val::Int(i) => json!(i),
-            Val::Str(s) => json!(s),
-            Val::Date(d) => json!(d.to_string()),
-            Val::List(l) => json!(l),
+            Value::Null => Json::Null,
+            Value::Bool(b) => json!(b),
+            Value::Int(i) => json!(i),
+            Value::Str(s) => json!(s),
+            Value::Date(d) => json!(d.to_string()),
+            Value::List(l) => json!(l),
         };
-        if let Value::Object(m) = root
+        if let Json::Object(m) = root
             .entry(group.to_string())
-            .or_insert_with(|| Value::Object(Map::new()))
+            .or_insert_with(|| Json::Object(Map::new()))
         {
             m.insert(field.to_string(), v);
         }
     }
-    Value::Object(root).to_string()
+    Json::Object(root).to_string()
 }
 
 // --- each shipped example case, and each seed of the fuzz corpus ---------------

@@ -16,7 +16,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use inforce_engine::Case;
 use inforce_engine::RuleTree;
-use inforce_engine::Value as Val;
+use inforce_engine::Value;
 use inforce_engine::evaluate;
 use inforce_engine::internal::evaluate_test;
 use inforce_engine::internal::result_json::{estimated_len, to_json_vec, write_result};
@@ -123,7 +123,7 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
         odd("decided").into(),
         OutcomeResult {
             status: Status::Decided,
-            value: Some(Val::List(vec![odd("a").into(), "".into()])),
+            value: Some(Value::List(vec![odd("a").into(), "".into()])),
             by: vec![by(None)],
             needs: Vec::new(),
             reason: None,
@@ -134,7 +134,10 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
         OutcomeResult {
             status: Status::Conflict,
             value: None,
-            by: vec![by(Some(Val::Int(-42))), by(Some(Val::Date(day(-5, 1, 1))))],
+            by: vec![
+                by(Some(Value::Int(-42))),
+                by(Some(Value::Date(day(-5, 1, 1)))),
+            ],
             needs: Vec::new(),
             reason: None,
         },

@@ -22,7 +22,7 @@ use inforce_engine::Case;
 use inforce_engine::RuleTree;
 use inforce_engine::evaluate;
 use inforce_engine::internal::format::{NullMeans, ValueType};
-use inforce_engine::internal::model::{Then, Val};
+use inforce_engine::internal::model::{Then, Value};
 use inforce_engine::{EvalResult, Status};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -92,7 +92,7 @@ fn boundaries(tree: &RuleTree) -> Vec<NaiveDate> {
 
 /// The values a completion may give each fact on `date`.
 struct Domains {
-    by_fact: BTreeMap<String, Vec<Val>>,
+    by_fact: BTreeMap<String, Vec<Value>>,
 }
 
 impl Domains {
@@ -111,12 +111,12 @@ impl Domains {
             dates.insert(date - Days::new(days));
             dates.insert(date + Days::new(days));
         }
-        let dates: Vec<Val> = dates.into_iter().map(Val::Date).collect();
+        let dates: Vec<Value> = dates.into_iter().map(Value::Date).collect();
         let mut by_fact = BTreeMap::new();
         for (name, def) in &tree.facts {
-            let mut vals: Vec<Val> = match def.ty {
-                ValueType::Bool => vec![Val::Bool(true), Val::Bool(false)],
-                ValueType::Int => [0, 1, 5, 30, 31].map(Val::Int).to_vec(),
+            let mut vals: Vec<Value> = match def.ty {
+                ValueType::Bool => vec![Value::Bool(true), Value::Bool(false)],
+                ValueType::Int => [0, 1, 5, 30, 31].map(Value::Int).to_vec(),
                 ValueType::Date => dates.clone(),
                 ValueType::String => {
                     let mut v: BTreeSet<String> = def.values.iter().flatten().cloned().collect();
@@ -134,30 +134,30 @@ impl Domains {
                     if !def.is_restricted() {
                         v.insert("something".to_string());
                     }
-                    v.into_iter().map(Val::Str).collect()
+                    v.into_iter().map(Value::Str).collect()
                 }
                 ValueType::List => {
                     let all: Vec<String> = def.listed().map(str::to_string).collect();
-                    let mut v = vec![Val::List(Vec::new()), Val::List(all.clone())];
-                    v.extend(all.iter().map(|x| Val::List(vec![x.clone()])));
+                    let mut v = vec![Value::List(Vec::new()), Value::List(all.clone())];
+                    v.extend(all.iter().map(|x| Value::List(vec![x.clone()])));
                     // Each item missing from the full list.
                     for skip in 0..all.len() {
                         let mut l = all.clone();
                         l.remove(skip);
-                        v.push(Val::List(l));
+                        v.push(Value::List(l));
                     }
                     v
                 }
             };
             if def.null_means == NullMeans::None {
-                vals.push(Val::Null);
+                vals.push(Value::Null);
             }
             by_fact.insert(name.clone(), vals);
         }
         Domains { by_fact }
     }
 
-    fn pick(&self, fact: &str, rng: &mut StdRng) -> Val {
+    fn pick(&self, fact: &str, rng: &mut StdRng) -> Value {
         let vals = &self.by_fact[fact];
         vals[rng.random_range(0..vals.len())].clone()
     }
@@ -168,7 +168,7 @@ impl Domains {
 enum Seen {
     Absent,
     Status(Status),
-    Decided(Val),
+    Decided(Value),
 }
 
 fn seen(r: &EvalResult, outcome: &str) -> Seen {
@@ -186,7 +186,7 @@ fn settled(s: &Seen) -> bool {
 /// Lists are compared as sets: the order of a union is not part of it.
 fn same(a: &Seen, b: &Seen) -> bool {
     match (a, b) {
-        (Seen::Decided(Val::List(x)), Seen::Decided(Val::List(y))) => {
+        (Seen::Decided(Value::List(x)), Seen::Decided(Value::List(y))) => {
             x.iter().collect::<BTreeSet<_>>() == y.iter().collect::<BTreeSet<_>>()
         }
         _ => a == b,
@@ -195,7 +195,7 @@ fn same(a: &Seen, b: &Seen) -> bool {
 
 /// `case` with `values` added; `None` if the completed case fails a check
 /// (it would be refused, so it is no completion).
-fn complete(tree: &RuleTree, case: &Case, values: &[(String, Val)]) -> Option<Case> {
+fn complete(tree: &RuleTree, case: &Case, values: &[(String, Value)]) -> Option<Case> {
     let mut c = case.clone();
     for (f, v) in values {
         assert!(c.set(tree, f, Some(v.clone())), "`{f}` is declared");
@@ -262,7 +262,7 @@ fn settling_completion(
     domains: &Domains,
     facts: &[String],
     outcome: &str,
-) -> Option<Vec<(String, Val)>> {
+) -> Option<Vec<(String, Value)>> {
     fn go(
         tree: &RuleTree,
         case: &Case,
@@ -271,7 +271,7 @@ fn settling_completion(
         facts: &[String],
         outcome: &str,
         budget: &mut usize,
-    ) -> Option<Vec<(String, Val)>> {
+    ) -> Option<Vec<(String, Value)>> {
         let (first, _) = facts.split_first()?;
         for v in &domains.by_fact[first] {
             if *budget == 0 {
@@ -354,7 +354,7 @@ fn check_case(tree: &RuleTree, seed: u64) -> Result<(), TestCaseError> {
         .filter(|(_, s)| !matches!(s, Seen::Status(Status::MissingFacts | Status::Conflict)))
         .collect();
     for _ in 0..FULL_COMPLETIONS {
-        let values: Vec<(String, Val)> = unknown
+        let values: Vec<(String, Value)> = unknown
             .iter()
             .map(|f| (f.clone(), domains.pick(f, &mut rng)))
             .collect();
@@ -424,7 +424,7 @@ fn the_findings_of_issue_10_hold_as_properties_too() {
                 .collect();
             // Not one of many completions settles it.
             for _ in 0..200 {
-                let values: Vec<(String, Val)> = unknown
+                let values: Vec<(String, Value)> = unknown
                     .iter()
                     .map(|f| (f.clone(), domains.pick(f, &mut rng)))
                     .collect();

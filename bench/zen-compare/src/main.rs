@@ -29,12 +29,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use inforce_engine::case::{Case, parse_case};
-use inforce_engine::case_json::read_case;
-use inforce_engine::eval::evaluate;
-use inforce_engine::load::{Golden, load_with};
-use inforce_engine::result::{EvalResult, Status};
-use inforce_engine::source::read_dir;
+use inforce_engine::Case;
+use inforce_engine::evaluate;
+use inforce_engine::{Golden, load_with};
+use inforce_engine::{EvalResult, Status};
+use inforce_engine::read_dir;
 use serde_json::Value;
 use zen_engine::Decision;
 use zen_engine::Variable;
@@ -100,7 +99,7 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
     let mut cases: Vec<Case> = Vec::with_capacity(n);
     let mut invalid = 0usize;
     for (i, line) in lines.iter().enumerate() {
-        match parse_case(&tree, "generated", line) {
+        match Case::from_yaml(&tree, "generated", line) {
             Ok(c) => cases.push(c),
             Err(errors) => {
                 invalid += 1;
@@ -222,7 +221,7 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
         t_inforce_text.push(time(|| {
             lines
                 .iter()
-                .filter_map(|l| read_case(&tree, l, "generated").ok())
+                .filter_map(|l| Case::from_json(&tree, l, "generated").ok())
                 .filter(|c| evaluate(&tree, c, date_of(c), false).is_ok())
                 .count()
         }));
@@ -263,7 +262,7 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
         &t_inforce_explain,
     );
     report(
-        "inforce read_case (batch's reader) + evaluate (JSON text)",
+        "inforce Case::from_json (batch's reader) + evaluate (JSON text)",
         &t_inforce_text,
     );
     report("zen evaluate, 4 outcomes (Variable input)", &t_zen);

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::rules::format::{NullMeans, ValueType};
-use crate::rules::model::{FactDef, Val, type_words};
+use crate::rules::model::{FactDef, Value, type_words};
 use crate::script::dates;
 use miette::SourceSpan;
 
@@ -97,7 +97,7 @@ pub(crate) fn convert_raw(
     raw: Given,
     def: &FactDef,
     list_example: &str,
-) -> Result<Option<Val>, Refusal> {
+) -> Result<Option<Value>, Refusal> {
     let ty = def.ty;
     let expected = || type_words(ty).to_string();
     let mismatch = || Refusal::Type {
@@ -114,22 +114,20 @@ pub(crate) fn convert_raw(
     };
     match (raw, ty) {
         (Given::Null, _) => Ok(match def.null_means {
-            NullMeans::None => Some(Val::Null),
+            NullMeans::None => Some(Value::Null),
             NullMeans::Unknown => None,
         }),
-        (Given::Bool(b), ValueType::Bool) => Ok(Some(Val::Bool(b))),
-        (Given::Int(i), ValueType::Int) => i.map(|i| Some(Val::Int(i))).ok_or_else(mismatch),
-        (Given::Str(s), ValueType::Date) => {
-            date_text(Some(s))
-                .map(|d| Some(Val::Date(d)))
-                .map_err(|why| Refusal::Type {
-                    expected: expected(),
-                    help: why,
-                })
-        }
+        (Given::Bool(b), ValueType::Bool) => Ok(Some(Value::Bool(b))),
+        (Given::Int(i), ValueType::Int) => i.map(|i| Some(Value::Int(i))).ok_or_else(mismatch),
+        (Given::Str(s), ValueType::Date) => date_text(Some(s))
+            .map(|d| Some(Value::Date(d)))
+            .map_err(|why| Refusal::Type {
+                expected: expected(),
+                help: why,
+            }),
         (Given::Str(s), ValueType::String) => {
             if def.allows(s) {
-                Ok(Some(Val::Str(s.to_string())))
+                Ok(Some(Value::Str(s.to_string())))
             } else {
                 Err(not_allowed(s))
             }
@@ -148,7 +146,7 @@ pub(crate) fn convert_raw(
                 }
                 out.push(s.to_string());
             }
-            Ok(Some(Val::List(out)))
+            Ok(Some(Value::List(out)))
         }
         _ => Err(mismatch()),
     }

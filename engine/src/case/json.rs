@@ -11,13 +11,13 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value as Json};
 
 use super::Case;
 use super::convert::{Given, Refusal, convert_raw, date_text};
 use crate::diagnostics::{CaseError, suggest};
 use crate::eval::fact_set::FactSet;
-use crate::rules::model::{FactDef, Val};
+use crate::rules::model::{FactDef, Value};
 use crate::rules::tree::RuleTree;
 
 /// Reads one JSON case from text (`Case::from_json`): a valid case is
@@ -35,7 +35,7 @@ pub(super) fn read(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Cas
                 *slot = Some(v);
             }
         }
-        let slots: Vec<Option<&Val>> = values.iter().map(Option::as_ref).collect();
+        let slots: Vec<Option<&Value>> = values.iter().map(Option::as_ref).collect();
         if crate::eval::passes_checks(tree, &slots) {
             return Ok(Case::numbered(
                 tree,
@@ -55,7 +55,7 @@ pub(super) fn read(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Cas
 struct DirectCase {
     id: Option<String>,
     date: Option<NaiveDate>,
-    facts: Vec<(usize, Val)>,
+    facts: Vec<(usize, Value)>,
 }
 
 fn read_direct(tree: &RuleTree, text: &str) -> Option<DirectCase> {
@@ -93,7 +93,7 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
         let mut date = None;
         let mut groups_seen: Vec<usize> = Vec::new();
         let mut seen = FactSet::default();
-        let mut facts: Vec<(usize, Val)> = Vec::with_capacity(self.tree.fact_names.len());
+        let mut facts: Vec<(usize, Value)> = Vec::with_capacity(self.tree.fact_names.len());
         while let Some(key) = map.next_key::<JsonStr<'de>>()? {
             match key.0.as_ref() {
                 "id" if id.is_none() => id = Some(map.next_value::<CaseId>()?.0),
@@ -188,7 +188,7 @@ struct GroupSeed<'t, 'c> {
     fields: &'t [(String, usize)],
     /// Facts already given, to refuse one given twice.
     seen: &'c mut FactSet,
-    facts: &'c mut Vec<(usize, Val)>,
+    facts: &'c mut Vec<(usize, Value)>,
 }
 
 impl<'de> de::DeserializeSeed<'de> for GroupSeed<'_, '_> {
@@ -319,7 +319,7 @@ impl<'de> Visitor<'de> for RawVisitor {
 /// Parses one JSON document, rejecting a key given twice in one object as
 /// the YAML reader of `case` does (plain `serde_json` would keep the last
 /// one silently, and a case would then say two things about one fact).
-pub(crate) fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+pub(crate) fn parse_json(text: &str) -> Result<Json, serde_json::Error> {
     serde_json::from_str::<Strict>(text).map(|s| s.0)
 }
 
@@ -328,7 +328,7 @@ pub(crate) fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
 /// that of the keys sorted, as `serde_json` keeps objects.
 pub(super) fn from_value(
     tree: &RuleTree,
-    value: &Value,
+    value: &Json,
     fallback_id: &str,
 ) -> Result<Case, Vec<CaseError>> {
     let Some(entries) = value.as_object() else {
@@ -345,10 +345,10 @@ pub(super) fn from_value(
     for (key, v) in entries {
         match key.as_str() {
             "id" => match v {
-                Value::String(s) => case.id = s.clone(),
+                Json::String(s) => case.id = s.clone(),
                 // Integers only, as the YAML reader: a number that is not a
                 // 64-bit integer is no name.
-                Value::Number(n) if n.as_i64().is_some() => case.id = n.to_string(),
+                Json::Number(n) if n.as_i64().is_some() => case.id = n.to_string(),
                 _ => errors.push(wrong(
                     "id",
                     "a string",
@@ -361,8 +361,8 @@ pub(super) fn from_value(
                 Err(why) => errors.push(wrong("date", "a date (YYYY-MM-DD)", v, &why)),
             },
             group if tree.groups.iter().any(|g| g == group) => match v {
-                Value::Object(fields) => group_facts(tree, group, fields, &mut case, &mut errors),
-                Value::Null => {}
+                Json::Object(fields) => group_facts(tree, group, fields, &mut case, &mut errors),
+                Json::Null => {}
                 _ => errors.push(wrong(
                     group,
                     "an object of facts",
@@ -394,7 +394,7 @@ pub(super) fn from_value(
 fn group_facts(
     tree: &RuleTree,
     group: &str,
-    fields: &Map<String, Value>,
+    fields: &Map<String, Json>,
     case: &mut Case,
     errors: &mut Vec<CaseError>,
 ) {
@@ -448,19 +448,19 @@ fn unknown_top_level(tree: &RuleTree, key: &str) -> CaseError {
 }
 
 /// How a JSON value is called in messages.
-fn kind(v: &Value) -> &'static str {
+fn kind(v: &Json) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.as_i64().is_some() => "an integer",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(n) if n.as_i64().is_some() => "an integer",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
     }
 }
 
-fn wrong(field: &str, expected: &str, v: &Value, help: &str) -> CaseError {
+fn wrong(field: &str, expected: &str, v: &Json, help: &str) -> CaseError {
     CaseError::WrongType {
         field: field.to_string(),
         expected: expected.to_string(),
@@ -472,40 +472,40 @@ fn wrong(field: &str, expected: &str, v: &Value, help: &str) -> CaseError {
 }
 
 /// A value as messages show it.
-fn found(v: &Value) -> String {
+fn found(v: &Json) -> String {
     match v {
-        Value::String(s) => format!("`{s}`"),
+        Json::String(s) => format!("`{s}`"),
         // Written as the YAML reader writes numbers, so both readers say
         // the same about `1.0`.
-        Value::Number(n) => match n.as_f64() {
+        Json::Number(n) => match n.as_f64() {
             Some(f) if n.is_f64() => format!("`{f}`"),
             _ => format!("`{n}`"),
         },
-        Value::Bool(b) => format!("`{b}`"),
+        Json::Bool(b) => format!("`{b}`"),
         other => kind(other).to_string(),
     }
 }
 
-fn date_of(v: &Value) -> Result<NaiveDate, String> {
+fn date_of(v: &Json) -> Result<NaiveDate, String> {
     date_text(v.as_str())
 }
 
 /// Converts a fact's value to its declared type: the same conversion and
 /// messages as the YAML reader (`case::convert_raw`).
-fn convert(v: &Value, def: &FactDef) -> Result<Option<Val>, Refusal> {
+fn convert(v: &Json, def: &FactDef) -> Result<Option<Value>, Refusal> {
     let raw = match v {
-        Value::Null => Given::Null,
-        Value::Bool(b) => Given::Bool(*b),
-        Value::Number(n) => Given::Int(n.as_i64()),
-        Value::String(s) => Given::Str(s),
-        Value::Array(items) => Given::List(items.iter().map(Value::as_str).collect()),
-        Value::Object(_) => Given::Other,
+        Json::Null => Given::Null,
+        Json::Bool(b) => Given::Bool(*b),
+        Json::Number(n) => Given::Int(n.as_i64()),
+        Json::String(s) => Given::Str(s),
+        Json::Array(items) => Given::List(items.iter().map(Json::as_str).collect()),
+        Json::Object(_) => Given::Other,
     };
     convert_raw(raw, def, "[\"questionnaire\"]")
 }
 
 /// A JSON value read with duplicate keys rejected.
-struct Strict(Value);
+struct Strict(Json);
 
 impl<'de> Deserialize<'de> for Strict {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -516,46 +516,46 @@ impl<'de> Deserialize<'de> for Strict {
 struct StrictVisitor;
 
 impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
+    type Value = Json;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
     }
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
         Strict::deserialize(d).map(|s| s.0)
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::from(v))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::from(v))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        Ok(Json::from(v))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_string()))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         while let Some(Strict(item)) = seq.next_element()? {
             items.push(item);
         }
-        Ok(Value::Array(items))
+        Ok(Json::Array(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
@@ -566,7 +566,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
             let Strict(value) = map.next_value()?;
             out.insert(key, value);
         }
-        Ok(Value::Object(out))
+        Ok(Json::Object(out))
     }
 }
 
@@ -590,7 +590,7 @@ mod tests {
     }
 
     /// The long way alone.
-    fn case_from_json(tree: &RuleTree, v: &Value, id: &str) -> Result<Case, Vec<String>> {
+    fn case_from_json(tree: &RuleTree, v: &Json, id: &str) -> Result<Case, Vec<String>> {
         from_value(tree, v, id).map_err(lines)
     }
 
@@ -721,7 +721,7 @@ codes:
 
     /// Both readers on the same text: the same case, or problems about the
     /// same fields.
-    fn same_decision(tree: &RuleTree, value: &Value) {
+    fn same_decision(tree: &RuleTree, value: &Json) {
         let text = serde_json::to_string(value).unwrap();
         let from_yaml = parse_case(tree, "fallback", &text);
         let from_json = case_from_json(tree, &parse_json(&text).unwrap(), "fallback");
@@ -800,7 +800,7 @@ codes:
         let tree = &synthetic();
         let v = json!({"g": {"d": null, "b": null, "s": null, "e": null}, "h": null});
         let case = case_from_json(tree, &v, "x").unwrap();
-        assert_eq!(case.fact(tree, "g.e"), Some(&Val::Null));
+        assert_eq!(case.fact(tree, "g.e"), Some(&Value::Null));
         assert_eq!(case.fact(tree, "g.d"), None);
         assert_eq!(case.fact(tree, "g.b"), None);
         assert_eq!(case.fact(tree, "g.s"), None);
@@ -924,7 +924,7 @@ codes:
         assert!(case_from_json(tree, &parse_json(text).unwrap(), "x").is_err());
     }
 
-    fn leaf() -> impl Strategy<Value = Value> {
+    fn leaf() -> impl Strategy<Value = Json> {
         let words = prop::sample::select(vec![
             "exit",
             "exitt",
@@ -962,34 +962,34 @@ codes:
             json!(2.0),
         ]);
         let scalar = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            words.clone().prop_map(|w| Value::String(w.to_string())),
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            words.clone().prop_map(|w| Json::String(w.to_string())),
             numbers,
         ];
         prop_oneof![
             4 => scalar.clone(),
-            1 => prop::collection::vec(scalar, 0..3).prop_map(Value::Array),
+            1 => prop::collection::vec(scalar, 0..3).prop_map(Json::Array),
             1 => prop::collection::vec(words, 0..3)
                 .prop_map(|ws| json!(ws)),
         ]
     }
 
-    fn group() -> impl Strategy<Value = Value> {
+    fn group() -> impl Strategy<Value = Json> {
         let names = prop::sample::select(vec![
             "b", "n", "d", "s", "t", "l", "m", "e", "c", "p", "x", "bb", "B", "",
         ]);
         prop::collection::btree_map(names, leaf(), 0..5)
-            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+            .prop_map(|m| Json::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
     }
 
-    fn case() -> impl Strategy<Value = Value> {
+    fn case() -> impl Strategy<Value = Json> {
         let keys = prop::sample::select(vec![
             "id", "date", "g", "h", "gg", "b", "x", "dat", "person",
         ]);
         let entry = prop_oneof![3 => group(), 2 => leaf()];
         let object = prop::collection::btree_map(keys, entry, 0..6)
-            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
+            .prop_map(|m| Json::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
         prop_oneof![9 => object, 1 => leaf()]
     }
 

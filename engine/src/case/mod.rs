@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 pub use error::CaseError;
 pub(crate) use yaml::from_node;
 
-use crate::rules::model::Val;
+use crate::rules::model::Value;
 use crate::rules::tree::{RuleTree, TreeStamp};
 
 /// A case ready to evaluate, valid for the rules tree it was read against.
@@ -25,9 +25,9 @@ pub struct Case {
     /// `date:` of the case, if given.
     pub date: Option<NaiveDate>,
     /// By fact number: `None` for a fact the case leaves out (or gives as
-    /// a `null` that means unknown), `Some(Val::Null)` for a `null` that
+    /// a `null` that means unknown), `Some(Value::Null)` for a `null` that
     /// means none.
-    values: Vec<Option<Val>>,
+    values: Vec<Option<Value>>,
     /// The tree whose numbering `values` follows.
     tree: TreeStamp,
 }
@@ -81,12 +81,12 @@ impl Case {
     }
 
     /// The value the case gives fact `name`, if any.
-    pub fn fact(&self, tree: &RuleTree, name: &str) -> Option<&Val> {
+    pub fn fact(&self, tree: &RuleTree, name: &str) -> Option<&Value> {
         self.values.get(tree.fact_number(name)?)?.as_ref()
     }
 
     /// Every fact the case gives, by name in order.
-    pub fn facts<'a>(&'a self, tree: &'a RuleTree) -> impl Iterator<Item = (&'a str, &'a Val)> {
+    pub fn facts<'a>(&'a self, tree: &'a RuleTree) -> impl Iterator<Item = (&'a str, &'a Value)> {
         tree.fact_names
             .iter()
             .zip(&self.values)
@@ -96,7 +96,7 @@ impl Case {
     /// Gives fact `name` the value `value` (`None`: unknown), unchecked
     /// against its declaration. Returns `false`, changing nothing, when the
     /// tree declares no such fact or the case was read against another tree.
-    pub fn set(&mut self, tree: &RuleTree, name: &str, value: Option<Val>) -> bool {
+    pub fn set(&mut self, tree: &RuleTree, name: &str, value: Option<Value>) -> bool {
         if self.tree != tree.stamp {
             return false;
         }
@@ -136,7 +136,7 @@ impl Case {
     }
 
     /// The facts by number, as evaluation reads them.
-    pub(crate) fn slots(&self) -> Vec<Option<&Val>> {
+    pub(crate) fn slots(&self) -> Vec<Option<&Value>> {
         self.values.iter().map(Option::as_ref).collect()
     }
 
@@ -145,7 +145,7 @@ impl Case {
         tree: &RuleTree,
         id: String,
         date: Option<NaiveDate>,
-        values: Vec<Option<Val>>,
+        values: Vec<Option<Value>>,
     ) -> Case {
         Case {
             id,

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use super::Case;
 use super::convert::{Given, Refusal, convert_raw, date_text};
 use crate::diagnostics::{CaseError, Src, source, suggest};
-use crate::rules::model::{FactDef, Val};
+use crate::rules::model::{FactDef, Value};
 use crate::rules::tree::RuleTree;
-use crate::rules::yaml::{self, Node, Value, key_text};
+use crate::rules::yaml::{self, Content, Node, key_text};
 
 /// Parses and validates a case from text (`Case::from_yaml`).
 pub(super) fn read(tree: &RuleTree, name: &str, text: &str) -> Result<Case, Vec<CaseError>> {
@@ -65,8 +65,8 @@ pub(crate) fn from_node(
         let key = key_text(k);
         match key.as_str() {
             "id" => match &v.value {
-                Value::Str(s) => case.id = s.clone(),
-                Value::Int(i) => case.id = i.to_string(),
+                Content::Str(s) => case.id = s.clone(),
+                Content::Int(i) => case.id = i.to_string(),
                 _ => errors.push(wrong(
                     src,
                     "id",
@@ -80,7 +80,7 @@ pub(crate) fn from_node(
                 Err(why) => errors.push(wrong(src, "date", "a date (YYYY-MM-DD)", v, &why)),
             },
             group if tree.groups.iter().any(|g| g == group) => match &v.value {
-                Value::Map(fields) => {
+                Content::Map(fields) => {
                     for (fk, fv) in fields {
                         let field = format!("{group}.{}", key_text(fk));
                         let declared = tree
@@ -99,12 +99,13 @@ pub(crate) fn from_node(
                                 Err(refusal) => {
                                     // In a list, the item refused.
                                     let span = match (&refusal, &fv.value) {
-                                        (Refusal::NotAllowed { value, .. }, Value::Seq(items)) => {
-                                            items
-                                                .iter()
-                                                .find(|i| i.as_str() == Some(value.as_str()))
-                                                .map_or(fv.span, |i| i.span)
-                                        }
+                                        (
+                                            Refusal::NotAllowed { value, .. },
+                                            Content::Seq(items),
+                                        ) => items
+                                            .iter()
+                                            .find(|i| i.as_str() == Some(value.as_str()))
+                                            .map_or(fv.span, |i| i.span),
                                         _ => fv.span,
                                     };
                                     errors.push(refusal.error(&field, found(fv), Some((src, span))))
@@ -119,7 +120,7 @@ pub(crate) fn from_node(
                         }
                     }
                 }
-                Value::Null => {}
+                Content::Null => {}
                 _ => errors.push(wrong(
                     src,
                     group,
@@ -195,10 +196,10 @@ fn wrong(src: &Src, field: &str, expected: &str, node: &Node, help: &str) -> Cas
 /// A value as messages show it.
 fn found(node: &Node) -> String {
     match &node.value {
-        Value::Str(s) => format!("`{s}`"),
-        Value::Int(i) => format!("`{i}`"),
-        Value::Number(n) => format!("`{n}`"),
-        Value::Bool(b) => format!("`{b}`"),
+        Content::Str(s) => format!("`{s}`"),
+        Content::Int(i) => format!("`{i}`"),
+        Content::Number(n) => format!("`{n}`"),
+        Content::Bool(b) => format!("`{b}`"),
         other => other.kind().to_string(),
     }
 }
@@ -207,13 +208,13 @@ fn date_of(node: &Node) -> Result<NaiveDate, String> {
     date_text(node.as_str())
 }
 
-fn convert(node: &Node, def: &FactDef) -> Result<Option<Val>, Refusal> {
+fn convert(node: &Node, def: &FactDef) -> Result<Option<Value>, Refusal> {
     let raw = match &node.value {
-        Value::Null => Given::Null,
-        Value::Bool(b) => Given::Bool(*b),
-        Value::Int(i) => Given::Int(Some(*i)),
-        Value::Str(s) => Given::Str(s),
-        Value::Seq(items) => Given::List(items.iter().map(Node::as_str).collect()),
+        Content::Null => Given::Null,
+        Content::Bool(b) => Given::Bool(*b),
+        Content::Int(i) => Given::Int(Some(*i)),
+        Content::Str(s) => Given::Str(s),
+        Content::Seq(items) => Given::List(items.iter().map(Node::as_str).collect()),
         _ => Given::Other,
     };
     convert_raw(raw, def, "[questionnaire]")

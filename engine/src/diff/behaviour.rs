@@ -9,7 +9,7 @@ use super::model::{Behaviour, CaseChange, CaseInput, CaseProblem, OutcomeChange}
 use crate::case::Case;
 use crate::eval::evaluate;
 use crate::result::{EvalResult, OutcomeResult};
-use crate::rules::model::Val;
+use crate::rules::model::Value;
 use crate::rules::tree::RuleTree;
 
 pub fn compare(old: &RuleTree, new: &RuleTree, extra: &[CaseInput]) -> Behaviour {
@@ -126,11 +126,11 @@ fn same(a: Option<&OutcomeResult>, b: Option<&OutcomeResult>) -> bool {
     }
 }
 
-fn normal(v: &Option<Val>) -> Option<Val> {
+fn normal(v: &Option<Value>) -> Option<Value> {
     match v {
-        Some(Val::List(items)) => {
+        Some(Value::List(items)) => {
             let set: BTreeSet<&String> = items.iter().collect();
-            Some(Val::List(set.into_iter().cloned().collect()))
+            Some(Value::List(set.into_iter().cloned().collect()))
         }
         other => other.clone(),
     }

@@ -11,7 +11,7 @@ use super::*;
 /// rhai what it does not mirror (the scope is built on first need).
 pub(super) fn leaf_truth(
     tree: &RuleTree,
-    slots: &[Option<&Val>],
+    slots: &[Option<&Value>],
     scope: &mut Option<Scope<'static>>,
     date: NaiveDate,
     leaf: &crate::script::analysis::Leaf,
@@ -50,7 +50,7 @@ pub(super) fn leaf_truth(
             if leaf
                 .read_ids
                 .iter()
-                .any(|&id| slots.get(id).copied().flatten() == Some(&Val::Null)) =>
+                .any(|&id| slots.get(id).copied().flatten() == Some(&Value::Null)) =>
         {
             return Ok(Truth::False);
         }
@@ -69,7 +69,11 @@ pub(super) fn leaf_truth(
 }
 
 /// The rhai scope holding the fact groups (the facts the case has) and `date`.
-pub(super) fn rhai_scope(tree: &RuleTree, slots: &[Option<&Val>], date: NaiveDate) -> Scope<'static> {
+pub(super) fn rhai_scope(
+    tree: &RuleTree,
+    slots: &[Option<&Value>],
+    date: NaiveDate,
+) -> Scope<'static> {
     let mut groups: BTreeMap<&str, Map> = tree
         .groups
         .iter()
@@ -152,14 +156,14 @@ pub(super) fn lower_first(message: String) -> String {
     }
 }
 
-pub(super) fn to_dynamic(val: &Val) -> Dynamic {
+pub(super) fn to_dynamic(val: &Value) -> Dynamic {
     match val {
-        Val::Null => Dynamic::UNIT,
-        Val::Bool(b) => Dynamic::from(*b),
-        Val::Int(i) => Dynamic::from(*i),
-        Val::Date(d) => Dynamic::from(*d),
-        Val::Str(s) => Dynamic::from(s.clone()),
-        Val::List(items) => Dynamic::from(
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from(*b),
+        Value::Int(i) => Dynamic::from(*i),
+        Value::Date(d) => Dynamic::from(*d),
+        Value::Str(s) => Dynamic::from(s.clone()),
+        Value::List(items) => Dynamic::from(
             items
                 .iter()
                 .map(|s| Dynamic::from(s.clone()))
@@ -170,15 +174,15 @@ pub(super) fn to_dynamic(val: &Val) -> Dynamic {
 
 /// A natively computed value must have the outcome's declared type, as
 /// `from_dynamic` requires of rhai's, and is named in its words.
-pub(super) fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
+pub(super) fn check_value(val: Value, def: &OutcomeDef) -> Result<Value, String> {
     let fits = matches!(
         (&val, def.ty),
-        (Val::Null, _)
-            | (Val::Bool(_), ValueType::Bool)
-            | (Val::Int(_), ValueType::Int)
-            | (Val::Date(_), ValueType::Date)
-            | (Val::Str(_), ValueType::String)
-            | (Val::List(_), ValueType::List)
+        (Value::Null, _)
+            | (Value::Bool(_), ValueType::Bool)
+            | (Value::Int(_), ValueType::Int)
+            | (Value::Date(_), ValueType::Date)
+            | (Value::Str(_), ValueType::String)
+            | (Value::List(_), ValueType::List)
     );
     if !fits {
         return Err(format!(
@@ -188,7 +192,7 @@ pub(super) fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
             to_dynamic(&val).type_name()
         ));
     }
-    if let (Some(allowed), Val::List(items)) = (&def.values, &val)
+    if let (Some(allowed), Value::List(items)) = (&def.values, &val)
         && let Some(bad) = items.iter().find(|i| !allowed.contains(i))
     {
         return Err(format!("`{bad}` is not an allowed value of `{}`", def.name));
@@ -196,22 +200,22 @@ pub(super) fn check_value(val: Val, def: &OutcomeDef) -> Result<Val, String> {
     Ok(val)
 }
 
-pub(super) fn from_dynamic(d: Dynamic, def: &OutcomeDef) -> Result<Val, String> {
+pub(super) fn from_dynamic(d: Dynamic, def: &OutcomeDef) -> Result<Value, String> {
     let want = crate::rules::model::type_words(def.ty);
     if d.is_unit() {
-        return Ok(Val::Null);
+        return Ok(Value::Null);
     }
     let val = match def.ty {
-        ValueType::Bool => d.as_bool().ok().map(Val::Bool),
-        ValueType::Int => d.as_int().ok().map(Val::Int),
-        ValueType::Date => d.clone().try_cast::<NaiveDate>().map(Val::Date),
-        ValueType::String => d.clone().into_string().ok().map(Val::Str),
+        ValueType::Bool => d.as_bool().ok().map(Value::Bool),
+        ValueType::Int => d.as_int().ok().map(Value::Int),
+        ValueType::Date => d.clone().try_cast::<NaiveDate>().map(Value::Date),
+        ValueType::String => d.clone().into_string().ok().map(Value::Str),
         ValueType::List => d.clone().try_cast::<Array>().and_then(|items| {
             items
                 .into_iter()
                 .map(|i| i.into_string().ok())
                 .collect::<Option<Vec<String>>>()
-                .map(Val::List)
+                .map(Value::List)
         }),
     };
     let val = val.ok_or_else(|| {
@@ -221,7 +225,7 @@ pub(super) fn from_dynamic(d: Dynamic, def: &OutcomeDef) -> Result<Val, String> 
             d.type_name()
         )
     })?;
-    if let (Some(allowed), Val::List(items)) = (&def.values, &val)
+    if let (Some(allowed), Value::List(items)) = (&def.values, &val)
         && let Some(bad) = items.iter().find(|i| !allowed.contains(i))
     {
         return Err(format!("`{bad}` is not an allowed value of `{}`", def.name));

@@ -53,11 +53,11 @@ pub fn failed_checks<'t>(tree: &'t RuleTree, case: &Case) -> Vec<FailedCheck<'t>
 }
 
 /// Whether facts laid out by number pass every check.
-pub(crate) fn passes_checks(tree: &RuleTree, slots: &[Option<&Val>]) -> bool {
+pub(crate) fn passes_checks(tree: &RuleTree, slots: &[Option<&Value>]) -> bool {
     tree.checks.is_empty() || checks_on(tree, slots).is_empty()
 }
 
-fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<'t>> {
+fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Value>]) -> Vec<FailedCheck<'t>> {
     // Checks never read `date` (the loader refuses it); any day will do.
     let date = NaiveDate::MIN;
     crate::script::budget::start_case();
@@ -73,7 +73,7 @@ fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Val>]) -> Vec<FailedCheck<
                     .get(id)
                     .copied()
                     .flatten()
-                    .is_some_and(|v| *v != Val::Null)
+                    .is_some_and(|v| *v != Value::Null)
             })
         })
         .filter_map(|check| match ev.cond(&check.condition.cond) {

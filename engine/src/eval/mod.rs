@@ -14,10 +14,10 @@ mod precedence;
 mod trace;
 mod truth;
 
+use crate::explain::outcome::explain_outcome;
 use bridge::*;
 pub(crate) use checks::{failed_checks, passes_checks};
 use truth::*;
-use crate::explain::outcome::explain_outcome;
 
 use std::collections::BTreeMap;
 
@@ -29,7 +29,7 @@ use crate::diagnostics::{EvalError, FailureKind, ScriptPlace};
 use crate::eval::fact_set::FactSet;
 use crate::result::{By, EvalResult, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
 use crate::rules::format::{Combine, ValueType};
-use crate::rules::model::{CaseCheck, Condition, OutcomeDef, Rule, RuleSet, Then, Val, Version};
+use crate::rules::model::{CaseCheck, Condition, OutcomeDef, Rule, RuleSet, Then, Value, Version};
 use crate::rules::tree::{Resolved, RuleTree};
 use crate::script::analysis::{Cond, DATE_VARIABLE};
 use crate::script::native::{self, NativeError, Slots};
@@ -54,7 +54,7 @@ pub fn evaluate(
 fn evaluate_slots<'a>(
     tree: &'a RuleTree,
     id: &str,
-    slots: Vec<Option<&'a Val>>,
+    slots: Vec<Option<&'a Value>>,
     date: NaiveDate,
     explain: bool,
 ) -> Result<EvalResult, Box<EvalError>> {
@@ -151,7 +151,7 @@ fn rule_sets_in_force<'a>(
 /// day to day instead of evaluating the whole case.
 pub(crate) fn leaf_code(
     tree: &RuleTree,
-    slots: &[Option<&Val>],
+    slots: &[Option<&Value>],
     date: NaiveDate,
     leaf: &crate::script::analysis::Leaf,
 ) -> u8 {
@@ -172,7 +172,7 @@ struct Candidate<'a> {
     rule_ix: usize,
     state: Truth,
     /// For a rule: its value, or the facts its computation needs.
-    value: Option<Result<Val, FactSet>>,
+    value: Option<Result<Value, FactSet>>,
 }
 
 /// A rule set that answers an outcome on this date, whether in force or not.
@@ -188,7 +188,7 @@ struct Evaluator<'a> {
     tree: &'a RuleTree,
     date: NaiveDate,
     /// The case's facts by number.
-    slots: Vec<Option<&'a Val>>,
+    slots: Vec<Option<&'a Value>>,
     /// The facts as rhai values, built only when a script needs rhai: most
     /// leaves are evaluated natively and never look at it.
     scope: Option<Scope<'static>>,
@@ -205,7 +205,7 @@ struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(tree: &'a RuleTree, slots: Vec<Option<&'a Val>>, date: NaiveDate) -> Self {
+    fn new(tree: &'a RuleTree, slots: Vec<Option<&'a Value>>, date: NaiveDate) -> Self {
         Evaluator {
             tree,
             date,
@@ -376,7 +376,7 @@ impl<'a> Evaluator<'a> {
         r: &Rule,
         def: &OutcomeDef,
         then: &Then,
-    ) -> Result<Result<Val, FactSet>, Box<EvalError>> {
+    ) -> Result<Result<Value, FactSet>, Box<EvalError>> {
         match then {
             Then::Literal(val) => Ok(Ok(val.clone())),
             Then::Expr {
@@ -504,5 +504,4 @@ impl<'a> Evaluator<'a> {
         self.candidates_buf = candidates;
         Ok(result)
     }
-
 }

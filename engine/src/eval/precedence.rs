@@ -54,7 +54,7 @@ impl<'a> Evaluator<'a> {
             .iter()
             .filter_map(|w| w.rule.map(|r| self.tree.wording.grounds(w.version, r)))
             .collect();
-        let values: Vec<&Val> = winners
+        let values: Vec<&Value> = winners
             .iter()
             .filter_map(|w| w.value.as_ref().and_then(|v| v.as_ref().ok()))
             .collect();
@@ -111,7 +111,7 @@ impl<'a> Evaluator<'a> {
                 }
                 let mut items: Vec<String> = Vec::new();
                 for v in &values {
-                    if let Val::List(list) = v {
+                    if let Value::List(list) = v {
                         for item in list {
                             if !items.contains(item) {
                                 items.push(item.clone());
@@ -122,7 +122,7 @@ impl<'a> Evaluator<'a> {
                 (
                     OutcomeResult {
                         status: Status::Decided,
-                        value: Some(Val::List(items)),
+                        value: Some(Value::List(items)),
                         by: by(&winners, false),
                         needs: Vec::new(),
                         reason: None,
@@ -221,7 +221,6 @@ impl<'a> Evaluator<'a> {
             reason: Some(reason),
         }
     }
-
 }
 
 /// Does the fired candidate `y` take precedence over `x` for `outcome`?
@@ -237,7 +236,12 @@ pub(super) fn defeats(y: &Candidate, x: &Candidate, outcome: &str, in_force: &[&
 
 /// Is rule set `a` more specific than `b` for `outcome`, directly or through
 /// other rule sets, by the declarations of the versions in force?
-pub(super) fn more_specific<'v>(a: &'v str, b: &str, outcome: &str, in_force: &[&'v Version]) -> bool {
+pub(super) fn more_specific<'v>(
+    a: &'v str,
+    b: &str,
+    outcome: &str,
+    in_force: &[&'v Version],
+) -> bool {
     let mut seen: Vec<&str> = Vec::new();
     let mut todo: Vec<&str> = vec![a];
     while let Some(set) = todo.pop() {

@@ -132,7 +132,9 @@ impl<'a> Evaluator<'a> {
                             .unwrap_or_default()
                     ),
                     Truth::True => format!("fired, but was overridden for {}", beaten.join(", ")),
-                    Truth::False => "did not fire: its condition is false for this case".to_string(),
+                    Truth::False => {
+                        "did not fire: its condition is false for this case".to_string()
+                    }
                     Truth::Unknown(n) => format!(
                         "could not be evaluated: the case lacks {}",
                         self.names(n)

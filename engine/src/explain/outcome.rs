@@ -2,9 +2,8 @@
 //! what the decision rests on. Not here: which outcomes and grounds a case
 //! gets (`eval`).
 
-
 use crate::result::{OutcomeResult, Status};
-use crate::rules::model::Val;
+use crate::rules::model::Value;
 
 /// The explanation line of one outcome. Built with `push_str` rather than
 /// `format!`: there is one per outcome per case, and `batch` writes millions.
@@ -74,15 +73,15 @@ pub(crate) fn explain_outcome(name: &str, o: &OutcomeResult, grounds: &[&str]) -
     line
 }
 
-/// A value as `Val`'s `Display` writes it, without the formatting machinery.
-pub(crate) fn push_val(out: &mut String, v: &Val) {
+/// A value as `Value`'s `Display` writes it, without the formatting machinery.
+pub(crate) fn push_val(out: &mut String, v: &Value) {
     use std::fmt::Write;
     match v {
-        Val::Null => out.push_str("none"),
-        Val::Bool(b) => out.push_str(if *b { "yes" } else { "no" }),
-        Val::Str(s) => out.push_str(s),
-        Val::List(items) if items.is_empty() => out.push_str("none"),
-        Val::List(items) => {
+        Value::Null => out.push_str("none"),
+        Value::Bool(b) => out.push_str(if *b { "yes" } else { "no" }),
+        Value::Str(s) => out.push_str(s),
+        Value::List(items) if items.is_empty() => out.push_str("none"),
+        Value::List(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
@@ -91,7 +90,7 @@ pub(crate) fn push_val(out: &mut String, v: &Val) {
             }
         }
         // Writing to a `String` cannot fail.
-        Val::Int(_) | Val::Date(_) => {
+        Value::Int(_) | Value::Date(_) => {
             let _ = write!(out, "{v}");
         }
     }

@@ -13,7 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, TraceEntry, VersionInForce,
 };
-use crate::rules::model::Val;
+use crate::rules::model::Value;
 
 /// The result as compact JSON, the same bytes as `serde_json::to_vec`.
 pub fn to_json_vec(result: &EvalResult) -> Vec<u8> {
@@ -125,10 +125,10 @@ fn list_len<S: AsRef<str>>(items: &[S]) -> usize {
 }
 
 /// Roughly the length of a value's JSON.
-fn val_len(v: &Val) -> usize {
+fn val_len(v: &Value) -> usize {
     match v {
-        Val::Str(s) => s.len() + 2,
-        Val::List(items) => list_len(items) + 2,
+        Value::Str(s) => s.len() + 2,
+        Value::List(items) => list_len(items) + 2,
         // null, a boolean, a date or up to 20 digits of an integer
         _ => 20,
     }
@@ -287,16 +287,16 @@ fn write_trace_entry(out: &mut Vec<u8>, t: &TraceEntry) {
     out.push(b'}');
 }
 
-/// A value as `Val`'s untagged serialisation writes it.
-pub fn write_val(out: &mut Vec<u8>, v: &Val) {
+/// A value as `Value`'s untagged serialisation writes it.
+pub fn write_val(out: &mut Vec<u8>, v: &Value) {
     match v {
-        Val::Null => out.extend_from_slice(b"null"),
-        Val::Bool(true) => out.extend_from_slice(b"true"),
-        Val::Bool(false) => out.extend_from_slice(b"false"),
-        Val::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Val::Date(d) => write_date(out, *d),
-        Val::Str(s) => write_str(out, s),
-        Val::List(items) => write_str_list(out, items),
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::Date(d) => write_date(out, *d),
+        Value::Str(s) => write_str(out, s),
+        Value::List(items) => write_str_list(out, items),
     }
 }
 
@@ -474,7 +474,7 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    fn val_json(v: &Val) -> String {
+    fn val_json(v: &Value) -> String {
         let mut out = Vec::new();
         write_val(&mut out, v);
         String::from_utf8(out).unwrap()
@@ -570,18 +570,18 @@ mod tests {
     #[test]
     fn values_of_every_variant_are_written_as_serde_writes_them() {
         let values = [
-            Val::Null,
-            Val::Bool(true),
-            Val::Bool(false),
-            Val::Int(0),
-            Val::Int(-1),
-            Val::Int(i64::MIN),
-            Val::Int(i64::MAX),
-            Val::Date(NaiveDate::from_ymd_opt(2008, 2, 29).unwrap()),
-            Val::Str(String::new()),
-            Val::Str("say \"no\"\n".to_string()),
-            Val::List(Vec::new()),
-            Val::List(vec!["a".to_string(), "b\\c".to_string()]),
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Int(0),
+            Value::Int(-1),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::Date(NaiveDate::from_ymd_opt(2008, 2, 29).unwrap()),
+            Value::Str(String::new()),
+            Value::Str("say \"no\"\n".to_string()),
+            Value::List(Vec::new()),
+            Value::List(vec!["a".to_string(), "b\\c".to_string()]),
         ];
         for v in &values {
             assert_eq!(val_json(v), serde_json::to_string(v).unwrap());
@@ -615,16 +615,16 @@ mod tests {
         }
     }
 
-    fn arbitrary_val() -> impl Strategy<Value = Val> {
+    fn arbitrary_val() -> impl Strategy<Value = Value> {
         prop_oneof![
-            Just(Val::Null),
-            any::<bool>().prop_map(Val::Bool),
-            any::<i64>().prop_map(Val::Int),
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::Int),
             (-400_000i32..400_000)
                 .prop_filter_map("a date", |d| NaiveDate::from_num_days_from_ce_opt(d)
-                    .map(Val::Date)),
-            tricky_string().prop_map(Val::Str),
-            prop::collection::vec(tricky_string(), 0..5).prop_map(Val::List),
+                    .map(Value::Date)),
+            tricky_string().prop_map(Value::Str),
+            prop::collection::vec(tricky_string(), 0..5).prop_map(Value::List),
         ]
     }
 }

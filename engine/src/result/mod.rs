@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::rules::model::Val;
+use crate::rules::model::Value;
 
 /// What a case comes to on a date: every outcome, and what it rests on.
 #[derive(Debug, Clone, Serialize)]
@@ -105,7 +105,7 @@ pub struct OutcomeResult {
     /// How far the outcome is settled.
     pub status: Status,
     /// The decided value; `null` for every other status.
-    pub value: Option<Val>,
+    pub value: Option<Value>,
     /// Decided: the rules it rests on. Conflict: every rule that disagreed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub by: Vec<By>,
@@ -131,7 +131,7 @@ pub struct By {
     pub cite: Arc<str>,
     /// In a conflict, the value this rule gave.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Val>,
+    pub value: Option<Value>,
 }
 
 /// What one rule, or one gate of a version, did for the case.

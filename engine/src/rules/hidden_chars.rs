@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use miette::{Diagnostic, SourceSpan};
 
 use crate::diagnostics::{RuleProblem, Src};
-use crate::rules::yaml::{Node, Value};
+use crate::rules::yaml::{Content, Node};
 
 /// What a hidden character does to the text around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,8 +251,8 @@ struct Scan<'a> {
 impl<'a> Scan<'a> {
     fn node<'n>(&mut self, node: &'n Node, keys: &mut Vec<&'n str>, path: &mut String) {
         match &node.value {
-            Value::Str(s) => self.string(node, s, place(keys), path, false),
-            Value::Seq(items) => {
+            Content::Str(s) => self.string(node, s, place(keys), path, false),
+            Content::Seq(items) => {
                 let len = path.len();
                 for (i, item) in items.iter().enumerate() {
                     let _ = write!(path, "[{i}]");
@@ -260,7 +260,7 @@ impl<'a> Scan<'a> {
                     path.truncate(len);
                 }
             }
-            Value::Map(entries) => {
+            Content::Map(entries) => {
                 let len = path.len();
                 for (k, v) in entries {
                     let name = k.as_str().unwrap_or("");
@@ -277,7 +277,7 @@ impl<'a> Scan<'a> {
                     path.truncate(len);
                 }
             }
-            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Number(_) => {}
+            Content::Null | Content::Bool(_) | Content::Int(_) | Content::Number(_) => {}
         }
     }
 

@@ -199,7 +199,7 @@ pub struct OutcomeDef {
 /// A value of a fact or an outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Val {
+pub enum Value {
     /// No value: `null`.
     Null,
     /// True or false.
@@ -214,30 +214,30 @@ pub enum Val {
     List(Vec<String>),
 }
 
-impl Val {
+impl Value {
     /// The value's type in words, for messages: "an integer".
     pub fn type_name(&self) -> &'static str {
         match self {
-            Val::Null => "null",
-            Val::Bool(_) => "true or false",
-            Val::Int(_) => "an integer",
-            Val::Date(_) => "a date",
-            Val::Str(_) => "a string",
-            Val::List(_) => "a list",
+            Value::Null => "null",
+            Value::Bool(_) => "true or false",
+            Value::Int(_) => "an integer",
+            Value::Date(_) => "a date",
+            Value::Str(_) => "a string",
+            Value::List(_) => "a list",
         }
     }
 }
 
-impl std::fmt::Display for Val {
+impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Val::Null => f.write_str("none"),
-            Val::Bool(b) => write!(f, "{}", if *b { "yes" } else { "no" }),
-            Val::Int(i) => write!(f, "{i}"),
-            Val::Date(d) => write!(f, "{d}"),
-            Val::Str(s) => f.write_str(s),
-            Val::List(items) if items.is_empty() => f.write_str("none"),
-            Val::List(items) => f.write_str(&items.join(", ")),
+            Value::Null => f.write_str("none"),
+            Value::Bool(b) => write!(f, "{}", if *b { "yes" } else { "no" }),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Date(d) => write!(f, "{d}"),
+            Value::Str(s) => f.write_str(s),
+            Value::List(items) if items.is_empty() => f.write_str("none"),
+            Value::List(items) => f.write_str(&items.join(", ")),
         }
     }
 }
@@ -269,7 +269,7 @@ pub struct Condition {
 #[derive(Debug, Clone)]
 pub enum Then {
     /// A value written as it is in the rule file.
-    Literal(Val),
+    Literal(Value),
     /// A value computed by an expression over the facts (`{expr: ...}`).
     Expr {
         /// The expression as written.

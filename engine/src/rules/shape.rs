@@ -6,7 +6,7 @@
 
 use serde_json::Value as Json;
 
-use crate::rules::yaml::{Node, Value, key_text};
+use crate::rules::yaml::{Content, Node, key_text};
 
 /// One shape problem, with the node it is about.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,8 +107,8 @@ impl<'a> Checker<'a> {
             return;
         }
         match &node.value {
-            Value::Map(entries) => self.check_map(node, entries, schema, what, out),
-            Value::Seq(items) => {
+            Content::Map(entries) => self.check_map(node, entries, schema, what, out),
+            Content::Seq(items) => {
                 if let Some(item_schema) = schema.get("items") {
                     for (i, item) in items.iter().enumerate() {
                         self.check(item, item_schema, &format!("{what}[{i}]"), out);
@@ -221,13 +221,13 @@ fn type_names(schema: &Json) -> Vec<&str> {
 fn matches_type(node: &Node, ty: &str) -> bool {
     matches!(
         (ty, &node.value),
-        ("null", Value::Null)
-            | ("boolean", Value::Bool(_))
-            | ("integer", Value::Int(_))
-            | ("number", Value::Int(_) | Value::Number(_))
-            | ("string", Value::Str(_))
-            | ("array", Value::Seq(_))
-            | ("object", Value::Map(_))
+        ("null", Content::Null)
+            | ("boolean", Content::Bool(_))
+            | ("integer", Content::Int(_))
+            | ("number", Content::Int(_) | Content::Number(_))
+            | ("string", Content::Str(_))
+            | ("array", Content::Seq(_))
+            | ("object", Content::Map(_))
     )
 }
 

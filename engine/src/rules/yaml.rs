@@ -14,7 +14,7 @@ use serde_saphyr::{Location, Spanned};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// The value, with its children.
-    pub value: Value,
+    pub value: Content,
     /// Where the node is written in the source text.
     pub span: SourceSpan,
     /// 1-based line, for messages that do not render the source.
@@ -23,7 +23,7 @@ pub struct Node {
 
 /// A value of the tree, its children keeping where they were written.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Content {
     /// `null`, `~` or nothing.
     Null,
     /// `true` or `false`.
@@ -40,17 +40,17 @@ pub enum Value {
     Map(Vec<(Node, Node)>),
 }
 
-impl Value {
+impl Content {
     /// How the value is called in messages for analysts.
     pub fn kind(&self) -> &'static str {
         match self {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Int(_) => "an integer",
-            Value::Number(_) => "a number",
-            Value::Str(_) => "a string",
-            Value::Seq(_) => "a list",
-            Value::Map(_) => "a mapping",
+            Content::Null => "null",
+            Content::Bool(_) => "a boolean",
+            Content::Int(_) => "an integer",
+            Content::Number(_) => "a number",
+            Content::Str(_) => "a string",
+            Content::Seq(_) => "a list",
+            Content::Map(_) => "a mapping",
         }
     }
 }
@@ -59,14 +59,14 @@ impl Node {
     /// The node's text, if it is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
-            Value::Str(s) => Some(s),
+            Content::Str(s) => Some(s),
             _ => None,
         }
     }
     /// The node's pairs, if it is a mapping.
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
-            Value::Map(m) => Some(m),
+            Content::Map(m) => Some(m),
             _ => None,
         }
     }
@@ -88,14 +88,14 @@ impl Node {
     /// Converts to JSON, for handing facts and expectations to typed code.
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Int(i) => serde_json::Value::from(*i),
-            Value::Number(s) | Value::Str(s) => serde_json::Value::String(s.clone()),
-            Value::Seq(items) => {
+            Content::Null => serde_json::Value::Null,
+            Content::Bool(b) => serde_json::Value::Bool(*b),
+            Content::Int(i) => serde_json::Value::from(*i),
+            Content::Number(s) | Content::Str(s) => serde_json::Value::String(s.clone()),
+            Content::Seq(items) => {
                 serde_json::Value::Array(items.iter().map(Node::to_json).collect())
             }
-            Value::Map(entries) => serde_json::Value::Object(
+            Content::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
                     .map(|(k, v)| (key_text(k), v.to_json()))
@@ -108,11 +108,11 @@ impl Node {
 /// The text of a mapping key, whatever scalar it was written as.
 pub fn key_text(key: &Node) -> String {
     match &key.value {
-        Value::Str(s) | Value::Number(s) => s.clone(),
-        Value::Int(i) => i.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Null => "null".to_string(),
-        Value::Seq(_) | Value::Map(_) => "<complex key>".to_string(),
+        Content::Str(s) | Content::Number(s) => s.clone(),
+        Content::Int(i) => i.to_string(),
+        Content::Bool(b) => b.to_string(),
+        Content::Null => "null".to_string(),
+        Content::Seq(_) | Content::Map(_) => "<complex key>".to_string(),
     }
 }
 
@@ -356,25 +356,25 @@ impl RawNode {
         let s = span_of(&loc, text);
         let span = SourceSpan::new((s.offset() + shift).into(), s.len());
         let value = match self.0.value {
-            RawValue::Null => Value::Null,
-            RawValue::Bool(b) => Value::Bool(b),
-            RawValue::Int(i) => Value::Int(i),
+            RawValue::Null => Content::Null,
+            RawValue::Bool(b) => Content::Bool(b),
+            RawValue::Int(i) => Content::Int(i),
             // As written, not as a float prints it: `99999999999999999999999`
             // would otherwise come back as `100000000000000000000000`.
-            RawValue::Number(n) => Value::Number(
+            RawValue::Number(n) => Content::Number(
                 text.get(s.offset()..s.offset() + s.len())
                     .map(str::trim)
                     .filter(|w| !w.is_empty())
                     .map_or(n, str::to_string),
             ),
-            RawValue::Str(s) => Value::Str(s),
-            RawValue::Seq(items) => Value::Seq(
+            RawValue::Str(s) => Content::Str(s),
+            RawValue::Seq(items) => Content::Seq(
                 items
                     .into_iter()
                     .map(|n| n.into_node(text, shift))
                     .collect(),
             ),
-            RawValue::Map(entries) => Value::Map(
+            RawValue::Map(entries) => Content::Map(
                 entries
                     .into_iter()
                     .map(|(k, v)| (k.into_node(text, shift), v.into_node(text, shift)))
@@ -484,11 +484,11 @@ mod tests {
         assert_eq!(bb.get("d").unwrap().line, 4);
         assert_eq!(text_at(text, bb.key_node("c").unwrap()), "c");
         assert_eq!(text_at(text, bb.get("d").unwrap()), "2001-07-26");
-        let Value::Seq(items) = &bb.get("c").unwrap().value else {
+        let Content::Seq(items) = &bb.get("c").unwrap().value else {
             panic!()
         };
         assert_eq!(items[1].as_str(), Some("y"));
-        assert_eq!(root.get("a").unwrap().value, Value::Int(1));
+        assert_eq!(root.get("a").unwrap().value, Content::Int(1));
     }
 
     #[test]
@@ -496,8 +496,8 @@ mod tests {
         let text = "{\n  \"person\": {\"married\": true, \"x\": null}\n}";
         let root = parse(text).unwrap();
         let p = root.get("person").unwrap();
-        assert_eq!(p.get("married").unwrap().value, Value::Bool(true));
-        assert_eq!(p.get("x").unwrap().value, Value::Null);
+        assert_eq!(p.get("married").unwrap().value, Content::Bool(true));
+        assert_eq!(p.get("x").unwrap().value, Content::Null);
         assert_eq!(p.get("x").unwrap().line, 2);
     }
 
@@ -549,7 +549,7 @@ mod tests {
         let root = parse("n: 99999999999999999999999\n").unwrap();
         assert_eq!(
             root.get("n").unwrap().value,
-            Value::Number("99999999999999999999999".to_string())
+            Content::Number("99999999999999999999999".to_string())
         );
     }
 

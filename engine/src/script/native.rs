@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use rhai::{Dynamic, EvalAltResult, Expr, Position};
 
 use super::dates;
-use crate::rules::model::Val;
+use crate::rules::model::Value;
 
 /// A compiled leaf.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,20 +84,20 @@ pub struct FactRef {
 /// Where native evaluation finds a case's facts: by name in a map (tests,
 /// tools), or by number in the evaluator's table (the fast path).
 pub trait FactSource {
-    fn fact(&self, f: &FactRef) -> Option<&Val>;
+    fn fact(&self, f: &FactRef) -> Option<&Value>;
 }
 
-impl FactSource for std::collections::BTreeMap<String, Val> {
-    fn fact(&self, f: &FactRef) -> Option<&Val> {
+impl FactSource for std::collections::BTreeMap<String, Value> {
+    fn fact(&self, f: &FactRef) -> Option<&Value> {
         self.get(&f.name)
     }
 }
 
 /// A case's facts by number: `None` for a fact the case leaves out.
-pub struct Slots<'a>(pub &'a [Option<&'a Val>]);
+pub struct Slots<'a>(pub &'a [Option<&'a Value>]);
 
 impl FactSource for Slots<'_> {
-    fn fact(&self, f: &FactRef) -> Option<&Val> {
+    fn fact(&self, f: &FactRef) -> Option<&Value> {
         self.0.get(f.id).copied().flatten()
     }
 }
@@ -408,14 +408,14 @@ pub fn eval_term<F: FactSource + ?Sized>(
     t: &Term,
     facts: &F,
     date: NaiveDate,
-) -> Result<Val, NativeError> {
+) -> Result<Value, NativeError> {
     Ok(match value(t, facts, date)? {
-        V::Unit => Val::Null,
-        V::Bool(b) => Val::Bool(b),
-        V::Int(i) => Val::Int(i),
-        V::Date(d) => Val::Date(d),
-        V::Str(s) => Val::Str(s.to_string()),
-        V::List(items) => Val::List(items.to_vec()),
+        V::Unit => Value::Null,
+        V::Bool(b) => Value::Bool(b),
+        V::Int(i) => Value::Int(i),
+        V::Date(d) => Value::Date(d),
+        V::Str(s) => Value::Str(s.to_string()),
+        V::List(items) => Value::List(items.to_vec()),
     })
 }
 
@@ -539,12 +539,12 @@ fn value<'a, F: FactSource + ?Sized>(
 ) -> Result<V<'a>, NativeError> {
     Ok(match t {
         Term::Fact(f) => match facts.fact(f) {
-            Some(Val::Null) | None => V::Unit,
-            Some(Val::Bool(b)) => V::Bool(*b),
-            Some(Val::Int(i)) => V::Int(*i),
-            Some(Val::Date(d)) => V::Date(*d),
-            Some(Val::Str(s)) => V::Str(s),
-            Some(Val::List(items)) => V::List(items),
+            Some(Value::Null) | None => V::Unit,
+            Some(Value::Bool(b)) => V::Bool(*b),
+            Some(Value::Int(i)) => V::Int(*i),
+            Some(Value::Date(d)) => V::Date(*d),
+            Some(Value::Str(s)) => V::Str(s),
+            Some(Value::List(items)) => V::List(items),
         },
         Term::Date => V::Date(date),
         Term::Str(s) => V::Str(s),
@@ -661,11 +661,11 @@ mod tests {
         let groups = vec!["f".to_string()];
         let scope = analysis::compile_scope(&groups);
         let date = NaiveDate::from_ymd_opt(2005, 6, 10).unwrap();
-        let facts: BTreeMap<String, Val> = [
-            ("f.i", Val::Int(i64::MAX)),
-            ("f.d", Val::Date(date)),
-            ("f.s", Val::Str("a".into())),
-            ("f.n", Val::Null),
+        let facts: BTreeMap<String, Value> = [
+            ("f.i", Value::Int(i64::MAX)),
+            ("f.d", Value::Date(date)),
+            ("f.s", Value::Str("a".into())),
+            ("f.n", Value::Null),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

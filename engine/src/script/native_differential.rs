@@ -26,7 +26,7 @@ mod tests {
     use crate::case::Case;
     use crate::eval::evaluate;
     use crate::rules::load::load;
-    use crate::rules::model::{Then, Val};
+    use crate::rules::model::{Then, Value};
     use crate::rules::source::SourceFile;
     use crate::rules::tree::RuleTree;
     use crate::script::analysis::Cond;
@@ -314,27 +314,27 @@ mod tests {
         .boxed()
     }
 
-    fn value_of(ty: &str, null_means_none: bool) -> BoxedStrategy<Option<Val>> {
+    fn value_of(ty: &str, null_means_none: bool) -> BoxedStrategy<Option<Value>> {
         let known = match ty {
-            "bool" => any::<bool>().prop_map(Val::Bool).boxed(),
+            "bool" => any::<bool>().prop_map(Value::Bool).boxed(),
             "int" => prop_oneof![
-                6 => (-3i64..40).prop_map(Val::Int),
-                1 => Just(Val::Int(i64::MAX)),
-                1 => Just(Val::Int(i64::MIN)),
-                1 => Just(Val::Int(99_999_999_999)),
-                1 => Just(Val::Int(-300_000)),
+                6 => (-3i64..40).prop_map(Value::Int),
+                1 => Just(Value::Int(i64::MAX)),
+                1 => Just(Value::Int(i64::MIN)),
+                1 => Just(Value::Int(99_999_999_999)),
+                1 => Just(Value::Int(-300_000)),
             ]
             .boxed(),
-            "date" => date_value().prop_map(Val::Date).boxed(),
+            "date" => date_value().prop_map(Value::Date).boxed(),
             "string" => proptest::sample::select(vec!["a", "b", "", "ab", "A", "é", "a\"b"])
-                .prop_map(|s| Val::Str(s.to_string()))
+                .prop_map(|s| Value::Str(s.to_string()))
                 .boxed(),
             _ => proptest::collection::vec(proptest::sample::select(vec!["a", "b", "c"]), 0..3)
-                .prop_map(|v| Val::List(v.into_iter().map(str::to_string).collect()))
+                .prop_map(|v| Value::List(v.into_iter().map(str::to_string).collect()))
                 .boxed(),
         };
         if null_means_none {
-            prop_oneof![5 => known.prop_map(Some), 2 => Just(Some(Val::Null)), 1 => Just(None)]
+            prop_oneof![5 => known.prop_map(Some), 2 => Just(Some(Value::Null)), 1 => Just(None)]
                 .boxed()
         } else {
             prop_oneof![6 => known.prop_map(Some), 1 => Just(None)].boxed()
@@ -343,8 +343,8 @@ mod tests {
 
     /// A case's facts as the case readers hand them over: a fact left out
     /// (or `null` meaning unknown) is absent, a `null` meaning none is
-    /// `Val::Null`, every other value has its declared type.
-    fn facts() -> BoxedStrategy<BTreeMap<String, Val>> {
+    /// `Value::Null`, every other value has its declared type.
+    fn facts() -> BoxedStrategy<BTreeMap<String, Value>> {
         FACTS
             .iter()
             .map(|(name, ty, none)| value_of(ty, *none).prop_map(move |v| (*name, v)))
@@ -458,7 +458,7 @@ mod tests {
             c.set(c.get() + 1);
         }
 
-        fn tally(&self, tree: &RuleTree, facts: &BTreeMap<String, Val>, date: NaiveDate) {
+        fn tally(&self, tree: &RuleTree, facts: &BTreeMap<String, Value>, date: NaiveDate) {
             let known = |reads: &[String]| reads.iter().all(|r| facts.contains_key(r));
             for r in tree
                 .rule_sets
@@ -490,7 +490,7 @@ mod tests {
 
     /// What the user sees of an evaluation: the result, or the error with
     /// its help.
-    fn seen(tree: &RuleTree, facts: &BTreeMap<String, Val>, date: NaiveDate) -> String {
+    fn seen(tree: &RuleTree, facts: &BTreeMap<String, Value>, date: NaiveDate) -> String {
         let mut case = Case::empty(tree, "generated", None);
         for (name, value) in facts {
             assert!(

@@ -10,7 +10,7 @@ use miette::SourceSpan;
 use super::{Loader, first_line};
 use crate::diagnostics::{RuleProblem, Src, suggest};
 use crate::rules::model::CodeList;
-use crate::rules::yaml::{Node, Value, key_text};
+use crate::rules::yaml::{Content, Node, key_text};
 
 impl Loader {
     /// Reads a code list file (`code_list`, `title`, `source`, `codes`)
@@ -66,7 +66,7 @@ impl Loader {
         let title = text_of("title", &mut self.problems);
         let source_text = text_of("source", &mut self.problems);
         let items: &[Node] = match root.get("codes").map(|n| (&n.value, n)) {
-            Some((Value::Seq(items), _)) => items,
+            Some((Content::Seq(items), _)) => items,
             Some((other, n)) => {
                 self.problems.push(invalid(
                     format!("`codes` should be a list of codes, not {}", other.kind()),
@@ -102,9 +102,9 @@ impl Loader {
             let (mut code, mut name, mut item_aliases) = (None, None, Vec::new());
             for (k, v) in entry {
                 match (key_text(k).as_str(), &v.value) {
-                    ("code", Value::Str(c)) => code = Some((c.clone(), v.span)),
-                    ("name", Value::Str(n)) => name = Some(n.clone()),
-                    ("aliases", Value::Seq(list)) => {
+                    ("code", Content::Str(c)) => code = Some((c.clone(), v.span)),
+                    ("name", Content::Str(n)) => name = Some(n.clone()),
+                    ("aliases", Content::Seq(list)) => {
                         for a in list {
                             match a.as_str() {
                                 Some(t) => item_aliases.push((t.to_string(), a.span)),

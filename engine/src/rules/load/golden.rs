@@ -13,7 +13,7 @@ use crate::diagnostics::{RuleProblem, Src, source, suggest};
 use crate::rules::format::ValueType;
 use crate::rules::model::{GoldenTestDef, TestFile, type_words};
 use crate::rules::tree::RuleTree;
-use crate::rules::yaml::{Node, Value, key_text};
+use crate::rules::yaml::{Content, Node, key_text};
 use crate::script::dates;
 
 /// A golden-test file, its text and its spanned tree (shape already checked).
@@ -35,7 +35,7 @@ fn load_file(f: &Parsed, tree: &RuleTree, problems: &mut Vec<RuleProblem>) -> Te
     let src = source(&f.path, &f.text);
     let mut tests = Vec::new();
     let items = match f.root.get("tests").map(|n| &n.value) {
-        Some(Value::Seq(items)) => items.as_slice(),
+        Some(Content::Seq(items)) => items.as_slice(),
         _ => &[],
     };
     for item in items {
@@ -67,7 +67,7 @@ fn load_file(f: &Parsed, tree: &RuleTree, problems: &mut Vec<RuleProblem>) -> Te
         };
         check_case(tree, &name, case_node, &src, problems);
         let mut expect = BTreeMap::new();
-        if let Some(Value::Map(entries)) = item.get("expect").map(|n| &n.value) {
+        if let Some(Content::Map(entries)) = item.get("expect").map(|n| &n.value) {
             for (k, v) in entries {
                 check_expectation(tree, &key_text(k), k, v, &src, problems);
                 expect.insert(key_text(k), v.to_json());
@@ -148,8 +148,8 @@ fn check_expectation(
         });
     };
     match &want.value {
-        Value::Str(s) if STATUSES.contains(&s.as_str()) => {}
-        Value::Map(_) => {
+        Content::Str(s) if STATUSES.contains(&s.as_str()) => {}
+        Content::Map(_) => {
             let status = want
                 .get("status")
                 .and_then(Node::as_str)
@@ -160,7 +160,7 @@ fn check_expectation(
                     suggest(status, STATUSES.iter().copied().chain(["decided"])),
                 );
             }
-            if let Some(Value::Seq(needs)) = want.get("needs").map(|n| &n.value) {
+            if let Some(Content::Seq(needs)) = want.get("needs").map(|n| &n.value) {
                 for n in needs {
                     let fact = n.as_str().unwrap_or_default();
                     if !tree.facts.contains_key(fact) {
@@ -176,13 +176,13 @@ fn check_expectation(
         }
         value => {
             let fits = match (def.ty, value) {
-                (_, Value::Null) => true,
-                (ValueType::Bool, Value::Bool(_)) | (ValueType::Int, Value::Int(_)) => true,
-                (ValueType::Date, Value::Str(s)) => dates::parse_date(s).is_some(),
-                (ValueType::String, Value::Str(s)) => {
+                (_, Content::Null) => true,
+                (ValueType::Bool, Content::Bool(_)) | (ValueType::Int, Content::Int(_)) => true,
+                (ValueType::Date, Content::Str(s)) => dates::parse_date(s).is_some(),
+                (ValueType::String, Content::Str(s)) => {
                     def.values.as_ref().is_none_or(|v| v.contains(s))
                 }
-                (ValueType::List, Value::Seq(items)) => items.iter().all(|i| {
+                (ValueType::List, Content::Seq(items)) => items.iter().all(|i| {
                     i.as_str().is_some_and(|s| {
                         def.values.as_ref().is_none_or(|v| v.iter().any(|x| x == s))
                     })
@@ -191,11 +191,11 @@ fn check_expectation(
             };
             if !fits {
                 let shown = match value {
-                    Value::Str(s) => format!("`{s}`"),
+                    Content::Str(s) => format!("`{s}`"),
                     other => other.kind().to_string(),
                 };
                 let help = match value {
-                    Value::Str(s) => suggest(
+                    Content::Str(s) => suggest(
                         s,
                         STATUSES
                             .iter()

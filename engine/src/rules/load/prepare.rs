@@ -11,7 +11,7 @@ use crate::diagnostics::{RuleProblem, Src, source, suggest};
 use crate::rules::format::{self, VersionFile};
 use crate::rules::shape::{self, ShapeIssue};
 use crate::rules::source::SourceFile;
-use crate::rules::yaml::{self, Node, Value};
+use crate::rules::yaml::{self, Content, Node};
 
 /// A file read as far as it can be without the other files: parsed,
 /// shape-checked and deserialised, with the problems found. Pure, so the
@@ -250,14 +250,14 @@ fn blank_entries(text: &str, root: &Node, issues: &[ShapeIssue]) -> String {
 /// The value of the mapping entry whose key is `key`, anywhere in the tree.
 fn entry_value<'a>(node: &'a Node, key: &Node) -> Option<&'a Node> {
     match &node.value {
-        Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+        Content::Map(entries) => entries.iter().find_map(|(k, v)| {
             if k.span == key.span {
                 Some(v)
             } else {
                 entry_value(v, key)
             }
         }),
-        Value::Seq(items) => items.iter().find_map(|i| entry_value(i, key)),
+        Content::Seq(items) => items.iter().find_map(|i| entry_value(i, key)),
         _ => None,
     }
 }
@@ -266,11 +266,11 @@ fn entry_value<'a>(node: &'a Node, key: &Node) -> Option<&'a Node> {
 fn node_end(node: &Node) -> usize {
     let own = node.span.offset() + node.span.len();
     let children = match &node.value {
-        Value::Map(entries) => entries
+        Content::Map(entries) => entries
             .iter()
             .map(|(k, v)| node_end(k).max(node_end(v)))
             .max(),
-        Value::Seq(items) => items.iter().map(node_end).max(),
+        Content::Seq(items) => items.iter().map(node_end).max(),
         _ => None,
     };
     own.max(children.unwrap_or(0))

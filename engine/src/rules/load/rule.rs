@@ -13,7 +13,7 @@ use super::version::VersionCtx;
 use super::{at, first_line};
 use crate::diagnostics::{RuleProblem, suggest};
 use crate::rules::format::{self, Literal, ThenValue, ValueType};
-use crate::rules::model::{OutcomeDef, Rule, Then, Val, type_words};
+use crate::rules::model::{OutcomeDef, Rule, Then, Value, type_words};
 use crate::script::analysis;
 use crate::script::dates;
 
@@ -174,11 +174,11 @@ impl VersionCtx<'_> {
             }
             ThenValue::Literal(lit) => {
                 let val = match (decl.ty, lit) {
-                    (_, Literal::Null(())) => Some(Val::Null),
-                    (ValueType::Bool, Literal::Bool(b)) => Some(Val::Bool(*b)),
-                    (ValueType::Int, Literal::Int(i)) => Some(Val::Int(*i)),
+                    (_, Literal::Null(())) => Some(Value::Null),
+                    (ValueType::Bool, Literal::Bool(b)) => Some(Value::Bool(*b)),
+                    (ValueType::Int, Literal::Int(i)) => Some(Value::Int(*i)),
                     (ValueType::Date, Literal::Str(s)) => match dates::parse_date(s) {
-                        Some(d) => Some(Val::Date(d)),
+                        Some(d) => Some(Value::Date(d)),
                         None => {
                             self.push(RuleProblem::BadDate {
                                 value: s.clone(),
@@ -189,8 +189,8 @@ impl VersionCtx<'_> {
                             return None;
                         }
                     },
-                    (ValueType::String, Literal::Str(s)) => Some(Val::Str(s.clone())),
-                    (ValueType::List, Literal::List(items)) => Some(Val::List(items.clone())),
+                    (ValueType::String, Literal::Str(s)) => Some(Value::Str(s.clone())),
+                    (ValueType::List, Literal::List(items)) => Some(Value::List(items.clone())),
                     _ => None,
                 };
                 let Some(val) = val else {
@@ -213,8 +213,8 @@ impl VersionCtx<'_> {
                 };
                 if let Some(allowed) = &decl.values {
                     let items: Vec<&String> = match &val {
-                        Val::Str(s) => vec![s],
-                        Val::List(items) => items.iter().collect(),
+                        Value::Str(s) => vec![s],
+                        Value::List(items) => items.iter().collect(),
                         _ => vec![],
                     };
                     for item in items {

@@ -627,6 +627,17 @@ impl RuleProblem {
 
 pub use crate::case::CaseError;
 
+/// rhai's messages start with a capital; ours are lower-case throughout.
+/// One function for both places rhai's words reach the user (a script
+/// refused at load, a script failing at run time).
+pub(crate) fn lower_first(message: String) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(c) if c.is_uppercase() => c.to_lowercase().chain(chars).collect(),
+        _ => message,
+    }
+}
+
 /// Evaluation stopped. A script failed at run time: the rules are at
 /// fault, not the case, so the message names the rule and its file.
 #[derive(Debug, Error, Diagnostic)]

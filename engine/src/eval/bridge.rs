@@ -5,6 +5,7 @@
 //! (`mod.rs`), the sandbox itself (`script`).
 
 use super::*;
+use crate::diagnostics::lower_first;
 
 /// The truth of one condition leaf. A leaf that reads a fact the case
 /// lacks is unknown and is not run; the native evaluator answers first,
@@ -145,15 +146,6 @@ pub(super) fn eval_error(v: &Version, rule: &str, field: &str, message: String) 
 
 pub(super) fn eval_error_at(v: &Version, r: &Rule, field: &str, message: String) -> Box<EvalError> {
     eval_error(v, &r.id, field, message)
-}
-
-/// rhai's messages start with a capital; ours are lower-case throughout.
-pub(super) fn lower_first(message: String) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(c) if c.is_uppercase() => c.to_lowercase().chain(chars).collect(),
-        _ => message,
-    }
 }
 
 pub(super) fn to_dynamic(val: &Value) -> Dynamic {

@@ -4,43 +4,12 @@
 
 use super::*;
 
-/// A declared check a case fails.
+/// A declared check a case fails (its words: `explain::check`).
 pub struct FailedCheck<'t> {
+    /// The check.
     pub check: &'t CaseCheck,
     /// Set when the check could not be run at all (a fault of the rules).
     pub error: Option<String>,
-}
-
-impl FailedCheck<'_> {
-    /// What is wrong with the case.
-    pub fn message(&self) -> String {
-        match &self.error {
-            None => self.check.message.clone(),
-            Some(e) => format!(
-                "the check could not be run ({}), so the case cannot be trusted to it",
-                lower_first(e.clone())
-            ),
-        }
-    }
-    /// What to do about it.
-    pub fn help(&self) -> String {
-        match (&self.check.help, &self.error) {
-            (Some(h), None) => h.clone(),
-            (_, Some(_)) => format!(
-                "the check is declared in `{}`; report it to whoever maintains the rules",
-                self.check.file
-            ),
-            (None, None) => format!(
-                "correct {}",
-                self.check
-                    .reads
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
-        }
-    }
 }
 
 /// The declared checks across facts that `case` fails. A check whose facts

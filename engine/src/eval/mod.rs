@@ -16,7 +16,7 @@ mod truth;
 
 use crate::explain::outcome::explain_outcome;
 use bridge::*;
-pub(crate) use checks::{failed_checks, passes_checks};
+pub(crate) use checks::{FailedCheck, failed_checks, passes_checks};
 use truth::*;
 
 use std::collections::BTreeMap;
@@ -348,7 +348,7 @@ impl<'a> Evaluator<'a> {
         if matches!(applies, Truth::False) {
             return Ok(Truth::False);
         }
-        let scoped = match v.slots.get(oid).and_then(|s| s.scope.as_ref()) {
+        let scoped = match v.by_outcome.get(oid).and_then(|s| s.scope.as_ref()) {
             Some(c) => {
                 let name = self.tree.outcome_names.get(oid).map_or("", String::as_str);
                 self.scope_condition(v, name, c)?
@@ -428,7 +428,7 @@ impl<'a> Evaluator<'a> {
         candidates.clear();
         for (set, r) in resolved {
             let sv = self.scope_version(set, r);
-            if !sv.slots.get(oid).is_some_and(|s| s.answers) {
+            if !sv.by_outcome.get(oid).is_some_and(|s| s.answers) {
                 continue;
             }
             let gate = self.gate(sv, oid)?;
@@ -448,7 +448,10 @@ impl<'a> Evaluator<'a> {
                 // A version with no rules for the outcome (silent on it,
                 // or only scoping it) can decide it for no value of the
                 // gate's facts, and adds nothing.
-                let has_deciders = v.slots.get(oid).is_some_and(|s| !s.deciders.is_empty());
+                let has_deciders = v
+                    .by_outcome
+                    .get(oid)
+                    .is_some_and(|s| !s.deciders.is_empty());
                 if let Truth::Unknown(_) = gate
                     && def.combine == Combine::Union
                     && has_deciders
@@ -461,7 +464,7 @@ impl<'a> Evaluator<'a> {
                         value: None,
                     });
                 }
-                let deciders = v.slots.get(oid).map(|s| s.deciders.as_slice());
+                let deciders = v.by_outcome.get(oid).map(|s| s.deciders.as_slice());
                 for &(ri, ti) in deciders.unwrap_or_default() {
                     let Some(rule) = v.rules.get(ri) else {
                         continue;

@@ -7,6 +7,7 @@
 //! not copied per case. Not here: choosing which words a case gets
 //! (`eval`), the result types (`result`) or rendering (the CLI).
 
+mod check;
 pub(crate) mod outcome;
 mod wording;
 

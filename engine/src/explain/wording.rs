@@ -103,7 +103,10 @@ fn grounds(v: &Version, r: &Rule) -> String {
 /// none of its rules decides it for the case.
 fn undecided(v: &Version, oid: usize, outcome: &str) -> String {
     let id = &v.rule_set;
-    let deciders = v.slots.get(oid).map_or(&[][..], |s| s.deciders.as_slice());
+    let deciders = v
+        .by_outcome
+        .get(oid)
+        .map_or(&[][..], |s| s.deciders.as_slice());
     match v.silent_on.get(outcome) {
         Some(why) => format!(
             "{} (`{id}` version {}) does not decide it: {why}",

@@ -378,7 +378,7 @@ pub struct Version {
     pub in_force_span: miette::SourceSpan,
     /// What the version does for each declared outcome, by the outcome's
     /// number in the tree: evaluation reads these by position.
-    pub slots: Vec<OutcomeSlot>,
+    pub by_outcome: Vec<VersionOutcome>,
     /// The version's number in the tree (versions are numbered as they are
     /// compiled), by which its wording is found (`explain::Wording`).
     pub at: usize,
@@ -386,7 +386,7 @@ pub struct Version {
 
 /// One outcome as seen by one version, found as the version is compiled.
 #[derive(Debug, Clone)]
-pub struct OutcomeSlot {
+pub struct VersionOutcome {
     /// The version answers the outcome (decides it, scopes it or is silent on it).
     pub answers: bool,
     /// The outcome's `scope` condition, if any.

@@ -277,7 +277,7 @@ pub fn compile(
     let ast = engine.compile_with_scope(scope, script).map_err(|e| {
         let pos = e.position();
         vec![ScriptError {
-            message: lower_first(&e.err_type().to_string()),
+            message: crate::diagnostics::lower_first(e.err_type().to_string()),
             line: pos.line().unwrap_or(1),
             column: pos.position().unwrap_or(1),
             changes: None,
@@ -568,14 +568,6 @@ pub fn leaf_reads(ast: &AST, groups: &[String]) -> (Vec<String>, bool) {
         true
     });
     (reads, reads_date)
-}
-
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -184,7 +184,10 @@ impl Loader {
                     message: format!("outcome name `{name}` is not a plain name"),
                     src: src.clone(),
                     span,
-                    help: "use letters, digits and `_`, e.g. `exit_visa_required`".to_string(),
+                    help: format!(
+                        "use letters, digits and `_`, e.g. `{}`",
+                        plain_name(&name, '_')
+                    ),
                 });
                 continue;
             }
@@ -258,6 +261,25 @@ fn declare<T>(
     }
     table.insert(name, (def, src.clone()));
     None
+}
+
+/// `s` made a plain name: every run of other characters one `sep`, lower
+/// case, starting with a letter. The example a help text gives is the
+/// writer's own name, so it carries no knowledge of any one body of law.
+pub(super) fn plain_name(s: &str, sep: char) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with(sep) {
+            out.push(sep);
+        }
+    }
+    let out = out.trim_end_matches(sep).to_string();
+    match out.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => out,
+        _ => format!("x{sep}{out}").trim_end_matches(sep).to_string(),
+    }
 }
 
 fn is_ident(s: &str) -> bool {
@@ -337,4 +359,21 @@ pub(super) fn compile_checks(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_name_is_made_plain_from_what_the_writer_wrote() {
+        assert_eq!(
+            super::plain_name("Exit visa required!", '_'),
+            "exit_visa_required"
+        );
+        assert_eq!(super::plain_name("1st-outcome", '_'), "x_1st_outcome");
+        assert_eq!(super::plain_name("%%", '_'), "x");
+        assert_eq!(
+            super::plain_name("Citizens Departure", '-'),
+            "citizens-departure"
+        );
+    }
 }

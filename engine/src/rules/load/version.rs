@@ -16,7 +16,7 @@ use super::{Loader, at};
 use crate::diagnostics::{RuleProblem, Src, suggest};
 use crate::rules::format::{Key, NullMeans, ValueType, VersionFile};
 use crate::rules::model::{
-    Condition, MoreSpecificThan, OutcomeDef, OutcomeSlot, RepealInfo, Rule, SourceInfo, Version,
+    Condition, MoreSpecificThan, OutcomeDef, RepealInfo, Rule, SourceInfo, Version, VersionOutcome,
     type_words,
 };
 use crate::script::analysis::{self, Comparison, Compiled, Lit};
@@ -61,7 +61,7 @@ fn outcome_table(
     rules: &[Rule],
     scope: &BTreeMap<String, Condition>,
     silent_on: &BTreeMap<String, String>,
-) -> Vec<OutcomeSlot> {
+) -> Vec<VersionOutcome> {
     outcomes
         .iter()
         .map(|outcome| {
@@ -76,7 +76,7 @@ fn outcome_table(
                         .map(move |(ti, _)| (ri, ti))
                 })
                 .collect();
-            OutcomeSlot {
+            VersionOutcome {
                 answers: !deciders.is_empty()
                     || scope.contains_key(outcome)
                     || silent_on.contains_key(outcome),
@@ -139,7 +139,15 @@ impl VersionCtx<'_> {
                 message: format!("rule set id `{}` is not a dotted name", v.rule_set.value),
                 src: self.src.clone(),
                 span: at(&v.rule_set.referenced, self.text),
-                help: "write ids like `kz.citizens-departure`: lower-case words joined by `-`, parts joined by `.`".to_string(),
+                help: format!(
+                    "write ids like `{}`: lower-case words joined by `-`, parts joined by `.`",
+                    v.rule_set
+                        .value
+                        .split('.')
+                        .map(|part| super::declarations::plain_name(part, '-'))
+                        .collect::<Vec<_>>()
+                        .join(".")
+                ),
             });
         }
         let applies_when = v
@@ -230,7 +238,7 @@ impl VersionCtx<'_> {
             rules,
             id_span: at(&v.version.referenced, self.text),
             in_force_span: at(&v.in_force.from.referenced, self.text),
-            slots,
+            by_outcome: slots,
             at: number,
         })
     }

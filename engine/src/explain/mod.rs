@@ -19,7 +19,7 @@ use crate::rules::tree::Resolved;
 /// (`Version::at`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Wording {
-    versions: Vec<Option<VersionWording>>,
+    versions: Vec<VersionWording>,
 }
 
 /// What results say about one version.
@@ -56,33 +56,33 @@ impl Wording {
     /// The wording of every version of `rule_sets`, whose outcomes are
     /// numbered as `outcomes` lists them.
     pub(crate) fn of(rule_sets: &[RuleSet], outcomes: &[String]) -> Wording {
-        let count = rule_sets
-            .iter()
-            .flat_map(|s| &s.versions)
-            .map(|v| v.at + 1)
-            .max()
-            .unwrap_or(0);
-        let mut versions = vec![None; count];
+        let mut versions: Vec<(usize, VersionWording)> = Vec::new();
         for set in rule_sets {
             for (i, v) in set.versions.iter().enumerate() {
                 let next = set.versions.get(i + 1);
-                if let Some(place) = versions.get_mut(v.at) {
-                    *place = Some(wording::version(v, next, outcomes));
-                }
+                versions.push((v.at, wording::version(v, next, outcomes)));
             }
         }
-        Wording { versions }
+        // Versions are numbered 0, 1, 2, ... as they compile, so in that
+        // order each one's wording sits at its number.
+        versions.sort_by_key(|(at, _)| *at);
+        Wording {
+            versions: versions.into_iter().map(|(_, w)| w).collect(),
+        }
     }
 
+    #[inline]
     fn version(&self, v: &Version) -> Option<&VersionWording> {
-        self.versions.get(v.at).and_then(Option::as_ref)
+        self.versions.get(v.at)
     }
 
+    #[inline]
     fn rule(&self, v: &Version, r: &Rule) -> Option<&RuleWording> {
         self.version(v).and_then(|w| w.rules.get(r.at))
     }
 
     /// `v` as results list it among the versions in force.
+    #[inline]
     pub(crate) fn in_force(&self, v: &Version) -> VersionInForce {
         self.version(v)
             .map(|w| w.in_force.clone())
@@ -90,17 +90,20 @@ impl Wording {
     }
 
     /// What a decision of rule `r` of `v` rests on, for the explanation.
+    #[inline]
     pub(crate) fn grounds(&self, v: &Version, r: &Rule) -> &str {
         self.rule(v, r).map_or("", |w| w.grounds.as_str())
     }
 
     /// Rule `r` of `v` as results cite it.
+    #[inline]
     pub(crate) fn by(&self, v: &Version, r: &Rule) -> By {
         self.rule(v, r).map(|w| w.by.clone()).unwrap_or_default()
     }
 
     /// Why a rule set, where the date falls as `resolved` says, does not
     /// decide outcome number `oid`.
+    #[inline]
     pub(crate) fn reason(&self, oid: usize, resolved: &Resolved) -> &str {
         let text = match resolved {
             Resolved::InForce(v) if v.repeal.is_some() => {

@@ -1,7 +1,7 @@
 //! A set of facts by number, for the facts an unknown condition part needs:
 //! evaluation builds and merges many of these per case, so the first 128
 //! facts are bits in a word and only a tree with more ever allocates.
-//! Not here: what the numbers mean (`plan`).
+//! Not here: what the numbers mean (a fact's place in the tree's sorted declarations, `rules::load::declarations`).
 
 use std::collections::BTreeSet;
 

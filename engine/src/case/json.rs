@@ -233,7 +233,7 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             if self.seen.contains(id) {
                 return Err(reject());
             }
-            self.seen.insert(id);
+            self.seen.insert(crate::rules::model::FactId::new(id));
             let raw = map.next_value::<GivenJson<'de>>()?;
             let val = convert_raw(raw.view(), def, "").map_err(|_| reject::<A::Error>())?;
             if let Some(val) = val {

@@ -19,7 +19,7 @@ pub(super) fn leaf_truth(
 ) -> Result<Truth, ScriptFailure> {
     let mut missing = FactSet::default();
     for &id in &leaf.read_ids {
-        if slots.get(id).copied().flatten().is_none() {
+        if slots.get(id.index()).copied().flatten().is_none() {
             missing.insert(id);
         }
     }
@@ -51,7 +51,7 @@ pub(super) fn leaf_truth(
             if leaf
                 .read_ids
                 .iter()
-                .any(|&id| slots.get(id).copied().flatten() == Some(&Value::Null)) =>
+                .any(|&id| slots.get(id.index()).copied().flatten() == Some(&Value::Null)) =>
         {
             return Ok(Truth::False);
         }

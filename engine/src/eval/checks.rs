@@ -39,7 +39,7 @@ fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Value>]) -> Vec<FailedChec
         .filter(|check| {
             check.read_ids.iter().all(|&id| {
                 slots
-                    .get(id)
+                    .get(id.index())
                     .copied()
                     .flatten()
                     .is_some_and(|v| *v != Value::Null)

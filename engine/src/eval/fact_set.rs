@@ -12,7 +12,8 @@ pub(crate) struct FactSet {
 }
 
 impl FactSet {
-    pub(crate) fn insert(&mut self, id: usize) {
+    pub(crate) fn insert(&mut self, id: crate::rules::model::FactId) {
+        let id = id.index();
         if id < 128 {
             self.low |= 1u128 << id;
         } else {
@@ -70,9 +71,9 @@ mod tests {
             b in proptest::collection::btree_set(0usize..400, 0..30),
         ) {
             let mut x = FactSet::default();
-            for i in &a { x.insert(*i); }
+            for i in &a { x.insert(crate::rules::model::FactId::new(*i)); }
             let mut y = FactSet::default();
-            for i in &b { y.insert(*i); }
+            for i in &b { y.insert(crate::rules::model::FactId::new(*i)); }
             prop_assert_eq!(x.iter().collect::<Vec<_>>(), a.iter().copied().collect::<Vec<_>>());
             for i in 0..400 {
                 prop_assert_eq!(x.contains(i), a.contains(&i));

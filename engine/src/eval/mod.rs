@@ -29,7 +29,9 @@ use crate::diagnostics::{EvalError, FailureKind, ScriptPlace};
 use crate::eval::fact_set::FactSet;
 use crate::result::{By, EvalResult, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce};
 use crate::rules::format::{Combine, ValueType};
-use crate::rules::model::{CaseCheck, Condition, OutcomeDef, Rule, RuleSet, Then, Value, Version};
+use crate::rules::model::{
+    CaseCheck, Condition, OutcomeDef, OutcomeId, Rule, RuleSet, Then, Value, Version,
+};
 use crate::rules::tree::{Resolved, RuleTree};
 use crate::script::analysis::{Cond, DATE_VARIABLE};
 use crate::script::native::{self, NativeError, Slots};
@@ -77,6 +79,7 @@ fn evaluate_slots<'a>(
     let mut explanation = Vec::with_capacity(tree.outcomes.len());
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
     for (oid, def) in tree.outcomes.values().enumerate() {
+        let oid = OutcomeId::new(oid);
         if let Some((result, grounds)) =
             ev.outcome(def, oid, &resolved, &in_force, &mut defeated)?
         {
@@ -343,14 +346,18 @@ impl<'a> Evaluator<'a> {
 
     /// Whether `v` answers outcome number `oid` for this case: its
     /// `applies_when` and the outcome's `scope`.
-    fn gate(&mut self, v: &'a Version, oid: usize) -> Result<Truth, Box<EvalError>> {
+    fn gate(&mut self, v: &'a Version, oid: OutcomeId) -> Result<Truth, Box<EvalError>> {
         let applies = self.condition(v.applies_when.as_ref(), v, "", "applies_when")?;
         if matches!(applies, Truth::False) {
             return Ok(Truth::False);
         }
-        let scoped = match v.by_outcome.get(oid).and_then(|s| s.scope.as_ref()) {
+        let scoped = match v.by_outcome.get(oid.index()).and_then(|s| s.scope.as_ref()) {
             Some(c) => {
-                let name = self.tree.outcome_names.get(oid).map_or("", String::as_str);
+                let name = self
+                    .tree
+                    .outcome_names
+                    .get(oid.index())
+                    .map_or("", String::as_str);
                 self.scope_condition(v, name, c)?
             }
             None => Truth::True,
@@ -359,11 +366,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The number of an outcome named in a rule.
-    fn outcome_id(&self, name: &str) -> Option<usize> {
+    fn outcome_id(&self, name: &str) -> Option<OutcomeId> {
         self.tree
             .outcome_names
             .binary_search_by(|n| n.as_str().cmp(name))
             .ok()
+            .map(OutcomeId::new)
     }
 
     fn rule_when(&mut self, v: &Version, r: &Rule) -> Result<Truth, Box<EvalError>> {
@@ -387,7 +395,7 @@ impl<'a> Evaluator<'a> {
             } => {
                 let mut missing = FactSet::default();
                 for &id in read_ids {
-                    if self.slots.get(id).copied().flatten().is_none() {
+                    if self.slots.get(id.index()).copied().flatten().is_none() {
                         missing.insert(id);
                     }
                 }
@@ -417,7 +425,7 @@ impl<'a> Evaluator<'a> {
     fn outcome(
         &mut self,
         def: &OutcomeDef,
-        oid: usize,
+        oid: OutcomeId,
         resolved: &[(&'a RuleSet, Resolved<'a>)],
         in_force: &[&'a Version],
         defeated_log: &mut Vec<(String, String, String, String)>,
@@ -428,7 +436,7 @@ impl<'a> Evaluator<'a> {
         candidates.clear();
         for (set, r) in resolved {
             let sv = self.scope_version(set, r);
-            if !sv.by_outcome.get(oid).is_some_and(|s| s.answers) {
+            if !sv.by_outcome.get(oid.index()).is_some_and(|s| s.answers) {
                 continue;
             }
             let gate = self.gate(sv, oid)?;
@@ -450,7 +458,7 @@ impl<'a> Evaluator<'a> {
                 // gate's facts, and adds nothing.
                 let has_deciders = v
                     .by_outcome
-                    .get(oid)
+                    .get(oid.index())
                     .is_some_and(|s| !s.deciders.is_empty());
                 if let Truth::Unknown(_) = gate
                     && def.combine == Combine::Union
@@ -464,7 +472,7 @@ impl<'a> Evaluator<'a> {
                         value: None,
                     });
                 }
-                let deciders = v.by_outcome.get(oid).map(|s| s.deciders.as_slice());
+                let deciders = v.by_outcome.get(oid.index()).map(|s| s.deciders.as_slice());
                 for &(ri, ti) in deciders.unwrap_or_default() {
                     let Some(rule) = v.rules.get(ri) else {
                         continue;

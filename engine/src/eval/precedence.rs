@@ -9,7 +9,7 @@ impl<'a> Evaluator<'a> {
     pub(super) fn resolve(
         &self,
         def: &OutcomeDef,
-        oid: usize,
+        oid: OutcomeId,
         candidates: &[Candidate<'a>],
         answering: &[Answering<'a>],
         in_force: &[&'a Version],
@@ -174,7 +174,11 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub(super) fn undetermined(&self, oid: usize, answering: &[Answering<'a>]) -> OutcomeResult {
+    pub(super) fn undetermined(
+        &self,
+        oid: OutcomeId,
+        answering: &[Answering<'a>],
+    ) -> OutcomeResult {
         let mut reason = String::new();
         let mut gate_needs = FactSet::default();
         for (i, a) in answering.iter().enumerate() {

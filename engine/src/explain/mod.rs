@@ -12,7 +12,7 @@ pub(crate) mod outcome;
 mod wording;
 
 use crate::result::{By, VersionInForce};
-use crate::rules::model::{Rule, RuleSet, Version};
+use crate::rules::model::{OutcomeId, Rule, RuleSet, Version};
 use crate::rules::tree::Resolved;
 
 /// The wording of every version of a tree, by the version's number
@@ -104,7 +104,7 @@ impl Wording {
     /// Why a rule set, where the date falls as `resolved` says, does not
     /// decide outcome number `oid`.
     #[inline]
-    pub(crate) fn reason(&self, oid: usize, resolved: &Resolved) -> &str {
+    pub(crate) fn reason(&self, oid: OutcomeId, resolved: &Resolved) -> &str {
         let text = match resolved {
             Resolved::InForce(v) if v.repeal.is_some() => {
                 self.version(v).map(|w| w.repealed.as_str())
@@ -113,7 +113,7 @@ impl Wording {
             Resolved::Lapsed { ended, .. } => self.version(ended).map(|w| w.lapsed.as_str()),
             Resolved::InForce(v) => self
                 .version(v)
-                .and_then(|w| w.undecided.get(oid))
+                .and_then(|w| w.undecided.get(oid.index()))
                 .map(String::as_str),
         };
         text.unwrap_or("")
@@ -160,7 +160,7 @@ mod tests {
                         let names: Vec<&str> = leaf
                             .read_ids
                             .iter()
-                            .map(|&i| tree.fact_names[i].as_str())
+                            .map(|&i| tree.fact_names[i.index()].as_str())
                             .collect();
                         assert_eq!(names, leaf.reads, "{}", c.text);
                     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{RuleWording, VersionWording};
 use crate::result::{By, Interval, VersionInForce};
-use crate::rules::model::{Rule, Version};
+use crate::rules::model::{OutcomeId, Rule, Version};
 
 /// The wording of `v`, followed in its rule set by `next` (if any), whose
 /// outcomes are numbered as `outcomes` lists them.
@@ -38,7 +38,7 @@ pub(super) fn version(v: &Version, next: Option<&Version>, outcomes: &[String]) 
         undecided: outcomes
             .iter()
             .enumerate()
-            .map(|(oid, o)| undecided(v, oid, o))
+            .map(|(oid, o)| undecided(v, OutcomeId::new(oid), o))
             .collect(),
         rules: v
             .rules
@@ -101,11 +101,11 @@ fn grounds(v: &Version, r: &Rule) -> String {
 
 /// Why `outcome` (number `oid`) is undetermined when `v` is in force and
 /// none of its rules decides it for the case.
-fn undecided(v: &Version, oid: usize, outcome: &str) -> String {
+fn undecided(v: &Version, oid: OutcomeId, outcome: &str) -> String {
     let id = &v.rule_set;
     let deciders = v
         .by_outcome
-        .get(oid)
+        .get(oid.index())
         .map_or(&[][..], |s| s.deciders.as_slice());
     match v.silent_on.get(outcome) {
         Some(why) => format!(

@@ -13,6 +13,36 @@ use crate::rules::format::{Combine, NullMeans, ValueType};
 use crate::rules::in_force::Index;
 use crate::script::analysis::Cond;
 
+/// A declared fact's number in its tree: its place in the tree's sorted
+/// declarations. Made only by the loader, so a number always names a fact
+/// of the tree that made it (a case carries its tree's stamp, `Case`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FactId(usize);
+
+impl FactId {
+    pub(crate) fn new(index: usize) -> FactId {
+        FactId(index)
+    }
+    /// The fact's place in the tree's sorted declarations.
+    pub(crate) fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A declared outcome's number in its tree, as `FactId` is a fact's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OutcomeId(usize);
+
+impl OutcomeId {
+    pub(crate) fn new(index: usize) -> OutcomeId {
+        OutcomeId(index)
+    }
+    /// The outcome's place in the tree's sorted declarations.
+    pub(crate) fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// A declared fact: what a case may carry.
 #[derive(Debug, Clone, Serialize)]
 pub struct FactDef {
@@ -175,7 +205,7 @@ pub struct CaseCheck {
     /// The facts the check reads, to point at them in a refused case.
     pub reads: Vec<String>,
     /// The same by number, given as the check is compiled.
-    pub read_ids: Vec<usize>,
+    pub read_ids: Vec<FactId>,
     /// The declarations file the check is written in.
     pub file: String,
 }
@@ -279,7 +309,7 @@ pub enum Then {
         /// The facts it reads, by name.
         reads: Vec<String>,
         /// The same facts by number, given as the expression is compiled.
-        read_ids: Vec<usize>,
+        read_ids: Vec<FactId>,
         /// Whether it reads `date`, so its value can change from day to day.
         reads_date: bool,
         /// The same expression for the native evaluator, if its shape allows.

@@ -114,7 +114,7 @@ pub struct Leaf {
     pub reads: Vec<String>,
     /// The same facts by number in the tree's declared facts, given as the
     /// leaf is compiled (`skeleton`): evaluation checks them by position.
-    pub read_ids: Vec<usize>,
+    pub read_ids: Vec<crate::rules::model::FactId>,
     /// Whether it reads `date`: only such leaves can change from day to day.
     pub reads_date: bool,
     /// The same leaf compiled for the native evaluator, if its shape allows.
@@ -499,7 +499,7 @@ fn variable(expr: &Expr) -> Option<(&str, Position)> {
 
 /// A fact's number in the tree being loaded (its place among the declared
 /// facts), or `None` for a name that is not declared.
-pub type FactId<'a> = &'a dyn Fn(&str) -> Option<usize>;
+pub type FactId<'a> = &'a dyn Fn(&str) -> Option<crate::rules::model::FactId>;
 
 /// Splits a condition into its boolean skeleton. Scripts that are not a
 /// single expression (`let` bindings, loops) are one leaf. Each leaf gets
@@ -543,10 +543,7 @@ fn leaf(expr: &Expr, groups: &[String], fact_id: FactId) -> Cond {
         read_ids: reads.iter().filter_map(|f| fact_id(f)).collect(),
         reads,
         reads_date,
-        native: super::native::compile(expr, groups).map(|mut n| {
-            n.number_facts(fact_id);
-            n
-        }),
+        native: super::native::compile(expr, groups, fact_id),
     })
 }
 

@@ -73,7 +73,7 @@ pub enum DateFn {
 }
 
 /// A fact a term reads: its name, and its number in the tree's declared
-/// facts, given by the loader as the term is compiled (`number_facts`), so
+/// facts, given as the term is compiled, so
 /// that evaluation looks facts up by position rather than by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactRef {
@@ -315,46 +315,20 @@ impl DateFn {
     }
 }
 
-impl Native {
-    /// Numbers the facts the leaf reads (see `FactRef`).
-    pub fn number_facts(&mut self, id_of: &dyn Fn(&str) -> Option<usize>) {
-        match self {
-            Native::Truthy(t) | Native::InLiterals(t, ..) | Native::ListContains(t, ..) => {
-                t.number_facts(id_of)
-            }
-            Native::Cmp(_, a, b, _) => {
-                a.number_facts(id_of);
-                b.number_facts(id_of);
-            }
-        }
-    }
-}
+impl Native {}
 
-impl Term {
-    /// Numbers the facts the term reads (see `FactRef`).
-    pub fn number_facts(&mut self, id_of: &dyn Fn(&str) -> Option<usize>) {
-        match self {
-            Term::Fact(f) => {
-                if let Some(id) = id_of(&f.name) {
-                    f.id = id;
-                }
-            }
-            Term::Call(_, a, b, _) | Term::Arith(_, a, b, _) => {
-                a.number_facts(id_of);
-                b.number_facts(id_of);
-            }
-            Term::Date | Term::Str(_) | Term::Int(_) | Term::Bool(_) | Term::Unit => {}
-        }
-    }
-}
+impl Term {}
 
 /// Compiles a leaf, if it has a shape this evaluator knows.
-pub fn compile(expr: &Expr, groups: &[String]) -> Option<Native> {
+/// How the compiler finds a fact's number: the tree's declarations.
+pub type FactNumbers<'a> = &'a dyn Fn(&str) -> Option<crate::rules::model::FactId>;
+
+pub fn compile(expr: &Expr, groups: &[String], fact_id: FactNumbers) -> Option<Native> {
     match expr {
         Expr::FnCall(call, pos) => {
             let name = call.name.as_str();
             let [a, b] = call.args.as_slice() else {
-                return truthy(expr, groups);
+                return truthy(expr, groups, fact_id);
             };
             let op = match name {
                 "==" => Some(Op::Eq),
@@ -366,7 +340,12 @@ pub fn compile(expr: &Expr, groups: &[String]) -> Option<Native> {
                 _ => None,
             };
             if let Some(op) = op {
-                return Some(Native::Cmp(op, term(a, groups)?, term(b, groups)?, *pos));
+                return Some(Native::Cmp(
+                    op,
+                    term(a, groups, fact_id)?,
+                    term(b, groups, fact_id)?,
+                    *pos,
+                ));
             }
             if name == "contains" {
                 // `x in y` is `contains(y, x)`.
@@ -378,29 +357,31 @@ pub fn compile(expr: &Expr, groups: &[String]) -> Option<Native> {
                             _ => None,
                         })
                         .collect::<Option<Vec<_>>>()?;
-                    return Some(Native::InLiterals(term(b, groups)?, lits, *pos));
+                    return Some(Native::InLiterals(term(b, groups, fact_id)?, lits, *pos));
                 }
-                if let (Expr::StringConstant(s, _), list @ Term::Fact(..)) = (b, term(a, groups)?) {
+                if let (Expr::StringConstant(s, _), list @ Term::Fact(..)) =
+                    (b, term(a, groups, fact_id)?)
+                {
                     return Some(Native::ListContains(list, s.to_string(), *pos));
                 }
                 return None;
             }
-            truthy(expr, groups)
+            truthy(expr, groups, fact_id)
         }
-        _ => truthy(expr, groups),
+        _ => truthy(expr, groups, fact_id),
     }
 }
 
-fn truthy(expr: &Expr, groups: &[String]) -> Option<Native> {
-    match term(expr, groups)? {
+fn truthy(expr: &Expr, groups: &[String], fact_id: FactNumbers) -> Option<Native> {
+    match term(expr, groups, fact_id)? {
         t @ (Term::Fact(..) | Term::Bool(_)) => Some(Native::Truthy(t)),
         _ => None,
     }
 }
 
 /// Compiles a computed value (`then: {expr: ...}`), if its shape allows.
-pub fn compile_term(expr: &Expr, groups: &[String]) -> Option<Term> {
-    term(expr, groups)
+pub fn compile_term(expr: &Expr, groups: &[String], fact_id: FactNumbers) -> Option<Term> {
+    term(expr, groups, fact_id)
 }
 
 /// Computes a value natively; `Unsupported` leaves it to rhai.
@@ -419,7 +400,7 @@ pub fn eval_term<F: FactSource + ?Sized>(
     })
 }
 
-fn term(expr: &Expr, groups: &[String]) -> Option<Term> {
+fn term(expr: &Expr, groups: &[String], fact_id: FactNumbers) -> Option<Term> {
     match expr {
         Expr::StringConstant(s, _) => Some(Term::Str(s.to_string())),
         Expr::IntegerConstant(i, _) => Some(Term::Int(*i)),
@@ -437,11 +418,13 @@ fn term(expr: &Expr, groups: &[String]) -> Option<Term> {
                 return None;
             }
             match &bin.rhs {
-                Expr::Property(p, _) => Some(Term::Fact(FactRef {
-                    name: format!("{group}.{}", p.2),
-                    // Numbered by the caller as it compiles (`number_facts`).
-                    id: usize::MAX,
-                })),
+                Expr::Property(p, _) => {
+                    let name = format!("{group}.{}", p.2);
+                    // A fact the tree does not declare is refused at load;
+                    // here it is simply not compiled.
+                    let id = fact_id(&name)?.index();
+                    Some(Term::Fact(FactRef { name, id }))
+                }
                 // Method syntax (`person.birth_date.age_on(date)`) stays with rhai.
                 _ => None,
             }
@@ -457,8 +440,8 @@ fn term(expr: &Expr, groups: &[String]) -> Option<Term> {
             };
             Some(Term::Arith(
                 op,
-                Box::new(term(a, groups)?),
-                Box::new(term(b, groups)?),
+                Box::new(term(a, groups, fact_id)?),
+                Box::new(term(b, groups, fact_id)?),
                 *pos,
             ))
         }
@@ -476,8 +459,8 @@ fn term(expr: &Expr, groups: &[String]) -> Option<Term> {
             };
             Some(Term::Call(
                 f,
-                Box::new(term(a, groups)?),
-                Box::new(term(b, groups)?),
+                Box::new(term(a, groups, fact_id)?),
+                Box::new(term(b, groups, fact_id)?),
                 *pos,
             ))
         }
@@ -694,7 +677,10 @@ mod tests {
             let [Stmt::Expr(expr)] = compiled.ast.statements() else {
                 panic!()
             };
-            let native = compile(expr, &groups).unwrap_or_else(|| panic!("`{text}` not compiled"));
+            let native = compile(expr, &groups, &|_| {
+                Some(crate::rules::model::FactId::new(0))
+            })
+            .unwrap_or_else(|| panic!("`{text}` not compiled"));
             let Err(NativeError::Failed(failure)) = eval(&native, &facts, date) else {
                 panic!("`{text}` did not fail natively")
             };
@@ -738,7 +724,13 @@ mod tests {
             let [Stmt::Expr(expr)] = compiled.ast.statements() else {
                 panic!()
             };
-            assert_eq!(compile(expr, &groups), None, "{text}");
+            assert_eq!(
+                compile(expr, &groups, &|_| Some(crate::rules::model::FactId::new(
+                    0
+                ))),
+                None,
+                "{text}"
+            );
         }
     }
 }

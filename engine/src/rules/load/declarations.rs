@@ -12,7 +12,7 @@ use super::version::VersionCtx;
 use super::{Loader, at};
 use crate::diagnostics::{RuleProblem, Src, source};
 use crate::rules::format::{self, Combine, ValueType};
-use crate::rules::model::{CaseCheck, FactDef, OutcomeDef, Pattern, type_words};
+use crate::rules::model::{CaseCheck, FactDef, FactId, OutcomeDef, Pattern, type_words};
 use crate::script::analysis;
 
 /// Facts and outcomes numbered from their declarations, before any version
@@ -36,8 +36,11 @@ impl Numbers {
     }
 
     /// The number of a declared fact.
-    pub(super) fn fact(&self, name: &str) -> Option<usize> {
-        self.facts.binary_search_by(|f| f.as_str().cmp(name)).ok()
+    pub(super) fn fact(&self, name: &str) -> Option<FactId> {
+        self.facts
+            .binary_search_by(|f| f.as_str().cmp(name))
+            .ok()
+            .map(FactId::new)
     }
 
     /// For each of `groups`, its facts' field names (without the group)

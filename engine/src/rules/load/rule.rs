@@ -154,10 +154,7 @@ impl VersionCtx<'_> {
                 let fact_id = |f: &str| numbers.fact(f);
                 let native = match compiled.ast.statements() {
                     [rhai::Stmt::Expr(expr)] => {
-                        crate::script::native::compile_term(expr, self.groups).map(|mut t| {
-                            t.number_facts(&fact_id);
-                            t
-                        })
+                        crate::script::native::compile_term(expr, self.groups, &fact_id)
                     }
                     _ => None,
                 };

@@ -644,7 +644,7 @@ pub(crate) fn lower_first(message: String) -> String {
 pub enum EvalError {
     /// A condition or computed value failed when run.
     #[error("{place} in `{rule_set}` version `{version}` ({file}) failed: {message}")]
-    #[diagnostic(code(inforce::eval))]
+    #[diagnostic(code(inforce::eval), help("{}", kind.help()))]
     ScriptFailed {
         /// Which script of the version.
         place: ScriptPlace,
@@ -658,9 +658,6 @@ pub enum EvalError {
         kind: FailureKind,
         /// Why, in words.
         message: String,
-        /// What the maintainer of the rules should do.
-        #[help]
-        help: String,
     },
 
     /// The case was read against another rules tree, whose facts are

@@ -28,26 +28,32 @@ use crate::rules::tree::RuleTree;
 /// what is wrong; so only valid cases take the fast path, and the messages
 /// are those of `from_value` whichever path ran.
 pub(super) fn read(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
-    if let Some(parts) = read_direct(tree, text) {
-        let mut values = vec![None; tree.fact_names.len()];
-        for (i, v) in parts.facts {
-            if let Some(slot) = values.get_mut(i) {
-                *slot = Some(v);
-            }
-        }
-        let slots: Vec<Option<&Value>> = values.iter().map(Option::as_ref).collect();
-        if crate::eval::passes_checks(tree, &slots) {
-            return Ok(Case::numbered(
-                tree,
-                parts.id.unwrap_or_else(|| fallback_id.to_string()),
-                parts.date,
-                values,
-            ));
-        }
-        // A check fails: the long way below says which.
+    if let Some(case) = direct(tree, text, fallback_id) {
+        return Ok(case);
     }
     let value = parse_json(text).map_err(|e| vec![CaseError::not_json(&e)])?;
     from_value(tree, &value, fallback_id)
+}
+
+/// The fast path of `read`: `None` for anything but a valid case, a case
+/// failing a check included (the long way says which).
+fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
+    let parts = read_direct(tree, text)?;
+    let mut values = vec![None; tree.fact_names.len()];
+    for (i, v) in parts.facts {
+        if let Some(slot) = values.get_mut(i) {
+            *slot = Some(v);
+        }
+    }
+    let slots: Vec<Option<&Value>> = values.iter().map(Option::as_ref).collect();
+    crate::eval::passes_checks(tree, &slots).then(|| {
+        Case::numbered(
+            tree,
+            parts.id.unwrap_or_else(|| fallback_id.to_string()),
+            parts.date,
+            values,
+        )
+    })
 }
 
 /// A valid case as read directly: its id if given, date, and facts by
@@ -373,16 +379,10 @@ pub(super) fn from_value(
             _ => errors.push(unknown_top_level(tree, key)),
         }
     }
-    if errors.is_empty() {
-        for failed in crate::eval::failed_checks(tree, &case) {
-            errors.push(CaseError::FailedCheck {
-                check: failed.check.id.clone(),
-                message: failed.message(),
-                src: None,
-                labels: Vec::new(),
-                help: failed.help(),
-            });
-        }
+    if errors.is_empty()
+        && let Err(failed) = case.check(tree)
+    {
+        errors.extend(failed);
     }
     if errors.is_empty() {
         Ok(case)
@@ -400,9 +400,7 @@ fn group_facts(
 ) {
     for (name, v) in fields {
         let field = format!("{group}.{name}");
-        let declared = tree
-            .fact_number(&field)
-            .and_then(|i| Some((i, tree.fact_defs.get(i)?)));
+        let declared = tree.declared_fact(&field);
         match declared {
             Some((number, def)) => match convert(v, def) {
                 Ok(Some(val)) => {
@@ -608,23 +606,6 @@ mod tests {
         })
     }
 
-    /// The fast path alone.
-    fn direct(tree: &RuleTree, text: &str, id: &str) -> Option<Case> {
-        let parts = read_direct(tree, text)?;
-        let mut values = vec![None; tree.fact_names.len()];
-        for (i, v) in parts.facts {
-            values[i] = Some(v);
-        }
-        let case = Case::numbered(
-            tree,
-            parts.id.unwrap_or_else(|| id.to_string()),
-            parts.date,
-            values,
-        );
-        crate::eval::failed_checks(tree, &case)
-            .is_empty()
-            .then_some(case)
-    }
     use crate::rules::load::{Golden, load_with};
     use crate::rules::source::{SourceFile, read_dir};
 

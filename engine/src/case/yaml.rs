@@ -83,9 +83,7 @@ pub(crate) fn from_node(
                 Content::Map(fields) => {
                     for (fk, fv) in fields {
                         let field = format!("{group}.{}", key_text(fk));
-                        let declared = tree
-                            .fact_number(&field)
-                            .and_then(|i| Some((i, tree.fact_defs.get(i)?)));
+                        let declared = tree.declared_fact(&field);
                         match declared {
                             Some((number, def)) => match convert(fv, def) {
                                 Ok(Some(val)) => {

@@ -139,7 +139,6 @@ pub(super) fn eval_error(v: &Version, rule: &str, field: &str, message: String) 
         version: v.id.clone(),
         file: v.file.clone(),
         kind,
-        help: kind.help().to_string(),
         message: lower_first(message),
     })
 }

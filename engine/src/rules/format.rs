@@ -3,16 +3,16 @@
 //! that reports every unknown key. Not validated here: dates, scripts, names
 //! and cross-file consistency are checked by `load` and `validate`.
 
+// A doc comment on a schema type below is also its description in the JSON
+// Schema (`inforce schema rules`), and on a unit variant it changes the
+// schema's shape: the undocumented items stay so until the schema may change.
+#![allow(missing_docs)]
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-
-// A doc comment on a schema type below is also its description in the JSON
-// Schema (`inforce schema rules`), and on a unit variant it changes the
-// schema's shape: the types marked `#[allow(missing_docs)]` stay as they are
-// until the schema may change.
 
 /// A value together with where it was written.
 pub type At<T> = Spanned<T>;
@@ -58,7 +58,6 @@ impl<'de> Deserialize<'de> for Key {
 #[derive(Debug, JsonSchema)]
 #[schemars(untagged)]
 #[allow(dead_code)]
-#[allow(missing_docs)]
 pub enum AnyRuleFile {
     Version(Box<VersionFile>),
     Declarations(DeclarationsFile),
@@ -116,7 +115,6 @@ pub struct VersionFile {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct InForce {
     /// First day in force, `YYYY-MM-DD`.
     #[schemars(with = "String", regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
@@ -129,7 +127,6 @@ pub struct InForce {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct Source {
     /// The act, as cited: `Government Decree No. 1010 of 26 July 2001`.
     #[schemars(with = "String")]
@@ -151,7 +148,6 @@ pub struct Source {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct Precedence {
     /// Rule sets this one is more specific than: where both decide an outcome
     /// on the same day, this one wins.
@@ -161,7 +157,6 @@ pub struct Precedence {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct MoreSpecific {
     /// Id of the less specific rule set.
     #[schemars(with = "String")]
@@ -174,7 +169,6 @@ pub struct MoreSpecific {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct Repeal {
     /// What was repealed: `Decree No. 1010 of 26 July 2001`.
     #[schemars(with = "String")]
@@ -186,7 +180,6 @@ pub struct Repeal {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct RuleDef {
     /// Id, unique within the version, stable across versions (kebab-case).
     #[schemars(with = "String")]
@@ -227,14 +220,12 @@ pub enum ThenValue {
 
 #[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct ExprValue {
     pub expr: String,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(untagged)]
-#[allow(missing_docs)]
 pub enum Literal {
     Bool(bool),
     Int(i64),
@@ -329,7 +320,6 @@ pub struct CodeDecl {
 /// The types facts and outcomes may have.
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-#[allow(missing_docs)]
 pub enum ValueType {
     Bool,
     Int,
@@ -340,7 +330,6 @@ pub enum ValueType {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct FactDecl {
     #[serde(rename = "type")]
     #[schemars(with = "ValueType")]
@@ -368,7 +357,6 @@ pub struct FactDecl {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct OutcomeDecl {
     #[serde(rename = "type")]
     #[schemars(with = "ValueType")]
@@ -386,7 +374,6 @@ pub struct OutcomeDecl {
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-#[allow(missing_docs)]
 pub enum Combine {
     #[default]
     Single,
@@ -397,14 +384,12 @@ pub enum Combine {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "inforce golden tests")]
-#[allow(missing_docs)]
 pub struct TestsFile {
     pub tests: Vec<GoldenTest>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct GoldenTest {
     /// A sentence naming what the case shows.
     pub name: String,

@@ -107,6 +107,13 @@ impl RuleTree {
             .ok()
     }
 
+    /// The number and declaration of fact `name`, as both case readers
+    /// look a field up.
+    pub(crate) fn declared_fact(&self, name: &str) -> Option<(usize, &FactDef)> {
+        let number = self.fact_number(name)?;
+        Some((number, self.fact_defs.get(number)?))
+    }
+
     /// The earliest date any version takes effect.
     pub fn earliest(&self) -> Option<NaiveDate> {
         self.rule_sets

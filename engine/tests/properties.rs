@@ -322,3 +322,13 @@ fn an_error_past_column_65535_of_a_rule_file_or_a_case_renders() {
         "date: 2005-06-10\nperson: {{citizenship: KZ,{spaces} nope: true}}\n"
     ));
 }
+
+/// The tree CI's run drew on 2026-12-05: five plain rule files beside
+/// links and pipes; every plain file must still be read.
+#[test]
+fn the_tree_ci_drew_on_5_december_reads_its_five_plain_files() {
+    harness::check_tree_of_bytes(&[
+        153, 31, 0, 0, 0, 154, 0, 1, 102, 213, 99, 0, 1, 6, 138, 102, 0, 1, 22, 4, 0, 0, 0, 0, 83,
+        0, 0, 0, 0, 66, 0, 1, 42, 149, 15, 0, 0, 0, 0, 11, 0, 9, 74, 42, 121, 0, 17, 38, 54,
+    ]);
+}

@@ -80,6 +80,12 @@ pub use rules::source::{SourceFile, read_dir};
 pub use rules::tree::RuleTree;
 pub use script::dates::parse_date;
 
+/// JSON Lines, one case a line: the contract `batch` and the server's
+/// streaming endpoint share.
+pub mod lines {
+    pub use crate::result::lines::{error_line, evaluate_line};
+}
+
 /// Reading a rules tree from somewhere other than a directory (a git
 /// revision, an archive) under the same limits as `read_dir`: what may be
 /// read, how much, and how sizes are written in messages.

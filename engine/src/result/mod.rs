@@ -3,6 +3,7 @@
 //! `eval`, rendered by the CLI.
 
 pub mod json;
+pub mod lines;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,22 +1,13 @@
-//! What one input line of `batch` becomes: its result JSON, or an error
-//! line `{"line": N, "error": "..."}` saying why it has none (not UTF-8,
-//! empty, not JSON, not a valid case, no date, a script that failed, or a
-//! panic). Not here: reading the lines or writing them out (`pipeline`).
+//! One input line of `batch` in a worker: the engine's `lines` contract
+//! (a result, or `{"line": N, "error": "..."}`), with a panic turned into
+//! that line's error. Not here: what a line becomes (the engine's
+//! `lines`), reading the lines or writing them out (`pipeline`).
 
 use chrono::NaiveDate;
 use inforce_engine::RuleTree;
-use inforce_engine::{Case, CaseError, evaluate};
-use serde::Serialize;
 
 use super::panics::guarded;
 use super::pipeline::Job;
-
-/// An error line of the output.
-#[derive(Serialize)]
-struct ErrorLine<'a> {
-    line: u64,
-    error: &'a str,
-}
 
 /// Appends one output line, line ending included, to `out`; says whether
 /// it is an error line. A result half-written when its line failed (or
@@ -34,22 +25,11 @@ pub(super) fn line_output(job: &Job<'_>, n: u64, bytes: &[u8], out: &mut Vec<u8>
 }
 
 pub(super) fn error_line(n: u64, message: &str, out: &mut Vec<u8>) {
-    let start = out.len();
-    let error = ErrorLine {
-        line: n,
-        error: message,
-    };
-    // Serialising a number and a string cannot fail; should it ever, the
-    // line still says which line it is.
-    if serde_json::to_writer(&mut *out, &error).is_err() {
-        out.truncate(start);
-        out.extend_from_slice(format!("{{\"line\":{n},\"error\":\"internal error\"}}").as_bytes());
-    }
-    out.push(b'\n');
+    inforce_engine::lines::error_line(n, message, out);
 }
 
 /// One line to its result JSON and line ending, or the message of its
-/// error line.
+/// error line: the engine's, but for the tests' probe line.
 fn evaluate_line(
     tree: &RuleTree,
     date: Option<NaiveDate>,
@@ -57,41 +37,13 @@ fn evaluate_line(
     bytes: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "the line is not UTF-8 text (first bad byte at column {})",
-            e.valid_up_to() + 1
-        )
-    })?;
-    // Editors on some systems start a file with a byte-order mark.
-    let text = if n == 1 {
-        text.strip_prefix('\u{feff}').unwrap_or(text)
-    } else {
-        text
-    };
-    if text.trim().is_empty() {
-        return Err("the line is empty".to_string());
-    }
     // Tests need a line that panics inside a worker, which no input does.
     #[cfg(test)]
     #[allow(clippy::panic)]
-    if text == PANIC_PROBE {
+    if bytes == PANIC_PROBE.as_bytes() {
         panic!("the test's probe line");
     }
-    let case = Case::from_json(tree, text, &format!("line-{n}")).map_err(|errors| {
-        errors
-            .iter()
-            .map(CaseError::one_line)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    let date = case.date_on(date).map_err(|e| e.one_line())?;
-    let result = evaluate(tree, &case, date, false).map_err(|e| e.one_line())?;
-    // The same bytes as serde_json writes, without its byte-at-a-time
-    // escaping of the long citations and reasons.
-    inforce_engine::write_json(&result, out);
-    out.push(b'\n');
-    Ok(())
+    inforce_engine::lines::evaluate_line(tree, date, n, bytes, out)
 }
 
 /// A line `evaluate_line` panics on, in tests only.

@@ -1,0 +1,1 @@
+// The desk's script: placeholder until the page lands.

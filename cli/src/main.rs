@@ -49,6 +49,8 @@ enum Command {
     Schema(command::schema::Args),
     /// Compare two rule trees (directories or git revisions): structure, timeline, behaviour.
     Diff(command::diff::Args),
+    /// Serve the HTTP API and the caseworker's web page; reload the rules when they change.
+    Serve(command::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Timeline(a) => command::timeline::run(a),
         Command::Schema(a) => command::schema::run(a),
         Command::Diff(a) => command::diff::run(a),
+        Command::Serve(a) => command::serve::run(a),
     };
     // Whatever the command found, output that was lost fails the run.
     ExitCode::from(exit::code(render::finish().and(outcome)))

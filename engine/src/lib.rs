@@ -80,6 +80,16 @@ pub use rules::source::{SourceFile, read_dir};
 pub use rules::tree::RuleTree;
 pub use script::dates::parse_date;
 
+/// The compiled tree's parts, as [`RuleTree`]'s fields hold them: what
+/// a front end shows of the law (versions, rules, declarations).
+pub mod model {
+    pub use crate::rules::format::{NullMeans, ValueType};
+    pub use crate::rules::model::{
+        CodeList, Condition, FactDef, OutcomeDef, RepealInfo, Rule, RuleSet, SourceInfo, Then,
+        Version,
+    };
+}
+
 /// JSON Lines, one case a line: the contract `batch` and the server's
 /// streaming endpoint share.
 pub mod lines {

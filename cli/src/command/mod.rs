@@ -6,5 +6,6 @@ pub mod diff;
 pub mod eval;
 pub mod history;
 pub mod schema;
+pub mod serve;
 pub mod test;
 pub mod timeline;

@@ -1,0 +1,290 @@
+//! `POST /v1/batch`: JSON Lines in, JSON Lines out, streamed both ways.
+//! Lines are read as they arrive, evaluated a block at a time on all
+//! cores, and written in input order as each block is done, so neither
+//! side holds the whole batch. Each line gets exactly what `inforce batch`
+//! writes for it (the engine's `lines`), so the two outputs are the same
+//! bytes. A batch is answered by one tree, the one live when it started.
+//! Not here: what a line becomes (`inforce_engine::lines`).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use futures_util::StreamExt;
+use inforce_engine::lines::{error_line, evaluate_line};
+use rayon::prelude::*;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ApiError;
+use crate::query::Query;
+use crate::routes::{App, DIGEST, permit};
+use crate::state::Snapshot;
+
+/// Lines evaluated together: enough to keep both cores busy, few enough
+/// that the first results leave soon.
+const BLOCK_LINES: usize = 1024;
+/// Bytes of input gathered into one block at most.
+const BLOCK_BYTES: usize = 4 << 20;
+/// Blocks evaluated or waiting to be written at once: the backpressure
+/// that stops a fast sender from filling memory while a slow reader
+/// takes the results.
+const BLOCKS_AHEAD: usize = 4;
+/// Lines per task inside a block.
+const GROUP: usize = 32;
+
+/// One block of input lines, numbered from `first`.
+struct Block {
+    first: u64,
+    lines: Vec<Line>,
+}
+
+enum Line {
+    Text(Vec<u8>),
+    TooLong,
+}
+
+pub async fn batch(
+    State(app): State<App>,
+    RawQuery(raw): RawQuery,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(raw.as_deref(), &["date"])?;
+    let date = query.date("date")?;
+    let permit = permit(&app).await?;
+    let snapshot = app.live.snapshot();
+    let line_limit = app.limits.line_bytes;
+    let (tx, rx) = mpsc::channel::<oneshot::Receiver<Vec<u8>>>(BLOCKS_AHEAD);
+    let digest = snapshot.tree.digest.clone();
+    let body = request.into_body();
+    tokio::spawn(async move {
+        // Held until every line is read: a batch counts as one request.
+        let _permit = permit;
+        read_blocks(body, line_limit, snapshot, date, tx).await;
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        let next = rx.recv().await?;
+        // A block whose evaluation was lost (it cannot be, short of a
+        // bug) ends the output here rather than skipping its lines.
+        let bytes = next.await.ok()?;
+        Some((Ok::<Bytes, std::io::Error>(Bytes::from(bytes)), rx))
+    });
+    let mut r = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&digest) {
+        r.headers_mut().insert(DIGEST, v);
+    }
+    Ok(r)
+}
+
+/// Reads the body into blocks of lines and hands each to the evaluators,
+/// in order; the output side awaits them in the same order.
+async fn read_blocks(
+    body: Body,
+    line_limit: usize,
+    snapshot: Arc<Snapshot>,
+    date: Option<NaiveDate>,
+    tx: mpsc::Sender<oneshot::Receiver<Vec<u8>>>,
+) {
+    let mut splitter = Splitter::new(line_limit);
+    let mut stream = body.into_data_stream();
+    let mut block = Block {
+        first: 1,
+        lines: Vec::new(),
+    };
+    let mut block_bytes = 0usize;
+    loop {
+        let chunk = match stream.next().await {
+            Some(Ok(chunk)) => chunk,
+            Some(Err(e)) => {
+                // The client's body broke off: say so in the output, at
+                // the line that was cut, rather than end without a word.
+                let n = block.first + block.lines.len() as u64;
+                let mut out = Vec::new();
+                error_line(
+                    n,
+                    &format!(
+                        "the request body broke off here ({e}); this line and any after it were not evaluated"
+                    ),
+                    &mut out,
+                );
+                let _ = send(&tx, block, &snapshot, date).await;
+                let (done, rx) = oneshot::channel();
+                let _ = done.send(out);
+                let _ = tx.send(rx).await;
+                return;
+            }
+            None => break,
+        };
+        for line in splitter.push(&chunk) {
+            block_bytes += match &line {
+                Line::Text(t) => t.len(),
+                Line::TooLong => 0,
+            };
+            block.lines.push(line);
+            if block.lines.len() >= BLOCK_LINES || block_bytes >= BLOCK_BYTES {
+                let next = block.first + block.lines.len() as u64;
+                let full = std::mem::replace(
+                    &mut block,
+                    Block {
+                        first: next,
+                        lines: Vec::new(),
+                    },
+                );
+                block_bytes = 0;
+                if !send(&tx, full, &snapshot, date).await {
+                    return;
+                }
+            }
+        }
+    }
+    if let Some(last) = splitter.finish() {
+        block.lines.push(last);
+    }
+    if !block.lines.is_empty() {
+        let _ = send(&tx, block, &snapshot, date).await;
+    }
+}
+
+/// Starts evaluating `block` on the pool and queues its result; false when
+/// the client has gone.
+async fn send(
+    tx: &mpsc::Sender<oneshot::Receiver<Vec<u8>>>,
+    block: Block,
+    snapshot: &Arc<Snapshot>,
+    date: Option<NaiveDate>,
+) -> bool {
+    let (done, rx) = oneshot::channel();
+    let snapshot = Arc::clone(snapshot);
+    rayon::spawn(move || {
+        let _ = done.send(evaluate_block(&snapshot, date, &block));
+    });
+    tx.send(rx).await.is_ok()
+}
+
+fn evaluate_block(snapshot: &Snapshot, date: Option<NaiveDate>, block: &Block) -> Vec<u8> {
+    let parts: Vec<Vec<u8>> = block
+        .lines
+        .par_chunks(GROUP)
+        .enumerate()
+        .map(|(g, lines)| {
+            let mut out = Vec::with_capacity(lines.len() * 4096);
+            for (i, line) in lines.iter().enumerate() {
+                let n = block.first + (g * GROUP + i) as u64;
+                write_line(snapshot, date, n, line, &mut out);
+            }
+            out
+        })
+        .collect();
+    parts.concat()
+}
+
+fn write_line(
+    snapshot: &Snapshot,
+    date: Option<NaiveDate>,
+    n: u64,
+    line: &Line,
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
+    let text = match line {
+        Line::Text(t) => t,
+        Line::TooLong => {
+            error_line(
+                n,
+                "the line is longer than the server's limit on a line; a case fits on far fewer bytes",
+                out,
+            );
+            return;
+        }
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        evaluate_line(&snapshot.tree, date, n, text, out)
+    }));
+    let message = match result {
+        Ok(Ok(())) => return,
+        Ok(Err(message)) => message,
+        Err(_) => "internal error while evaluating this line; please report it".to_string(),
+    };
+    out.truncate(start);
+    error_line(n, &message, out);
+}
+
+/// Splits a byte stream into lines across chunk boundaries, dropping the
+/// bytes of a line past the limit as they come (never holding them).
+pub struct Splitter {
+    limit: usize,
+    partial: Vec<u8>,
+    too_long: bool,
+    /// Whether the last byte seen ended a line.
+    at_start: bool,
+}
+
+impl Splitter {
+    fn new(limit: usize) -> Splitter {
+        Splitter {
+            limit,
+            partial: Vec::new(),
+            too_long: false,
+            at_start: true,
+        }
+    }
+
+    fn push(&mut self, mut chunk: &[u8]) -> Vec<Line> {
+        let mut lines = Vec::new();
+        if chunk.is_empty() {
+            return lines;
+        }
+        self.at_start = false;
+        while let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+            let (head, rest) = chunk.split_at(i);
+            self.take(head);
+            lines.push(self.end_line());
+            chunk = rest.get(1..).unwrap_or_default();
+        }
+        self.take(chunk);
+        self.at_start = chunk.is_empty();
+        lines
+    }
+
+    fn take(&mut self, bytes: &[u8]) {
+        if self.too_long {
+            return;
+        }
+        if self.partial.len() + bytes.len() > self.limit {
+            self.too_long = true;
+            self.partial = Vec::new();
+        } else {
+            self.partial.extend_from_slice(bytes);
+        }
+    }
+
+    fn end_line(&mut self) -> Line {
+        let line = if self.too_long {
+            Line::TooLong
+        } else {
+            let mut text = std::mem::take(&mut self.partial);
+            if text.last() == Some(&b'\r') {
+                text.pop();
+            }
+            Line::Text(text)
+        };
+        self.too_long = false;
+        line
+    }
+
+    /// The last line, when the body does not end with a line ending.
+    fn finish(&mut self) -> Option<Line> {
+        if self.at_start {
+            return None;
+        }
+        Some(self.end_line())
+    }
+}

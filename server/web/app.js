@@ -391,6 +391,8 @@ function factControl(fact) {
   return control;
 }
 
+const GROUP_ORDER = ['person', 'trip', 'restrictions', 'application'];
+
 function buildForm(vocabulary) {
   const box = $('fact-groups');
   clear(box);
@@ -402,11 +404,18 @@ function buildForm(vocabulary) {
   for (const fact of vocabulary.facts ?? []) {
     if (!fact || typeof fact.name !== 'string') continue;
     state.facts.set(fact.name, fact);
-    const group = fact.name.includes('.') ? fact.name.slice(0, fact.name.indexOf('.')) : 'other';
+    const group = fact.group ?? (fact.name.includes('.') ? fact.name.slice(0, fact.name.indexOf('.')) : 'other');
     if (!groups.has(group)) groups.set(group, []);
     groups.get(group).push(fact);
   }
-  for (const [group, facts] of groups) {
+  // The server lists groups by name; a caseworker reads a case person first, then the trip. Groups
+  // not named here keep the server's order after these.
+  const rank = (g) => {
+    const i = GROUP_ORDER.indexOf(g);
+    return i < 0 ? GROUP_ORDER.length : i;
+  };
+  const ordered = [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b));
+  for (const [group, facts] of ordered) {
     const fs = h('fieldset', { class: 'fact-group', 'data-group': group }, h('legend', null, humanise(group)));
     for (const fact of facts) {
       const control = factControl(fact);

@@ -1106,6 +1106,8 @@ async function openVersion(id, version) {
 }
 
 function renderVersion(body, v) {
+  // The server names the list `rule_list`, because `rules` is the tree's {source, digest} in every answer.
+  const rules = Array.isArray(v.rule_list) ? v.rule_list : Array.isArray(v.rules) ? v.rules : [];
   const src = v.source ?? {};
   const url = src.url ? safeUrl(src.url) : null;
   const dl = h('dl', { class: 'facts-list' });
@@ -1123,8 +1125,8 @@ function renderVersion(body, v) {
     h('h4', { class: 'version-title' }, v.title ?? `${v.id} ${v.version}`),
     dl,
     (v.notes ?? []).length ? [h('h5', null, 'Notes'), h('ul', { class: 'notes' }, v.notes.map((n) => h('li', null, rich(n))))] : null,
-    h('h5', null, `Rules (${(v.rules ?? []).length})`),
-    (v.rules ?? []).length ? h('ol', { class: 'rules' }, v.rules.map((r) => h('li', { class: 'rule', 'data-rule': r.id ?? '' },
+    h('h5', null, `Rules (${rules.length})`),
+    rules.length ? h('ol', { class: 'rules' }, rules.map((r) => h('li', { class: 'rule', 'data-rule': r.id ?? '' },
       h('p', { class: 'rule-head' }, h('code', { class: 'rule-id' }, r.id ?? '')),
       h('p', { class: 'cite' }, h('span', { class: 'label' }, 'Cite: '), r.cite ?? '—'),
       r.summary ? h('p', { class: 'rule-summary' }, rich(r.summary)) : null,

@@ -1022,7 +1022,9 @@ function renderTimeline(out, tl) {
   const x = (iso) => labelW + ((dayNumber(iso) - d0) / (d1 - d0)) * chartW;
   const height = 16 + sets.length * rowH + 30;
   const width = labelW + chartW + 20;
-  const svgEl = s('svg', { class: 'timeline-svg', viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-label': `Versions of ${sets.length} rule sets on a time axis` }, patternDefs());
+  // The grid goes first so that bands and their labels are drawn over it.
+  const grid = s('g', { class: 'grid-layer', 'aria-hidden': 'true' });
+  const svgEl = s('svg', { class: 'timeline-svg', viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-label': `Versions of ${sets.length} rule sets on a time axis` }, patternDefs(), grid);
   const rows = [];
   sets.forEach((rs, i) => {
     const y = 12 + i * rowH;
@@ -1058,10 +1060,11 @@ function renderTimeline(out, tl) {
   svgEl.append(s('line', { x1: labelW, x2: labelW + chartW, y1: axisY, y2: axisY, class: 'axis' }));
   for (const t of yearTicks(d0, d1)) {
     const tx = labelW + ((t.d - d0) / (d1 - d0)) * chartW;
-    svgEl.append(s('line', { x1: tx, x2: tx, y1: 8, y2: axisY + 5, class: 'grid' }), s('text', { x: tx, y: axisY + 18, 'text-anchor': 'middle', class: 'tick' }, t.label));
+    grid.append(s('line', { x1: tx, x2: tx, y1: 8, y2: axisY + 5, class: 'grid' }));
+    svgEl.append(s('text', { x: tx, y: axisY + 18, 'text-anchor': 'middle', class: 'tick' }, t.label));
   }
   const tx = x(today());
-  svgEl.append(s('line', { x1: tx, x2: tx, y1: 4, y2: axisY, class: 'today-line' }), s('text', { x: tx + 3, y: 10, class: 'tick' }, 'today'));
+  grid.append(s('line', { x1: tx, x2: tx, y1: 4, y2: axisY, class: 'today-line' }), s('text', { x: tx + 3, y: 10, class: 'tick' }, 'today'));
 
   out.append(
     h('p', { class: 'summary' }, `${sets.length} rule sets. Rules digest `, h('code', null, String(tl.rules?.digest ?? '').slice(0, 12)), '.'),
@@ -1076,11 +1079,11 @@ function renderTimeline(out, tl) {
       h('caption', { class: 'visually-hidden' }, 'Every version of every rule set'),
       h('thead', null, h('tr', null, ['Rule set', 'Version', 'Kind', 'From', 'Last day', 'Rules', 'Act', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, rows.map(({ id, p }) => h('tr', { class: `kind-${p.kind}` },
-        h('td', null, h('code', null, id)),
-        h('td', null, p.version ?? '—'),
-        h('td', null, p.kind === 'in_force' ? 'in force' : p.kind),
-        h('td', null, p.from),
-        h('td', null, p.until ? lastDay(p.until) : 'no end recorded'),
+        h('td', { class: 'nowrap' }, h('code', null, id)),
+        h('td', { class: 'nowrap' }, p.version ?? '—'),
+        h('td', { class: 'nowrap' }, p.kind === 'in_force' ? 'in force' : p.kind),
+        h('td', { class: 'nowrap' }, p.from),
+        h('td', { class: 'nowrap' }, p.until ? lastDay(p.until) : 'no end recorded'),
         h('td', null, String(p.rules ?? '')),
         h('td', null, p.source ?? ''),
         h('td', null, p.version && p.kind !== 'gap' ? h('button', { type: 'button', class: 'open-version', 'data-rule-set': id, 'data-version': p.version }, 'Open') : null)))))));

@@ -725,7 +725,22 @@ async function evaluate(event) {
 // Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. Colour is never the only
 // cue: bands carry text, a pattern for each non-decided status, and a tooltip.
 const VALUE_COLOURS = ['#0072B2', '#CC79A7', '#56B4E9', '#E69F00', '#F0E442', '#999999', '#882255', '#44AA99'];
-const DARK_FILLS = new Set(['#0072B2', '#009E73', '#D55E00', '#CC79A7', '#882255', '#44AA99', '#000000']);
+
+function luminance(hex) {
+  const n = Number.parseInt(hex.slice(1), 16);
+  const lin = (c) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin((n >> 16) & 255) + 0.7152 * lin((n >> 8) & 255) + 0.0722 * lin(n & 255);
+}
+
+/** Black or white text, whichever contrasts more with a solid fill (WCAG's contrast ratio). */
+function textOn(fill) {
+  if (!/^#[0-9a-f]{6}$/i.test(fill)) return '#1a1a1a';
+  const l = luminance(fill);
+  return (1.05 / (l + 0.05)) >= ((l + 0.05) / (luminance('#1a1a1a') + 0.05)) ? '#ffffff' : '#1a1a1a';
+}
 
 function patternDefs() {
   return s('defs', null,
@@ -759,7 +774,7 @@ function valuePalette() {
       if (o.value === true) fill = '#009E73';
       else if (o.value === false) fill = '#D55E00';
       else fill = VALUE_COLOURS[next++ % VALUE_COLOURS.length];
-      map.set(key, { fill, text: DARK_FILLS.has(fill) ? '#ffffff' : '#1a1a1a', label: `Decided: ${plainValue(o.value, type)}` });
+      map.set(key, { fill, text: textOn(fill), label: `Decided: ${plainValue(o.value, type)}` });
     }
     return map.get(key);
   };
@@ -1034,7 +1049,7 @@ function renderTimeline(out, tl) {
       const bw = Math.max(2, (p.until ? x(p.until) : labelW + chartW) - bx);
       const kind = p.kind;
       const fill = kind === 'repealed' ? 'url(#pat-repealed)' : kind === 'gap' ? 'url(#pat-gap)' : j % 2 ? '#56B4E9' : '#0072B2';
-      const textFill = kind === 'in_force' && j % 2 === 0 ? '#ffffff' : '#1a1a1a';
+      const textFill = textOn(fill);
       const word = kind === 'repealed' ? 'repealed' : kind === 'gap' ? 'gap: nothing in force' : `${p.version}`;
       const openable = Boolean(p.version) && kind !== 'gap';
       const label = `${rs.id}${p.version ? ` version ${p.version}` : ''}: ${kind === 'repealed' ? 'repealed' : kind === 'gap' ? 'gap, no version in force' : 'in force'} ${periodText(p.from, p.until)}${p.title ? `. ${p.title}` : ''}${openable ? '. Press Enter to open its rules.' : ''}`;

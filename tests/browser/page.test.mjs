@@ -337,6 +337,73 @@ describe('keyboard use', () => {
   });
 });
 
+/** Every visible text of the page whose contrast with its background is under WCAG AA. */
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const hex = (h) => [1, 3, 5].map((i) => Number.parseInt(h.slice(i, i + 2), 16));
+    const lum = ([r, g, b]) => {
+      const f = (v) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const ratio = (a, b) => {
+      const [l1, l2] = [lum(a), lum(b)].sort((x, y) => y - x);
+      return (l1 + 0.05) / (l2 + 0.05);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] === 1)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el || el.closest('svg') || !el.checkVisibility() || el.closest('fieldset[disabled]')) continue;
+      const cs = getComputedStyle(el);
+      const size = Number.parseFloat(cs.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+      const r = ratio(rgb(cs.color).slice(0, 3), background(el));
+      if (r < (large ? 3 : 4.5)) bad.push(`${n.textContent.trim().slice(0, 40)}: ${r.toFixed(2)}`);
+    }
+    // Text on solid SVG bands against the band's fill.
+    for (const t of document.querySelectorAll('svg text.band-text')) {
+      const fill = t.parentElement.querySelector('rect')?.getAttribute('fill') ?? '';
+      if (!/^#[0-9a-f]{6}$/i.test(fill) || !t.checkVisibility()) continue;
+      const r = ratio(hex(t.getAttribute('fill')), hex(fill));
+      if (r < 4.5) bad.push(`band ${t.textContent}: ${r.toFixed(2)}`);
+    }
+    return bad;
+  });
+}
+
+describe('contrast', () => {
+  it('keeps every text at WCAG AA contrast in results, history and the timeline', async () => {
+    const { page } = browser;
+    await openPage(page, server.url);
+    await fillTouristCase(page);
+    await evaluateForm(page);
+    await page.locator('#explanation summary').click();
+    await page.waitForSelector('#explanation table.trace');
+    assert.deepEqual(await lowContrast(page), [], 'evaluate');
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.locator('#history-from').fill('2000-01-01');
+    await page.locator('#history-to').fill('2020-01-01');
+    await page.getByRole('button', { name: 'Draw the history' }).click();
+    await page.locator('g.band').first().waitFor();
+    assert.deepEqual(await lowContrast(page), [], 'history');
+    await page.getByRole('link', { name: 'The law through time' }).click();
+    await page.locator('svg g.version').first().waitFor();
+    assert.deepEqual(await lowContrast(page), [], 'timeline');
+    noProblems();
+  });
+});
+
 describe('rules status', () => {
   it('shows the digest the server answers with', async () => {
     const { page } = browser;

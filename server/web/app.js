@@ -509,6 +509,10 @@ async function loadCaseFile(file) {
   const name = file.name || 'case';
   const looksJson = /\.json$/i.test(name) || file.type === 'application/json' || /^\s*[{[]/.test(text);
   if (!looksJson) {
+    // YAML goes to the server as it is (the page has no YAML parser). Only its top-level `date:` is
+    // read, so that the date picker, which overrides a case's date, starts at the file's own date.
+    const date = text.match(/^date:[ \t]*["']?(\d{4}-\d{2}-\d{2})["']?[ \t]*(#.*)?$/m);
+    $('case-date').value = date ? date[1] : '';
     setFile({ name, text, type: 'application/yaml' });
     return;
   }

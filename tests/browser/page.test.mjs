@@ -154,8 +154,9 @@ describe('the evaluate form', () => {
     await openPage(page, server.url);
     await page.locator('#case-file').setInputFiles(path.join(repoRoot, 'examples', 'citizen-tourism-2010.yaml'));
     await page.waitForSelector('#file-banner:not([hidden])');
-    // The date picker overrides the file's date; cleared, the file's own date counts.
-    await page.locator('#case-date').fill('');
+    // The date picker, which overrides the case's date, takes the file's own date.
+    assert.equal(await page.locator('#case-date').inputValue(), '2010-08-01');
+    assert.equal(await page.locator('.fact-group[data-group="person"]').evaluate((fs) => fs.disabled), true, 'the form is set aside');
     await evaluateForm(page);
     assert.match(await page.locator('#results-heading').innerText(), /citizen-tourism-2010 on 1 August 2010/);
     assert.equal(await page.locator('article.outcome[data-outcome="exit_permitted"]').getAttribute('data-status'), 'decided');

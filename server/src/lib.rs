@@ -57,8 +57,9 @@ pub struct Limits {
     pub body_bytes: usize,
     /// Bytes of one line of `/v1/batch`; a batch as a whole has no limit.
     pub line_bytes: usize,
-    /// Wall time of one request (`/v1/batch` apart: each of its lines
-    /// is bounded by the rules' script limits instead).
+    /// How long a request waits for a free slot, and how long a history
+    /// may take. A case's evaluation is bounded by the rules' script
+    /// limits instead, each line of a batch too.
     pub request_time: Duration,
     /// Requests evaluated at once; more wait their turn up to
     /// `request_time`, then get 503.

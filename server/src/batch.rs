@@ -33,6 +33,9 @@ const BLOCK_BYTES: usize = 4 << 20;
 /// that stops a fast sender from filling memory while a slow reader
 /// takes the results.
 const BLOCKS_AHEAD: usize = 4;
+/// How long a part-filled block waits for more input before it is
+/// evaluated anyway.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(2);
 /// Lines per task inside a block.
 const GROUP: usize = 32;
 
@@ -60,10 +63,11 @@ pub async fn batch(
     let (tx, rx) = mpsc::channel::<oneshot::Receiver<Vec<u8>>>(BLOCKS_AHEAD);
     let digest = snapshot.tree.digest.clone();
     let body = request.into_body();
+    let cut = app.cut.clone();
     tokio::spawn(async move {
         // Held until every line is read: a batch counts as one request.
         let _permit = permit;
-        read_blocks(body, line_limit, snapshot, date, tx).await;
+        read_blocks(body, line_limit, snapshot, date, tx, cut).await;
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         let next = rx.recv().await?;
@@ -92,6 +96,7 @@ async fn read_blocks(
     snapshot: Arc<Snapshot>,
     date: Option<NaiveDate>,
     tx: mpsc::Sender<oneshot::Receiver<Vec<u8>>>,
+    mut cut: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut splitter = Splitter::new(line_limit);
     let mut stream = body.into_data_stream();
@@ -101,24 +106,38 @@ async fn read_blocks(
     };
     let mut block_bytes = 0usize;
     loop {
-        let chunk = match stream.next().await {
+        // A block waits for more lines only while they keep coming: a
+        // client that sends a few lines and waits gets them answered.
+        let idle = !block.lines.is_empty();
+        let next = tokio::select! {
+            biased;
+            next = stream.next() => next,
+            () = tokio::time::sleep(IDLE), if idle => {
+                let next = block.first + block.lines.len() as u64;
+                let part = std::mem::replace(&mut block, Block { first: next, lines: Vec::new() });
+                block_bytes = 0;
+                if !send(&tx, part, &snapshot, date).await {
+                    return;
+                }
+                continue;
+            }
+            () = until_cut(&mut cut) => {
+                let n = block.first + block.lines.len() as u64;
+                let why = "the server is stopping and its grace period is over; this line and any after it were not evaluated";
+                last_words(&tx, block, &snapshot, date, n, why).await;
+                return;
+            }
+        };
+        let chunk = match next {
             Some(Ok(chunk)) => chunk,
             Some(Err(e)) => {
                 // The client's body broke off: say so in the output, at
                 // the line that was cut, rather than end without a word.
                 let n = block.first + block.lines.len() as u64;
-                let mut out = Vec::new();
-                error_line(
-                    n,
-                    &format!(
-                        "the request body broke off here ({e}); this line and any after it were not evaluated"
-                    ),
-                    &mut out,
+                let why = format!(
+                    "the request body broke off here ({e}); this line and any after it were not evaluated"
                 );
-                let _ = send(&tx, block, &snapshot, date).await;
-                let (done, rx) = oneshot::channel();
-                let _ = done.send(out);
-                let _ = tx.send(rx).await;
+                last_words(&tx, block, &snapshot, date, n, &why).await;
                 return;
             }
             None => break,
@@ -151,6 +170,40 @@ async fn read_blocks(
     if !block.lines.is_empty() {
         let _ = send(&tx, block, &snapshot, date).await;
     }
+}
+
+/// Returns once the grace period after SIGTERM is over; never if the
+/// server is not stopping.
+async fn until_cut(cut: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let over = *cut.borrow_and_update();
+        if over {
+            return;
+        }
+        if cut.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Sends what was read of `block`, then an error line for line `n` saying
+/// why the output ends there.
+async fn last_words(
+    tx: &mpsc::Sender<oneshot::Receiver<Vec<u8>>>,
+    block: Block,
+    snapshot: &Arc<Snapshot>,
+    date: Option<NaiveDate>,
+    n: u64,
+    why: &str,
+) {
+    if !block.lines.is_empty() && !send(tx, block, snapshot, date).await {
+        return;
+    }
+    let mut out = Vec::new();
+    error_line(n, why, &mut out);
+    let (done, rx) = oneshot::channel();
+    let _ = done.send(out);
+    let _ = tx.send(rx).await;
 }
 
 /// Starts evaluating `block` on the pool and queues its result; false when

@@ -57,8 +57,9 @@ pub struct Limits {
     pub body_bytes: usize,
     /// Bytes of one line of `/v1/batch`; a batch as a whole has no limit.
     pub line_bytes: usize,
-    /// Wall time of one request (`/v1/batch` apart: each of its lines
-    /// is bounded by the rules' script limits instead).
+    /// How long a request waits for a free slot, and how long a history
+    /// may take. A case's evaluation is bounded by the rules' script
+    /// limits instead, each line of a batch too.
     pub request_time: Duration,
     /// Requests evaluated at once; more wait their turn up to
     /// `request_time`, then get 503.
@@ -193,17 +194,38 @@ async fn run(
             }
         }
     };
-    let app = routes::app(live, &options);
+    // Two steps after SIGTERM: new connections are refused and requests in
+    // flight go on; after the grace period, batches still streaming are
+    // told to end their output with a line saying where they stopped.
+    let (stopped_tx, mut stopped_rx) = tokio::sync::watch::channel(false);
+    let (cut_tx, cut_rx) = tokio::sync::watch::channel(false);
+    let app = routes::app(live, &options, cut_rx);
     on_event(Event::Listening(addr));
     let stopping = Arc::clone(&on_event);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            stopping(Event::Stopping);
-        })
-        .await
-        .map_err(|e| ServeError::Io(e.to_string()))
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        stopping(Event::Stopping);
+        let _ = stopped_tx.send(true);
+    });
+    let grace = options.grace;
+    let cut = async move {
+        if stopped_rx.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+        let _ = cut_tx.send(true);
+        // What still holds on after the batches were cut (a client that
+        // reads no more) is dropped a little later.
+        tokio::time::sleep(LAST_WORDS).await;
+    };
+    tokio::select! {
+        r = server => r.map_err(|e| ServeError::Io(e.to_string())),
+        () = cut => Ok(()),
+    }
 }
+
+/// After the grace period, how long batches have to write their last line.
+const LAST_WORDS: Duration = Duration::from_secs(5);
 
 /// SIGTERM or SIGINT (Ctrl-C).
 async fn shutdown_signal() {
@@ -230,5 +252,6 @@ async fn shutdown_signal() {
 /// The router with every route, over `tree`, for tests that call it
 /// without a socket.
 pub fn router(tree: inforce_engine::RuleTree, options: &Options) -> axum::Router {
-    routes::app(Live::new(tree, false), options)
+    let (_, cut) = tokio::sync::watch::channel(false);
+    routes::app(Live::new(tree, false), options, cut)
 }

@@ -27,15 +27,19 @@ pub struct App {
     pub live: Live,
     pub limits: Limits,
     pub permits: Arc<Semaphore>,
+    /// Becomes true when the grace period after SIGTERM is over: batches
+    /// still streaming end their output, saying where.
+    pub cut: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The header naming the digest of the tree that answered.
 pub const DIGEST: &str = "inforce-rules-digest";
 
 /// Every route, with the security headers and the digest header.
-pub fn app(live: Live, options: &Options) -> Router {
+pub fn app(live: Live, options: &Options, cut: tokio::sync::watch::Receiver<bool>) -> Router {
     let state = App {
         live,
+        cut,
         limits: options.limits.clone(),
         permits: Arc::new(Semaphore::new(options.limits.concurrent.max(1))),
     };

@@ -100,6 +100,16 @@ impl Live {
         }));
     }
 
+    /// The files loaded are those of the tree served: nothing to swap,
+    /// but a failure reported before is over.
+    pub(crate) fn confirm(&self, warnings: Vec<Problem>) {
+        self.reload.store(Arc::new(ReloadState {
+            state: "ok",
+            at: Some(now()),
+            problems: warnings,
+        }));
+    }
+
     /// Keeps the tree, and says why the new one was refused.
     pub(crate) fn refuse(&self, problems: Vec<Problem>) {
         self.reload.store(Arc::new(ReloadState {

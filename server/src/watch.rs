@@ -87,14 +87,17 @@ pub fn reload(load: &Load, live: &Live, on_event: &(dyn Fn(Event) + Send + Sync)
     match loaded.tree {
         Some(tree) => {
             let digest = tree.digest.clone();
-            let same = live.snapshot().tree.digest == digest;
-            live.swap(tree, problems);
-            if !same {
-                on_event(Event::Reloaded {
-                    digest,
-                    took: seen.elapsed(),
-                });
+            // The same files again (a save without a change, an edit
+            // undone): the tree served is already this one.
+            if live.snapshot().tree.digest == digest {
+                live.confirm(problems);
+                return;
             }
+            live.swap(tree, problems);
+            on_event(Event::Reloaded {
+                digest,
+                took: seen.elapsed(),
+            });
         }
         None => {
             live.refuse(problems.clone());

@@ -31,7 +31,7 @@ pub struct Args {
     /// Largest line of a batch, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().line_bytes)]
     pub max_line: usize,
-    /// Longest a request may take, in seconds (a batch's lines are bounded by the rules' script limits instead).
+    /// Longest wait for a free slot, and longest history, in seconds (scripts are bounded by the rules' limits).
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub timeout: u64,
     /// Requests evaluated at once; more wait their turn.

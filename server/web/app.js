@@ -158,16 +158,18 @@ function showError(box, data, context) {
         : err.status === 503 ? 'The server is busy or shutting down'
           : err.status === 0 ? 'No answer from the server'
             : `The server answered with an error${err.status ? ` (${err.status})` : ''}`;
+  // One problem that repeats the message is shown once, with its place.
+  const repeated = problems.length === 1 && problems[0].message === err.message;
   const panel = h('div', { class: 'alert alert-danger', 'data-status': err.status ?? '' },
     h('h3', null, context ? `${context}: ${kind}` : kind),
-    h('p', { class: 'error-message' }, rich(err.message)),
-    err.help ? h('p', { class: 'error-help' }, h('strong', null, 'Help: '), rich(err.help)) : null,
+    repeated ? null : h('p', { class: 'error-message' }, rich(err.message)),
+    err.help && !repeated ? h('p', { class: 'error-help' }, h('strong', null, 'Help: '), rich(err.help)) : null,
     err.code ? h('p', { class: 'error-code' }, 'Code: ', h('code', null, err.code)) : null);
   if (problems.length) {
     panel.append(h('ul', { class: 'problems' }, problems.map((p) => h('li', { class: 'problem', 'data-path': p.path ?? '' },
       locationOf(p) ? h('span', { class: 'problem-where' }, locationOf(p), ': ') : null,
       rich(p.message),
-      p.help ? h('span', { class: 'problem-help' }, ' ', rich(p.help)) : null))));
+      p.help ? h('span', { class: 'problem-help' }, h('strong', null, 'Help: '), rich(p.help)) : null))));
   }
   box.append(panel);
   return problems;
@@ -177,7 +179,9 @@ function locationOf(p) {
   const parts = [];
   if (p.path) parts.push(`field ${p.path}`);
   if (p.line) parts.push(`line ${p.line}${p.column ? `, column ${p.column}` : ''}`);
-  if (p.file) parts.unshift(`file ${p.file}`);
+  // The server names a request's body "request body"; the page knows the file's own name.
+  const file = p.file === 'request body' ? state.file?.name : p.file;
+  if (file) parts.unshift(`file ${file}`);
   return parts.join(', ');
 }
 
@@ -235,7 +239,10 @@ function fieldId(name) {
 /** The options of a fact whose values are declared: values, then code-list codes with their labels. */
 function optionsOf(fact) {
   const opts = [];
-  for (const v of fact.values ?? []) opts.push({ value: String(v), label: humanise(v) === String(v) ? String(v) : `${v} (${humanise(v).toLowerCase()})` });
+  for (const v of fact.values ?? []) {
+    const words = humanise(v).toLowerCase();
+    opts.push({ value: String(v), label: words === String(v).toLowerCase() ? String(v) : `${v} (${words})` });
+  }
   const codes = fact.codes && typeof fact.codes === 'object' ? Object.entries(fact.codes) : [];
   codes.sort(([a], [b]) => a.localeCompare(b));
   for (const [code, label] of codes) opts.push({ value: String(code), label: `${code} — ${label}` });

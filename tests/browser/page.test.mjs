@@ -122,7 +122,7 @@ describe('the evaluate form', () => {
     await page.locator('#case-date').fill('2008-04-01');
     await setFact(page, 'person.citizenship', 'KZ');
     await page.locator('.fact[data-fact="application.complete_on"]').getByLabel('Has not happened').check();
-    await page.locator('.fact[data-fact="application.documents"]').getByLabel('questionnaire (questionnaire)').check();
+    await page.locator('.fact[data-fact="application.documents"]').getByLabel('questionnaire', { exact: true }).check();
     await evaluateForm(page);
     const body = JSON.parse(sent[0]);
     assert.deepEqual(body, { date: '2008-04-01', person: { citizenship: 'KZ' }, application: { complete_on: null, documents: ['questionnaire'] } });

@@ -1055,13 +1055,15 @@ function renderTimeline(out, tl) {
   sets.forEach((rs, i) => {
     const y = 12 + i * rowH;
     svgEl.append(s('text', { x: labelW - 8, y: y + bandH / 2 + 5, 'text-anchor': 'end', class: 'row-label' }, rs.id));
-    (rs.periods ?? []).forEach((p, j) => {
+    let shade = 0;
+    (rs.periods ?? []).forEach((p) => {
       const bx = x(p.from);
       const bw = Math.max(2, (p.until ? x(p.until) : labelW + chartW) - bx);
       const kind = p.kind;
-      const fill = kind === 'repealed' ? 'url(#pat-repealed)' : kind === 'gap' ? 'url(#pat-gap)' : j % 2 ? '#56B4E9' : '#0072B2';
+      // Versions in force alternate two shades, so that two in a row are told apart.
+      const fill = kind === 'repealed' ? 'url(#pat-repealed)' : kind === 'gap' ? 'url(#pat-gap)' : shade++ % 2 ? '#56B4E9' : '#0072B2';
       const textFill = textOn(fill);
-      const word = kind === 'repealed' ? 'repealed' : kind === 'gap' ? 'gap: nothing in force' : `${p.version}`;
+      const word = kind === 'repealed' ? 'repealed' : kind === 'gap' ? 'gap' : `${p.version}`;
       const openable = Boolean(p.version) && kind !== 'gap';
       const label = `${rs.id}${p.version ? ` version ${p.version}` : ''}: ${kind === 'repealed' ? 'repealed' : kind === 'gap' ? 'gap, no version in force' : 'in force'} ${periodText(p.from, p.until)}${p.title ? `. ${p.title}` : ''}${openable ? '. Press Enter to open its rules.' : ''}`;
       const g = s('g', { class: `version kind-${kind}`, 'data-rule-set': rs.id, 'data-version': p.version ?? '', 'data-kind': kind, 'data-from': p.from, tabindex: openable ? 0 : -1, role: openable ? 'button' : 'img', 'aria-label': label },

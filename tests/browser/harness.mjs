@@ -107,6 +107,8 @@ export async function startBrowser() {
 
 /** Opens the page at `hash` and waits until the case form is built from the vocabulary. */
 export async function openPage(page, url, hash = '') {
+  // A goto that changes only the hash would keep the old page and its state: start afresh.
+  await page.goto('about:blank');
   await page.goto(`${url}${hash}`);
   await page.waitForSelector('body[data-ready="true"]');
 }

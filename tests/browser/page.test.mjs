@@ -255,6 +255,44 @@ describe('the law through time', () => {
   });
 });
 
+describe('answers the shipped rules do not give', () => {
+  it('draws a gap in the timeline and a conflicting outcome, from stubbed answers', async () => {
+    const { page } = browser;
+    const rules = { source: 'stub', digest: 'f'.repeat(64) };
+    await page.route('**/v1/timeline', (route) => route.fulfill({ json: { rules, rule_sets: [{ id: 'x.gappy', periods: [
+      { from: '2000-01-01', until: '2005-01-01', kind: 'in_force', version: '2000-01-01', title: 'First', source: 'Act 1', rules: 2 },
+      { from: '2005-01-01', until: '2008-01-01', kind: 'gap', rules: 0 },
+      { from: '2008-01-01', kind: 'in_force', version: '2008-01-01', title: 'Second', source: 'Act 2', rules: 3 },
+    ] }] } }));
+    await page.route('**/v1/eval*', (route) => route.fulfill({ json: { case: 'stub', date: '2010-08-01', rules, rule_sets: [], outcomes: {
+      exit_permitted: { status: 'conflict', value: null, by: [
+        { rule: 'a', rule_set: 'x.one', version: '2000-01-01', cite: 'Act 1, item 1' },
+        { rule: 'b', rule_set: 'x.two', version: '2000-01-01', cite: 'Act 2, item 9' },
+      ] },
+    } } }));
+    try {
+      await openPage(page, server.url, '#law');
+      const gap = page.locator('svg g.version[data-rule-set="x.gappy"][data-kind="gap"]');
+      await gap.waitFor();
+      assert.match(await gap.textContent(), /gap/);
+      assert.equal(await gap.getAttribute('tabindex'), '-1', 'a gap has no version to open');
+      assert.match(await page.locator('table.versions tr.kind-gap').innerText(), /gap\s+2005-01-01\s+2007-12-31/);
+      await screenshot(page, 'stub-gap');
+      await page.getByRole('link', { name: 'Evaluate a case' }).click();
+      await evaluateForm(page);
+      const conflict = page.locator('article.outcome[data-outcome="exit_permitted"]');
+      assert.equal(await conflict.getAttribute('data-status'), 'conflict');
+      const text = await conflict.innerText();
+      assert.match(text, /Conflict: the rules in force disagree/);
+      assert.match(text, /Act 1, item 1/);
+      assert.match(text, /Act 2, item 9/);
+    } finally {
+      await page.unrouteAll();
+    }
+    noProblems();
+  });
+});
+
 describe('batch', () => {
   it('streams a JSON Lines upload with progress and offers the results for download', async () => {
     const { page } = browser;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { copyRules, openPage, screenshot, setFact, startBrowser, startServer } from './harness.mjs';
+import { copyRules, openPage, repoRoot, screenshot, setFact, startBrowser, startServer } from './harness.mjs';
 
 const MARKUP = '<img src=x onerror=alert(1)>';
 let rules;
@@ -93,6 +93,16 @@ describe('untrusted text in rules', () => {
     await screenshot(page, 'untrusted-explorer');
     await noMarkupRan(page);
     noProblems();
+  });
+});
+
+describe('the page script', () => {
+  it('has no way to turn text into markup or code', () => {
+    const source = readFileSync(path.join(repoRoot, 'server', 'web', 'app.js'), 'utf8')
+      .split('\n').filter((line) => !line.trimStart().startsWith('//')).join('\n');
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'']) {
+      assert.ok(!source.includes(sink), `app.js uses ${sink}`);
+    }
   });
 });
 

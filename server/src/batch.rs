@@ -26,16 +26,16 @@ use crate::state::Snapshot;
 
 /// Lines evaluated together: enough to keep both cores busy, few enough
 /// that the first results leave soon.
-const BLOCK_LINES: usize = 1024;
+const BLOCK_LINES: usize = 256;
 /// Bytes of input gathered into one block at most.
 const BLOCK_BYTES: usize = 4 << 20;
 /// Blocks evaluated or waiting to be written at once: the backpressure
 /// that stops a fast sender from filling memory while a slow reader
 /// takes the results.
-const BLOCKS_AHEAD: usize = 4;
+const BLOCKS_AHEAD: usize = 16;
 /// How long a part-filled block waits for more input before it is
 /// evaluated anyway.
-const IDLE: std::time::Duration = std::time::Duration::from_millis(2);
+const IDLE: std::time::Duration = std::time::Duration::from_millis(20);
 /// Lines per task inside a block.
 const GROUP: usize = 32;
 
@@ -60,22 +60,31 @@ pub async fn batch(
     let permit = permit(&app).await?;
     let snapshot = app.live.snapshot();
     let line_limit = app.limits.line_bytes;
-    let (tx, rx) = mpsc::channel::<oneshot::Receiver<Vec<u8>>>(BLOCKS_AHEAD);
+    let (tx, rx) = mpsc::channel::<oneshot::Receiver<Vec<Bytes>>>(BLOCKS_AHEAD);
     let digest = snapshot.tree.digest.clone();
-    let body = request.into_body();
+    // The first piece of the body is awaited before the response starts:
+    // that is when a client that sent `Expect: 100-continue` (curl does,
+    // for large bodies) is told to go on. Answering 200 first leaves it
+    // waiting a second for a `100` that never comes.
+    let mut body = request.into_body().into_data_stream();
+    let first = body.next().await;
+    let body = futures_util::stream::iter(first).chain(body);
     let cut = app.cut.clone();
     tokio::spawn(async move {
         // Held until every line is read: a batch counts as one request.
         let _permit = permit;
         read_blocks(body, line_limit, snapshot, date, tx, cut).await;
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+    // Each block's parts are written as they are, without joining them
+    // into one buffer first: a batch's output is mostly bytes to move.
+    let blocks = futures_util::stream::unfold(rx, |mut rx| async move {
         let next = rx.recv().await?;
         // A block whose evaluation was lost (it cannot be, short of a
         // bug) ends the output here rather than skipping its lines.
-        let bytes = next.await.ok()?;
-        Some((Ok::<Bytes, std::io::Error>(Bytes::from(bytes)), rx))
+        let parts = next.await.ok()?;
+        Some((futures_util::stream::iter(parts), rx))
     });
+    let stream = blocks.flatten().map(Ok::<Bytes, std::io::Error>);
     let mut r = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/x-ndjson")],
@@ -91,15 +100,14 @@ pub async fn batch(
 /// Reads the body into blocks of lines and hands each to the evaluators,
 /// in order; the output side awaits them in the same order.
 async fn read_blocks(
-    body: Body,
+    mut stream: impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin,
     line_limit: usize,
     snapshot: Arc<Snapshot>,
     date: Option<NaiveDate>,
-    tx: mpsc::Sender<oneshot::Receiver<Vec<u8>>>,
+    tx: mpsc::Sender<oneshot::Receiver<Vec<Bytes>>>,
     mut cut: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut splitter = Splitter::new(line_limit);
-    let mut stream = body.into_data_stream();
     let mut block = Block {
         first: 1,
         lines: Vec::new(),
@@ -189,7 +197,7 @@ async fn until_cut(cut: &mut tokio::sync::watch::Receiver<bool>) {
 /// Sends what was read of `block`, then an error line for line `n` saying
 /// why the output ends there.
 async fn last_words(
-    tx: &mpsc::Sender<oneshot::Receiver<Vec<u8>>>,
+    tx: &mpsc::Sender<oneshot::Receiver<Vec<Bytes>>>,
     block: Block,
     snapshot: &Arc<Snapshot>,
     date: Option<NaiveDate>,
@@ -202,14 +210,14 @@ async fn last_words(
     let mut out = Vec::new();
     error_line(n, why, &mut out);
     let (done, rx) = oneshot::channel();
-    let _ = done.send(out);
+    let _ = done.send(vec![Bytes::from(out)]);
     let _ = tx.send(rx).await;
 }
 
 /// Starts evaluating `block` on the pool and queues its result; false when
 /// the client has gone.
 async fn send(
-    tx: &mpsc::Sender<oneshot::Receiver<Vec<u8>>>,
+    tx: &mpsc::Sender<oneshot::Receiver<Vec<Bytes>>>,
     block: Block,
     snapshot: &Arc<Snapshot>,
     date: Option<NaiveDate>,
@@ -222,21 +230,24 @@ async fn send(
     tx.send(rx).await.is_ok()
 }
 
-fn evaluate_block(snapshot: &Snapshot, date: Option<NaiveDate>, block: &Block) -> Vec<u8> {
-    let parts: Vec<Vec<u8>> = block
+/// A result line's usual length, to size the buffers so they seldom grow
+/// (growing copies what is written so far).
+const LINE_GUESS: usize = 8 << 10;
+
+fn evaluate_block(snapshot: &Snapshot, date: Option<NaiveDate>, block: &Block) -> Vec<Bytes> {
+    block
         .lines
         .par_chunks(GROUP)
         .enumerate()
         .map(|(g, lines)| {
-            let mut out = Vec::with_capacity(lines.len() * 4096);
+            let mut out = Vec::with_capacity(lines.len() * LINE_GUESS);
             for (i, line) in lines.iter().enumerate() {
                 let n = block.first + (g * GROUP + i) as u64;
                 write_line(snapshot, date, n, line, &mut out);
             }
-            out
+            Bytes::from(out)
         })
-        .collect();
-    parts.concat()
+        .collect()
 }
 
 fn write_line(
@@ -296,7 +307,7 @@ impl Splitter {
             return lines;
         }
         self.at_start = false;
-        while let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+        while let Some(i) = memchr::memchr(b'\n', chunk) {
             let (head, rest) = chunk.split_at(i);
             self.take(head);
             lines.push(self.end_line());

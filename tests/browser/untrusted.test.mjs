@@ -3,7 +3,7 @@
 // an alert with its file and line. Not here: the page over the shipped rules (page.test.mjs).
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { copyRules, openPage, repoRoot, screenshot, setFact, startBrowser, startServer } from './harness.mjs';
@@ -96,12 +96,17 @@ describe('untrusted text in rules', () => {
   });
 });
 
-describe('the page script', () => {
-  it('has no way to turn text into markup or code', () => {
-    const source = readFileSync(path.join(repoRoot, 'server', 'web', 'app.js'), 'utf8')
-      .split('\n').filter((line) => !line.trimStart().startsWith('//')).join('\n');
-    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'']) {
-      assert.ok(!source.includes(sink), `app.js uses ${sink}`);
+describe('the page scripts', () => {
+  it('have no way to turn text into markup or code, in any module', () => {
+    const web = path.join(repoRoot, 'server', 'web');
+    const scripts = readdirSync(web).filter((f) => f.endsWith('.js'));
+    assert.ok(scripts.includes('app.js') && scripts.includes('dom.js'), `the page's modules are found (${scripts.join(', ')})`);
+    for (const file of scripts) {
+      const source = readFileSync(path.join(web, file), 'utf8')
+        .split('\n').filter((line) => !line.trimStart().startsWith('//')).join('\n');
+      for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'createContextualFragment', 'DOMParser', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'import(']) {
+        assert.ok(!source.includes(sink), `${file} uses ${sink}`);
+      }
     }
   });
 });

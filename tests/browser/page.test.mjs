@@ -4,7 +4,8 @@
 // itself (the server crate's tests).
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -452,6 +453,49 @@ describe('rules status', () => {
     assert.match(await page.locator('#status-body').innerText(), new RegExp(digest));
     assert.match(await page.locator('#header-status').innerText(), /Rules: ok/);
     await screenshot(page, 'status-ok');
+    noProblems();
+  });
+});
+
+/** A reverse proxy that serves the server under `/desk/` and answers 404 to any path outside it. */
+function startPrefixProxy(target) {
+  const seen = [];
+  const proxy = http.createServer((req, res) => {
+    seen.push(req.url);
+    if (!req.url.startsWith('/desk/')) {
+      res.writeHead(404).end();
+      return;
+    }
+    const upstream = http.request(new URL(req.url.slice('/desk'.length), target), { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) => {
+    proxy.listen(0, '127.0.0.1', () => resolve({
+      url: `http://127.0.0.1:${proxy.address().port}/desk/`,
+      seen,
+      stop: () => new Promise((done) => proxy.close(done)),
+    }));
+  });
+}
+
+describe('behind a proxy', () => {
+  it('loads every module and evaluates a case when the page is served under a path prefix', async () => {
+    const { page } = browser;
+    const proxy = await startPrefixProxy(server.url);
+    try {
+      await openPage(page, proxy.url);
+      await fillTouristCase(page);
+      await evaluateForm(page);
+      assert.equal(await page.locator('article.outcome[data-outcome="exit_permitted"]').getAttribute('data-status'), 'decided');
+      const modules = readdirSync(path.join(repoRoot, 'server', 'web')).filter((f) => f.endsWith('.js'));
+      for (const m of modules) assert.ok(proxy.seen.includes(`/desk/${m}`), `${m} was loaded under the prefix`);
+      assert.deepEqual(proxy.seen.filter((u) => !u.startsWith('/desk/')), [], 'nothing was asked outside the prefix');
+    } finally {
+      await proxy.stop();
+    }
     noProblems();
   });
 });

@@ -196,13 +196,25 @@ async fn run(
     let app = routes::app(live, &options);
     on_event(Event::Listening(addr));
     let stopping = Arc::clone(&on_event);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            stopping(Event::Stopping);
-        })
-        .await
-        .map_err(|e| ServeError::Io(e.to_string()))
+    let (stopped, grace_starts) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        stopping(Event::Stopping);
+        let _ = stopped.send(());
+    });
+    // Requests in flight get `grace` after the signal, no more: a client
+    // that never ends its request must not keep the server from stopping.
+    let grace = options.grace;
+    let grace_over = async move {
+        match grace_starts.await {
+            Ok(()) => tokio::time::sleep(grace).await,
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        done = server.into_future() => done.map_err(|e| ServeError::Io(e.to_string())),
+        () = grace_over => Ok(()),
+    }
 }
 
 /// SIGTERM or SIGINT (Ctrl-C).

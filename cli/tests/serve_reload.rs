@@ -228,8 +228,7 @@ fn a_new_rule_file_is_picked_up_and_a_deleted_one_dropped() {
         h["status"] == "ok" && h["rules"]["digest"] != before.as_str()
     });
     assert_eq!(versions(&s), count + 1);
-    s.get("/v1/rule-sets/kz.french-copy/2017-01-01")
-        .expect(200);
+    s.get("/v1/rule-sets/kz.french-copy/2017-01-01").expect(200);
     std::fs::remove_file(&later).unwrap();
     wait_health(&s, "the deletion served", |h| {
         h["status"] == "ok" && h["rules"]["digest"] == before.as_str()

@@ -1105,3 +1105,70 @@ fn after_sigterm_the_grace_time_bounds_how_long_a_stuck_request_keeps_the_server
     assert!(started.elapsed() < Duration::from_secs(5));
     drop(stuck);
 }
+
+// --- the rules' fault -------------------------------------------------------------------------
+
+#[test]
+fn an_endless_rule_script_is_a_500_in_json_that_names_the_rule_and_later_requests_are_answered() {
+    let s = Server::start(&workspace(), &["--rules", "tests/fixtures/endless"]);
+    let case =
+        std::fs::read(workspace().join("tests/fixtures/cases/secret-holder-tourism-2005.yaml"))
+            .unwrap();
+    let started = Instant::now();
+    let r = s
+        .request("POST", "/v1/eval")
+        .header("content-type", "application/yaml")
+        .body(&case)
+        .send();
+    r.expect(500);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    spec().check("post", "/v1/eval", &r);
+    let e = r.error();
+    let text = e.to_string();
+    assert!(text.contains("never-ends"), "{e:#}");
+    assert!(text.contains("2001-07-26.yaml"), "{e:#}");
+    // A batch says it on the line, and goes on.
+    let r = s
+        .request("POST", "/v1/batch")
+        .body(format!("{}\n{}\n", "{\"id\": \"a\", \"date\": \"2005-06-10\", \"person\": {\"citizenship\": \"KZ\", \"secret_holder\": true}, \"trip\": {\"direction\": \"exit\", \"purpose\": \"tourism\"}}", "{\"id\": \"b\"").as_bytes())
+        .send();
+    r.expect(200);
+    let lines: Vec<Value> = r
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["line"], 2);
+    s.get("/v1/health").expect(200);
+}
+
+// --- many at once ------------------------------------------------------------------------------
+
+#[test]
+fn many_clients_at_once_each_get_the_answer_to_their_own_case() {
+    let lines = generator::json_lines(64, 21);
+    let cli = String::from_utf8(cli_batch((lines.join("\n") + "\n").as_bytes(), None)).unwrap();
+    let want: Vec<Value> = cli
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    std::thread::scope(|scope| {
+        for t in 0..16 {
+            let lines = &lines;
+            let want = &want;
+            scope.spawn(move || {
+                for round in 0..3 {
+                    for i in (t..lines.len()).step_by(16) {
+                        let r = server().post_json("/v1/eval", lines[i].as_bytes());
+                        if want[i].get("error").is_some() {
+                            assert!(r.status >= 400);
+                        } else {
+                            assert_eq!(r.json(), want[i], "case {i}, round {round}");
+                        }
+                    }
+                }
+            });
+        }
+    });
+}

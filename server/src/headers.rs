@@ -21,9 +21,10 @@ use crate::routes::{App, DIGEST};
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn wrap(router: Router, app: App, cors: Option<&str>) -> Router {
+    // The panic is caught inside the stamp, so its 500 gets the headers too.
     let router = router
-        .layer(axum::middleware::from_fn_with_state(app, stamp))
-        .layer(CatchPanicLayer::custom(panicked));
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::from_fn_with_state(app, stamp));
     match cors.and_then(|o| HeaderValue::from_str(o).ok()) {
         Some(origin) => router.layer(
             CorsLayer::new()
@@ -71,4 +72,66 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         "",
     )
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::state::Live;
+
+    fn shipped() -> inforce_engine::RuleTree {
+        let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+        let (files, _) = inforce_engine::read_dir(&rules);
+        inforce_engine::load_with(files, "rules", inforce_engine::Golden::Skip)
+            .tree
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_route_is_a_500_in_json_with_every_header() {
+        let limits = crate::Limits::default();
+        let app = App {
+            live: Live::new(shipped(), false),
+            permits: Arc::new(tokio::sync::Semaphore::new(1)),
+            limits,
+            cut: tokio::sync::watch::channel(false).1,
+        };
+        let router = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    if true {
+                        panic!("a bug");
+                    }
+                    "never"
+                }),
+            )
+            .with_state(app.clone());
+        let response = wrap(router, app, None)
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let h = response.headers().clone();
+        assert_eq!(h[header::CONTENT_TYPE], "application/json");
+        assert_eq!(h[header::CONTENT_SECURITY_POLICY], CSP);
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(h[DIGEST].len(), 64);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["status"], 500);
+        assert!(
+            !v.to_string().contains("a bug"),
+            "the panic's words stay inside: {v}"
+        );
+    }
 }

@@ -79,10 +79,25 @@ fn busy() -> ApiError {
     )
 }
 
-/// The body, or 413 past `limit` bytes.
-pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+/// The body, or 413 past `limit` bytes, or 408 when it has not all come
+/// within the request time: a client that sends its body slowly, or never
+/// ends it, would otherwise keep its turn for as long as it likes.
+pub async fn read_body(body: Body, limits: &Limits) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt;
-    match http_body_util::Limited::new(body, limit).collect().await {
+    let limit = limits.body_bytes;
+    let read = http_body_util::Limited::new(body, limit).collect();
+    let Ok(read) = tokio::time::timeout(limits.request_time, read).await else {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "inforce::serve::slow_body",
+            format!(
+                "the request body did not arrive within {} seconds",
+                limits.request_time.as_secs_f64()
+            ),
+            "send the whole body at once",
+        ));
+    };
+    match read {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
         Err(e) => Err(ApiError::new(
@@ -169,7 +184,7 @@ async fn eval(
     let explain = query.flag("explain")?;
     let syntax = requests::syntax(&headers)?;
     let _permit = permit(&app).await?;
-    let body = read_body(request.into_body(), app.limits.body_bytes).await?;
+    let body = read_body(request.into_body(), &app.limits).await?;
     let snapshot = app.live.snapshot();
     let answer = {
         let snapshot = Arc::clone(&snapshot);
@@ -189,9 +204,11 @@ async fn eval(
     Ok(json(&snapshot, out))
 }
 
+/// A case without a date, and none in the query: malformed input (400),
+/// as the API's contract lists it, not a case that misfits the facts.
 fn no_date(e: &inforce_engine::CaseError) -> ApiError {
     let mut error = ApiError::of(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::BAD_REQUEST,
         vec![crate::problem::Problem::of(e)],
     );
     error.help = Some(
@@ -215,7 +232,7 @@ async fn history_route(
     let to = query.date("to")?;
     let syntax = requests::syntax(&headers)?;
     let _permit = permit(&app).await?;
-    let body = read_body(request.into_body(), app.limits.body_bytes).await?;
+    let body = read_body(request.into_body(), &app.limits).await?;
     let snapshot = app.live.snapshot();
     let work = {
         let snapshot = Arc::clone(&snapshot);

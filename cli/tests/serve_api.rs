@@ -159,7 +159,7 @@ fn the_served_openapi_document_is_a_valid_openapi_3_1_document() {
     let parsed = oas3::from_json(&text).unwrap_or_else(|e| panic!("not OpenAPI 3.1: {e}"));
     let version = parsed.validate_version().unwrap();
     assert_eq!((version.major, version.minor), (3, 1));
-    assert!(parsed.operations().count() >= 13, "too few operations");
+    assert!(parsed.operations().count() >= 12, "too few operations");
     let doc = r.json();
     // Every reference resolves, and every component schema compiles as
     // JSON Schema 2020-12 (the document's dialect).
@@ -229,25 +229,52 @@ fn the_served_document_carries_the_case_schema_and_digest_of_the_served_rules() 
 }
 
 /// `(METHOD, path)` of every route in the server's source, as axum
-/// writes them: `.route("/path", get(...))`.
+/// writes them: `.route("/path", get(...))`, and the page's files, as
+/// `assets.rs` lists them: `index.html` at `/`, every other file under
+/// `/{file}`.
 fn routes_in_source() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    for file in ["routes.rs", "assets.rs"] {
-        let text = std::fs::read_to_string(workspace().join("server/src").join(file)).unwrap();
-        for part in text.split(".route(").skip(1) {
-            let path = part.split('"').nth(1).unwrap().to_string();
-            let get = part.find("get(");
-            let post = part.find("post(");
-            let method = match (get, post) {
-                (Some(g), Some(p)) if g < p => "get",
-                (Some(_), None) => "get",
-                (_, Some(_)) => "post",
-                _ => panic!("no method for route `{path}` in {file}"),
-            };
-            out.insert((method.to_string(), path));
-        }
+    let text = std::fs::read_to_string(workspace().join("server/src/routes.rs")).unwrap();
+    for part in text.split(".route(").skip(1) {
+        let path = part.split('"').nth(1).unwrap().to_string();
+        let get = part.find("get(");
+        let post = part.find("post(");
+        let method = match (get, post) {
+            (Some(g), Some(p)) if g < p => "get",
+            (Some(_), None) => "get",
+            (_, Some(_)) => "post",
+            _ => panic!("no method for route `{path}` in routes.rs"),
+        };
+        out.insert((method.to_string(), path));
     }
+    out.insert(("get".to_string(), "/".to_string()));
+    out.insert(("get".to_string(), "/{file}".to_string()));
     out
+}
+
+/// The page's files other than `index.html`, as `assets.rs` lists them:
+/// `("name", KIND, include_str!(...))`.
+fn page_files_in_source() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(workspace().join("server/src/assets.rs")).unwrap();
+    let files: BTreeSet<String> = text
+        .split("include_str!(\"../web/")
+        .skip(1)
+        .map(|part| part.split('"').next().unwrap().to_string())
+        .filter(|file| file != "index.html")
+        .collect();
+    assert!(files.len() >= 3, "page files found in assets.rs: {files:?}");
+    files
+}
+
+/// The files the document says `GET /{file}` serves.
+fn page_files_in_document() -> BTreeSet<String> {
+    let parameters = &spec().doc["paths"]["/{file}"]["get"]["parameters"];
+    parameters[0]["schema"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
 }
 
 fn routes_in_document() -> BTreeSet<(String, String)> {
@@ -263,8 +290,9 @@ fn routes_in_document() -> BTreeSet<(String, String)> {
 #[test]
 fn every_route_the_server_has_is_in_the_document_and_no_other() {
     let source = routes_in_source();
-    assert!(source.len() >= 13, "routes found in the source: {source:?}");
+    assert!(source.len() >= 12, "routes found in the source: {source:?}");
     assert_eq!(source, routes_in_document());
+    assert_eq!(page_files_in_source(), page_files_in_document());
 }
 
 #[test]
@@ -272,7 +300,8 @@ fn every_path_in_the_document_is_answered_with_a_documented_response() {
     for (method, path) in routes_in_document() {
         let concrete = path
             .replace("{id}", "kz.citizens-departure")
-            .replace("{version}", "2001-07-26");
+            .replace("{version}", "2001-07-26")
+            .replace("{file}", "app.js");
         let r = match method.as_str() {
             "get" => server().get(&concrete),
             "post" if path == "/v1/batch" => server()
@@ -379,17 +408,27 @@ fn vocabulary_lists_every_declared_fact_in_the_case_schema() {
 
 #[test]
 fn static_page_files_have_their_types_and_the_security_headers() {
-    for (path, media) in [
-        ("/", "text/html"),
-        ("/app.js", "text/javascript"),
-        ("/app.css", "text/css"),
-    ] {
-        let r = server().get(path);
+    let r = server().get("/");
+    r.expect(200);
+    assert_eq!(r.media_type(), "text/html");
+    assert_security_headers(&r, "/");
+    spec().check("get", "/", &r);
+    for file in page_files_in_document() {
+        let path = format!("/{file}");
+        let media = if file.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        let r = server().get(&path);
         r.expect(200);
         assert_eq!(r.media_type(), media, "{path}");
-        assert_security_headers(&r, path);
-        spec().check("get", path, &r);
+        assert_security_headers(&r, &path);
+        spec().check("get", "/{file}", &r);
     }
+    let r = server().get("/index.js");
+    r.expect(404);
+    spec().check("get", "/{file}", &r);
 }
 
 // --- eval and history: what the CLI says -----------------------------------------------

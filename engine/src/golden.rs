@@ -345,6 +345,7 @@ mod tests {
             by: vec![],
             needs: vec![],
             reason: None,
+            ..Default::default()
         }
     }
 
@@ -370,6 +371,7 @@ mod tests {
             by: vec![],
             needs: vec!["trip.purpose".into()],
             reason: None,
+            ..Default::default()
         };
         assert!(compare("x", &json!("missing_facts"), Some(&missing)).is_none());
         assert!(compare("x", &json!("undetermined"), Some(&missing)).is_some());
@@ -387,6 +389,7 @@ mod tests {
             by: vec![],
             needs: vec!["a.b".into(), "c.d".into()],
             reason: None,
+            ..Default::default()
         };
         assert!(
             compare(
@@ -420,6 +423,7 @@ mod tests {
             by: vec![],
             needs: vec![],
             reason: None,
+            ..Default::default()
         };
         assert!(compare("x", &json!(null), Some(&conflict)).is_some());
     }

@@ -91,9 +91,17 @@ pub mod model {
 }
 
 /// JSON Lines, one case a line: the contract `batch` and the server's
-/// streaming endpoint share.
+/// streaming endpoint share, in its two shapes (full results, and compact
+/// ones with their legend).
 pub mod lines {
-    pub use crate::result::lines::{error_line, evaluate_line};
+    pub use crate::result::compact::{
+        ExpandError, LEGEND_FORMAT, Legend, LegendInterval, LegendOutcome, LegendRule, LegendRules,
+        LegendVersion, write_compact,
+    };
+    pub use crate::result::lines::{
+        LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_line, evaluate_line,
+        evaluate_line_as,
+    };
 }
 
 /// Reading a rules tree from somewhere other than a directory (a git

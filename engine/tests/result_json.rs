@@ -127,6 +127,7 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
             by: vec![by(None)],
             needs: Vec::new(),
             reason: None,
+            ..Default::default()
         },
     );
     outcomes.insert(
@@ -140,6 +141,7 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
             ],
             needs: Vec::new(),
             reason: None,
+            ..Default::default()
         },
     );
     outcomes.insert(
@@ -150,6 +152,7 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
             by: Vec::new(),
             needs: vec![odd("fact").into(), "b".into()],
             reason: None,
+            ..Default::default()
         },
     );
     outcomes.insert(
@@ -160,6 +163,7 @@ fn a_result_with_something_to_escape_in_every_field_is_written_as_serde_json_wri
             by: Vec::new(),
             needs: Vec::new(),
             reason: Some(odd("reason").into()),
+            ..Default::default()
         },
     );
     let version = |repeal, applies, until| VersionInForce {

@@ -370,6 +370,7 @@ pub(crate) mod tests {
                             by: vec![by("minor-exit", "item 4")],
                             needs: Vec::new(),
                             reason: None,
+                            ..Default::default()
                         }),
                         new: Some(OutcomeResult {
                             status: Status::Decided,
@@ -377,6 +378,7 @@ pub(crate) mod tests {
                             by: vec![by("adult-exit", "item 5")],
                             needs: Vec::new(),
                             reason: None,
+                            ..Default::default()
                         }),
                     }],
                 }],
@@ -417,6 +419,7 @@ pub(crate) mod tests {
             by: Vec::new(),
             needs: vec!["person.birth_date".into()],
             reason: None,
+            ..Default::default()
         };
         assert_eq!(
             outcome_value(Some(&side)),

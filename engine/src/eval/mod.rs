@@ -14,6 +14,7 @@ mod precedence;
 mod trace;
 mod truth;
 
+use crate::explain::compose_reason;
 use crate::explain::outcome::explain_outcome;
 use bridge::*;
 pub(crate) use checks::{FailedCheck, failed_checks, passes_checks};
@@ -22,6 +23,8 @@ use truth::*;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use std::sync::Arc;
+
 use rhai::{Array, Dynamic, Map, Scope};
 
 use crate::case::Case;

@@ -81,6 +81,7 @@ impl<'a> Evaluator<'a> {
                     by: Vec::new(),
                     needs: self.names(&needs),
                     reason: None,
+                    ..OutcomeResult::default()
                 },
                 Vec::new(),
             )
@@ -126,6 +127,7 @@ impl<'a> Evaluator<'a> {
                         by: by(&winners, false),
                         needs: Vec::new(),
                         reason: None,
+                        ..OutcomeResult::default()
                     },
                     grounds,
                 )
@@ -155,6 +157,7 @@ impl<'a> Evaluator<'a> {
                             by: by(&winners, false),
                             needs: Vec::new(),
                             reason: None,
+                            ..OutcomeResult::default()
                         },
                         grounds,
                     )
@@ -166,6 +169,7 @@ impl<'a> Evaluator<'a> {
                             by: by(&winners, true),
                             needs: Vec::new(),
                             reason: None,
+                            ..OutcomeResult::default()
                         },
                         Vec::new(),
                     )
@@ -179,17 +183,16 @@ impl<'a> Evaluator<'a> {
         oid: OutcomeId,
         answering: &[Answering<'a>],
     ) -> OutcomeResult {
-        let mut reason = String::new();
+        let mut parts: Vec<&str> = Vec::with_capacity(answering.len());
+        let mut codes = Vec::with_capacity(answering.len());
         let mut gate_needs = FactSet::default();
-        for (i, a) in answering.iter().enumerate() {
-            if i > 0 {
-                // Reasons are sentences; joined, only the last keeps its stop.
-                while reason.ends_with('.') {
-                    reason.pop();
-                }
-                reason.push_str("; ");
+        for a in answering {
+            if let Some(r) = self.tree.wording.reason(oid, &a.resolved) {
+                parts.push(&r.text);
+                codes.push(Arc::clone(&r.code));
+            } else {
+                parts.push("");
             }
-            reason.push_str(self.tree.wording.reason(oid, &a.resolved));
             // Whether a rule set not yet in force would be about the case
             // changes nothing today: its gate's facts are not named.
             if let Some(n) = &a.gate_needs
@@ -198,31 +201,20 @@ impl<'a> Evaluator<'a> {
                 gate_needs.extend(n);
             }
         }
-        // Unknown facts that decide only whether a rule set answers: no
-        // value of them would decide the outcome, and the reason says so,
-        // so that nobody goes after them.
-        if !gate_needs.is_empty() {
-            let names = self.names(&gate_needs);
-            while reason.ends_with('.') {
-                reason.pop();
-            }
-            reason.push_str(". This holds whatever ");
-            for (i, n) in names.iter().enumerate() {
-                if i > 0 {
-                    reason.push_str(if i + 1 == names.len() { " and " } else { ", " });
-                }
-                reason.push('`');
-                reason.push_str(n);
-                reason.push('`');
-            }
-            reason.push_str(if names.len() == 1 { " is." } else { " are." });
-        }
+        let whatever = if gate_needs.is_empty() {
+            Vec::new()
+        } else {
+            self.names(&gate_needs)
+        };
+        let reason = compose_reason(parts, &whatever);
         OutcomeResult {
             status: Status::Undetermined,
             value: None,
             by: Vec::new(),
             needs: Vec::new(),
             reason: Some(reason),
+            reason_codes: codes,
+            holds_whatever: whatever,
         }
     }
 }

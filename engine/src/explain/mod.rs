@@ -11,6 +11,8 @@ mod check;
 pub(crate) mod outcome;
 mod wording;
 
+use std::sync::Arc;
+
 use crate::result::{By, VersionInForce};
 use crate::rules::model::{OutcomeId, Rule, RuleSet, Version};
 use crate::rules::tree::Resolved;
@@ -25,26 +27,39 @@ pub(crate) struct Wording {
 /// What results say about one version.
 #[derive(Debug, Clone)]
 struct VersionWording {
+    /// `SET@VERSION`: how compact output and its legend name the version.
+    key: Arc<str>,
     /// The version as results list it among those in force.
     in_force: VersionInForce,
     /// Why it decides nothing, as a repeal in force (empty for a version
     /// that repeals nothing).
-    repealed: String,
+    repealed: Reason,
     /// Why its rule set decides nothing before it, the first version.
-    not_yet: String,
+    not_yet: Reason,
     /// Why its rule set decides nothing once it has ended and no other
     /// version is in force.
-    lapsed: String,
+    lapsed: Reason,
     /// Why an outcome is undetermined when the version is in force and no
     /// rule of it decides it for the case, by outcome number.
-    undecided: Vec<String>,
+    undecided: Vec<Reason>,
     /// Its rules' wording, by the rule's position (`Rule::at`).
     rules: Vec<RuleWording>,
+}
+
+/// One reason an outcome is undetermined, in words and as the code compact
+/// output writes for it (`not_yet:SET@VERSION`, `repealed:SET@VERSION`,
+/// `lapsed:SET@VERSION`, `undecided:SET@VERSION:OUTCOME`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reason {
+    pub(crate) code: Arc<str>,
+    pub(crate) text: String,
 }
 
 /// What results say about one rule.
 #[derive(Debug, Clone)]
 struct RuleWording {
+    /// `SET@VERSION#RULE`: how compact output and its legend name the rule.
+    key: Arc<str>,
     /// What the explanation says a decision rests on: the rule's citation,
     /// id, version and dates.
     grounds: String,
@@ -104,20 +119,85 @@ impl Wording {
     /// Why a rule set, where the date falls as `resolved` says, does not
     /// decide outcome number `oid`.
     #[inline]
-    pub(crate) fn reason(&self, oid: OutcomeId, resolved: &Resolved) -> &str {
-        let text = match resolved {
-            Resolved::InForce(v) if v.repeal.is_some() => {
-                self.version(v).map(|w| w.repealed.as_str())
-            }
-            Resolved::NotYet(first) => self.version(first).map(|w| w.not_yet.as_str()),
-            Resolved::Lapsed { ended, .. } => self.version(ended).map(|w| w.lapsed.as_str()),
-            Resolved::InForce(v) => self
-                .version(v)
-                .and_then(|w| w.undecided.get(oid.index()))
-                .map(String::as_str),
-        };
-        text.unwrap_or("")
+    pub(crate) fn reason(&self, oid: OutcomeId, resolved: &Resolved) -> Option<&Reason> {
+        match resolved {
+            Resolved::InForce(v) if v.repeal.is_some() => self.version(v).map(|w| &w.repealed),
+            Resolved::NotYet(first) => self.version(first).map(|w| &w.not_yet),
+            Resolved::Lapsed { ended, .. } => self.version(ended).map(|w| &w.lapsed),
+            Resolved::InForce(v) => self.version(v).and_then(|w| w.undecided.get(oid.index())),
+        }
     }
+
+    /// The wording of `v` as the legend of compact output lists it.
+    pub(crate) fn entry(&self, v: &Version) -> Option<VersionEntry<'_>> {
+        self.version(v).map(|w| VersionEntry {
+            key: &w.key,
+            in_force: &w.in_force,
+            reasons: [&w.repealed, &w.not_yet, &w.lapsed]
+                .into_iter()
+                .chain(w.undecided.iter())
+                .filter(|r| !r.code.is_empty())
+                .collect(),
+            rules: w
+                .rules
+                .iter()
+                .map(|r| (&*r.key, &r.by, r.grounds.as_str()))
+                .collect(),
+        })
+    }
+}
+
+/// One version's wording as the legend of compact output lists it.
+pub(crate) struct VersionEntry<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) in_force: &'a VersionInForce,
+    pub(crate) reasons: Vec<&'a Reason>,
+    /// Each rule: its key, how results cite it, and its grounds.
+    pub(crate) rules: Vec<(&'a str, &'a By, &'a str)>,
+}
+
+/// An undetermined outcome's reason as results give it: the reasons of the
+/// rule sets that answer it, joined, then the facts that would not change
+/// it. Evaluation and the expansion of compact output both word it here,
+/// so the two cannot drift apart.
+pub(crate) fn compose_reason<'t>(
+    parts: impl IntoIterator<Item = &'t str>,
+    whatever: &[String],
+) -> String {
+    let mut reason = String::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            // Reasons are sentences; joined, only the last keeps its stop.
+            while reason.ends_with('.') {
+                reason.pop();
+            }
+            reason.push_str("; ");
+        }
+        reason.push_str(part);
+    }
+    // Unknown facts that decide only whether a rule set answers: no value
+    // of them would decide the outcome, and the reason says so, so that
+    // nobody goes after them.
+    if !whatever.is_empty() {
+        while reason.ends_with('.') {
+            reason.pop();
+        }
+        reason.push_str(". This holds whatever ");
+        for (i, n) in whatever.iter().enumerate() {
+            if i > 0 {
+                reason.push_str(if i + 1 == whatever.len() {
+                    " and "
+                } else {
+                    ", "
+                });
+            }
+            reason.push('`');
+            reason.push_str(n);
+            reason.push('`');
+        }
+        reason.push_str(if whatever.len() == 1 { " is." } else { " are." });
+    }
+    reason
 }
 
 #[cfg(test)]

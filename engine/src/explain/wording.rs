@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{RuleWording, VersionWording};
+use super::{Reason, RuleWording, VersionWording};
 use crate::result::{By, Interval, VersionInForce};
 use crate::rules::model::{OutcomeId, Rule, Version};
 
@@ -16,6 +16,11 @@ pub(super) fn version(v: &Version, next: Option<&Version>, outcomes: &[String]) 
     // the `Arc`, never the text.
     let rule_set: Arc<str> = Arc::from(v.rule_set.as_str());
     let version: Arc<str> = Arc::from(v.id.as_str());
+    let key = format!("{}@{}", v.rule_set, v.id);
+    let reason = |kind: &str, text: String| Reason {
+        code: Arc::from(format!("{kind}:{key}")),
+        text,
+    };
     VersionWording {
         in_force: VersionInForce {
             id: Arc::clone(&rule_set),
@@ -29,21 +34,33 @@ pub(super) fn version(v: &Version, next: Option<&Version>, outcomes: &[String]) 
             repeal: v.repeal.is_some(),
             applies: None,
         },
-        repealed: repealed(v),
-        not_yet: format!(
-            "`{}` is not yet in force: its first version ({}) takes effect on {}",
-            v.rule_set, v.title, v.from
+        // A version that repeals nothing has no repeal reason, and no code.
+        repealed: if v.repeal.is_some() {
+            reason("repealed", repealed(v))
+        } else {
+            Reason::default()
+        },
+        not_yet: reason(
+            "not_yet",
+            format!(
+                "`{}` is not yet in force: its first version ({}) takes effect on {}",
+                v.rule_set, v.title, v.from
+            ),
         ),
-        lapsed: lapsed(v, next),
+        lapsed: reason("lapsed", lapsed(v, next)),
         undecided: outcomes
             .iter()
             .enumerate()
-            .map(|(oid, o)| undecided(v, OutcomeId::new(oid), o))
+            .map(|(oid, o)| Reason {
+                code: Arc::from(format!("undecided:{key}:{o}")),
+                text: undecided(v, OutcomeId::new(oid), o),
+            })
             .collect(),
         rules: v
             .rules
             .iter()
             .map(|r| RuleWording {
+                key: Arc::from(format!("{key}#{}", r.id)),
                 grounds: grounds(v, r),
                 by: By {
                     rule: Arc::from(r.id.as_str()),
@@ -54,6 +71,7 @@ pub(super) fn version(v: &Version, next: Option<&Version>, outcomes: &[String]) 
                 },
             })
             .collect(),
+        key: Arc::from(key.as_str()),
     }
 }
 

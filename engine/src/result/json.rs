@@ -193,6 +193,9 @@ fn write_outcome(out: &mut Vec<u8>, o: &OutcomeResult) {
         by,
         needs,
         reason,
+        // Codes for compact output only; `reason` says the same in words.
+        reason_codes: _,
+        holds_whatever: _,
     } = o;
     // A status's name is letters and underscores: nothing to escape.
     out.extend_from_slice(b"{\"status\":\"");
@@ -394,7 +397,7 @@ fn dirty(part: &[u8]) -> bool {
 /// Appends `bytes` escaped: clean runs are copied whole, and the scan
 /// looks at sixteen bytes at a time, byte by byte only in a block that has
 /// something to escape.
-fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     // Start of the clean run not yet copied.
     let mut start = 0;
     let mut at = 0;

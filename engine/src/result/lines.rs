@@ -5,11 +5,14 @@
 //! limit on a line's length, parallelism, or catching panics (each
 //! caller guards its own workers).
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::case::{Case, CaseError};
 use crate::eval::evaluate;
+use crate::result::EvalResult;
 use crate::rules::tree::RuleTree;
 
 /// Appends line `n`'s result JSON and its line ending to `out`, or returns
@@ -23,6 +26,41 @@ pub fn evaluate_line(
     bytes: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
+    evaluate_line_as(tree, date, n, bytes, &LineFormat::default(), out)
+}
+
+/// [`evaluate_line`], written in `format`: full or compact, all outcomes
+/// or some.
+pub fn evaluate_line_as(
+    tree: &RuleTree,
+    date: Option<NaiveDate>,
+    n: u64,
+    bytes: &[u8],
+    format: &LineFormat,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let mut result = evaluate_case_line(tree, date, n, bytes)?;
+    if let Some(keep) = &format.outcomes {
+        keep.apply(&mut result);
+    }
+    match format.shape {
+        // The same bytes as serde_json writes, without its byte-at-a-time
+        // escaping of the long citations and reasons.
+        Shape::Full => crate::result::json::write_result(&result, out),
+        Shape::Compact => crate::result::compact::write_compact(&result, out),
+    }
+    out.push(b'\n');
+    Ok(())
+}
+
+/// Line `n` read as a case and evaluated, or the message of its error
+/// line: for writers of other formats than JSON Lines (Parquet, CSV).
+pub fn evaluate_case_line(
+    tree: &RuleTree,
+    date: Option<NaiveDate>,
+    n: u64,
+    bytes: &[u8],
+) -> Result<EvalResult, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "the line is not UTF-8 text (first bad byte at column {})",
@@ -46,12 +84,85 @@ pub fn evaluate_line(
             .join("; ")
     })?;
     let date = case.date_on(date).map_err(|e| e.one_line())?;
-    let result = evaluate(tree, &case, date, false).map_err(|e| e.one_line())?;
-    // The same bytes as serde_json writes, without its byte-at-a-time
-    // escaping of the long citations and reasons.
-    crate::result::json::write_result(&result, out);
-    out.push(b'\n');
-    Ok(())
+    evaluate(tree, &case, date, false).map_err(|e| e.one_line())
+}
+
+/// How result lines are written.
+#[derive(Debug, Clone, Default)]
+pub struct LineFormat {
+    /// Full results, or compact ones.
+    pub shape: Shape,
+    /// Only these outcomes; `None`: every outcome.
+    pub outcomes: Option<OutcomeSelection>,
+}
+
+/// The shape of a result line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// The result `eval --format json` gives, on one line.
+    #[default]
+    Full,
+    /// Ids and codes in place of texts; the legend gives the texts
+    /// (`Legend`).
+    Compact,
+}
+
+/// Outcomes a run keeps, checked against the declared ones.
+#[derive(Debug, Clone)]
+pub struct OutcomeSelection {
+    names: BTreeSet<String>,
+}
+
+impl OutcomeSelection {
+    /// The outcomes named, each of which `tree` must declare; an unknown
+    /// name is refused with the closest declared one.
+    pub fn new<S: AsRef<str>>(tree: &RuleTree, names: &[S]) -> Result<Self, String> {
+        let mut out = BTreeSet::new();
+        for name in names {
+            let name = name.as_ref().trim();
+            if name.is_empty() {
+                continue;
+            }
+            if !tree.outcomes.contains_key(name) {
+                return Err(format!(
+                    "no outcome `{name}` is declared: {}",
+                    crate::diagnostics::suggest(name, tree.outcomes.keys().map(String::as_str))
+                ));
+            }
+            out.insert(name.to_string());
+        }
+        if out.is_empty() {
+            return Err("no outcome named: give one or more, separated by commas".to_string());
+        }
+        Ok(OutcomeSelection { names: out })
+    }
+
+    /// The outcomes kept, by name.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// Whether `name` is kept.
+    pub fn keeps(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    /// Drops from `result` every outcome not kept, with its explanation
+    /// line.
+    pub fn apply(&self, result: &mut EvalResult) {
+        // The explanation has one line per outcome, in the outcomes'
+        // order, then any notes (which stay).
+        let count = result.outcomes.len();
+        if result.explanation.len() >= count {
+            let mut keep = result.outcomes.keys().map(|name| self.keeps(name));
+            let mut i = 0;
+            result.explanation.retain(|_| {
+                i += 1;
+                i > count || keep.next().unwrap_or(true)
+            });
+        }
+        result.outcomes.retain(|name, _| self.keeps(name));
+    }
 }
 
 /// An error line of the output.

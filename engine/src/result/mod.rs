@@ -2,6 +2,7 @@
 //! `eval --format json` and each line of `batch`. Plain data: built by
 //! `eval`, rendered by the CLI.
 
+pub mod compact;
 pub mod json;
 pub mod lines;
 
@@ -75,12 +76,13 @@ pub struct Interval {
 }
 
 /// How far an outcome is settled for a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// A rule in force decides it.
     Decided,
     /// No version in force decides it: not yet in force, repealed, lapsed or silent.
+    #[default]
     Undetermined,
     /// The case lacks facts that would settle it.
     MissingFacts,
@@ -101,7 +103,7 @@ impl Status {
 }
 
 /// The result for one outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct OutcomeResult {
     /// How far the outcome is settled.
     pub status: Status,
@@ -116,6 +118,16 @@ pub struct OutcomeResult {
     /// Undetermined: why no version in force decides it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Undetermined: the codes of the parts of `reason`, one per rule set
+    /// that answers the outcome (`not_yet:SET@VERSION`, ...), whose texts
+    /// the legend of compact output gives. Not in the full JSON result.
+    #[serde(skip)]
+    pub reason_codes: Vec<Arc<str>>,
+    /// Undetermined: facts the case lacks that would not change the
+    /// answer (`reason` ends "This holds whatever ... is"). Not in the
+    /// full JSON result.
+    #[serde(skip)]
+    pub holds_whatever: Vec<String>,
 }
 
 /// A rule an outcome rests on. The texts are shared with the loaded rules

@@ -1,0 +1,390 @@
+//! Compact result lines and their legend: a compact line expanded with the
+//! legend is, byte for byte, the full line `batch` writes for the same
+//! case, on thousands of generated cases of the shipped rules and on a
+//! small tree that gives every status (a conflict, a union list, repeals,
+//! lapses, rule sets not yet in force, reasons joined from several rule
+//! sets, facts that would not change an answer). Not here: the CLI's
+//! `--output compact` end to end (cli/tests/batch_output.rs).
+
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
+
+#[path = "../../tools/gen-cases/src/generator.rs"]
+mod generator;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use inforce_engine::lines::{
+    Legend, LineFormat, OutcomeSelection, Shape, evaluate_line, evaluate_line_as,
+};
+use inforce_engine::{Golden, RuleTree, SourceFile, load, load_with, read_dir};
+
+fn shipped() -> RuleTree {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    let (files, problems) = read_dir(&rules);
+    assert!(problems.is_empty());
+    load_with(files, "rules", Golden::Skip).tree.unwrap()
+}
+
+/// Line `n` as `batch` writes it in both shapes, then the compact one
+/// expanded: fails where the expansion differs from the full line.
+fn assert_expands_to_full(
+    tree: &RuleTree,
+    legend: &Legend,
+    n: u64,
+    line: &str,
+    keep: Option<&OutcomeSelection>,
+) -> String {
+    let full_format = LineFormat {
+        shape: Shape::Full,
+        outcomes: keep.cloned(),
+    };
+    let compact_format = LineFormat {
+        shape: Shape::Compact,
+        outcomes: keep.cloned(),
+    };
+    let mut full = Vec::new();
+    evaluate_line_as(tree, None, n, line.as_bytes(), &full_format, &mut full).unwrap();
+    let mut compact = Vec::new();
+    evaluate_line_as(
+        tree,
+        None,
+        n,
+        line.as_bytes(),
+        &compact_format,
+        &mut compact,
+    )
+    .unwrap();
+    let compact = String::from_utf8(compact).unwrap();
+    let mut expanded = Vec::new();
+    legend.expand(&compact, &mut expanded).unwrap();
+    expanded.push(b'\n');
+    if expanded != full {
+        let at = expanded
+            .iter()
+            .zip(&full)
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "line {n} expands differently at byte {at}\n  compact:  {compact}\n  expanded: {}\n  full:     {}",
+            String::from_utf8_lossy(
+                &expanded[at.saturating_sub(80)..(at + 80).min(expanded.len())]
+            ),
+            String::from_utf8_lossy(&full[at.saturating_sub(80)..(at + 80).min(full.len())]),
+        );
+    }
+    compact
+}
+
+#[test]
+fn every_generated_case_of_the_shipped_rules_expands_from_compact_to_its_full_line_byte_for_byte() {
+    let tree = shipped();
+    let legend = Legend::of(&tree);
+    let mut statuses = BTreeSet::new();
+    let mut full_bytes = 0;
+    let mut compact_bytes = 0;
+    for (i, line) in generator::json_lines(3000, 5).iter().enumerate() {
+        let compact = assert_expands_to_full(&tree, &legend, i as u64 + 1, line, None);
+        let v: serde_json::Value = serde_json::from_str(&compact).unwrap();
+        for o in v["outcomes"].as_object().unwrap().values() {
+            statuses.insert(o["status"].as_str().unwrap().to_string());
+        }
+        let mut full = Vec::new();
+        evaluate_line(&tree, None, i as u64 + 1, line.as_bytes(), &mut full).unwrap();
+        full_bytes += full.len();
+        compact_bytes += compact.len() + 1;
+    }
+    assert_eq!(
+        statuses,
+        ["decided", "missing_facts", "undetermined"]
+            .map(String::from)
+            .into(),
+        "the shipped rules give no conflict; the synthetic tree covers it"
+    );
+    // What compact is for: the same answers in a fraction of the bytes.
+    assert!(
+        compact_bytes * 4 < full_bytes,
+        "compact {compact_bytes} bytes against full {full_bytes}"
+    );
+}
+
+#[test]
+fn the_legend_survives_a_round_trip_through_its_json() {
+    let legend = Legend::of(&shipped());
+    let text = serde_json::to_string_pretty(&legend).unwrap();
+    let back: Legend = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, legend);
+    assert_eq!(legend.legend, inforce_engine::lines::LEGEND_FORMAT);
+    // Every version of every rule set, every rule and a reason of each kind.
+    assert_eq!(
+        legend.rule_sets.len(),
+        shipped()
+            .rule_sets
+            .iter()
+            .map(|s| s.versions.len())
+            .sum::<usize>()
+    );
+    for kind in ["not_yet:", "repealed:", "lapsed:", "undecided:"] {
+        assert!(
+            legend.reason.keys().any(|k| k.starts_with(kind)),
+            "no reason code of kind {kind}"
+        );
+    }
+}
+
+#[test]
+fn a_selection_of_outcomes_drops_the_others_with_their_explanation_lines_in_both_shapes() {
+    let tree = shipped();
+    let legend = Legend::of(&tree);
+    let keep = OutcomeSelection::new(&tree, &["exit_permitted", "exit_visa_required"]).unwrap();
+    for (i, line) in generator::json_lines(300, 9).iter().enumerate() {
+        let compact = assert_expands_to_full(&tree, &legend, i as u64 + 1, line, Some(&keep));
+        let v: serde_json::Value = serde_json::from_str(&compact).unwrap();
+        for name in v["outcomes"].as_object().unwrap().keys() {
+            assert!(keep.keeps(name), "{name} kept in {compact}");
+        }
+        let mut full = Vec::new();
+        let format = LineFormat {
+            shape: Shape::Full,
+            outcomes: Some(keep.clone()),
+        };
+        evaluate_line_as(&tree, None, 1, line.as_bytes(), &format, &mut full).unwrap();
+        let full: serde_json::Value = serde_json::from_slice(&full).unwrap();
+        let outcomes = full["outcomes"].as_object().unwrap().len();
+        assert_eq!(full["explanation"].as_array().unwrap().len(), outcomes);
+        for line in full["explanation"].as_array().unwrap() {
+            let line = line.as_str().unwrap();
+            assert!(
+                line.starts_with("exit_permitted ") || line.starts_with("exit_visa_required "),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unknown_outcome_in_a_selection_is_refused_with_the_closest_name() {
+    let err = OutcomeSelection::new(&shipped(), &["exit_permited"]).unwrap_err();
+    assert_eq!(
+        err,
+        "no outcome `exit_permited` is declared: did you mean `exit_permitted`?"
+    );
+    assert!(OutcomeSelection::new(&shipped(), &[" ", ""]).is_err());
+}
+
+#[test]
+fn an_error_line_is_the_same_in_both_shapes_and_expands_to_itself() {
+    let legend = Legend::of(&shipped());
+    let line = r#"{"line":3,"error":"the line is empty"}"#;
+    let mut out = Vec::new();
+    legend.expand(line, &mut out).unwrap();
+    assert_eq!(out, line.as_bytes());
+}
+
+#[test]
+fn a_line_of_other_rules_or_naming_what_the_legend_lacks_does_not_expand() {
+    let tree = shipped();
+    let legend = Legend::of(&tree);
+    let mut compact = Vec::new();
+    let format = LineFormat {
+        shape: Shape::Compact,
+        outcomes: None,
+    };
+    let case = generator::json_lines(1, 3).remove(0);
+    evaluate_line_as(&tree, None, 1, case.as_bytes(), &format, &mut compact).unwrap();
+    let compact = String::from_utf8(compact).unwrap();
+    let other = compact.replace(&tree.digest, &"0".repeat(64));
+    let err = legend.expand(&other, &mut Vec::new()).unwrap_err();
+    assert!(
+        err.to_string().contains("evaluated against rules `000"),
+        "{err}"
+    );
+    let err = legend.expand("{\"case\":1}", &mut Vec::new()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the line is not a compact result"),
+        "{err}"
+    );
+    let mut unknown = serde_json::from_str::<serde_json::Value>(&compact).unwrap();
+    unknown["outcomes"]["no_such_outcome"] =
+        serde_json::json!({"status": "decided", "value": true});
+    let err = legend
+        .expand(&unknown.to_string(), &mut Vec::new())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the legend has no outcome `no_such_outcome`"
+    );
+}
+
+// --- a small tree that gives every status ---------------------------------------------
+
+const DECLARATIONS: &str = "
+facts:
+  f.a: {type: bool, description: a}
+  f.b: {type: bool, description: b}
+  f.c: {type: bool, description: c}
+outcomes:
+  ok: {type: bool, description: ok}
+  other: {type: bool, description: other}
+  grounds: {type: list, values: [x, y, z], combine: union, description: grounds}
+";
+
+fn version(set: &str, id: &str, from: &str, until: Option<&str>, body: &str) -> String {
+    let until = until.map(|u| format!(", until: {u}")).unwrap_or_default();
+    format!(
+        "rule_set: {set}\nversion: \"{id}\"\ntitle: Title of {set} {id}\n\
+         in_force: {{from: {from}{until}}}\n\
+         source: {{act: Act of {set} {id}, read_at: the test}}\n{body}"
+    )
+}
+
+fn every_status_tree() -> RuleTree {
+    let rules = "rules:
+  - id: yes
+    cite: Art. 1
+    when: f.a
+    then: {ok: true, grounds: [x]}
+  - id: no
+    cite: Art. 2
+    when: f.b
+    then: {ok: false, grounds: [y]}
+";
+    let files = vec![
+        ("declarations.yaml", DECLARATIONS.to_string()),
+        (
+            "s/2000.yaml",
+            version(
+                "t.s",
+                "2000-01-01",
+                "2000-01-01",
+                Some("2005-01-01"),
+                &format!("applies_when: f.c\n{rules}"),
+            ),
+        ),
+        (
+            "s/2005.yaml",
+            version(
+                "t.s",
+                "2005-01-01",
+                "2005-01-01",
+                Some("2008-01-01"),
+                &format!("applies_when: f.c\n{rules}"),
+            ),
+        ),
+        (
+            "s/2008.yaml",
+            version(
+                "t.s",
+                "2008-01-01",
+                "2008-01-01",
+                None,
+                "repeal:\n  repeals: The Old Act\n  note: Nothing replaces it.\n",
+            ),
+        ),
+        (
+            "lapsing/2000.yaml",
+            version(
+                "t.lapsing",
+                "2000-01-01",
+                "2000-01-01",
+                Some("2003-01-01"),
+                "rules:\n  - id: l\n    cite: Art. 9\n    when: f.b\n    then: {other: true}\n",
+            ),
+        ),
+        (
+            "later/2006.yaml",
+            version(
+                "t.later",
+                "2006-01-01",
+                "2006-01-01",
+                None,
+                "rules:\n  - id: o\n    cite: Art. 3\n    when: f.a && f.b\n    then: {other: false, grounds: [z]}\n",
+            ),
+        ),
+    ];
+    let files = files
+        .into_iter()
+        .map(|(path, text)| SourceFile {
+            path: path.to_string(),
+            text,
+        })
+        .collect();
+    let loaded = load(files, "memory");
+    assert!(
+        loaded.problems.iter().all(|p| !p.is_error()),
+        "{:?}",
+        loaded.problems
+    );
+    loaded.tree.unwrap()
+}
+
+#[test]
+fn every_status_and_every_kind_of_reason_expands_from_compact_to_its_full_line() {
+    let tree = every_status_tree();
+    let legend = Legend::of(&tree);
+    let facts = [None, Some(true), Some(false)];
+    let dates = [
+        "1999-12-31",
+        "2000-01-01",
+        "2002-12-31",
+        "2003-01-01",
+        "2004-12-31",
+        "2005-01-01",
+        "2005-12-31",
+        "2006-01-01",
+        "2007-12-31",
+        "2008-01-01",
+        "2012-06-01",
+    ];
+    let mut seen = BTreeSet::new();
+    let mut n = 0;
+    for date in dates {
+        for a in facts {
+            for b in facts {
+                for c in facts {
+                    let mut f = serde_json::Map::new();
+                    for (name, v) in [("a", a), ("b", b), ("c", c)] {
+                        if let Some(v) = v {
+                            f.insert(name.to_string(), v.into());
+                        }
+                    }
+                    let case = serde_json::json!({"date": date, "f": f}).to_string();
+                    n += 1;
+                    let compact = assert_expands_to_full(&tree, &legend, n, &case, None);
+                    let v: serde_json::Value = serde_json::from_str(&compact).unwrap();
+                    for o in v["outcomes"].as_object().unwrap().values() {
+                        seen.insert(o["status"].as_str().unwrap().to_string());
+                        if let Some(codes) = o["reason"].as_array() {
+                            if codes.len() > 1 {
+                                seen.insert("joined reasons".to_string());
+                            }
+                            for code in codes {
+                                let kind = code.as_str().unwrap().split(':').next().unwrap();
+                                seen.insert(kind.to_string());
+                            }
+                        }
+                        if o.get("holds_whatever").is_some() {
+                            seen.insert("holds_whatever".to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for want in [
+        "decided",
+        "undetermined",
+        "missing_facts",
+        "conflict",
+        "not_yet",
+        "repealed",
+        "lapsed",
+        "undecided",
+        "joined reasons",
+        "holds_whatever",
+    ] {
+        assert!(seen.contains(want), "no case gave {want}: {seen:?}");
+    }
+}

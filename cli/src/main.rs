@@ -39,6 +39,8 @@ enum Command {
     Eval(command::eval::Args),
     /// Evaluate JSON Lines cases in parallel: one JSON result line per input line, in order.
     Batch(command::batch::Args),
+    /// Expand the compact lines of `batch --output compact` to full results with their legend.
+    Expand(command::expand::Args),
     /// Evaluate one case on every day of a range; print when its outcomes change.
     History(command::history::Args),
     /// Run the golden cases kept beside the rule sets.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Check(a) => command::check::run(a),
         Command::Eval(a) => command::eval::run(a),
         Command::Batch(a) => command::batch::run(a),
+        Command::Expand(a) => command::expand::run(a),
         Command::History(a) => command::history::run(a),
         Command::Test(a) => command::test::run(a),
         Command::Timeline(a) => command::timeline::run(a),

@@ -260,6 +260,25 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A quantity of bytes for people: `812 bytes`, `3.4 MB`, `1.42 GB`
+/// (decimal units, as `ls -lh --si` and disk makers count).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let v = n as f64 / size as f64;
+            return if v >= 100.0 {
+                format!("{v:.0} {unit}")
+            } else if v >= 10.0 {
+                format!("{v:.1} {unit}")
+            } else {
+                format!("{v:.2} {unit}")
+            };
+        }
+    }
+    count(n as usize, "byte", "bytes")
+}
+
 /// Output format shared by commands.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
@@ -277,5 +296,15 @@ mod tests {
         assert_eq!(thousands(7), "7");
         assert_eq!(thousands(2_980), "2,980");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn byte_counts_are_written_in_decimal_units_with_three_figures() {
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(999), "999 bytes");
+        assert_eq!(bytes(1_000), "1.00 kB");
+        assert_eq!(bytes(34_560), "34.6 kB");
+        assert_eq!(bytes(1_495_028_561), "1.50 GB");
+        assert_eq!(bytes(812_000_000), "812 MB");
     }
 }

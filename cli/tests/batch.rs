@@ -122,14 +122,20 @@ fn assert_error_line(v: &Value, n: usize, says: &str) {
     );
 }
 
-/// The summary on stderr: `N cases, E errors, R cases/s` (singular for 1).
+/// The summary on stderr: `N cases, E errors, R cases/s, B written`
+/// (singular for 1; B such as `812 bytes` or `1.50 GB`).
 fn summary(stderr: &str) -> (u64, u64) {
     let last = stderr.lines().last().unwrap_or_default();
     let words: Vec<&str> = last.split([' ', ',']).filter(|w| !w.is_empty()).collect();
-    assert_eq!(words.len(), 6, "summary line: {last}");
+    assert_eq!(words.len(), 9, "summary line: {last}");
     assert!(matches!(words[1], "case" | "cases"), "{last}");
     assert!(matches!(words[3], "error" | "errors"), "{last}");
     assert_eq!(words[5], "cases/s", "{last}");
+    assert!(
+        matches!(words[7], "byte" | "bytes" | "kB" | "MB" | "GB"),
+        "{last}"
+    );
+    assert_eq!(words[8], "written", "{last}");
     words[4].parse::<u64>().unwrap();
     (words[0].parse().unwrap(), words[2].parse().unwrap())
 }
@@ -509,7 +515,8 @@ fn on_a_pipe_stderr_has_the_summary_and_no_progress_bar() {
     assert_eq!(r.stderr.lines().count(), 1, "stderr: {:?}", r.stderr);
     assert!(!r.stderr.contains('\r') && !r.stderr.contains('\x1b'));
     assert!(r.stderr.starts_with("2 cases, 1 error, "), "{}", r.stderr);
-    assert!(r.stderr.trim_end().ends_with(" cases/s"), "{}", r.stderr);
+    assert!(r.stderr.contains(" cases/s, "), "{}", r.stderr);
+    assert!(r.stderr.trim_end().ends_with(" written"), "{}", r.stderr);
 }
 
 #[test]

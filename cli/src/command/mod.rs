@@ -4,6 +4,7 @@ pub mod batch;
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod expand;
 pub mod history;
 pub mod schema;
 pub mod serve;

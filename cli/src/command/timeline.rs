@@ -1,5 +1,6 @@
 //! `inforce timeline`: which version of each rule set is in force over
-//! which interval, repeals and gaps included.
+//! which interval, repeals and gaps included; as JSON, with the legend of
+//! compact batch output.
 
 use inforce_engine::timeline;
 
@@ -21,7 +22,10 @@ pub fn run(args: Args) -> Outcome {
     let t = timeline(&tree);
     match args.format {
         Format::Json => {
-            let out = serde_json::json!({"rules": {"source": tree.source, "digest": tree.digest}, "rule_sets": t});
+            // The legend gives the texts behind the ids and codes of
+            // `batch --output compact`, for readers of those lines.
+            let legend = inforce_engine::lines::Legend::of(&tree);
+            let out = serde_json::json!({"rules": {"source": tree.source, "digest": tree.digest}, "rule_sets": t, "legend": legend});
             crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         Format::Text => {

@@ -3,9 +3,6 @@
 //! that line's error. Not here: what a line becomes (the engine's
 //! `lines`), reading the lines or writing them out (`pipeline`).
 
-use chrono::NaiveDate;
-use inforce_engine::RuleTree;
-
 use super::panics::guarded;
 use super::pipeline::Job;
 
@@ -14,7 +11,7 @@ use super::pipeline::Job;
 /// panicked) is cut off before the error line is written.
 pub(super) fn line_output(job: &Job<'_>, n: u64, bytes: &[u8], out: &mut Vec<u8>) -> bool {
     let start = out.len();
-    match guarded(|| evaluate_line(job.tree, job.date, n, bytes, out)) {
+    match guarded(|| evaluate_line(job, n, bytes, out)) {
         Ok(()) => false,
         Err(message) => {
             out.truncate(start);
@@ -28,22 +25,17 @@ pub(super) fn error_line(n: u64, message: &str, out: &mut Vec<u8>) {
     inforce_engine::lines::error_line(n, message, out);
 }
 
-/// One line to its result JSON and line ending, or the message of its
-/// error line: the engine's, but for the tests' probe line.
-fn evaluate_line(
-    tree: &RuleTree,
-    date: Option<NaiveDate>,
-    n: u64,
-    bytes: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
+/// One line to its result JSON and line ending, in the run's shape, or
+/// the message of its error line: the engine's, but for the tests' probe
+/// line.
+fn evaluate_line(job: &Job<'_>, n: u64, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     // Tests need a line that panics inside a worker, which no input does.
     #[cfg(test)]
     #[allow(clippy::panic)]
     if bytes == PANIC_PROBE.as_bytes() {
         panic!("the test's probe line");
     }
-    inforce_engine::lines::evaluate_line(tree, date, n, bytes, out)
+    inforce_engine::lines::evaluate_line_as(job.tree, job.date, n, bytes, &job.format, out)
 }
 
 /// A line `evaluate_line` panics on, in tests only.

@@ -25,6 +25,8 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use inforce_engine::Golden;
+use inforce_engine::RuleTree;
+use inforce_engine::lines::{Legend, LineFormat, OutcomeSelection, Shape};
 
 use self::panics::{QuietPanics, WORKER};
 use self::pipeline::{Job, Ran, Stop, chunk_lines, pipeline};
@@ -41,6 +43,10 @@ case on the same input line, on one line, or {\"line\": N, \"error\": \"...\"} f
 is not JSON, not a valid case, or could not be evaluated; a blank line is such an error line \
 too, so the output always has as many lines as the input. A case without `id` is named \
 `line-N`. A summary goes to stderr, and a progress bar when stderr is a terminal.\n\n\
+With `--output compact` each line names rules as `SET@VERSION#RULE` and reasons by code \
+instead of repeating their texts; the texts are written once to a legend (`-o out.jsonl` \
+also writes `out.legend.json`; `inforce timeline --format json` gives it too), and a \
+compact line with its legend expands to the full line, byte for byte.\n\n\
 Exit status: 0 every line evaluated, 1 some lines are error lines, 2 could not start \
 or finish (rules that do not load, input unreadable, output not writable or the input itself), \
 130, 143 or 129 interrupted by SIGINT, SIGTERM or SIGHUP (the output file is left as it was)."
@@ -55,11 +61,34 @@ pub struct Args {
     pub rules: RulesArg,
     /// Write the results to FILE, whole or not at all (default: standard output);
     /// never the input file itself.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The shape of each result line: `full` (what `eval --format json`
+    /// gives) or `compact` (ids and codes, whose texts a legend gives once).
+    #[arg(long = "output", value_name = "SHAPE", default_value = "full", value_parser = parse_shape)]
+    pub shape: Shape,
+    /// Keep only these outcomes (names separated by commas).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub outcomes: Option<Vec<String>>,
+    /// With `--output compact`, write the legend to FILE (default: beside
+    /// `-o FILE`, as `NAME.legend.json`; none for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub legend: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub jobs: Option<usize>,
+}
+
+/// `--output`'s value. The flag named the results file before it named a
+/// shape, so a path there is answered with where the file goes now.
+fn parse_shape(s: &str) -> Result<Shape, String> {
+    match s {
+        "full" => Ok(Shape::Full),
+        "compact" => Ok(Shape::Compact),
+        other => Err(format!(
+            "`{other}` is not an output shape: give `full` or `compact` (the results file is given with `-o FILE`)"
+        )),
+    }
 }
 
 pub fn run(args: Args) -> Outcome {
@@ -74,6 +103,32 @@ pub fn run(args: Args) -> Outcome {
     // Loaded once, before any case is read, so that broken rules stop the
     // run with their diagnostics; every worker then reads this one tree.
     let tree = args.rules.read()?.tree(Golden::Skip)?;
+    let outcomes = match &args.outcomes {
+        Some(names) => match OutcomeSelection::new(&tree, names) {
+            Ok(selection) => Some(selection),
+            Err(message) => {
+                crate::errln!("{message}");
+                return Err(Failure::BadInput);
+            }
+        },
+        None => None,
+    };
+    let legend_path = legend_path(&args);
+    if let Some(legend) = &legend_path {
+        if let Err(message) =
+            output_file::refuse_input_as_output(args.input.as_deref(), Some(legend))
+        {
+            crate::errln!("{message}");
+            return Err(Failure::BadInput);
+        }
+        if args.output.as_deref() == Some(legend.as_path()) {
+            crate::errln!(
+                "`--legend` and `-o` both name `{}`: give the legend another file",
+                legend.display()
+            );
+            return Err(Failure::BadInput);
+        }
+    }
     let input_name = match &args.input {
         Some(p) if p.as_os_str() != "-" => p.display().to_string(),
         _ => "standard input".to_string(),
@@ -105,6 +160,10 @@ pub fn run(args: Args) -> Outcome {
     let job = Job {
         tree: &tree,
         date: args.date,
+        format: LineFormat {
+            shape: args.shape,
+            outcomes,
+        },
     };
     let _quiet = QuietPanics::install();
     let progress = progress::bar(size);
@@ -121,10 +180,11 @@ pub fn run(args: Args) -> Outcome {
     let seconds = started.elapsed().as_secs_f64();
     let summary = |r: &Ran| {
         crate::errln!(
-            "{}, {}, {:.0} cases/s",
+            "{}, {}, {:.0} cases/s, {} written",
             render::count(r.cases as usize, "case", "cases"),
             render::count(r.errors as usize, "error", "errors"),
-            r.cases as f64 / seconds.max(1e-9)
+            r.cases as f64 / seconds.max(1e-9),
+            render::bytes(r.bytes)
         );
     };
     let output_name = match &args.output {
@@ -134,6 +194,12 @@ pub fn run(args: Args) -> Outcome {
     match ran {
         Ok(r) => {
             summary(&r);
+            // Written once the lines are, so that a legend always sits
+            // beside lines of the same run.
+            if let Some(path) = &legend_path {
+                write_legend(&tree, path)?;
+                crate::errln!("legend written to `{}`", path.display());
+            }
             exit::found_if(r.errors > 0, Finding::ErrorLines)
         }
         Err(Stop::Input { after, error, ran }) => {
@@ -163,4 +229,35 @@ pub fn run(args: Args) -> Outcome {
             Err(Failure::Internal)
         }
     }
+}
+
+/// Where a compact run's legend goes: `--legend FILE`, else beside `-o
+/// FILE` (`out.jsonl` → `out.legend.json`); none for a full run, and none
+/// for standard output or a device such as `/dev/null` unless asked.
+fn legend_path(args: &Args) -> Option<PathBuf> {
+    if args.shape != Shape::Compact {
+        return None;
+    }
+    if let Some(path) = &args.legend {
+        return Some(path.clone());
+    }
+    let out = args.output.as_ref().filter(|p| p.as_os_str() != "-")?;
+    if std::fs::metadata(out).is_ok_and(|m| !m.is_file()) {
+        return None;
+    }
+    let stem = out.file_stem()?.to_string_lossy().into_owned();
+    Some(out.with_file_name(format!("{stem}.legend.json")))
+}
+
+/// Writes the legend of `tree` to `path`, whole or not at all.
+fn write_legend(tree: &RuleTree, path: &std::path::Path) -> Result<(), Failure> {
+    let fail = |e: String| {
+        crate::errln!("cannot write the legend `{}`: {e}", path.display());
+        Failure::Output
+    };
+    let text = serde_json::to_vec_pretty(&Legend::of(tree)).map_err(|e| fail(e.to_string()))?;
+    let mut file = output_file::OutputFile::create(path).map_err(fail)?;
+    io::Write::write_all(file.writer(), &text).map_err(|e| fail(e.to_string()))?;
+    io::Write::write_all(file.writer(), b"\n").map_err(|e| fail(e.to_string()))?;
+    file.persist().map_err(|e| fail(e.to_string()))
 }

@@ -13,6 +13,7 @@ use std::thread;
 use chrono::NaiveDate;
 use indicatif::ProgressBar;
 use inforce_engine::RuleTree;
+use inforce_engine::lines::LineFormat;
 use rayon::prelude::*;
 
 use super::line::{error_line, line_output};
@@ -48,6 +49,8 @@ thread_local! {
 pub(super) struct Job<'t> {
     pub tree: &'t RuleTree,
     pub date: Option<NaiveDate>,
+    /// Full or compact lines, every outcome or some.
+    pub format: LineFormat,
 }
 
 /// Counts of a run.
@@ -55,6 +58,8 @@ pub(super) struct Job<'t> {
 pub(super) struct Ran {
     pub cases: u64,
     pub errors: u64,
+    /// Bytes of results handed to the writer.
+    pub bytes: u64,
 }
 
 /// Why a run stopped before the end of its input.
@@ -124,12 +129,14 @@ pub(super) fn pipeline(
         });
         ran.cases += chunk.lines.len() as u64;
         ran.errors += groups.iter().map(|(_, e)| e).sum::<u64>();
+        ran.bytes += groups.iter().map(|(t, _)| t.len() as u64).sum::<u64>();
         consumed += chunk.bytes;
         progress.set_position(consumed);
         progress.set_message(format!(
-            "{}, {}",
+            "{}, {}, {} written",
             render::count(ran.cases as usize, "case", "cases"),
-            render::count(ran.errors as usize, "error", "errors")
+            render::count(ran.errors as usize, "error", "errors"),
+            render::bytes(ran.bytes)
         ));
         let text = groups.into_iter().map(|(text, _)| text).collect();
         if out_tx.send(text).is_err() {
@@ -324,6 +331,7 @@ mod tests {
         let job = Job {
             tree: &tree,
             date: None,
+            format: LineFormat::default(),
         };
         let case = r#"{"id": "c", "date": "2010-08-01", "person": {"citizenship": "KZ"}}"#;
         // More lines than a chunk, with the probe in the middle of several

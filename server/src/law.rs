@@ -23,7 +23,8 @@ fn bytes(v: &impl Serialize) -> Bytes {
 
 /// `GET /v1/timeline`: the same document as `inforce timeline --format json`.
 pub fn timeline_json(tree: &RuleTree) -> Bytes {
-    bytes(&json!({"rules": rules_of(tree), "rule_sets": timeline(tree)}))
+    let legend = inforce_engine::lines::Legend::of(tree);
+    bytes(&json!({"rules": rules_of(tree), "rule_sets": timeline(tree), "legend": legend}))
 }
 
 #[derive(Serialize)]

@@ -99,8 +99,8 @@ pub mod lines {
         LegendVersion, write_compact,
     };
     pub use crate::result::lines::{
-        LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_line, evaluate_line,
-        evaluate_line_as,
+        LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_line,
+        evaluate_case_line_codes, evaluate_line, evaluate_line_as,
     };
 }
 

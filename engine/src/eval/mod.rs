@@ -53,7 +53,21 @@ pub fn evaluate(
     if !case.is_of(tree) {
         return Err(Box::new(EvalError::other_tree(&case.id)));
     }
-    evaluate_slots(tree, &case.id, case.slots(), date, explain)
+    evaluate_slots(tree, &case.id, case.slots(), date, explain, true)
+}
+
+/// [`evaluate`] without the words: no explanation lines and no reason
+/// texts, only the codes (`OutcomeResult::reason_codes`) that compact and
+/// columnar output write. Everything else is the same result.
+pub(crate) fn evaluate_without_words(
+    tree: &RuleTree,
+    case: &Case,
+    date: NaiveDate,
+) -> Result<EvalResult, Box<EvalError>> {
+    if !case.is_of(tree) {
+        return Err(Box::new(EvalError::other_tree(&case.id)));
+    }
+    evaluate_slots(tree, &case.id, case.slots(), date, false, false)
 }
 
 fn evaluate_slots<'a>(
@@ -62,9 +76,11 @@ fn evaluate_slots<'a>(
     slots: Vec<Option<&'a Value>>,
     date: NaiveDate,
     explain: bool,
+    words: bool,
 ) -> Result<EvalResult, Box<EvalError>> {
     crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots, date);
+    ev.words = words;
     let resolved: Vec<(&RuleSet, Resolved)> = tree
         .rule_sets
         .iter()
@@ -79,14 +95,16 @@ fn evaluate_slots<'a>(
         .collect();
 
     let mut outcomes = Vec::with_capacity(tree.outcomes.len());
-    let mut explanation = Vec::with_capacity(tree.outcomes.len());
+    let mut explanation = Vec::with_capacity(if words { tree.outcomes.len() } else { 0 });
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
     for (oid, def) in tree.outcomes.values().enumerate() {
         let oid = OutcomeId::new(oid);
         if let Some((result, grounds)) =
             ev.outcome(def, oid, &resolved, &in_force, &mut defeated)?
         {
-            explanation.push(explain_outcome(&def.name, &result, &grounds));
+            if words {
+                explanation.push(explain_outcome(&def.name, &result, &grounds));
+            }
             outcomes.push((def.name.clone(), result));
         }
     }
@@ -208,6 +226,9 @@ struct Evaluator<'a> {
     /// Buffers reused from one outcome to the next.
     answering_buf: Vec<Answering<'a>>,
     candidates_buf: Vec<Candidate<'a>>,
+    /// Whether results carry words (explanation lines, reason texts), or
+    /// only the codes compact output writes.
+    words: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -223,6 +244,7 @@ impl<'a> Evaluator<'a> {
             unknown: Vec::new(),
             answering_buf: Vec::new(),
             candidates_buf: Vec::new(),
+            words: true,
         }
     }
 

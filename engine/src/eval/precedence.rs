@@ -206,13 +206,13 @@ impl<'a> Evaluator<'a> {
         } else {
             self.names(&gate_needs)
         };
-        let reason = compose_reason(parts, &whatever);
+        let reason = self.words.then(|| compose_reason(parts, &whatever));
         OutcomeResult {
             status: Status::Undetermined,
             value: None,
             by: Vec::new(),
             needs: Vec::new(),
-            reason: Some(reason),
+            reason,
             reason_codes: codes,
             holds_whatever: whatever,
         }

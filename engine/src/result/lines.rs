@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::case::{Case, CaseError};
-use crate::eval::evaluate;
+use crate::eval::{evaluate, evaluate_without_words};
 use crate::result::EvalResult;
 use crate::rules::tree::RuleTree;
 
@@ -39,7 +39,11 @@ pub fn evaluate_line_as(
     format: &LineFormat,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
-    let mut result = evaluate_case_line(tree, date, n, bytes)?;
+    let mut result = match format.shape {
+        Shape::Full => evaluate_case_line(tree, date, n, bytes)?,
+        // Compact lines name reasons by code: the words are not built.
+        Shape::Compact => evaluate_case_line_codes(tree, date, n, bytes)?,
+    };
     if let Some(keep) = &format.outcomes {
         keep.apply(&mut result);
     }
@@ -61,6 +65,31 @@ pub fn evaluate_case_line(
     n: u64,
     bytes: &[u8],
 ) -> Result<EvalResult, String> {
+    let (case, date) = read_case_line(tree, date, n, bytes)?;
+    evaluate(tree, &case, date, false).map_err(|e| e.one_line())
+}
+
+/// [`evaluate_case_line`] without the words: no explanation lines and no
+/// reason texts, only the reason codes, for writers that name texts by
+/// id (compact lines, columnar files). Cheaper by the sentences it does
+/// not build.
+pub fn evaluate_case_line_codes(
+    tree: &RuleTree,
+    date: Option<NaiveDate>,
+    n: u64,
+    bytes: &[u8],
+) -> Result<EvalResult, String> {
+    let (case, date) = read_case_line(tree, date, n, bytes)?;
+    evaluate_without_words(tree, &case, date).map_err(|e| e.one_line())
+}
+
+/// Line `n` read as a case, with the date to evaluate it on.
+fn read_case_line(
+    tree: &RuleTree,
+    date: Option<NaiveDate>,
+    n: u64,
+    bytes: &[u8],
+) -> Result<(Case, NaiveDate), String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "the line is not UTF-8 text (first bad byte at column {})",
@@ -84,7 +113,7 @@ pub fn evaluate_case_line(
             .join("; ")
     })?;
     let date = case.date_on(date).map_err(|e| e.one_line())?;
-    evaluate(tree, &case, date, false).map_err(|e| e.one_line())
+    Ok((case, date))
 }
 
 /// How result lines are written.

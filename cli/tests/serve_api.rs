@@ -620,6 +620,70 @@ fn batch_output_is_byte_identical_to_inforce_batch_on_generated_cases() {
 }
 
 #[test]
+fn a_compact_batch_with_chosen_outcomes_is_what_inforce_batch_writes_with_the_same_flags() {
+    let mut lines = generator::json_lines(300, 8);
+    lines.insert(7, "{not json".to_string());
+    let input = lines.join("\n") + "\n";
+    let r = post_batch(
+        "/v1/batch?output=compact&outcomes=exit_permitted,exit_visa_required",
+        input.as_bytes(),
+    );
+    r.expect(200);
+    let cli = inforce(
+        &[
+            "batch",
+            "--rules",
+            "rules",
+            "--output",
+            "compact",
+            "--outcomes",
+            "exit_permitted,exit_visa_required",
+        ],
+        Some(input.as_bytes()),
+    )
+    .stdout;
+    assert!(
+        r.body == cli,
+        "the server's compact batch differs from `inforce batch --output compact`"
+    );
+    spec().check("post", "/v1/batch", &r);
+    // The legend of `GET /v1/timeline` names every rule and reason the
+    // lines do.
+    let legend = server().get("/v1/timeline").json()["legend"].clone();
+    for line in r.text().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let Some(outcomes) = v["outcomes"].as_object() else {
+            continue;
+        };
+        for o in outcomes.values() {
+            for id in o["by"].as_array().into_iter().flatten() {
+                assert!(legend["by"][id.as_str().unwrap()].is_object(), "{id}");
+            }
+            for code in o["reason"].as_array().into_iter().flatten() {
+                assert!(
+                    legend["reason"][code.as_str().unwrap()].is_string(),
+                    "{code}"
+                );
+            }
+        }
+    }
+    for (query, message) in [
+        (
+            "output=short",
+            "`short` is not an output shape (query parameter `output`)",
+        ),
+        (
+            "outcomes=exit_permited",
+            "no outcome `exit_permited` is declared: did you mean `exit_permitted`? (query parameter `outcomes`)",
+        ),
+    ] {
+        let r = post_batch(&format!("/v1/batch?{query}"), input.as_bytes());
+        r.expect(400);
+        assert_eq!(r.json()["error"]["message"], message);
+    }
+}
+
+#[test]
 fn a_batch_line_past_the_line_limit_is_an_error_line_and_the_lines_after_it_are_answered() {
     let lines = generator::json_lines(20, 11);
     let long = format!(

@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use futures_util::StreamExt;
-use inforce_engine::lines::{error_line, evaluate_line};
+use inforce_engine::lines::{LineFormat, error_line, evaluate_line_as};
 use rayon::prelude::*;
 use tokio::sync::{mpsc, oneshot};
 
@@ -39,6 +39,13 @@ const IDLE: std::time::Duration = std::time::Duration::from_millis(20);
 /// Lines per task inside a block.
 const GROUP: usize = 32;
 
+/// How a batch's lines are evaluated and written: `?date=`, `?output=`,
+/// `?outcomes=`.
+struct Settings {
+    date: Option<NaiveDate>,
+    format: LineFormat,
+}
+
 /// One block of input lines, numbered from `first`.
 struct Block {
     first: u64,
@@ -55,10 +62,17 @@ pub async fn batch(
     RawQuery(raw): RawQuery,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let query = Query::parse(raw.as_deref(), &["date"])?;
-    let date = query.date("date")?;
+    let query = Query::parse(raw.as_deref(), &["date", "output", "outcomes"])?;
     let permit = permit(&app).await?;
     let snapshot = app.live.snapshot();
+    // Read against the snapshot that answers: the outcomes must be its.
+    let settings = Arc::new(Settings {
+        date: query.date("date")?,
+        format: LineFormat {
+            shape: query.shape("output")?,
+            outcomes: query.outcomes("outcomes", &snapshot.tree)?,
+        },
+    });
     let line_limit = app.limits.line_bytes;
     let (tx, rx) = mpsc::channel::<oneshot::Receiver<Vec<Bytes>>>(BLOCKS_AHEAD);
     let digest = snapshot.tree.digest.clone();
@@ -73,7 +87,7 @@ pub async fn batch(
     tokio::spawn(async move {
         // Held until every line is read: a batch counts as one request.
         let _permit = permit;
-        read_blocks(body, line_limit, snapshot, date, tx, cut).await;
+        read_blocks(body, line_limit, snapshot, settings, tx, cut).await;
     });
     // Each block's parts are written as they are, without joining them
     // into one buffer first: a batch's output is mostly bytes to move.
@@ -103,7 +117,7 @@ async fn read_blocks(
     mut stream: impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin,
     line_limit: usize,
     snapshot: Arc<Snapshot>,
-    date: Option<NaiveDate>,
+    settings: Arc<Settings>,
     tx: mpsc::Sender<oneshot::Receiver<Vec<Bytes>>>,
     mut cut: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -124,7 +138,7 @@ async fn read_blocks(
                 let next = block.first + block.lines.len() as u64;
                 let part = std::mem::replace(&mut block, Block { first: next, lines: Vec::new() });
                 block_bytes = 0;
-                if !send(&tx, part, &snapshot, date).await {
+                if !send(&tx, part, &snapshot, &settings).await {
                     return;
                 }
                 continue;
@@ -132,7 +146,7 @@ async fn read_blocks(
             () = until_cut(&mut cut) => {
                 let n = block.first + block.lines.len() as u64;
                 let why = "the server is stopping and its grace period is over; this line and any after it were not evaluated";
-                last_words(&tx, block, &snapshot, date, n, why).await;
+                last_words(&tx, block, &snapshot, &settings, n, why).await;
                 return;
             }
         };
@@ -145,7 +159,7 @@ async fn read_blocks(
                 let why = format!(
                     "the request body broke off here ({e}); this line and any after it were not evaluated"
                 );
-                last_words(&tx, block, &snapshot, date, n, &why).await;
+                last_words(&tx, block, &snapshot, &settings, n, &why).await;
                 return;
             }
             None => break,
@@ -166,7 +180,7 @@ async fn read_blocks(
                     },
                 );
                 block_bytes = 0;
-                if !send(&tx, full, &snapshot, date).await {
+                if !send(&tx, full, &snapshot, &settings).await {
                     return;
                 }
             }
@@ -176,7 +190,7 @@ async fn read_blocks(
         block.lines.push(last);
     }
     if !block.lines.is_empty() {
-        let _ = send(&tx, block, &snapshot, date).await;
+        let _ = send(&tx, block, &snapshot, &settings).await;
     }
 }
 
@@ -200,11 +214,11 @@ async fn last_words(
     tx: &mpsc::Sender<oneshot::Receiver<Vec<Bytes>>>,
     block: Block,
     snapshot: &Arc<Snapshot>,
-    date: Option<NaiveDate>,
+    settings: &Arc<Settings>,
     n: u64,
     why: &str,
 ) {
-    if !block.lines.is_empty() && !send(tx, block, snapshot, date).await {
+    if !block.lines.is_empty() && !send(tx, block, snapshot, settings).await {
         return;
     }
     let mut out = Vec::new();
@@ -220,12 +234,13 @@ async fn send(
     tx: &mpsc::Sender<oneshot::Receiver<Vec<Bytes>>>,
     block: Block,
     snapshot: &Arc<Snapshot>,
-    date: Option<NaiveDate>,
+    settings: &Arc<Settings>,
 ) -> bool {
     let (done, rx) = oneshot::channel();
     let snapshot = Arc::clone(snapshot);
+    let settings = Arc::clone(settings);
     rayon::spawn(move || {
-        let _ = done.send(evaluate_block(&snapshot, date, &block));
+        let _ = done.send(evaluate_block(&snapshot, &settings, &block));
     });
     tx.send(rx).await.is_ok()
 }
@@ -234,7 +249,7 @@ async fn send(
 /// (growing copies what is written so far).
 const LINE_GUESS: usize = 8 << 10;
 
-fn evaluate_block(snapshot: &Snapshot, date: Option<NaiveDate>, block: &Block) -> Vec<Bytes> {
+fn evaluate_block(snapshot: &Snapshot, settings: &Settings, block: &Block) -> Vec<Bytes> {
     block
         .lines
         .par_chunks(GROUP)
@@ -243,20 +258,14 @@ fn evaluate_block(snapshot: &Snapshot, date: Option<NaiveDate>, block: &Block) -
             let mut out = Vec::with_capacity(lines.len() * LINE_GUESS);
             for (i, line) in lines.iter().enumerate() {
                 let n = block.first + (g * GROUP + i) as u64;
-                write_line(snapshot, date, n, line, &mut out);
+                write_line(snapshot, settings, n, line, &mut out);
             }
             Bytes::from(out)
         })
         .collect()
 }
 
-fn write_line(
-    snapshot: &Snapshot,
-    date: Option<NaiveDate>,
-    n: u64,
-    line: &Line,
-    out: &mut Vec<u8>,
-) {
+fn write_line(snapshot: &Snapshot, settings: &Settings, n: u64, line: &Line, out: &mut Vec<u8>) {
     let start = out.len();
     let text = match line {
         Line::Text(t) => t,
@@ -270,7 +279,14 @@ fn write_line(
         }
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        evaluate_line(&snapshot.tree, date, n, text, out)
+        evaluate_line_as(
+            &snapshot.tree,
+            settings.date,
+            n,
+            text,
+            &settings.format,
+            out,
+        )
     }));
     let message = match result {
         Ok(Ok(())) => return,

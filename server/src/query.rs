@@ -6,6 +6,8 @@
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
+use inforce_engine::RuleTree;
+use inforce_engine::lines::{OutcomeSelection, Shape};
 
 use crate::error::ApiError;
 
@@ -75,6 +77,39 @@ impl Query {
                 "write `true` or `false`",
             )),
         }
+    }
+
+    /// The shape of batch lines: `full` (also when absent) or `compact`.
+    pub fn shape(&self, name: &str) -> Result<Shape, ApiError> {
+        match self.get(name) {
+            None | Some("full") => Ok(Shape::Full),
+            Some("compact") => Ok(Shape::Compact),
+            Some(v) => Err(bad(
+                format!("`{v}` is not an output shape (query parameter `{name}`)"),
+                "write `full` or `compact`",
+            )),
+        }
+    }
+
+    /// Outcomes to keep, separated by commas, each declared by `tree`;
+    /// absent: every outcome.
+    pub fn outcomes(
+        &self,
+        name: &str,
+        tree: &RuleTree,
+    ) -> Result<Option<OutcomeSelection>, ApiError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        let names: Vec<&str> = v.split(',').collect();
+        OutcomeSelection::new(tree, &names)
+            .map(Some)
+            .map_err(|message| {
+                bad(
+                    format!("{message} (query parameter `{name}`)"),
+                    "see `GET /v1/vocabulary` for the declared outcomes",
+                )
+            })
     }
 }
 

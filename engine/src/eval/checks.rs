@@ -28,7 +28,7 @@ pub(crate) fn passes_checks(tree: &RuleTree, slots: Vec<Option<&Value>>) -> bool
     tree.checks.is_empty() || checks_on(tree, slots).is_empty()
 }
 
-fn checks_on<'t, 'v>(tree: &'t RuleTree, slots: Vec<Option<&'v Value>>) -> Vec<FailedCheck<'t>> {
+fn checks_on<'t>(tree: &'t RuleTree, slots: Vec<Option<&Value>>) -> Vec<FailedCheck<'t>> {
     // Checks never read `date` (the loader refuses it); any day will do.
     let date = NaiveDate::MIN;
     crate::script::budget::start_case();

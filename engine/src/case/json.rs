@@ -46,7 +46,7 @@ fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
         }
     }
     let slots: Vec<Option<&Value>> = values.iter().map(Option::as_ref).collect();
-    crate::eval::passes_checks(tree, &slots).then(|| {
+    crate::eval::passes_checks(tree, slots).then(|| {
         Case::numbered(
             tree,
             parts.id.unwrap_or_else(|| fallback_id.to_string()),

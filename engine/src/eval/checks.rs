@@ -18,40 +18,44 @@ pub fn failed_checks<'t>(tree: &'t RuleTree, case: &Case) -> Vec<FailedCheck<'t>
     if tree.checks.is_empty() {
         return Vec::new();
     }
-    checks_on(tree, &case.slots())
+    checks_on(tree, case.slots())
 }
 
-/// Whether facts laid out by number pass every check.
-pub(crate) fn passes_checks(tree: &RuleTree, slots: &[Option<&Value>]) -> bool {
+/// Whether facts laid out by number pass every check. Takes the slots
+/// themselves: the evaluator of the checks keeps them, and a reader builds
+/// them for this call only, so they are not copied once more per case.
+pub(crate) fn passes_checks(tree: &RuleTree, slots: Vec<Option<&Value>>) -> bool {
     tree.checks.is_empty() || checks_on(tree, slots).is_empty()
 }
 
-fn checks_on<'t>(tree: &'t RuleTree, slots: &[Option<&Value>]) -> Vec<FailedCheck<'t>> {
+fn checks_on<'t>(tree: &'t RuleTree, slots: Vec<Option<&Value>>) -> Vec<FailedCheck<'t>> {
     // Checks never read `date` (the loader refuses it); any day will do.
     let date = NaiveDate::MIN;
     crate::script::budget::start_case();
-    let mut ev = Evaluator::new(tree, slots.to_vec(), date);
-    tree.checks
-        .iter()
+    let mut ev = Evaluator::new(tree, slots, date);
+    let mut failed = Vec::new();
+    for check in &tree.checks {
         // A check is made only on facts the case gives a value: one it
         // leaves unknown, or gives as `null` meaning none (no such event),
         // cannot be wrong.
-        .filter(|check| {
-            check.read_ids.iter().all(|&id| {
-                slots
-                    .get(id.index())
-                    .copied()
-                    .flatten()
-                    .is_some_and(|v| *v != Value::Null)
-            })
-        })
-        .filter_map(|check| match ev.cond(&check.condition.cond) {
-            Ok(Truth::False) => Some(FailedCheck { check, error: None }),
-            Ok(_) => None,
-            Err(ScriptFailure(e)) => Some(FailedCheck {
+        let given = check.read_ids.iter().all(|&id| {
+            ev.slots
+                .get(id.index())
+                .copied()
+                .flatten()
+                .is_some_and(|v| *v != Value::Null)
+        });
+        if !given {
+            continue;
+        }
+        match ev.cond(&check.condition.cond) {
+            Ok(Truth::False) => failed.push(FailedCheck { check, error: None }),
+            Ok(_) => {}
+            Err(ScriptFailure(e)) => failed.push(FailedCheck {
                 check,
                 error: Some(e),
             }),
-        })
-        .collect()
+        }
+    }
+    failed
 }

@@ -12,6 +12,7 @@ pub(crate) struct FactSet {
 }
 
 impl FactSet {
+    #[inline]
     pub(crate) fn insert(&mut self, id: crate::rules::model::FactId) {
         let id = id.index();
         if id < 128 {
@@ -21,6 +22,7 @@ impl FactSet {
         }
     }
 
+    #[inline]
     pub(crate) fn contains(&self, id: usize) -> bool {
         if id < 128 {
             self.low & (1u128 << id) != 0
@@ -29,6 +31,7 @@ impl FactSet {
         }
     }
 
+    #[inline]
     pub(crate) fn extend(&mut self, other: &FactSet) {
         self.low |= other.low;
         if let Some(h) = &other.high {
@@ -38,6 +41,7 @@ impl FactSet {
         }
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.low == 0 && self.high.as_ref().is_none_or(|h| h.is_empty())
     }

@@ -60,7 +60,7 @@ mod result;
 mod rules;
 mod script;
 
-pub use case::{Case, CaseError};
+pub use case::{Case, CaseError, FactValue};
 pub use diagnostics::{EvalError, FailureKind, RuleProblem, ScriptPlace};
 pub use drawable::{Drawable, drawable};
 pub use eval::evaluate;

@@ -35,6 +35,8 @@ pub(crate) enum Given<'a> {
     /// An integer, or `None` for a number that is not one (JSON `1.5`).
     Int(Option<i64>),
     Str(&'a str),
+    /// A date already typed as one (a column of dates), not text to parse.
+    Date(NaiveDate),
     /// Each item's text, or `None` for an item that is not text.
     List(Vec<Option<&'a str>>),
     Other,
@@ -125,6 +127,19 @@ pub(crate) fn convert_raw(
                 expected: expected(),
                 help: why,
             }),
+        // The text form allows only four-digit years (`YYYY-MM-DD`); a
+        // typed date outside them is refused alike, so that every date a
+        // case holds can be written back as text.
+        (Given::Date(d), ValueType::Date) => {
+            if (0..=9999).contains(&chrono::Datelike::year(&d)) {
+                Ok(Some(Value::Date(d)))
+            } else {
+                Err(Refusal::Type {
+                    expected: expected(),
+                    help: "dates run from 0000-01-01 to 9999-12-31".to_string(),
+                })
+            }
+        }
         (Given::Str(s), ValueType::String) => {
             if def.allows(s) {
                 Ok(Some(Value::Str(s.to_string())))

@@ -7,11 +7,13 @@
 mod convert;
 mod error;
 mod json;
+mod values;
 mod yaml;
 
 use chrono::NaiveDate;
 
 pub use error::CaseError;
+pub use values::FactValue;
 pub(crate) use yaml::from_node;
 
 use crate::rules::model::Value;
@@ -60,6 +62,24 @@ impl Case {
         fallback_id: &str,
     ) -> Result<Case, Vec<CaseError>> {
         json::from_value(tree, value, fallback_id)
+    }
+
+    /// Validates a case whose facts come already typed, one slot per
+    /// declared fact in the order of `tree.facts` (by name), `None` for a
+    /// fact the case leaves unknown: for readers of typed columns (Arrow,
+    /// Parquet). The same checks and messages as `from_json`: a value of
+    /// another type than declared, one not allowed, a date outside
+    /// 0000-9999 and a failed check across facts are refused, every
+    /// problem at once. More slots than declared facts are refused too. A
+    /// slot cannot say `null` (none) for a fact declared `null_means:
+    /// none`: `None` is unknown.
+    pub fn from_values(
+        tree: &RuleTree,
+        id: String,
+        date: Option<NaiveDate>,
+        facts: Vec<Option<FactValue<'_>>>,
+    ) -> Result<Case, Vec<CaseError>> {
+        values::read(tree, id, date, facts)
     }
 
     /// An empty case (no facts known) for `tree`: for tools that build

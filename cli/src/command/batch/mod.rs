@@ -13,6 +13,7 @@
 //! - a case without `id` is named `line-N` after its line;
 //! - `--date` overrides every case's `date`.
 
+mod columnar;
 mod line;
 mod panics;
 mod pipeline;
@@ -74,6 +75,14 @@ pub struct Args {
     /// `-o FILE`, as `NAME.legend.json`; none for standard output).
     #[arg(long, value_name = "FILE")]
     pub legend: Option<PathBuf>,
+    /// The results' format: `jsonl`, `parquet` or `csv` (default: by `-o
+    /// FILE`'s extension, `.parquet` or `.csv`, else JSON Lines).
+    #[arg(long, value_name = "FORMAT", value_parser = columnar::parse_out_format)]
+    pub format: Option<columnar::OutFormat>,
+    /// The cases' format: `jsonl` or `parquet` (default: by INPUT's
+    /// extension, `.parquet`, else JSON Lines; standard input is JSON Lines).
+    #[arg(long, value_name = "FORMAT", value_parser = columnar::parse_in_format)]
+    pub input_format: Option<columnar::InFormat>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub jobs: Option<usize>,
@@ -128,6 +137,9 @@ pub fn run(args: Args) -> Outcome {
             );
             return Err(Failure::BadInput);
         }
+    }
+    if let Some(formats) = columnar::formats(&args) {
+        return columnar::run(&args, &tree, outcomes, legend_path.as_deref(), formats);
     }
     let input_name = match &args.input {
         Some(p) if p.as_os_str() != "-" => p.display().to_string(),

@@ -1,0 +1,699 @@
+//! `batch` with a columnar side: Parquet or CSV results (from JSON Lines
+//! or Parquet cases), or JSON Lines results from Parquet cases. Chosen by
+//! `--format` / `--input-format` or the files' extensions. The same
+//! contract as JSON Lines: one row per input row, in order, a bad row an
+//! error in the `error` column (or an error line) while the run goes on,
+//! the output written whole or not at all, exit 1 when some rows are
+//! errors. Memory stays bounded: cases are read, evaluated and written a
+//! chunk at a time, Parquet results a row group at a time. Not here: the
+//! layouts, reading columns and building them (`inforce-columnar`), the
+//! JSON Lines to JSON Lines run (`pipeline`).
+
+use std::fs::File;
+use std::io::{self, BufRead, Write};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use indicatif::ProgressBar;
+use inforce_columnar::{
+    BatchCases, CaseReader, CsvWriter, ParquetCases, ParquetOut, RecordBatch, ResultBuilder,
+};
+use inforce_engine::lines::{OutcomeSelection, Shape, evaluate_case_line};
+use inforce_engine::{EvalResult, RuleTree, evaluate};
+use rayon::prelude::*;
+
+use super::panics::{QuietPanics, WORKER, guarded};
+use super::pipeline::MAX_LINE;
+use super::streams::{Input, Sink, open_input};
+use super::{Args, progress};
+use crate::exit::{self, Failure, Finding, Outcome};
+use crate::output_file;
+use crate::render;
+
+/// The format of the results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutFormat {
+    Jsonl,
+    Parquet,
+    Csv,
+}
+
+/// The format of the cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InFormat {
+    Jsonl,
+    Parquet,
+}
+
+pub(super) fn parse_out_format(s: &str) -> Result<OutFormat, String> {
+    match s {
+        "jsonl" => Ok(OutFormat::Jsonl),
+        "parquet" => Ok(OutFormat::Parquet),
+        "csv" => Ok(OutFormat::Csv),
+        other => Err(format!(
+            "`{other}` is not a results format: give `jsonl`, `parquet` or `csv`"
+        )),
+    }
+}
+
+pub(super) fn parse_in_format(s: &str) -> Result<InFormat, String> {
+    match s {
+        "jsonl" => Ok(InFormat::Jsonl),
+        "parquet" => Ok(InFormat::Parquet),
+        other => Err(format!(
+            "`{other}` is not a cases format: give `jsonl` or `parquet`"
+        )),
+    }
+}
+
+fn extension(path: Option<&Path>) -> Option<String> {
+    path.filter(|p| p.as_os_str() != "-")
+        .and_then(Path::extension)
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+}
+
+/// The formats of a run: as given, else by the files' extensions
+/// (`.parquet`, `.csv`); standard input and output are JSON Lines unless
+/// told. `None`: JSON Lines both ways, `pipeline`'s run.
+pub(super) fn formats(args: &Args) -> Option<(InFormat, OutFormat)> {
+    let input = args
+        .input_format
+        .unwrap_or(match extension(args.input.as_deref()).as_deref() {
+            Some("parquet") => InFormat::Parquet,
+            _ => InFormat::Jsonl,
+        });
+    let output = args
+        .format
+        .unwrap_or(match extension(args.output.as_deref()).as_deref() {
+            Some("parquet") => OutFormat::Parquet,
+            Some("csv") => OutFormat::Csv,
+            _ => OutFormat::Jsonl,
+        });
+    (input != InFormat::Jsonl || output != OutFormat::Jsonl).then_some((input, output))
+}
+
+/// Rows per chunk read, evaluated and handed to the writer.
+const CHUNK_ROWS: usize = 16_384;
+/// Rows per task given to a worker, whose results make one record batch
+/// (or one buffer of lines): large enough that writing a batch costs
+/// little per row, small enough to share a chunk among the workers.
+const GROUP_ROWS: usize = 2_048;
+/// A chunk of JSON Lines ends after this many bytes even with fewer lines.
+const CHUNK_BYTES: usize = 16 << 20;
+
+/// The run, once the rules and the outcomes kept are known: `legend` is
+/// where a compact JSON Lines run writes its legend.
+pub(super) fn run(
+    args: &Args,
+    tree: &RuleTree,
+    outcomes: Option<OutcomeSelection>,
+    legend: Option<&Path>,
+    (in_format, out_format): (InFormat, OutFormat),
+) -> Outcome {
+    let input_name = match &args.input {
+        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
+        _ => "standard input".to_string(),
+    };
+    let source = match in_format {
+        InFormat::Jsonl => {
+            let (input, size) = open_input(args.input.as_deref()).map_err(|e| {
+                crate::errln!("cannot read `{input_name}`: {e}");
+                Failure::BadInput
+            })?;
+            Source::Lines(input, size)
+        }
+        InFormat::Parquet => {
+            let Some(path) = args.input.as_deref().filter(|p| p.as_os_str() != "-") else {
+                crate::errln!(
+                    "Parquet cases cannot come from standard input (a Parquet file is read from its end): name the file"
+                );
+                return Err(Failure::BadInput);
+            };
+            let file = File::open(path)
+                .map_err(|e| e.to_string())
+                .and_then(|f| ParquetCases::open(f, CHUNK_ROWS));
+            let file = file.map_err(|e| {
+                crate::errln!("cannot read `{input_name}`: {e}");
+                Failure::BadInput
+            })?;
+            // Checked before any row is read: a column that is no fact is
+            // an error of the whole file, as an unknown fact is.
+            if let Err(e) = CaseReader::new(tree, &file.schema()) {
+                crate::errln!("cannot read `{input_name}`: {e}");
+                return Err(Failure::BadInput);
+            }
+            Source::Parquet(file)
+        }
+    };
+    let sink = Sink::open(args.output.as_deref()).map_err(|message| {
+        crate::errln!("{message}");
+        Failure::Output
+    })?;
+    if matches!(sink, Sink::File(_))
+        && let Err(e) = output_file::remove_on_signals()
+    {
+        crate::errln!("cannot watch for interruptions: {e}");
+        return Err(Failure::Internal);
+    }
+    let written = Arc::new(AtomicU64::new(0));
+    let out = Counting {
+        sink,
+        bytes: Arc::clone(&written),
+    };
+    let writer = match out_format {
+        OutFormat::Parquet => match ParquetOut::new(out, tree, outcomes.as_ref()) {
+            Ok(w) => Writer::Parquet(Box::new(w)),
+            Err(e) => {
+                crate::errln!("{e}");
+                return Err(Failure::Internal);
+            }
+        },
+        OutFormat::Csv => {
+            let schema = inforce_columnar::result_schema(tree, outcomes.as_ref());
+            match CsvWriter::new(out, &schema) {
+                Ok(w) => Writer::Csv(Box::new(w)),
+                Err(e) => {
+                    crate::errln!("cannot write the output: {e}");
+                    return Err(Failure::Output);
+                }
+            }
+        }
+        OutFormat::Jsonl => Writer::Lines(out),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .thread_name(|i| format!("{WORKER}{i}"))
+        .build()
+        .map_err(|e| {
+            crate::errln!("cannot start the worker threads: {e}");
+            Failure::Internal
+        })?;
+    let job = Job {
+        tree,
+        date: args.date,
+        outcomes,
+        shape: args.shape,
+        columns: out_format != OutFormat::Jsonl,
+    };
+    let _quiet = QuietPanics::install();
+    let progress = progress::bar(source.size());
+    let started = Instant::now();
+    let ran = run_chunks(&job, &pool, source, writer, &progress, &written);
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = |r: &Ran| {
+        crate::errln!(
+            "{}, {}, {:.0} cases/s, {} written",
+            render::count(r.cases as usize, "case", "cases"),
+            render::count(r.errors as usize, "error", "errors"),
+            r.cases as f64 / seconds.max(1e-9),
+            render::bytes(written.load(Ordering::Relaxed))
+        );
+    };
+    let output_name = match &args.output {
+        Some(p) if p.as_os_str() != "-" => Some(p.display().to_string()),
+        _ => None,
+    };
+    match ran {
+        Ok(r) => {
+            summary(&r);
+            if out_format == OutFormat::Jsonl
+                && let Some(path) = legend
+            {
+                super::write_legend(tree, path)?;
+                crate::errln!("legend written to `{}`", path.display());
+            }
+            exit::found_if(r.errors > 0, Finding::ErrorLines)
+        }
+        Err(Stop::Input { error, ran }) => {
+            summary(&ran);
+            crate::errln!(
+                "cannot read `{input_name}` after row {}: {error}",
+                ran.cases
+            );
+            Err(Failure::BadInput)
+        }
+        Err(Stop::Output { error, ran }) if error.kind() == io::ErrorKind::BrokenPipe => {
+            if output_name.is_none() {
+                render::stdout_failed(error);
+            }
+            exit::found_if(ran.errors > 0, Finding::ErrorLines)
+        }
+        Err(Stop::Output { error, ran }) => {
+            summary(&ran);
+            match output_name {
+                Some(name) => crate::errln!("cannot write `{name}`: {error}"),
+                None => render::stdout_failed(error),
+            }
+            Err(Failure::Output)
+        }
+        Err(Stop::Internal(message)) => {
+            crate::errln!("internal error: {}", crate::text_safe::line(&message));
+            Err(Failure::Internal)
+        }
+    }
+}
+
+/// What every worker needs; shared read-only.
+struct Job<'t> {
+    tree: &'t RuleTree,
+    date: Option<NaiveDate>,
+    outcomes: Option<OutcomeSelection>,
+    /// The shape of JSON Lines results.
+    shape: Shape,
+    /// Results as record batches (Parquet, CSV), else JSON lines.
+    columns: bool,
+}
+
+#[derive(Default)]
+struct Ran {
+    cases: u64,
+    errors: u64,
+}
+
+enum Stop {
+    Input { error: String, ran: Ran },
+    Output { error: io::Error, ran: Ran },
+    Internal(String),
+}
+
+enum Source {
+    Lines(Input, Option<u64>),
+    Parquet(ParquetCases),
+}
+
+impl Source {
+    /// What the progress bar counts to: bytes of JSON Lines, rows of Parquet.
+    fn size(&self) -> Option<u64> {
+        match self {
+            Source::Lines(_, size) => *size,
+            Source::Parquet(p) => Some(p.rows()),
+        }
+    }
+}
+
+/// A chunk of cases, the first numbered `first` (from 1).
+enum Chunk {
+    Lines {
+        first: u64,
+        data: Vec<u8>,
+        /// Each line's bytes in `data`; `None` for a line past `MAX_LINE`.
+        lines: Vec<Option<Range<usize>>>,
+        bytes: u64,
+    },
+    Batch {
+        first: u64,
+        batch: RecordBatch,
+    },
+}
+
+impl Chunk {
+    fn rows(&self) -> usize {
+        match self {
+            Chunk::Lines { lines, .. } => lines.len(),
+            Chunk::Batch { batch, .. } => batch.num_rows(),
+        }
+    }
+}
+
+/// One group's results: a record batch, or JSON lines in one buffer.
+enum Piece {
+    Batch(RecordBatch),
+    Lines(Vec<u8>),
+}
+
+enum Writer {
+    Parquet(Box<ParquetOut<Counting>>),
+    Csv(Box<CsvWriter<Counting>>),
+    Lines(Counting),
+}
+
+impl Writer {
+    fn write(&mut self, piece: &Piece) -> io::Result<()> {
+        match (self, piece) {
+            (Writer::Parquet(w), Piece::Batch(b)) => w.write(b),
+            (Writer::Csv(w), Piece::Batch(b)) => w.write(b),
+            (Writer::Lines(w), Piece::Lines(text)) => w.write_all(text),
+            _ => Err(io::Error::other(
+                "results of another format than the output's",
+            )),
+        }
+    }
+
+    fn finish(self) -> io::Result<()> {
+        let out = match self {
+            Writer::Parquet(w) => w.finish()?,
+            Writer::Csv(w) => w.finish()?,
+            Writer::Lines(w) => w,
+        };
+        out.sink.finish()
+    }
+}
+
+/// The output, counting the bytes written for the progress bar and the
+/// summary.
+struct Counting {
+    sink: Sink,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.sink.writer().write(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sink.writer().flush()
+    }
+}
+
+/// Reads, evaluates and writes at once, as `pipeline` does: a reader
+/// thread reads the next chunk and a writer thread writes the previous
+/// one while the pool evaluates the current one; the channels hold one
+/// chunk each.
+fn run_chunks(
+    job: &Job<'_>,
+    pool: &rayon::ThreadPool,
+    source: Source,
+    writer: Writer,
+    progress: &ProgressBar,
+    written: &AtomicU64,
+) -> Result<Ran, Stop> {
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Result<Chunk, String>>(1);
+    let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Piece>>(1);
+    let schema = match &source {
+        Source::Parquet(p) => Some(p.schema()),
+        Source::Lines(..) => None,
+    };
+    let reader = thread::Builder::new()
+        .name("inforce-reader".to_string())
+        .spawn(move || read_chunks(source, &chunk_tx));
+    if let Err(e) = reader {
+        return Err(Stop::Internal(format!("cannot start the reader: {e}")));
+    }
+    let writer = thread::Builder::new()
+        .name("inforce-writer".to_string())
+        .spawn(move || -> io::Result<Writer> {
+            let mut writer = writer;
+            for pieces in out_rx {
+                for piece in &pieces {
+                    writer.write(piece)?;
+                }
+            }
+            Ok(writer)
+        });
+    let writer = match writer {
+        Ok(w) => w,
+        Err(e) => return Err(Stop::Internal(format!("cannot start the writer: {e}"))),
+    };
+    let columns = match &schema {
+        Some(s) => match CaseReader::new(job.tree, s) {
+            Ok(r) => Some(r),
+            Err(e) => return Err(Stop::Internal(e)),
+        },
+        None => None,
+    };
+    let mut ran = Ran::default();
+    let mut stop = None;
+    let mut consumed = 0;
+    for message in chunk_rx {
+        let chunk = match message {
+            Ok(c) => c,
+            Err(error) => {
+                stop = Some(error);
+                break;
+            }
+        };
+        let pieces = match evaluate_chunk(job, pool, &chunk, columns.as_ref()) {
+            Ok(p) => p,
+            Err(error) => {
+                stop = Some(error);
+                break;
+            }
+        };
+        ran.cases += chunk.rows() as u64;
+        ran.errors += pieces.iter().map(|(_, e)| e).sum::<u64>();
+        consumed += match &chunk {
+            Chunk::Lines { bytes, .. } => *bytes,
+            Chunk::Batch { batch, .. } => batch.num_rows() as u64,
+        };
+        progress.set_position(consumed);
+        progress.set_message(format!(
+            "{}, {}, {} written",
+            render::count(ran.cases as usize, "case", "cases"),
+            render::count(ran.errors as usize, "error", "errors"),
+            render::bytes(written.load(Ordering::Relaxed))
+        ));
+        if out_tx
+            .send(pieces.into_iter().map(|(p, _)| p).collect())
+            .is_err()
+        {
+            break;
+        }
+    }
+    drop(out_tx);
+    let Ok(writer) = writer.join() else {
+        return Err(Stop::Internal(
+            "the writer of the results stopped unexpectedly".to_string(),
+        ));
+    };
+    if let Some(error) = stop {
+        // The output is dropped unfinished: a temporary file goes.
+        drop(writer);
+        return Err(Stop::Input { error, ran });
+    }
+    match writer.and_then(Writer::finish) {
+        Ok(()) => Ok(ran),
+        Err(error) => Err(Stop::Output { error, ran }),
+    }
+}
+
+/// A chunk's results, a group at a time in parallel, in order, each with
+/// its count of error rows.
+fn evaluate_chunk(
+    job: &Job<'_>,
+    pool: &rayon::ThreadPool,
+    chunk: &Chunk,
+    columns: Option<&CaseReader<'_>>,
+) -> Result<Vec<(Piece, u64)>, String> {
+    let rows = chunk.rows();
+    let groups: Vec<Range<usize>> = (0..rows)
+        .step_by(GROUP_ROWS)
+        .map(|s| s..(s + GROUP_ROWS).min(rows))
+        .collect();
+    match chunk {
+        Chunk::Lines {
+            first, data, lines, ..
+        } => Ok(pool.install(|| {
+            groups
+                .par_iter()
+                .map(|g| {
+                    let slots = lines.get(g.clone()).unwrap_or_default();
+                    emit(
+                        job,
+                        *first + g.start as u64,
+                        slots.len(),
+                        |i, n| match slots.get(i).cloned().flatten() {
+                            Some(r) => evaluate_case_line(
+                                job.tree,
+                                job.date,
+                                n,
+                                data.get(r).unwrap_or_default(),
+                            ),
+                            None => Err(format!(
+                                "the line is longer than {} MiB; a case fits on far fewer",
+                                MAX_LINE >> 20
+                            )),
+                        },
+                    )
+                })
+                .collect()
+        })),
+        Chunk::Batch { first, batch } => {
+            let Some(reader) = columns else {
+                return Err("no columns to read the cases with".to_string());
+            };
+            let cases = reader.batch(batch)?;
+            Ok(pool.install(|| {
+                groups
+                    .par_iter()
+                    .map(|g| {
+                        emit(job, *first + g.start as u64, g.len(), |i, n| {
+                            row_result(job, &cases, g.start + i, n)
+                        })
+                    })
+                    .collect()
+            }))
+        }
+    }
+}
+
+/// Row `row` of a batch of cases, input row `n`, evaluated.
+fn row_result(
+    job: &Job<'_>,
+    cases: &BatchCases<'_>,
+    row: usize,
+    n: u64,
+) -> Result<EvalResult, String> {
+    let case = cases.case(row, &format!("line-{n}"))?;
+    let date = case.date_on(job.date).map_err(|e| e.one_line())?;
+    evaluate(job.tree, &case, date, false).map_err(|e| e.one_line())
+}
+
+/// The results of `count` rows, the first numbered `first`, made by
+/// `result(i, n)` (each guarded against a panic), as the output's piece.
+fn emit(
+    job: &Job<'_>,
+    first: u64,
+    count: usize,
+    result: impl Fn(usize, u64) -> Result<EvalResult, String>,
+) -> (Piece, u64) {
+    let mut errors = 0;
+    if job.columns {
+        let mut out = ResultBuilder::with_capacity(job.tree, job.outcomes.as_ref(), count);
+        for i in 0..count {
+            let n = first + i as u64;
+            out.append(n, &guarded(|| result(i, n)));
+        }
+        errors = out.errors();
+        return match out.finish() {
+            Ok(batch) => (Piece::Batch(batch), errors),
+            // Cannot happen with the builder's own schema; should it, the
+            // run must not pass silently.
+            Err(e) => (
+                Piece::Lines(e.into_bytes()),
+                u64::try_from(count).unwrap_or(u64::MAX),
+            ),
+        };
+    }
+    let mut out = Vec::with_capacity(count.saturating_mul(1024));
+    for i in 0..count {
+        let n = first + i as u64;
+        let start = out.len();
+        let written = guarded(|| {
+            let mut r = result(i, n)?;
+            if let Some(keep) = &job.outcomes {
+                keep.apply(&mut r);
+            }
+            match job.shape {
+                Shape::Full => inforce_engine::write_json(&r, &mut out),
+                Shape::Compact => inforce_engine::lines::write_compact(&r, &mut out),
+            }
+            out.push(b'\n');
+            Ok(())
+        });
+        if let Err(message) = written {
+            out.truncate(start);
+            inforce_engine::lines::error_line(n, &message, &mut out);
+            errors += 1;
+        }
+    }
+    (Piece::Lines(out), errors)
+}
+
+fn read_chunks(source: Source, tx: &mpsc::SyncSender<Result<Chunk, String>>) {
+    match source {
+        Source::Parquet(file) => {
+            let mut first = 1;
+            for batch in file {
+                let chunk = batch.map(|batch| {
+                    let c = Chunk::Batch { first, batch };
+                    first += c.rows() as u64;
+                    c
+                });
+                let last = chunk.is_err();
+                if tx.send(chunk).is_err() || last {
+                    return;
+                }
+            }
+        }
+        Source::Lines(mut input, _) => {
+            let mut first = 1;
+            loop {
+                let chunk = read_lines(&mut input, first);
+                let last = match &chunk {
+                    Ok(Chunk::Lines { lines, data, .. }) => {
+                        lines.len() < CHUNK_ROWS && data.len() < CHUNK_BYTES
+                    }
+                    _ => true,
+                };
+                if let Ok(c) = &chunk {
+                    if c.rows() == 0 {
+                        return;
+                    }
+                    first += c.rows() as u64;
+                }
+                if tx.send(chunk).is_err() || last {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Up to `CHUNK_ROWS` lines into one buffer; a line longer than
+/// `MAX_LINE` is skipped unread (its row becomes an error), as `pipeline`
+/// does.
+fn read_lines(input: &mut Input, first: u64) -> Result<Chunk, String> {
+    let mut data = Vec::new();
+    let mut lines = Vec::with_capacity(CHUNK_ROWS);
+    let mut bytes = 0;
+    while lines.len() < CHUNK_ROWS && data.len() < CHUNK_BYTES {
+        let start = data.len();
+        let n = io::Read::take(&mut *input, MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut data)
+            .map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        if data.last() == Some(&b'\n') {
+            data.pop();
+            if data.last() == Some(&b'\r') {
+                data.pop();
+            }
+        } else if n > MAX_LINE {
+            data.truncate(start);
+            bytes += skip_line(input).map_err(|e| e.to_string())?;
+            lines.push(None);
+            continue;
+        }
+        lines.push(Some(start..data.len()));
+    }
+    Ok(Chunk::Lines {
+        first,
+        data,
+        lines,
+        bytes,
+    })
+}
+
+/// Skips to just after the next line ending (or the end).
+fn skip_line(input: &mut Input) -> io::Result<u64> {
+    let mut skipped = 0;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(skipped);
+        }
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(skipped + i as u64 + 1);
+            }
+            None => {
+                let n = buf.len();
+                input.consume(n);
+                skipped += n as u64;
+            }
+        }
+    }
+}

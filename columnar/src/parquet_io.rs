@@ -1,0 +1,149 @@
+//! Parquet files: cases read from one a record batch at a time
+//! (`ParquetCases`), results written to one a row group at a time
+//! (`ParquetOut`), with the legend of compact ids in the file's key-value
+//! metadata. Both keep memory bounded by a row group, never the whole
+//! file. Not here: the layouts (`schema`), the arrays (`read`, `build`).
+
+use std::fs::File;
+use std::io::Write;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use inforce_engine::RuleTree;
+use inforce_engine::lines::{Legend, OutcomeSelection};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use crate::schema::result_schema;
+
+/// The key of the file metadata entry holding the legend (JSON) that
+/// gives the texts behind rule ids and reason codes.
+pub const LEGEND_KEY: &str = "inforce.legend";
+
+/// Rows per row group written: large enough for good compression and few
+/// groups, small enough that a group in the writer's buffer stays a few
+/// tens of megabytes.
+pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// A Parquet file of cases, read a batch at a time.
+pub struct ParquetCases {
+    reader: ParquetRecordBatchReader,
+    schema: SchemaRef,
+    rows: u64,
+}
+
+impl ParquetCases {
+    /// Opens `file` as Parquet, to read `batch_rows` rows at a time. The
+    /// error says why it is no Parquet file.
+    pub fn open(file: File, batch_rows: usize) -> Result<ParquetCases, String> {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| format!("it is not a Parquet file that can be read: {e}"))?;
+        let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let schema = builder.schema().clone();
+        let reader = builder
+            .with_batch_size(batch_rows.max(1))
+            .build()
+            .map_err(|e| format!("it is not a Parquet file that can be read: {e}"))?;
+        Ok(ParquetCases {
+            reader,
+            schema,
+            rows,
+        })
+    }
+
+    /// The file's columns.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// How many rows the file says it holds.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+impl Iterator for ParquetCases {
+    type Item = Result<RecordBatch, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.reader
+            .next()
+            .map(|r| r.map_err(|e| format!("cannot read the Parquet file: {e}")))
+    }
+}
+
+/// A Parquet file of results being written: batches in, row groups of
+/// [`ROW_GROUP_ROWS`] out, snappy-compressed, with the legend stored under
+/// [`LEGEND_KEY`].
+pub struct ParquetOut<W: Write + Send> {
+    writer: ArrowWriter<W>,
+}
+
+impl<W: Write + Send> ParquetOut<W> {
+    /// Starts a file of results of `tree` (the outcomes `selection` keeps)
+    /// on `out`.
+    pub fn new(
+        out: W,
+        tree: &RuleTree,
+        selection: Option<&OutcomeSelection>,
+    ) -> Result<ParquetOut<W>, String> {
+        let legend = serde_json::to_string(&Legend::of(tree))
+            .map_err(|e| format!("cannot write the legend: {e}"))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            // Statistics per column chunk let readers skip row groups;
+            // per page they would cost more than they save for results.
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_key_value_metadata(Some(vec![KeyValue::new(LEGEND_KEY.to_string(), legend)]))
+            .build();
+        let writer = ArrowWriter::try_new(out, result_schema(tree, selection), Some(props))
+            .map_err(|e| format!("cannot start the Parquet file: {e}"))?;
+        Ok(ParquetOut { writer })
+    }
+
+    /// Starts a file of cases of `tree` ([`case_schema`](crate::case_schema))
+    /// on `out`, to be read back as input.
+    pub fn cases(out: W, tree: &RuleTree) -> Result<ParquetOut<W>, String> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .build();
+        let schema = std::sync::Arc::new(crate::schema::case_schema(tree));
+        let writer = ArrowWriter::try_new(out, schema, Some(props))
+            .map_err(|e| format!("cannot start the Parquet file: {e}"))?;
+        Ok(ParquetOut { writer })
+    }
+
+    /// Writes `batch`, a batch of the file's schema.
+    pub fn write(&mut self, batch: &RecordBatch) -> std::io::Result<()> {
+        self.writer.write(batch).map_err(io_error)
+    }
+
+    /// Bytes written to the output so far (whole row groups).
+    pub fn bytes_written(&self) -> u64 {
+        self.writer.bytes_written() as u64
+    }
+
+    /// Writes the last row group and the footer, and gives the output back.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.writer.into_inner().map_err(io_error)
+    }
+}
+
+/// A Parquet error as an I/O error: the writer's own failures are the
+/// output's (a full disk, a closed pipe), and keep their kind.
+fn io_error(e: parquet::errors::ParquetError) -> std::io::Error {
+    match e {
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => *io,
+                Err(other) => std::io::Error::other(other.to_string()),
+            }
+        }
+        other => std::io::Error::other(other.to_string()),
+    }
+}

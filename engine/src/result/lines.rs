@@ -83,6 +83,12 @@ pub fn evaluate_case_line_codes(
     evaluate_without_words(tree, &case, date).map_err(|e| e.one_line())
 }
 
+/// `case` evaluated on `date` without the words (see
+/// [`evaluate_case_line_codes`]), for cases read from columns.
+pub fn evaluate_codes(tree: &RuleTree, case: &Case, date: NaiveDate) -> Result<EvalResult, String> {
+    evaluate_without_words(tree, case, date).map_err(|e| e.one_line())
+}
+
 /// Line `n` read as a case, with the date to evaluate it on.
 fn read_case_line(
     tree: &RuleTree,

@@ -24,7 +24,9 @@ use indicatif::ProgressBar;
 use inforce_columnar::{
     BatchCases, CaseReader, CsvWriter, ParquetCases, ParquetOut, RecordBatch, ResultBuilder,
 };
-use inforce_engine::lines::{OutcomeSelection, Shape, evaluate_case_line};
+use inforce_engine::lines::{
+    OutcomeSelection, Shape, evaluate_case_line, evaluate_case_line_codes, evaluate_codes,
+};
 use inforce_engine::{EvalResult, RuleTree, evaluate};
 use rayon::prelude::*;
 
@@ -271,6 +273,13 @@ struct Job<'t> {
     columns: bool,
 }
 
+impl Job<'_> {
+    /// Whether results need their words: only full JSON lines show them.
+    fn words(&self) -> bool {
+        !self.columns && self.shape == Shape::Full
+    }
+}
+
 #[derive(Default)]
 struct Ran {
     cases: u64,
@@ -502,7 +511,15 @@ fn evaluate_chunk(
                         *first + g.start as u64,
                         slots.len(),
                         |i, n| match slots.get(i).cloned().flatten() {
-                            Some(r) => evaluate_case_line(
+                            // Only full JSON lines carry words; every other
+                            // output names texts by id.
+                            Some(r) if job.words() => evaluate_case_line(
+                                job.tree,
+                                job.date,
+                                n,
+                                data.get(r).unwrap_or_default(),
+                            ),
+                            Some(r) => evaluate_case_line_codes(
                                 job.tree,
                                 job.date,
                                 n,
@@ -545,7 +562,11 @@ fn row_result(
 ) -> Result<EvalResult, String> {
     let case = cases.case(row, &format!("line-{n}"))?;
     let date = case.date_on(job.date).map_err(|e| e.one_line())?;
-    evaluate(job.tree, &case, date, false).map_err(|e| e.one_line())
+    if job.words() {
+        evaluate(job.tree, &case, date, false).map_err(|e| e.one_line())
+    } else {
+        evaluate_codes(job.tree, &case, date)
+    }
 }
 
 /// The results of `count` rows, the first numbered `first`, made by

@@ -43,7 +43,6 @@ pub struct ResultBuilder {
 
 /// One kept outcome's builders.
 struct Outcome {
-    name: String,
     status: Int8Builder,
     value: Values,
     by: ListBuilder<StringBuilder>,
@@ -76,8 +75,7 @@ impl ResultBuilder {
         let list = || ListBuilder::with_capacity(StringBuilder::new(), rows);
         let outcomes = kept(tree, selection)
             .into_iter()
-            .map(|(name, ty)| Outcome {
-                name: name.to_string(),
+            .map(|(_, ty)| Outcome {
                 status: Int8Builder::with_capacity(rows),
                 value: match ty {
                     ValueType::Bool => Values::Bool(BooleanBuilder::with_capacity(rows)),

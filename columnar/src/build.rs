@@ -33,13 +33,16 @@ pub struct ResultBuilder {
     date: Date32Builder,
     digest_keys: Int8Builder,
     outcomes: Vec<Outcome>,
+    /// Every declared outcome's name, in order.
+    declared: Vec<String>,
+    /// For each declared outcome, its place in `outcomes` if kept.
+    slot: Vec<Option<usize>>,
     error: StringBuilder,
     errors: u64,
 }
 
 /// One kept outcome's builders.
 struct Outcome {
-    name: String,
     status: Int8Builder,
     value: Values,
     by: ListBuilder<StringBuilder>,
@@ -72,8 +75,7 @@ impl ResultBuilder {
         let list = || ListBuilder::with_capacity(StringBuilder::new(), rows);
         let outcomes = kept(tree, selection)
             .into_iter()
-            .map(|(name, ty)| Outcome {
-                name: name.to_string(),
+            .map(|(_, ty)| Outcome {
                 status: Int8Builder::with_capacity(rows),
                 value: match ty {
                     ValueType::Bool => Values::Bool(BooleanBuilder::with_capacity(rows)),
@@ -87,8 +89,21 @@ impl ResultBuilder {
                 reason: list(),
             })
             .collect();
+        let mut kept_so_far = 0;
+        let slot = tree
+            .outcomes
+            .keys()
+            .map(|name| {
+                selection.is_none_or(|s| s.keeps(name)).then(|| {
+                    kept_so_far += 1;
+                    kept_so_far - 1
+                })
+            })
+            .collect();
         ResultBuilder {
             schema: result_schema(tree, selection),
+            declared: tree.outcomes.keys().cloned().collect(),
+            slot,
             digest: Arc::new(StringArray::from(vec![tree.digest.as_str()])),
             line: UInt64Builder::with_capacity(rows),
             case: StringBuilder::with_capacity(rows, rows * 12),
@@ -138,27 +153,31 @@ impl ResultBuilder {
         self.digest_keys.append_value(0);
         self.error.append_null();
         // Both are in name order: walk them together rather than look
-        // each kept outcome up by name.
-        let mut given = result.outcomes.iter().peekable();
-        for outcome in &mut self.outcomes {
-            let mut found = None;
-            while let Some((name, o)) = given.peek() {
-                match name.as_str().cmp(outcome.name.as_str()) {
-                    std::cmp::Ordering::Less => {
-                        given.next();
-                    }
-                    std::cmp::Ordering::Equal => {
-                        found = Some(*o);
-                        given.next();
-                        break;
-                    }
-                    std::cmp::Ordering::Greater => break,
-                }
+        // each kept outcome up by name. Names are matched by equality
+        // (most differ in length, which is checked first), not ordered.
+        let mut declared = 0;
+        let mut next = 0;
+        for (name, o) in &result.outcomes {
+            while self
+                .declared
+                .get(declared)
+                .is_some_and(|d| d.as_str() != name.as_str())
+            {
+                declared += 1;
             }
-            match found {
-                Some(o) => outcome.append(o),
-                None => outcome.append_null(),
+            let Some(Some(k)) = self.slot.get(declared) else {
+                continue;
+            };
+            for skipped in self.outcomes.get_mut(next..*k).into_iter().flatten() {
+                skipped.append_null();
             }
+            if let Some(outcome) = self.outcomes.get_mut(*k) {
+                outcome.append(o);
+            }
+            next = k + 1;
+        }
+        for rest in self.outcomes.get_mut(next..).into_iter().flatten() {
+            rest.append_null();
         }
     }
 

@@ -100,12 +100,17 @@ pub(super) fn formats(args: &Args) -> Option<(InFormat, OutFormat)> {
     (input != InFormat::Jsonl || output != OutFormat::Jsonl).then_some((input, output))
 }
 
-/// Rows per chunk read, evaluated and handed to the writer.
-const CHUNK_ROWS: usize = 16_384;
+/// Rows per chunk read, evaluated and handed to the writer, for columnar
+/// results (a few kilobytes of memory a row while in flight).
+const CHUNK_ROWS: usize = 8_192;
+/// Rows per chunk for JSON Lines results of Parquet cases: a full result
+/// line is some 7 kB, and about three chunks are in flight at once, so
+/// columnar chunks would hold some 180 MB of lines.
+const LINE_CHUNK_ROWS: usize = 2_048;
 /// Rows per task given to a worker, whose results make one record batch
 /// (or one buffer of lines): large enough that writing a batch costs
 /// little per row, small enough to share a chunk among the workers.
-const GROUP_ROWS: usize = 2_048;
+const GROUP_ROWS: usize = 1_024;
 /// A chunk of JSON Lines ends after this many bytes even with fewer lines.
 const CHUNK_BYTES: usize = 16 << 20;
 
@@ -137,9 +142,14 @@ pub(super) fn run(
                 );
                 return Err(Failure::BadInput);
             };
-            let file = File::open(path)
-                .map_err(|e| e.to_string())
-                .and_then(|f| ParquetCases::open(f, CHUNK_ROWS));
+            let file = File::open(path).map_err(|e| e.to_string()).and_then(|f| {
+                let rows = if out_format == OutFormat::Jsonl {
+                    LINE_CHUNK_ROWS
+                } else {
+                    CHUNK_ROWS
+                };
+                ParquetCases::open(f, rows)
+            });
             let file = file.map_err(|e| {
                 crate::errln!("cannot read `{input_name}`: {e}");
                 Failure::BadInput
@@ -494,9 +504,11 @@ fn evaluate_chunk(
     columns: Option<&CaseReader<'_>>,
 ) -> Result<Vec<(Piece, u64)>, String> {
     let rows = chunk.rows();
+    // At least eight tasks a chunk, so that the workers share it evenly.
+    let size = GROUP_ROWS.min(rows.div_ceil(8)).max(1);
     let groups: Vec<Range<usize>> = (0..rows)
-        .step_by(GROUP_ROWS)
-        .map(|s| s..(s + GROUP_ROWS).min(rows))
+        .step_by(size)
+        .map(|s| s..(s + size).min(rows))
         .collect();
     match chunk {
         Chunk::Lines {

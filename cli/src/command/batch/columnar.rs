@@ -10,7 +10,7 @@
 //! JSON Lines to JSON Lines run (`pipeline`).
 
 use std::fs::File;
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,7 +31,7 @@ use inforce_engine::{EvalResult, RuleTree, evaluate};
 use rayon::prelude::*;
 
 use super::panics::{QuietPanics, WORKER, guarded};
-use super::pipeline::MAX_LINE;
+use super::pipeline::{CHUNK_BYTES, MAX_LINE};
 use super::streams::{Input, Sink, open_input};
 use super::{Args, progress};
 use crate::exit::{self, Failure, Finding, Outcome};
@@ -111,8 +111,6 @@ const LINE_CHUNK_ROWS: usize = 2_048;
 /// (or one buffer of lines): large enough that writing a batch costs
 /// little per row, small enough to share a chunk among the workers.
 const GROUP_ROWS: usize = 1_024;
-/// A chunk of JSON Lines ends after this many bytes even with fewer lines.
-const CHUNK_BYTES: usize = 16 << 20;
 
 /// The run, once the rules and the outcomes kept are known: `legend` is
 /// where a compact JSON Lines run writes its legend.
@@ -672,61 +670,16 @@ fn read_chunks(source: Source, tx: &mpsc::SyncSender<Result<Chunk, String>>) {
     }
 }
 
-/// Up to `CHUNK_ROWS` lines into one buffer; a line longer than
-/// `MAX_LINE` is skipped unread (its row becomes an error), as `pipeline`
-/// does.
+/// Up to `CHUNK_ROWS` lines into one buffer, read as `pipeline` reads
+/// them: a line longer than `MAX_LINE` is skipped unread (its row becomes
+/// an error).
 fn read_lines(input: &mut Input, first: u64) -> Result<Chunk, String> {
-    let mut data = Vec::new();
-    let mut lines = Vec::with_capacity(CHUNK_ROWS);
-    let mut bytes = 0;
-    while lines.len() < CHUNK_ROWS && data.len() < CHUNK_BYTES {
-        let start = data.len();
-        let n = io::Read::take(&mut *input, MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut data)
-            .map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        if data.last() == Some(&b'\n') {
-            data.pop();
-            if data.last() == Some(&b'\r') {
-                data.pop();
-            }
-        } else if n > MAX_LINE {
-            data.truncate(start);
-            bytes += skip_line(input).map_err(|e| e.to_string())?;
-            lines.push(None);
-            continue;
-        }
-        lines.push(Some(start..data.len()));
-    }
+    let chunk = super::pipeline::read_chunk(input, first, CHUNK_ROWS).map_err(|e| e.to_string())?;
+    let (data, lines, bytes) = chunk.into_parts();
     Ok(Chunk::Lines {
         first,
         data,
         lines,
         bytes,
     })
-}
-
-/// Skips to just after the next line ending (or the end).
-fn skip_line(input: &mut Input) -> io::Result<u64> {
-    let mut skipped = 0;
-    loop {
-        let buf = input.fill_buf()?;
-        if buf.is_empty() {
-            return Ok(skipped);
-        }
-        match buf.iter().position(|b| *b == b'\n') {
-            Some(i) => {
-                input.consume(i + 1);
-                return Ok(skipped + i as u64 + 1);
-            }
-            None => {
-                let n = buf.len();
-                input.consume(n);
-                skipped += n as u64;
-            }
-        }
-    }
 }

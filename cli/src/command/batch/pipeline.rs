@@ -28,7 +28,7 @@ pub(super) const MAX_LINE: usize = 1 << 20;
 const GROUP: usize = 32;
 
 /// A chunk ends after this many bytes of input even if it has fewer lines.
-const CHUNK_BYTES: usize = 8 << 20;
+pub(super) const CHUNK_BYTES: usize = 8 << 20;
 
 /// Lines per chunk: a few hundred cases per worker between the waits for
 /// the slowest one at the end of each chunk, and few enough that the
@@ -209,13 +209,30 @@ fn evaluate_group(job: &Job<'_>, chunk: &Chunk, first: u64, slots: &[Slot]) -> (
 }
 
 /// Lines of the input, held in one buffer.
-struct Chunk {
+pub(super) struct Chunk {
     /// Line number (1-based) of the first line.
     first: u64,
     data: Vec<u8>,
     lines: Vec<Slot>,
     /// Bytes of input consumed, for the progress bar.
     bytes: u64,
+}
+
+impl Chunk {
+    /// The buffer, each line's bytes in it (`None` for a line longer than
+    /// `MAX_LINE`, skipped unread) and the input bytes consumed: for the
+    /// columnar outputs, which read JSON Lines as this pipeline does.
+    pub(super) fn into_parts(self) -> (Vec<u8>, Vec<Option<Range<usize>>>, u64) {
+        let lines = self
+            .lines
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Line(range) => Some(range),
+                Slot::TooLong => None,
+            })
+            .collect();
+        (self.data, lines, self.bytes)
+    }
 }
 
 enum Slot {
@@ -246,7 +263,11 @@ fn read_chunks(mut input: Input, lines_per_chunk: usize, tx: &mpsc::SyncSender<i
     }
 }
 
-fn read_chunk(input: &mut impl BufRead, first: u64, lines_per_chunk: usize) -> io::Result<Chunk> {
+pub(super) fn read_chunk(
+    input: &mut impl BufRead,
+    first: u64,
+    lines_per_chunk: usize,
+) -> io::Result<Chunk> {
     let mut chunk = Chunk {
         first,
         data: Vec::new(),

@@ -31,10 +31,10 @@ use inforce_engine::{EvalResult, RuleTree, evaluate};
 use rayon::prelude::*;
 
 use super::panics::{QuietPanics, WORKER, guarded};
-use super::pipeline::{CHUNK_BYTES, MAX_LINE};
+use super::pipeline::{CHUNK_BYTES, MAX_LINE, Ran};
 use super::streams::{Input, Sink, open_input};
 use super::{Args, progress};
-use crate::exit::{self, Failure, Finding, Outcome};
+use crate::exit::{Failure, Outcome};
 use crate::output_file;
 use crate::render;
 
@@ -216,58 +216,38 @@ pub(super) fn run(
     let started = Instant::now();
     let ran = run_chunks(&job, &pool, source, writer, &progress, &written);
     progress.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
-    let summary = |r: &Ran| {
-        crate::errln!(
-            "{}, {}, {:.0} cases/s, {} written",
-            render::count(r.cases as usize, "case", "cases"),
-            render::count(r.errors as usize, "error", "errors"),
-            r.cases as f64 / seconds.max(1e-9),
-            render::bytes(written.load(Ordering::Relaxed))
-        );
+    let ran = ran.map(|mut r| {
+        r.bytes = written.load(Ordering::Relaxed);
+        r
+    });
+    let ran = ran.map_err(|stop| match stop {
+        Stop::Input { error, mut ran } => {
+            ran.bytes = written.load(Ordering::Relaxed);
+            super::pipeline::Stop::Input {
+                after: ran.cases,
+                error: io::Error::other(error),
+                ran,
+            }
+        }
+        Stop::Output { error, mut ran } => {
+            ran.bytes = written.load(Ordering::Relaxed);
+            super::pipeline::Stop::Output { error, ran }
+        }
+        Stop::Internal(message) => super::pipeline::Stop::Internal(message),
+    });
+    let end = super::RunEnd {
+        tree,
+        legend: if out_format == OutFormat::Jsonl {
+            legend
+        } else {
+            None
+        },
+        input_name: &input_name,
+        output: args.output.as_deref(),
+        unit: "row",
+        seconds: started.elapsed().as_secs_f64(),
     };
-    let output_name = match &args.output {
-        Some(p) if p.as_os_str() != "-" => Some(p.display().to_string()),
-        _ => None,
-    };
-    match ran {
-        Ok(r) => {
-            summary(&r);
-            if out_format == OutFormat::Jsonl
-                && let Some(path) = legend
-            {
-                super::write_legend(tree, path)?;
-                crate::errln!("legend written to `{}`", path.display());
-            }
-            exit::found_if(r.errors > 0, Finding::ErrorLines)
-        }
-        Err(Stop::Input { error, ran }) => {
-            summary(&ran);
-            crate::errln!(
-                "cannot read `{input_name}` after row {}: {error}",
-                ran.cases
-            );
-            Err(Failure::BadInput)
-        }
-        Err(Stop::Output { error, ran }) if error.kind() == io::ErrorKind::BrokenPipe => {
-            if output_name.is_none() {
-                render::stdout_failed(error);
-            }
-            exit::found_if(ran.errors > 0, Finding::ErrorLines)
-        }
-        Err(Stop::Output { error, ran }) => {
-            summary(&ran);
-            match output_name {
-                Some(name) => crate::errln!("cannot write `{name}`: {error}"),
-                None => render::stdout_failed(error),
-            }
-            Err(Failure::Output)
-        }
-        Err(Stop::Internal(message)) => {
-            crate::errln!("internal error: {}", crate::text_safe::line(&message));
-            Err(Failure::Internal)
-        }
-    }
+    end.report(ran)
 }
 
 /// What every worker needs; shared read-only.
@@ -288,12 +268,7 @@ impl Job<'_> {
     }
 }
 
-#[derive(Default)]
-struct Ran {
-    cases: u64,
-    errors: u64,
-}
-
+/// Why a run stopped; said as `pipeline::Stop` is.
 enum Stop {
     Input { error: String, ran: Ran },
     Output { error: io::Error, ran: Ran },

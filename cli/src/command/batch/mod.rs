@@ -63,7 +63,7 @@ pub struct Args {
     /// Write the results to FILE, whole or not at all (default: standard output);
     /// never the input file itself.
     #[arg(short = 'o', long = "out", value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    output: Option<PathBuf>,
     /// The shape of each result line: `full` (what `eval --format json`
     /// gives) or `compact` (ids and codes, whose texts a legend gives once).
     #[arg(long = "output", value_name = "SHAPE", default_value = "full", value_parser = parse_shape)]
@@ -74,7 +74,7 @@ pub struct Args {
     /// With `--output compact`, write the legend to FILE (default: beside
     /// `-o FILE`, as `NAME.legend.json`; none for standard output).
     #[arg(long, value_name = "FILE")]
-    pub legend: Option<PathBuf>,
+    legend: Option<PathBuf>,
     /// The results' format: `jsonl`, `parquet` or `csv` (default: by `-o
     /// FILE`'s extension, `.parquet` or `.csv`, else JSON Lines).
     #[arg(long, value_name = "FORMAT", value_parser = columnar::parse_out_format)]
@@ -189,56 +189,86 @@ pub fn run(args: Args) -> Outcome {
         &progress,
     );
     progress.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
-    let summary = |r: &Ran| {
-        crate::errln!(
-            "{}, {}, {:.0} cases/s, {} written",
-            render::count(r.cases as usize, "case", "cases"),
-            render::count(r.errors as usize, "error", "errors"),
-            r.cases as f64 / seconds.max(1e-9),
-            render::bytes(r.bytes)
-        );
+    let end = RunEnd {
+        tree: &tree,
+        legend: legend_path.as_deref(),
+        input_name: &input_name,
+        output: args.output.as_deref(),
+        unit: "line",
+        seconds: started.elapsed().as_secs_f64(),
     };
-    let output_name = match &args.output {
-        Some(p) if p.as_os_str() != "-" => Some(p.display().to_string()),
-        _ => None,
-    };
-    match ran {
-        Ok(r) => {
-            summary(&r);
-            // Written once the lines are, so that a legend always sits
-            // beside lines of the same run.
-            if let Some(path) = &legend_path {
-                write_legend(&tree, path)?;
-                crate::errln!("legend written to `{}`", path.display());
+    end.report(ran)
+}
+
+/// What is said when a run ends, JSON Lines or columnar, and the outcome
+/// it gives: the summary, the legend written, or why the run stopped.
+struct RunEnd<'a> {
+    tree: &'a RuleTree,
+    /// Where the legend goes, if the run writes one.
+    legend: Option<&'a std::path::Path>,
+    input_name: &'a str,
+    output: Option<&'a std::path::Path>,
+    /// What the input is counted in: `line`, or `row` for Parquet.
+    unit: &'a str,
+    seconds: f64,
+}
+
+impl RunEnd<'_> {
+    fn report(&self, ran: Result<Ran, Stop>) -> Outcome {
+        let summary = |r: &Ran| {
+            crate::errln!(
+                "{}, {}, {:.0} cases/s, {} written",
+                render::count(r.cases as usize, "case", "cases"),
+                render::count(r.errors as usize, "error", "errors"),
+                r.cases as f64 / self.seconds.max(1e-9),
+                render::bytes(r.bytes)
+            );
+        };
+        let output_name = self
+            .output
+            .filter(|p| p.as_os_str() != "-")
+            .map(|p| p.display().to_string());
+        let input_name = self.input_name;
+        match ran {
+            Ok(r) => {
+                summary(&r);
+                // Written once the lines are, so that a legend always sits
+                // beside lines of the same run.
+                if let Some(path) = self.legend {
+                    write_legend(self.tree, path)?;
+                    crate::errln!("legend written to `{}`", path.display());
+                }
+                exit::found_if(r.errors > 0, Finding::ErrorLines)
             }
-            exit::found_if(r.errors > 0, Finding::ErrorLines)
-        }
-        Err(Stop::Input { after, error, ran }) => {
-            summary(&ran);
-            crate::errln!("cannot read `{input_name}` after line {after}: {error}");
-            Err(Failure::BadInput)
-        }
-        // The reader of the output has gone (`inforce batch | head`):
-        // nobody wants the rest, which is no error of the cases.
-        Err(Stop::Output { error, ran }) if error.kind() == io::ErrorKind::BrokenPipe => {
-            if output_name.is_none() {
-                render::stdout_failed(error);
+            Err(Stop::Input { after, error, ran }) => {
+                summary(&ran);
+                crate::errln!(
+                    "cannot read `{input_name}` after {} {after}: {error}",
+                    self.unit
+                );
+                Err(Failure::BadInput)
             }
-            exit::found_if(ran.errors > 0, Finding::ErrorLines)
-        }
-        Err(Stop::Output { error, ran }) => {
-            summary(&ran);
-            match output_name {
-                Some(name) => crate::errln!("cannot write `{name}`: {error}"),
-                // Said, and made exit code 2, as for every command.
-                None => render::stdout_failed(error),
+            // The reader of the output has gone (`inforce batch | head`):
+            // nobody wants the rest, which is no error of the cases.
+            Err(Stop::Output { error, ran }) if error.kind() == io::ErrorKind::BrokenPipe => {
+                if output_name.is_none() {
+                    render::stdout_failed(error);
+                }
+                exit::found_if(ran.errors > 0, Finding::ErrorLines)
             }
-            Err(Failure::Output)
-        }
-        Err(Stop::Internal(message)) => {
-            crate::errln!("internal error: {}", crate::text_safe::line(&message));
-            Err(Failure::Internal)
+            Err(Stop::Output { error, ran }) => {
+                summary(&ran);
+                match output_name {
+                    Some(name) => crate::errln!("cannot write `{name}`: {error}"),
+                    // Said, and made exit code 2, as for every command.
+                    None => render::stdout_failed(error),
+                }
+                Err(Failure::Output)
+            }
+            Err(Stop::Internal(message)) => {
+                crate::errln!("internal error: {}", crate::text_safe::line(&message));
+                Err(Failure::Internal)
+            }
         }
     }
 }

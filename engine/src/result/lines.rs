@@ -80,7 +80,7 @@ pub fn evaluate_case_line_codes(
     bytes: &[u8],
 ) -> Result<EvalResult, String> {
     let (case, date) = read_case_line(tree, date, n, bytes)?;
-    evaluate_without_words(tree, &case, date).map_err(|e| e.one_line())
+    evaluate_codes(tree, &case, date)
 }
 
 /// `case` evaluated on `date` without the words (see

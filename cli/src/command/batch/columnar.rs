@@ -31,11 +31,10 @@ use inforce_engine::{EvalResult, RuleTree, evaluate};
 use rayon::prelude::*;
 
 use super::panics::{QuietPanics, WORKER, guarded};
-use super::pipeline::{CHUNK_BYTES, MAX_LINE, Ran};
+use super::pipeline::{CHUNK_BYTES, MAX_LINE, Ran, Stop};
 use super::streams::{Input, Sink, open_input};
 use super::{Args, progress};
 use crate::exit::{Failure, Outcome};
-use crate::output_file;
 use crate::render;
 
 /// The format of the results.
@@ -120,11 +119,8 @@ pub(super) fn run(
     outcomes: Option<OutcomeSelection>,
     legend: Option<&Path>,
     (in_format, out_format): (InFormat, OutFormat),
+    input_name: &str,
 ) -> Outcome {
-    let input_name = match &args.input {
-        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
-        _ => "standard input".to_string(),
-    };
     let source = match in_format {
         InFormat::Jsonl => {
             let (input, size) = open_input(args.input.as_deref()).map_err(|e| {
@@ -161,16 +157,7 @@ pub(super) fn run(
             Source::Parquet(file)
         }
     };
-    let sink = Sink::open(args.output.as_deref()).map_err(|message| {
-        crate::errln!("{message}");
-        Failure::Output
-    })?;
-    if matches!(sink, Sink::File(_))
-        && let Err(e) = output_file::remove_on_signals()
-    {
-        crate::errln!("cannot watch for interruptions: {e}");
-        return Err(Failure::Internal);
-    }
+    let sink = Sink::open_for_run(args.output.as_deref())?;
     let written = Arc::new(AtomicU64::new(0));
     let out = Counting {
         sink,
@@ -216,25 +203,6 @@ pub(super) fn run(
     let started = Instant::now();
     let ran = run_chunks(&job, &pool, source, writer, &progress, &written);
     progress.finish_and_clear();
-    let ran = ran.map(|mut r| {
-        r.bytes = written.load(Ordering::Relaxed);
-        r
-    });
-    let ran = ran.map_err(|stop| match stop {
-        Stop::Input { error, mut ran } => {
-            ran.bytes = written.load(Ordering::Relaxed);
-            super::pipeline::Stop::Input {
-                after: ran.cases,
-                error: io::Error::other(error),
-                ran,
-            }
-        }
-        Stop::Output { error, mut ran } => {
-            ran.bytes = written.load(Ordering::Relaxed);
-            super::pipeline::Stop::Output { error, ran }
-        }
-        Stop::Internal(message) => super::pipeline::Stop::Internal(message),
-    });
     let end = super::RunEnd {
         tree,
         legend: if out_format == OutFormat::Jsonl {
@@ -242,7 +210,7 @@ pub(super) fn run(
         } else {
             None
         },
-        input_name: &input_name,
+        input_name,
         output: args.output.as_deref(),
         unit: "row",
         seconds: started.elapsed().as_secs_f64(),
@@ -266,13 +234,6 @@ impl Job<'_> {
     fn words(&self) -> bool {
         !self.columns && self.shape == Shape::Full
     }
-}
-
-/// Why a run stopped; said as `pipeline::Stop` is.
-enum Stop {
-    Input { error: String, ran: Ran },
-    Output { error: io::Error, ran: Ran },
-    Internal(String),
 }
 
 enum Source {
@@ -457,10 +418,16 @@ fn run_chunks(
             "the writer of the results stopped unexpectedly".to_string(),
         ));
     };
+    // Every byte is counted once the writer has ended.
+    ran.bytes = written.load(Ordering::Relaxed);
     if let Some(error) = stop {
         // The output is dropped unfinished: a temporary file goes.
         drop(writer);
-        return Err(Stop::Input { error, ran });
+        return Err(Stop::Input {
+            after: ran.cases,
+            error: io::Error::other(error),
+            ran,
+        });
     }
     match writer.and_then(Writer::finish) {
         Ok(()) => Ok(ran),
@@ -496,20 +463,7 @@ fn evaluate_chunk(
                         *first + g.start as u64,
                         slots.len(),
                         |i, n| match slots.get(i).cloned().flatten() {
-                            // Only full JSON lines carry words; every other
-                            // output names texts by id.
-                            Some(r) if job.words() => evaluate_case_line(
-                                job.tree,
-                                job.date,
-                                n,
-                                data.get(r).unwrap_or_default(),
-                            ),
-                            Some(r) => evaluate_case_line_codes(
-                                job.tree,
-                                job.date,
-                                n,
-                                data.get(r).unwrap_or_default(),
-                            ),
+                            Some(r) => line_result(job, n, data.get(r).unwrap_or_default()),
                             None => Err(format!(
                                 "the line is longer than {} MiB; a case fits on far fewer",
                                 MAX_LINE >> 20
@@ -535,6 +489,16 @@ fn evaluate_chunk(
                     .collect()
             }))
         }
+    }
+}
+
+/// Input line `n` evaluated; only full JSON lines carry words, every
+/// other output names texts by id.
+fn line_result(job: &Job<'_>, n: u64, bytes: &[u8]) -> Result<EvalResult, String> {
+    if job.words() {
+        evaluate_case_line(job.tree, job.date, n, bytes)
+    } else {
+        evaluate_case_line_codes(job.tree, job.date, n, bytes)
     }
 }
 

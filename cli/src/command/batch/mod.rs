@@ -138,29 +138,19 @@ pub fn run(args: Args) -> Outcome {
             return Err(Failure::BadInput);
         }
     }
-    if let Some(formats) = columnar::formats(&args) {
-        return columnar::run(&args, &tree, outcomes, legend_path.as_deref(), formats);
-    }
     let input_name = match &args.input {
         Some(p) if p.as_os_str() != "-" => p.display().to_string(),
         _ => "standard input".to_string(),
     };
+    if let Some(formats) = columnar::formats(&args) {
+        let legend = legend_path.as_deref();
+        return columnar::run(&args, &tree, outcomes, legend, formats, &input_name);
+    }
     let (input, size) = open_input(args.input.as_deref()).map_err(|e| {
         crate::errln!("cannot read `{input_name}`: {e}");
         Failure::BadInput
     })?;
-    let sink = Sink::open(args.output.as_deref()).map_err(|message| {
-        crate::errln!("{message}");
-        Failure::Output
-    })?;
-    // An interrupted run must not leave its temporary file (which grows to
-    // the size of the results) behind.
-    if matches!(sink, Sink::File(_))
-        && let Err(e) = output_file::remove_on_signals()
-    {
-        crate::errln!("cannot watch for interruptions: {e}");
-        return Err(Failure::Internal);
-    }
+    let sink = Sink::open_for_run(args.output.as_deref())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .thread_name(|i| format!("{WORKER}{i}"))

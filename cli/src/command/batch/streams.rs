@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
+use crate::exit::Failure;
 use crate::output_file::OutputFile;
 
 pub(super) type Input = Box<dyn BufRead + Send>;
@@ -59,6 +60,23 @@ impl Sink {
                 io::stdout(),
             ))),
         }
+    }
+
+    /// [`Sink::open`] for a run, its failures said on stderr: an output
+    /// file is also removed if the run is interrupted, since its temporary
+    /// file grows to the size of the results.
+    pub(super) fn open_for_run(output: Option<&Path>) -> Result<Sink, Failure> {
+        let sink = Sink::open(output).map_err(|message| {
+            crate::errln!("{message}");
+            Failure::Output
+        })?;
+        if matches!(sink, Sink::File(_))
+            && let Err(e) = crate::output_file::remove_on_signals()
+        {
+            crate::errln!("cannot watch for interruptions: {e}");
+            return Err(Failure::Internal);
+        }
+        Ok(sink)
     }
 
     pub(super) fn writer(&mut self) -> &mut dyn Write {

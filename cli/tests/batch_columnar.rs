@@ -199,6 +199,28 @@ fn parquet_results_of_json_lines_cases_hold_what_the_compact_lines_say_row_for_r
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("3000 cases, 2 errors"), "{}", r.stderr);
     assert!(r.stderr.contains(" written"), "{}", r.stderr);
+    // The bytes said are the file's, footer included.
+    let size = std::fs::metadata(&parquet).unwrap().len();
+    let said = r
+        .stderr
+        .lines()
+        .last()
+        .unwrap()
+        .rsplit(", ")
+        .next()
+        .unwrap();
+    let (number, unit) = said.trim_end_matches(" written").split_once(' ').unwrap();
+    let scale = match unit {
+        "bytes" => 1.0,
+        "kB" => 1e3,
+        "MB" => 1e6,
+        other => panic!("unit {other} in {said}"),
+    };
+    let said = number.parse::<f64>().unwrap() * scale;
+    assert!(
+        (said - size as f64).abs() <= size as f64 * 0.01,
+        "said {said} bytes, wrote {size}"
+    );
     let r = run(batch()
         .arg(&input)
         .args(["--output", "compact", "--legend"])

@@ -418,18 +418,21 @@ fn run_chunks(
             "the writer of the results stopped unexpectedly".to_string(),
         ));
     };
-    // Every byte is counted once the writer has ended.
-    ran.bytes = written.load(Ordering::Relaxed);
     if let Some(error) = stop {
         // The output is dropped unfinished: a temporary file goes.
         drop(writer);
+        ran.bytes = written.load(Ordering::Relaxed);
         return Err(Stop::Input {
             after: ran.cases,
             error: io::Error::other(error),
             ran,
         });
     }
-    match writer.and_then(Writer::finish) {
+    let finished = writer.and_then(Writer::finish);
+    // Counted once the file is finished: Parquet writes its last row
+    // group and footer then.
+    ran.bytes = written.load(Ordering::Relaxed);
+    match finished {
         Ok(()) => Ok(ran),
         Err(error) => Err(Stop::Output { error, ran }),
     }

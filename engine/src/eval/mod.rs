@@ -13,12 +13,17 @@ pub(crate) mod fact_set;
 mod precedence;
 mod trace;
 mod truth;
+pub(crate) mod verdict;
 
 use crate::explain::compose_reason;
 use crate::explain::outcome::explain_outcome;
 use bridge::*;
 pub(crate) use checks::{FailedCheck, failed_checks, passes_checks};
 use truth::*;
+pub(crate) use verdict::{Decider, OutcomeVerdict, Verdict};
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use std::collections::BTreeMap;
 
@@ -80,33 +85,29 @@ fn evaluate_slots<'a>(
 ) -> Result<EvalResult, Box<EvalError>> {
     crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots, date);
-    ev.words = words;
-    let resolved: Vec<(&RuleSet, Resolved)> = tree
-        .rule_sets
-        .iter()
-        .filter_map(|s| s.resolve(date).map(|r| (s, r)))
-        .collect();
-    let in_force: Vec<&Version> = resolved
-        .iter()
-        .filter_map(|(_, r)| match r {
-            Resolved::InForce(v) => Some(*v),
-            _ => None,
-        })
-        .collect();
-
-    let mut outcomes = Vec::with_capacity(tree.outcomes.len());
-    let mut explanation = Vec::with_capacity(if words { tree.outcomes.len() } else { 0 });
+    ev.tracing = explain;
+    let resolved = resolve_all(tree, date);
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
-    for (oid, def) in tree.outcomes.values().enumerate() {
-        let oid = OutcomeId::new(oid);
-        if let Some((result, grounds)) =
-            ev.outcome(def, oid, &resolved, &in_force, &mut defeated)?
-        {
-            if words {
-                explanation.push(explain_outcome(&def.name, &result, &grounds));
-            }
-            outcomes.push((def.name.clone(), result));
+    let mut verdict = Verdict::default();
+    ev.outcomes(&resolved, &mut defeated, &mut verdict)?;
+
+    let mut explanation = Vec::with_capacity(if words { verdict.outcomes.len() } else { 0 });
+    let mut outcomes = Vec::with_capacity(verdict.outcomes.len());
+    for o in &verdict.outcomes {
+        let name = tree.outcome_names.get(o.oid.index()).cloned().unwrap_or_default();
+        let result = outcome_result(tree, &verdict, o, words);
+        if words {
+            let grounds: Vec<&str> = match o.status {
+                Status::Decided => verdict
+                    .by_of(o)
+                    .iter()
+                    .map(|d| tree.wording.grounds(d.version, d.rule))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            explanation.push(explain_outcome(&name, &result, &grounds));
         }
+        outcomes.push((name, result));
     }
     // Already in order of name: the map is built without searching.
     let outcomes: BTreeMap<String, OutcomeResult> = outcomes.into_iter().collect();
@@ -131,6 +132,7 @@ fn evaluate_slots<'a>(
     } else {
         None
     };
+    ev.rule_sets_in_force(&resolved, &mut verdict)?;
 
     Ok(EvalResult {
         case: id.to_string(),
@@ -139,35 +141,160 @@ fn evaluate_slots<'a>(
             source: tree.source.clone(),
             digest: tree.digest.clone(),
         },
-        rule_sets: rule_sets_in_force(&mut ev, &resolved)?,
+        rule_sets: verdict
+            .rule_sets
+            .iter()
+            .map(|&(v, applies)| VersionInForce {
+                applies,
+                ..tree.wording.in_force(v)
+            })
+            .collect(),
         outcomes,
         explanation,
         trace,
     })
 }
 
-/// The versions in force, each with whether the case is one it is about
-/// (`null` when that depends on facts the case lacks). A repeal is judged
-/// by the version it repealed.
-fn rule_sets_in_force<'a>(
-    ev: &mut Evaluator<'a>,
-    resolved: &[(&'a RuleSet, Resolved<'a>)],
-) -> Result<Vec<VersionInForce>, Box<EvalError>> {
-    let mut out = Vec::new();
-    for (set, r) in resolved {
-        let Resolved::InForce(v) = r else { continue };
-        let sv = ev.scope_version(set, r);
-        let applies = match ev.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? {
-            Truth::True => Some(true),
-            Truth::False => Some(false),
-            Truth::Unknown(_) => None,
-        };
-        out.push(VersionInForce {
-            applies,
-            ..ev.tree.wording.in_force(v)
-        });
+/// `case`'s verdict on `date`, by number: what `batch`'s writers write
+/// without building an `EvalResult`. The same decisions as [`evaluate`].
+pub(crate) fn evaluate_verdict<'a>(
+    tree: &'a RuleTree,
+    case: &'a Case,
+    date: NaiveDate,
+) -> Result<Verdict<'a>, Box<EvalError>> {
+    if !case.is_of(tree) {
+        return Err(Box::new(EvalError::other_tree(&case.id)));
     }
-    Ok(out)
+    crate::script::budget::start_case();
+    let mut ev = Evaluator::new(tree, case.slots(), date);
+    let resolved = resolve_all(tree, date);
+    let mut verdict = Verdict::default();
+    ev.outcomes(&resolved, &mut Vec::new(), &mut verdict)?;
+    ev.rule_sets_in_force(&resolved, &mut verdict)?;
+    Ok(verdict)
+}
+
+/// Where `date` falls for every rule set that has begun or will begin.
+fn resolve_all(tree: &RuleTree, date: NaiveDate) -> Vec<(&RuleSet, Resolved<'_>)> {
+    tree.rule_sets
+        .iter()
+        .filter_map(|s| s.resolve(date).map(|r| (s, r)))
+        .collect()
+}
+
+/// One outcome's verdict as the result type gives it: names, citations
+/// and, with `words`, the reason in words.
+fn outcome_result(
+    tree: &RuleTree,
+    verdict: &Verdict,
+    o: &OutcomeVerdict,
+    words: bool,
+) -> OutcomeResult {
+    let by = |with_value: bool| -> Vec<By> {
+        verdict
+            .by_of(o)
+            .iter()
+            .map(|d| By {
+                value: if with_value {
+                    d.value.as_deref().cloned()
+                } else {
+                    None
+                },
+                ..tree.wording.by(d.version, d.rule)
+            })
+            .collect()
+    };
+    match o.status {
+        Status::Decided => OutcomeResult {
+            status: Status::Decided,
+            value: o.value.as_deref().cloned(),
+            by: by(false),
+            ..OutcomeResult::default()
+        },
+        Status::Conflict => OutcomeResult {
+            status: Status::Conflict,
+            by: by(true),
+            ..OutcomeResult::default()
+        },
+        Status::MissingFacts => OutcomeResult {
+            status: Status::MissingFacts,
+            needs: names(tree, &o.needs),
+            ..OutcomeResult::default()
+        },
+        Status::Undetermined => {
+            let answering = verdict.answering_of(o);
+            let mut parts: Vec<&str> = Vec::with_capacity(answering.len());
+            let mut codes = Vec::with_capacity(answering.len());
+            for r in answering {
+                if let Some(reason) = tree.wording.reason(o.oid, r) {
+                    parts.push(&reason.text);
+                    codes.push(Arc::clone(&reason.code));
+                } else {
+                    parts.push("");
+                }
+            }
+            let whatever = if o.whatever.is_empty() {
+                Vec::new()
+            } else {
+                names(tree, &o.whatever)
+            };
+            OutcomeResult {
+                status: Status::Undetermined,
+                reason: words.then(|| compose_reason(parts, &whatever)),
+                reason_codes: codes,
+                holds_whatever: whatever,
+                ..OutcomeResult::default()
+            }
+        }
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    /// Every answered outcome's verdict, in the order of their names.
+    fn outcomes(
+        &mut self,
+        resolved: &[(&'a RuleSet, Resolved<'a>)],
+        defeated: &mut Vec<(String, String, String, String)>,
+        verdict: &mut Verdict<'a>,
+    ) -> Result<(), Box<EvalError>> {
+        let in_force: Vec<&Version> = resolved
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Resolved::InForce(v) => Some(*v),
+                _ => None,
+            })
+            .collect();
+        verdict.outcomes.reserve(self.tree.outcomes.len());
+        for (oid, def) in self.tree.outcomes.values().enumerate() {
+            let oid = OutcomeId::new(oid);
+            if let Some(o) = self.outcome(def, oid, resolved, &in_force, defeated, verdict)? {
+                verdict.outcomes.push(o);
+            }
+        }
+        Ok(())
+    }
+
+    /// The versions in force, each with whether the case is one it is
+    /// about (`None` when that depends on facts the case lacks). A repeal
+    /// is judged by the version it repealed.
+    fn rule_sets_in_force(
+        &mut self,
+        resolved: &[(&'a RuleSet, Resolved<'a>)],
+        verdict: &mut Verdict<'a>,
+    ) -> Result<(), Box<EvalError>> {
+        for (set, r) in resolved {
+            let Resolved::InForce(v) = r else { continue };
+            let sv = self.scope_version(set, r);
+            let applies =
+                match self.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? {
+                    Truth::True => Some(true),
+                    Truth::False => Some(false),
+                    Truth::Unknown(_) => None,
+                };
+            verdict.rule_sets.push((*v, applies));
+        }
+        Ok(())
+    }
 }
 
 /// The truth of one condition leaf for a case on a date, as a small code
@@ -195,8 +322,9 @@ struct Candidate<'a> {
     /// The rule's position in its version's `rules`.
     rule_ix: usize,
     state: Truth,
-    /// For a rule: its value, or the facts its computation needs.
-    value: Option<Result<Value, FactSet>>,
+    /// For a rule: its value (borrowed from the rule when it states one),
+    /// or the facts its computation needs.
+    value: Option<Result<Cow<'a, Value>, FactSet>>,
 }
 
 /// A rule set that answers an outcome on this date, whether in force or not.
@@ -226,9 +354,8 @@ struct Evaluator<'a> {
     /// Buffers reused from one outcome to the next.
     answering_buf: Vec<Answering<'a>>,
     candidates_buf: Vec<Candidate<'a>>,
-    /// Whether results carry words (explanation lines, reason texts), or
-    /// only the codes compact output writes.
-    words: bool,
+    /// Whether a trace was asked for: only then are overridden rules logged.
+    tracing: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -244,7 +371,7 @@ impl<'a> Evaluator<'a> {
             unknown: Vec::new(),
             answering_buf: Vec::new(),
             candidates_buf: Vec::new(),
-            words: true,
+            tracing: false,
         }
     }
 
@@ -408,10 +535,10 @@ impl<'a> Evaluator<'a> {
         v: &Version,
         r: &Rule,
         def: &OutcomeDef,
-        then: &Then,
-    ) -> Result<Result<Value, FactSet>, Box<EvalError>> {
+        then: &'a Then,
+    ) -> Result<Result<Cow<'a, Value>, FactSet>, Box<EvalError>> {
         match then {
-            Then::Literal(val) => Ok(Ok(val.clone())),
+            Then::Literal(val) => Ok(Ok(Cow::Borrowed(val))),
             Then::Expr {
                 ast,
                 read_ids,
@@ -430,7 +557,11 @@ impl<'a> Evaluator<'a> {
                 let fail = |m: String| eval_error_at(v, r, &format!("then.{}", def.name), m);
                 if let Some(t) = native {
                     match native::eval_term(t, &Slots(&self.slots), self.date) {
-                        Ok(val) => return check_value(val, def).map(Ok).map_err(fail),
+                        Ok(val) => {
+                            return check_value(val, def)
+                                .map(|v| Ok(Cow::Owned(v)))
+                                .map_err(fail);
+                        }
                         Err(NativeError::Failed(f)) => return Err(fail(f.to_string())),
                         Err(NativeError::Unsupported) => {}
                     }
@@ -440,13 +571,15 @@ impl<'a> Evaluator<'a> {
                     .scope
                     .get_or_insert_with(|| rhai_scope(tree, slots, date));
                 let out = run_script(&tree.engine, scope, ast).map_err(fail)?;
-                from_dynamic(out, def).map(Ok).map_err(fail)
+                from_dynamic(out, def)
+                    .map(|v| Ok(Cow::Owned(v)))
+                    .map_err(fail)
             }
         }
     }
 
-    /// Outcome number `oid` for the case, with the grounds of the rules it
-    /// rests on (for its explanation line); `None` if no rule set answers it.
+    /// Outcome number `oid`'s verdict for the case; `None` if no rule set
+    /// answers it.
     fn outcome(
         &mut self,
         def: &OutcomeDef,
@@ -454,7 +587,8 @@ impl<'a> Evaluator<'a> {
         resolved: &[(&'a RuleSet, Resolved<'a>)],
         in_force: &[&'a Version],
         defeated_log: &mut Vec<(String, String, String, String)>,
-    ) -> Result<Option<(OutcomeResult, Vec<&'a str>)>, Box<EvalError>> {
+        verdict: &mut Verdict<'a>,
+    ) -> Result<Option<OutcomeVerdict<'a>>, Box<EvalError>> {
         let mut answering = std::mem::take(&mut self.answering_buf);
         answering.clear();
         let mut candidates = std::mem::take(&mut self.candidates_buf);
@@ -535,7 +669,17 @@ impl<'a> Evaluator<'a> {
             });
         }
         let result = (!answering.is_empty())
-            .then(|| self.resolve(def, oid, &candidates, &answering, in_force, defeated_log));
+            .then(|| {
+                self.resolve(
+                    def,
+                    oid,
+                    &candidates,
+                    &answering,
+                    in_force,
+                    defeated_log,
+                    verdict,
+                )
+            });
         self.answering_buf = answering;
         self.candidates_buf = candidates;
         Ok(result)

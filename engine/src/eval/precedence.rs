@@ -6,6 +6,10 @@
 use super::*;
 
 impl<'a> Evaluator<'a> {
+    /// Outcome number `oid`'s verdict from its candidates: the deciding
+    /// rules go to `verdict.by`, the rule sets answering an undetermined
+    /// outcome to `verdict.answering`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn resolve(
         &self,
         def: &OutcomeDef,
@@ -14,8 +18,9 @@ impl<'a> Evaluator<'a> {
         answering: &[Answering<'a>],
         in_force: &[&'a Version],
         defeated_log: &mut Vec<(String, String, String, String)>,
-    ) -> (OutcomeResult, Vec<&'a str>) {
-        let fired: Vec<&Candidate> = candidates
+        verdict: &mut Verdict<'a>,
+    ) -> OutcomeVerdict<'a> {
+        let fired: Vec<&Candidate<'a>> = candidates
             .iter()
             .filter(|c| matches!(c.state, Truth::True) && c.rule.is_some())
             .collect();
@@ -25,10 +30,13 @@ impl<'a> Evaluator<'a> {
                 .find(|y| defeats(y, x, &def.name, in_force))
                 .copied()
         };
-        let mut winners = Vec::new();
+        let mut winners: Vec<&Candidate<'a>> = Vec::with_capacity(fired.len());
         for c in &fired {
             match defeater(c) {
-                Some(y) => defeated_log.push((
+                // Only a trace reads the log: building its four strings
+                // for every overridden rule of every case cost allocations
+                // that batch runs never used.
+                Some(y) if self.tracing => defeated_log.push((
                     c.version.rule_set.clone(),
                     c.rule.map(|r| r.id.clone()).unwrap_or_default(),
                     def.name.clone(),
@@ -36,10 +44,11 @@ impl<'a> Evaluator<'a> {
                         .map(|r| format!("{} ({})", r.id, y.version.rule_set))
                         .unwrap_or_default(),
                 )),
-                None => winners.push(*c),
+                Some(_) => {}
+                None => winners.push(c),
             }
         }
-        let unknowns: Vec<&Candidate> = candidates
+        let unknowns: Vec<&Candidate<'a>> = candidates
             .iter()
             .filter(|c| matches!(c.state, Truth::Unknown(_)) && defeater(c).is_none())
             .collect();
@@ -50,41 +59,13 @@ impl<'a> Evaluator<'a> {
                 needs.extend(n);
             }
         }
-        let grounds: Vec<&'a str> = winners
-            .iter()
-            .filter_map(|w| w.rule.map(|r| self.tree.wording.grounds(w.version, r)))
-            .collect();
-        let values: Vec<&Value> = winners
+        let values: Vec<&Cow<'a, Value>> = winners
             .iter()
             .filter_map(|w| w.value.as_ref().and_then(|v| v.as_ref().ok()))
             .collect();
-        let by = |cs: &[&Candidate], with_value: bool| -> Vec<By> {
-            cs.iter()
-                .filter_map(|c| {
-                    let r = c.rule?;
-                    Some(By {
-                        value: if with_value {
-                            c.value.as_ref().and_then(|v| v.as_ref().ok()).cloned()
-                        } else {
-                            None
-                        },
-                        ..self.tree.wording.by(c.version, r)
-                    })
-                })
-                .collect()
-        };
-        let missing = |needs: FactSet| {
-            (
-                OutcomeResult {
-                    status: Status::MissingFacts,
-                    value: None,
-                    by: Vec::new(),
-                    needs: self.names(&needs),
-                    reason: None,
-                    ..OutcomeResult::default()
-                },
-                Vec::new(),
-            )
+        let missing = |needs: FactSet| OutcomeVerdict {
+            needs,
+            ..OutcomeVerdict::new(oid, Status::MissingFacts)
         };
         if !needs.is_empty() {
             return missing(needs);
@@ -108,11 +89,11 @@ impl<'a> Evaluator<'a> {
                     return missing(unknown_needs());
                 }
                 if winners.is_empty() && !answering.iter().any(|a| a.decides) {
-                    return (self.undetermined(oid, answering), Vec::new());
+                    return self.undetermined(oid, answering, verdict);
                 }
                 let mut items: Vec<String> = Vec::new();
                 for v in &values {
-                    if let Value::List(list) = v {
+                    if let Value::List(list) = v.as_ref() {
                         for item in list {
                             if !items.contains(item) {
                                 items.push(item.clone());
@@ -120,17 +101,11 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                (
-                    OutcomeResult {
-                        status: Status::Decided,
-                        value: Some(Value::List(items)),
-                        by: by(&winners, false),
-                        needs: Vec::new(),
-                        reason: None,
-                        ..OutcomeResult::default()
-                    },
-                    grounds,
-                )
+                OutcomeVerdict {
+                    value: Some(Cow::Owned(Value::List(items))),
+                    by: push_deciders(verdict, &winners, false),
+                    ..OutcomeVerdict::new(oid, Status::Decided)
+                }
             }
             Combine::Single => {
                 let first = values.first().copied();
@@ -147,32 +122,19 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 if winners.is_empty() {
-                    return (self.undetermined(oid, answering), Vec::new());
+                    return self.undetermined(oid, answering, verdict);
                 }
                 if agree {
-                    (
-                        OutcomeResult {
-                            status: Status::Decided,
-                            value: first.cloned(),
-                            by: by(&winners, false),
-                            needs: Vec::new(),
-                            reason: None,
-                            ..OutcomeResult::default()
-                        },
-                        grounds,
-                    )
+                    OutcomeVerdict {
+                        value: first.cloned(),
+                        by: push_deciders(verdict, &winners, false),
+                        ..OutcomeVerdict::new(oid, Status::Decided)
+                    }
                 } else {
-                    (
-                        OutcomeResult {
-                            status: Status::Conflict,
-                            value: None,
-                            by: by(&winners, true),
-                            needs: Vec::new(),
-                            reason: None,
-                            ..OutcomeResult::default()
-                        },
-                        Vec::new(),
-                    )
+                    OutcomeVerdict {
+                        by: push_deciders(verdict, &winners, true),
+                        ..OutcomeVerdict::new(oid, Status::Conflict)
+                    }
                 }
             }
         }
@@ -182,41 +144,49 @@ impl<'a> Evaluator<'a> {
         &self,
         oid: OutcomeId,
         answering: &[Answering<'a>],
-    ) -> OutcomeResult {
-        let mut parts: Vec<&str> = Vec::with_capacity(answering.len());
-        let mut codes = Vec::with_capacity(answering.len());
-        let mut gate_needs = FactSet::default();
+        verdict: &mut Verdict<'a>,
+    ) -> OutcomeVerdict<'a> {
+        let start = verdict.answering.len();
+        let mut whatever = FactSet::default();
         for a in answering {
-            if let Some(r) = self.tree.wording.reason(oid, &a.resolved) {
-                parts.push(&r.text);
-                codes.push(Arc::clone(&r.code));
-            } else {
-                parts.push("");
-            }
+            verdict.answering.push(a.resolved);
             // Whether a rule set not yet in force would be about the case
             // changes nothing today: its gate's facts are not named.
             if let Some(n) = &a.gate_needs
                 && !matches!(a.resolved, Resolved::NotYet(_))
             {
-                gate_needs.extend(n);
+                whatever.extend(n);
             }
         }
-        let whatever = if gate_needs.is_empty() {
-            Vec::new()
-        } else {
-            self.names(&gate_needs)
-        };
-        let reason = self.words.then(|| compose_reason(parts, &whatever));
-        OutcomeResult {
-            status: Status::Undetermined,
-            value: None,
-            by: Vec::new(),
-            needs: Vec::new(),
-            reason,
-            reason_codes: codes,
-            holds_whatever: whatever,
+        OutcomeVerdict {
+            answering: start..verdict.answering.len(),
+            whatever,
+            ..OutcomeVerdict::new(oid, Status::Undetermined)
         }
     }
+}
+
+/// The candidates `cs` as a verdict's deciders (with their values in a
+/// conflict), as a range of `verdict.by`.
+fn push_deciders<'a>(
+    verdict: &mut Verdict<'a>,
+    cs: &[&Candidate<'a>],
+    with_value: bool,
+) -> Range<usize> {
+    let start = verdict.by.len();
+    for c in cs {
+        let Some(rule) = c.rule else { continue };
+        verdict.by.push(Decider {
+            version: c.version,
+            rule,
+            value: if with_value {
+                c.value.as_ref().and_then(|v| v.as_ref().ok()).cloned()
+            } else {
+                None
+            },
+        });
+    }
+    start..verdict.by.len()
 }
 
 /// Does the fired candidate `y` take precedence over `x` for `outcome`?

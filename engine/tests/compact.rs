@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use inforce_engine::lines::{
-    Legend, LineFormat, OutcomeSelection, Shape, evaluate_line, evaluate_line_as,
+    Legend, LineFormat, OutcomeSelection, Shape, evaluate_case_line, evaluate_case_line_codes,
+    evaluate_line, evaluate_line_as, write_compact,
 };
 use inforce_engine::{Golden, RuleTree, SourceFile, load, load_with, read_dir};
 
@@ -56,6 +57,30 @@ fn assert_expands_to_full(
         &mut compact,
     )
     .unwrap();
+    // `batch` writes a verdict straight from the tree's prepared texts;
+    // building the result and writing it must give the same bytes.
+    let mut result = evaluate_case_line(tree, None, n, line.as_bytes()).unwrap();
+    let mut codes = evaluate_case_line_codes(tree, None, n, line.as_bytes()).unwrap();
+    if let Some(keep) = keep {
+        keep.apply(&mut result);
+        keep.apply(&mut codes);
+    }
+    let mut built = Vec::new();
+    inforce_engine::write_json(&result, &mut built);
+    built.push(b'\n');
+    assert_eq!(
+        String::from_utf8_lossy(&full),
+        String::from_utf8_lossy(&built),
+        "line {n}: the full line written from the verdict differs from the result's"
+    );
+    let mut built = Vec::new();
+    write_compact(&codes, &mut built);
+    built.push(b'\n');
+    assert_eq!(
+        String::from_utf8_lossy(&compact),
+        String::from_utf8_lossy(&built),
+        "line {n}: the compact line written from the verdict differs from the result's"
+    );
     let compact = String::from_utf8(compact).unwrap();
     let mut expanded = Vec::new();
     legend.expand(&compact, &mut expanded).unwrap();
@@ -234,16 +259,16 @@ outcomes:
 fn version(set: &str, id: &str, from: &str, until: Option<&str>, body: &str) -> String {
     let until = until.map(|u| format!(", until: {u}")).unwrap_or_default();
     format!(
-        "rule_set: {set}\nversion: \"{id}\"\ntitle: Title of {set} {id}\n\
+        "rule_set: {set}\nversion: \"{id}\"\ntitle: 'Title \"of\" \\ {set} {id} «ü»'\n\
          in_force: {{from: {from}{until}}}\n\
-         source: {{act: Act of {set} {id}, read_at: the test}}\n{body}"
+         source: {{act: 'Act \"of\" {set} {id}\\', read_at: the test}}\n{body}"
     )
 }
 
 fn every_status_tree() -> RuleTree {
     let rules = "rules:
   - id: yes
-    cite: Art. 1
+    cite: 'Art. \"1\" \\ of the «Act»'
     when: f.a
     then: {ok: true, grounds: [x]}
   - id: no
@@ -280,7 +305,7 @@ fn every_status_tree() -> RuleTree {
                 "2008-01-01",
                 "2008-01-01",
                 None,
-                "repeal:\n  repeals: The Old Act\n  note: Nothing replaces it.\n",
+                "repeal:\n  repeals: The Old Act\n  note: Nothing \"replaces\" it.\n",
             ),
         ),
         (

@@ -128,6 +128,24 @@ impl Wording {
         }
     }
 
+    /// Every version's wording by the version's number (`Version::at`),
+    /// for the writers that prepare it as JSON once (`result::fragments`).
+    pub(crate) fn all(&self) -> impl Iterator<Item = VersionTexts<'_>> {
+        self.versions.iter().map(|w| VersionTexts {
+            key: &w.key,
+            in_force: &w.in_force,
+            repealed: &w.repealed,
+            not_yet: &w.not_yet,
+            lapsed: &w.lapsed,
+            undecided: &w.undecided,
+            rules: w
+                .rules
+                .iter()
+                .map(|r| (&*r.key, &r.by, r.grounds.as_str()))
+                .collect(),
+        })
+    }
+
     /// The wording of `v` as the legend of compact output lists it.
     pub(crate) fn entry(&self, v: &Version) -> Option<VersionEntry<'_>> {
         self.version(v).map(|w| VersionEntry {
@@ -145,6 +163,19 @@ impl Wording {
                 .collect(),
         })
     }
+}
+
+/// One version's wording, every part of it, as `Wording::all` gives it.
+pub(crate) struct VersionTexts<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) in_force: &'a VersionInForce,
+    pub(crate) repealed: &'a Reason,
+    pub(crate) not_yet: &'a Reason,
+    pub(crate) lapsed: &'a Reason,
+    pub(crate) undecided: &'a [Reason],
+    /// Each rule by its position: its key, how results cite it, and its
+    /// grounds.
+    pub(crate) rules: Vec<(&'a str, &'a By, &'a str)>,
 }
 
 /// One version's wording as the legend of compact output lists it.

@@ -134,7 +134,7 @@ fn val_len(v: &Value) -> usize {
     }
 }
 
-fn write_rules_info(out: &mut Vec<u8>, rules: &RulesInfo) {
+pub(crate) fn write_rules_info(out: &mut Vec<u8>, rules: &RulesInfo) {
     let RulesInfo { source, digest } = rules;
     out.extend_from_slice(b"{\"source\":");
     write_str(out, source);
@@ -144,6 +144,19 @@ fn write_rules_info(out: &mut Vec<u8>, rules: &RulesInfo) {
 }
 
 fn write_version(out: &mut Vec<u8>, v: &VersionInForce) {
+    write_version_head(out, v);
+    out.extend_from_slice(match v.applies {
+        None => b"null",
+        Some(true) => b"true",
+        Some(false) => b"false",
+    });
+    out.push(b'}');
+}
+
+/// A version in force up to and including `"applies":`, the one part of
+/// it that depends on the case: `result::fragments` keeps this once per
+/// version.
+pub(crate) fn write_version_head(out: &mut Vec<u8>, v: &VersionInForce) {
     let VersionInForce {
         id,
         version,
@@ -151,7 +164,7 @@ fn write_version(out: &mut Vec<u8>, v: &VersionInForce) {
         in_force,
         source,
         repeal,
-        applies,
+        applies: _,
     } = v;
     out.extend_from_slice(b"{\"id\":");
     write_str(out, id);
@@ -167,12 +180,6 @@ fn write_version(out: &mut Vec<u8>, v: &VersionInForce) {
         out.extend_from_slice(b",\"repeal\":true");
     }
     out.extend_from_slice(b",\"applies\":");
-    out.extend_from_slice(match applies {
-        None => b"null",
-        Some(true) => b"true",
-        Some(false) => b"false",
-    });
-    out.push(b'}');
 }
 
 fn write_interval(out: &mut Vec<u8>, interval: &Interval) {
@@ -227,12 +234,23 @@ fn write_outcome(out: &mut Vec<u8>, o: &OutcomeResult) {
 }
 
 fn write_by(out: &mut Vec<u8>, b: &By) {
+    write_by_head(out, b);
+    if let Some(value) = &b.value {
+        out.extend_from_slice(b",\"value\":");
+        write_val(out, value);
+    }
+    out.push(b'}');
+}
+
+/// A rule as results cite it, without its value and closing brace: the
+/// part `result::fragments` keeps once per rule.
+pub(crate) fn write_by_head(out: &mut Vec<u8>, b: &By) {
     let By {
         rule,
         rule_set,
         version,
         cite,
-        value,
+        value: _,
     } = b;
     out.extend_from_slice(b"{\"rule\":");
     write_str(out, rule);
@@ -242,11 +260,6 @@ fn write_by(out: &mut Vec<u8>, b: &By) {
     write_str(out, version);
     out.extend_from_slice(b",\"cite\":");
     write_str(out, cite);
-    if let Some(value) = value {
-        out.extend_from_slice(b",\"value\":");
-        write_val(out, value);
-    }
-    out.push(b'}');
 }
 
 fn write_trace_entry(out: &mut Vec<u8>, t: &TraceEntry) {

@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::case::{Case, CaseError};
-use crate::eval::{evaluate, evaluate_without_words};
+use crate::eval::{evaluate, evaluate_verdict, evaluate_without_words};
+use crate::result::verdict_json;
 use crate::result::EvalResult;
 use crate::rules::tree::RuleTree;
 
@@ -39,19 +40,20 @@ pub fn evaluate_line_as(
     format: &LineFormat,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
-    let mut result = match format.shape {
-        Shape::Full => evaluate_case_line(tree, date, n, bytes)?,
-        // Compact lines name reasons by code: the words are not built.
-        Shape::Compact => evaluate_case_line_codes(tree, date, n, bytes)?,
-    };
-    if let Some(keep) = &format.outcomes {
-        keep.apply(&mut result);
-    }
+    // Decided to a verdict and written from the tree's prepared texts:
+    // the same bytes as building the result and writing it, without
+    // building it (`result::verdict_json`).
+    let (case, date) = read_case_line(tree, date, n, bytes)?;
+    let verdict = evaluate_verdict(tree, &case, date).map_err(|e| e.one_line())?;
+    let keep = format.outcomes.as_ref();
+    let fragments = tree.fragments();
     match format.shape {
-        // The same bytes as serde_json writes, without its byte-at-a-time
-        // escaping of the long citations and reasons.
-        Shape::Full => crate::result::json::write_result(&result, out),
-        Shape::Compact => crate::result::compact::write_compact(&result, out),
+        Shape::Full => {
+            verdict_json::write_full(tree, fragments, &case.id, date, &verdict, keep, out);
+        }
+        Shape::Compact => {
+            verdict_json::write_compact(tree, fragments, &case.id, date, &verdict, keep, out);
+        }
     }
     out.push(b'\n');
     Ok(())

@@ -3,8 +3,10 @@
 //! `eval`, rendered by the CLI.
 
 pub mod compact;
+pub(crate) mod fragments;
 pub mod json;
 pub mod lines;
+pub(crate) mod verdict_json;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

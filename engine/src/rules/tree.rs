@@ -63,6 +63,9 @@ pub struct RuleTree {
     /// What results say about the rules (reasons, grounds, the versions and
     /// rules as results cite them), written once from the finished model.
     pub(crate) wording: Wording,
+    /// The same texts as escaped JSON, for `batch`'s writers: prepared on
+    /// first use, so that trees loaded only to be checked never build them.
+    pub(crate) fragments: std::sync::OnceLock<crate::result::fragments::Fragments>,
 }
 
 /// Where a date falls for one rule set.
@@ -100,6 +103,12 @@ impl RuleSet {
 }
 
 impl RuleTree {
+    /// The tree's texts as escaped JSON (see `result::fragments`).
+    pub(crate) fn fragments(&self) -> &crate::result::fragments::Fragments {
+        self.fragments
+            .get_or_init(|| crate::result::fragments::Fragments::of(self))
+    }
+
     /// The number of fact `name`: its place in the sorted declarations.
     pub(crate) fn fact_number(&self, name: &str) -> Option<usize> {
         self.fact_names

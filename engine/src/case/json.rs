@@ -58,13 +58,23 @@ fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
 
 /// A valid case as read directly: its id if given, date, and facts by
 /// number in ascending order.
-struct DirectCase {
-    id: Option<String>,
-    date: Option<NaiveDate>,
-    facts: Vec<(usize, Value)>,
+#[derive(Debug, PartialEq)]
+pub(super) struct DirectCase {
+    pub(super) id: Option<String>,
+    pub(super) date: Option<NaiveDate>,
+    pub(super) facts: Vec<(usize, Value)>,
 }
 
 fn read_direct(tree: &RuleTree, text: &str) -> Option<DirectCase> {
+    // Most lines are read by the scanner; it leaves the rest to serde.
+    if let Some(parts) = super::json_scan::scan(tree, text) {
+        return Some(parts);
+    }
+    read_direct_serde(tree, text)
+}
+
+/// The serde reading of a valid case: any JSON, escapes and all.
+pub(super) fn read_direct_serde(tree: &RuleTree, text: &str) -> Option<DirectCase> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parts = de::DeserializeSeed::deserialize(CaseSeed { tree }, &mut de).ok()?;
     de.end().ok()?;
@@ -251,7 +261,7 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
 }
 
 /// A fact's value as read, before conversion (`case::Given` borrows from it).
-enum GivenJson<'de> {
+pub(super) enum GivenJson<'de> {
     Null,
     Bool(bool),
     Int(Option<i64>),
@@ -260,7 +270,7 @@ enum GivenJson<'de> {
 }
 
 impl GivenJson<'_> {
-    fn view(&self) -> Given<'_> {
+    pub(super) fn view(&self) -> Given<'_> {
         match self {
             GivenJson::Null => Given::Null,
             GivenJson::Bool(b) => Given::Bool(*b),

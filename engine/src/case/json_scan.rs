@@ -14,6 +14,7 @@
 use crate::case::convert::convert_raw;
 use crate::case::json::{DirectCase, GivenJson};
 use crate::eval::fact_set::FactSet;
+use crate::result::json::escape_mask;
 use crate::rules::model::FactId;
 use crate::rules::tree::RuleTree;
 
@@ -112,15 +113,36 @@ impl<'t> Scanner<'t> {
     fn string(&mut self) -> Option<&'t str> {
         self.expect(b'"')?;
         let start = self.at;
+        let rest = self.bytes.get(start..)?;
+        // Eight bytes a step to the first byte JSON escapes (`"`, `\`,
+        // control characters), whose lowest is exact (result::json); the
+        // string must end there, at a quote.
+        let mut len = 0;
         loop {
-            match *self.bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
+            match rest.get(len..len + 8) {
+                Some(chunk) => {
+                    let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).ok()?);
+                    let mask = escape_mask(word);
+                    if mask != 0 {
+                        len += (mask.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    len += 8;
+                }
+                None => {
+                    len += rest
+                        .get(len..)?
+                        .iter()
+                        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+                    break;
+                }
             }
         }
-        let s = self.text.get(start..self.at)?;
-        self.at += 1;
+        if rest.get(len) != Some(&b'"') {
+            return None;
+        }
+        let s = self.text.get(start..start + len)?;
+        self.at = start + len + 1;
         Some(s)
     }
 

@@ -379,7 +379,7 @@ const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 /// is all the callers ask (a borrow can only mark bytes above one that
 /// truly matched); which byte matched, `escape_bytes` finds by looking.
 /// Byte order does not matter.
-fn escape_mask(word: u64) -> u64 {
+pub(crate) fn escape_mask(word: u64) -> u64 {
     // `"` (0x22) xor 0x02 is 0x20 and the bytes below 0x20 stay below it,
     // while no other byte goes below 0x21: one test of "below 0x21" finds
     // both. Subtracting 0x21 borrows into the high bit of such a byte; a

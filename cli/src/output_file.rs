@@ -74,7 +74,9 @@ impl OutputFile {
         let (file, temp) = temp.into_parts();
         pending().push(temp.to_path_buf());
         let output = OutputFile {
-            file: BufWriter::with_capacity(1 << 16, file),
+            // Small, as `batch::streams::PIECE_BUFFER` says why: pieces of
+            // results pass straight through.
+            file: BufWriter::with_capacity(1 << 13, file),
             temp: Some(temp),
             target: target.to_path_buf(),
         };

@@ -164,11 +164,12 @@ impl<'t> Scanner<'t> {
         let start = self.at;
         let mut n: i64 = 0;
         while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.at) {
-            n = n * 10 + i64::from(d - b'0');
-            self.at += 1;
-            if self.at - start > 18 {
+            // Eighteen digits always fit; a nineteenth might not.
+            if self.at - start == 18 {
                 return None;
             }
+            n = n * 10 + i64::from(d - b'0');
+            self.at += 1;
         }
         let digits = self.at - start;
         if digits == 0 || (digits > 1 && self.bytes.get(start) == Some(&b'0')) {
@@ -336,6 +337,8 @@ mod tests {
             r#"{"id":-0,"date":"2005-01-01"}"#,
             r#"{"id":007,"date":"2005-01-01"}"#,
             r#"{"id":123456789012345678901,"date":"2005-01-01"}"#,
+            r#"{"id":9999999999999999999,"date":"2005-01-01"}"#,
+            r#"{"id":-9999999999999999999,"date":"2005-01-01"}"#,
         ] {
             assert!(!agrees(tree, line), "the scanner read {line}");
         }
@@ -343,6 +346,7 @@ mod tests {
         for line in [
             r#" { "id" : 7 , "date" : "2005-01-01" , "person" : null } "#,
             r#"{"id":-7,"date":"2005-01-01","person":{}}"#,
+            r#"{"id":999999999999999999,"date":"2005-01-01"}"#,
             "{\"id\":\"a\",\r\n\t\"date\":\"2005-01-01\"}",
         ] {
             assert!(agrees(tree, line), "the scanner gave up on {line}");

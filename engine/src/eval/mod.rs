@@ -88,7 +88,7 @@ fn evaluate_slots<'a>(
     ev.tracing = explain;
     let resolved = resolve_all(tree, date);
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
-    let mut verdict = Verdict::default();
+    let mut verdict = Verdict::for_tree(tree);
     ev.outcomes(&resolved, &mut defeated, &mut verdict)?;
 
     let mut explanation = Vec::with_capacity(if words { verdict.outcomes.len() } else { 0 });
@@ -168,7 +168,7 @@ pub(crate) fn evaluate_verdict<'a>(
     crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, case.slots(), date);
     let resolved = resolve_all(tree, date);
-    let mut verdict = Verdict::default();
+    let mut verdict = Verdict::for_tree(tree);
     ev.outcomes(&resolved, &mut Vec::new(), &mut verdict)?;
     ev.rule_sets_in_force(&resolved, &mut verdict)?;
     Ok(verdict)

@@ -5,6 +5,8 @@
 
 use super::*;
 
+use smallvec::SmallVec;
+
 impl<'a> Evaluator<'a> {
     /// Outcome number `oid`'s verdict from its candidates: the deciding
     /// rules go to `verdict.by`, the rule sets answering an undetermined
@@ -20,7 +22,9 @@ impl<'a> Evaluator<'a> {
         defeated_log: &mut Vec<(String, String, String, String)>,
         verdict: &mut Verdict<'a>,
     ) -> OutcomeVerdict<'a> {
-        let fired: Vec<&Candidate<'a>> = candidates
+        // Lists of a few candidates each, for every outcome of every
+        // case: on the stack, not the heap.
+        let fired: SmallVec<[&Candidate<'a>; 8]> = candidates
             .iter()
             .filter(|c| matches!(c.state, Truth::True) && c.rule.is_some())
             .collect();
@@ -30,7 +34,7 @@ impl<'a> Evaluator<'a> {
                 .find(|y| defeats(y, x, &def.name, in_force))
                 .copied()
         };
-        let mut winners: Vec<&Candidate<'a>> = Vec::with_capacity(fired.len());
+        let mut winners: SmallVec<[&Candidate<'a>; 8]> = SmallVec::new();
         for c in &fired {
             match defeater(c) {
                 // Only a trace reads the log: building its four strings
@@ -48,7 +52,7 @@ impl<'a> Evaluator<'a> {
                 None => winners.push(c),
             }
         }
-        let unknowns: Vec<&Candidate<'a>> = candidates
+        let unknowns: SmallVec<[&Candidate<'a>; 8]> = candidates
             .iter()
             .filter(|c| matches!(c.state, Truth::Unknown(_)) && defeater(c).is_none())
             .collect();
@@ -59,7 +63,7 @@ impl<'a> Evaluator<'a> {
                 needs.extend(n);
             }
         }
-        let values: Vec<&Cow<'a, Value>> = winners
+        let values: SmallVec<[&Cow<'a, Value>; 8]> = winners
             .iter()
             .filter_map(|w| w.value.as_ref().and_then(|v| v.as_ref().ok()))
             .collect();

@@ -76,6 +76,18 @@ impl<'a> OutcomeVerdict<'a> {
 }
 
 impl<'a> Verdict<'a> {
+    /// An empty verdict with room for what a case of `tree` usually
+    /// needs, so that its lists do not grow one push at a time.
+    pub(crate) fn for_tree(tree: &crate::rules::tree::RuleTree) -> Self {
+        let outcomes = tree.outcomes.len();
+        Verdict {
+            rule_sets: Vec::with_capacity(tree.rule_sets.len()),
+            outcomes: Vec::with_capacity(outcomes),
+            by: Vec::with_capacity(outcomes * 2),
+            answering: Vec::with_capacity(outcomes * 2),
+        }
+    }
+
     /// The rules outcome verdict `o` rests on.
     pub(crate) fn by_of(&self, o: &OutcomeVerdict<'a>) -> &[Decider<'a>] {
         self.by.get(o.by.clone()).unwrap_or_default()

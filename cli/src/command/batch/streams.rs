@@ -13,6 +13,12 @@ use crate::output_file::OutputFile;
 pub(super) type Input = Box<dyn BufRead + Send>;
 
 /// The input and, for a file, its size for the progress bar.
+/// The buffer of an output: smaller than the pieces of results the
+/// workers hand over (tens of kilobytes), so that `BufWriter` writes a
+/// piece straight through instead of copying it into its buffer first;
+/// error lines and small pieces are still gathered.
+pub(crate) const PIECE_BUFFER: usize = 1 << 13;
+
 pub(super) fn open_input(path: Option<&Path>) -> io::Result<(Input, Option<u64>)> {
     match path {
         Some(p) if p.as_os_str() != "-" => {
@@ -51,12 +57,12 @@ impl Sink {
                 Ok(m) if !m.is_file() && !m.is_dir() => File::options()
                     .write(true)
                     .open(p)
-                    .map(|f| Sink::Special(BufWriter::with_capacity(1 << 16, f)))
+                    .map(|f| Sink::Special(BufWriter::with_capacity(PIECE_BUFFER, f)))
                     .map_err(|e| format!("cannot write `{}`: {e}", p.display())),
                 _ => OutputFile::create(p).map(Sink::File),
             },
             _ => Ok(Sink::Stdout(BufWriter::with_capacity(
-                1 << 16,
+                PIECE_BUFFER,
                 io::stdout(),
             ))),
         }

@@ -100,7 +100,8 @@ pub mod lines {
     };
     pub use crate::result::lines::{
         LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_line,
-        evaluate_case_line_codes, evaluate_codes, evaluate_line, evaluate_line_as,
+        evaluate_case_line_codes, evaluate_case_line_selected, evaluate_codes, evaluate_line,
+        evaluate_line_as, evaluate_selected,
     };
 }
 

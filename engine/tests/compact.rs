@@ -17,7 +17,7 @@ use std::path::Path;
 
 use inforce_engine::lines::{
     Legend, LineFormat, OutcomeSelection, Shape, evaluate_case_line, evaluate_case_line_codes,
-    evaluate_line, evaluate_line_as, write_compact,
+    evaluate_case_line_selected, evaluate_line, evaluate_line_as, write_compact,
 };
 use inforce_engine::{Golden, RuleTree, SourceFile, load, load_with, read_dir};
 
@@ -412,4 +412,65 @@ fn every_status_and_every_kind_of_reason_expands_from_compact_to_its_full_line()
     ] {
         assert!(seen.contains(want), "no case gave {want}: {seen:?}");
     }
+}
+
+#[test]
+fn an_outcome_left_out_is_not_decided_so_its_failing_rule_fails_no_line() {
+    let declarations = "
+facts:
+  f.a: {type: bool, description: a}
+  f.n: {type: int, description: n}
+outcomes:
+  ok: {type: bool, description: ok}
+  half: {type: int, description: half}
+";
+    let rules = "rules:
+  - id: ok
+    cite: Art. 1
+    when: f.a
+    then: {ok: true}
+  - id: broken
+    cite: Art. 2
+    when: f.a
+    then: {half: {expr: f.n / 0}}
+";
+    let files = vec![
+        SourceFile {
+            path: "declarations.yaml".to_string(),
+            text: declarations.to_string(),
+        },
+        SourceFile {
+            path: "s/2000.yaml".to_string(),
+            text: version("t.s", "2000-01-01", "2000-01-01", None, rules),
+        },
+    ];
+    let loaded = load(files, "memory");
+    assert!(
+        loaded.problems.iter().all(|p| !p.is_error()),
+        "{:?}",
+        loaded.problems
+    );
+    let tree = loaded.tree.unwrap();
+    let case = r#"{"date":"2001-01-01","f":{"a":true,"n":4}}"#;
+    // Every outcome: the broken rule's script fails, and the line is an error.
+    let mut out = Vec::new();
+    let all = evaluate_line(&tree, None, 1, case.as_bytes(), &mut out);
+    assert!(all.is_err(), "{}", String::from_utf8_lossy(&out));
+    // Only `ok`: the broken rule is never run, in either shape.
+    let keep = OutcomeSelection::new(&tree, &["ok"]).unwrap();
+    for shape in [Shape::Full, Shape::Compact] {
+        let format = LineFormat {
+            shape,
+            outcomes: Some(keep.clone()),
+        };
+        let mut out = Vec::new();
+        evaluate_line_as(&tree, None, 1, case.as_bytes(), &format, &mut out).unwrap();
+        let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["outcomes"]["ok"]["status"], "decided");
+        assert!(line["outcomes"].get("half").is_none());
+    }
+    // Rows for other formats are decided the same way.
+    let row =
+        evaluate_case_line_selected(&tree, None, 1, case.as_bytes(), false, Some(&keep)).unwrap();
+    assert_eq!(row.outcomes.keys().collect::<Vec<_>>(), ["ok"]);
 }

@@ -31,9 +31,9 @@ use std::time::{Duration, Instant};
 
 use inforce_engine::Case;
 use inforce_engine::evaluate;
-use inforce_engine::{Golden, load_with};
-use inforce_engine::{EvalResult, Status};
 use inforce_engine::read_dir;
+use inforce_engine::{EvalResult, Status};
+use inforce_engine::{Golden, load_with};
 use serde_json::Value;
 use zen_engine::Decision;
 use zen_engine::Variable;
@@ -196,6 +196,12 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
     let mut t_inforce_text = Vec::new();
     let mut t_zen = Vec::new();
     let mut t_zen_text = Vec::new();
+    let mut t_inforce_line = Vec::new();
+    let mut t_inforce_compact = Vec::new();
+    let compact = inforce_engine::lines::LineFormat {
+        shape: inforce_engine::lines::Shape::Compact,
+        outcomes: None,
+    };
     for _ in 0..ROUNDS {
         t_inforce.push(time(|| {
             cases
@@ -224,6 +230,45 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
                 .filter_map(|l| Case::from_json(&tree, l, "generated").ok())
                 .filter(|c| evaluate(&tree, c, date_of(c), false).is_ok())
                 .count()
+        }));
+        // What `inforce batch` does for a line: read it, decide it, and
+        // write its result line (full, and compact).
+        t_inforce_line.push(time(|| {
+            let mut out = Vec::with_capacity(16 << 10);
+            let mut ok = 0;
+            for (i, l) in lines.iter().enumerate() {
+                out.clear();
+                ok += usize::from(
+                    inforce_engine::lines::evaluate_line(
+                        &tree,
+                        None,
+                        i as u64 + 1,
+                        l.as_bytes(),
+                        &mut out,
+                    )
+                    .is_ok(),
+                );
+            }
+            ok
+        }));
+        t_inforce_compact.push(time(|| {
+            let mut out = Vec::with_capacity(4 << 10);
+            let mut ok = 0;
+            for (i, l) in lines.iter().enumerate() {
+                out.clear();
+                ok += usize::from(
+                    inforce_engine::lines::evaluate_line_as(
+                        &tree,
+                        None,
+                        i as u64 + 1,
+                        l.as_bytes(),
+                        &compact,
+                        &mut out,
+                    )
+                    .is_ok(),
+                );
+            }
+            ok
         }));
         t_zen_text.push(time(|| {
             runtime.block_on(async {
@@ -264,6 +309,14 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
     report(
         "inforce Case::from_json (batch's reader) + evaluate (JSON text)",
         &t_inforce_text,
+    );
+    report(
+        "inforce batch line: JSON text in, full result line out",
+        &t_inforce_line,
+    );
+    report(
+        "inforce batch line: JSON text in, compact line out",
+        &t_inforce_compact,
     );
     report("zen evaluate, 4 outcomes (Variable input)", &t_zen);
     report("zen serde_json parse + evaluate (JSON text)", &t_zen_text);

@@ -303,7 +303,11 @@ mod tests {
     fn agrees(tree: &RuleTree, line: &str) -> bool {
         match scan(tree, line) {
             Some(parts) => {
-                assert_eq!(Some(&parts), read_direct_serde(tree, line).as_ref(), "{line}");
+                assert_eq!(
+                    Some(&parts),
+                    read_direct_serde(tree, line).as_ref(),
+                    "{line}"
+                );
                 true
             }
             None => false,

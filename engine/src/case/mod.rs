@@ -6,13 +6,13 @@
 
 mod convert;
 mod error;
-mod json;
-mod json_scan;
 /// Generated cases for the scanner's tests (the same generator as the
 /// benchmarks').
 #[cfg(test)]
 #[path = "../../../tools/gen-cases/src/generator.rs"]
 mod generator;
+mod json;
+mod json_scan;
 mod values;
 mod yaml;
 

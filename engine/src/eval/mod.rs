@@ -58,7 +58,7 @@ pub fn evaluate(
     if !case.is_of(tree) {
         return Err(Box::new(EvalError::other_tree(&case.id)));
     }
-    evaluate_slots(tree, &case.id, case.slots(), date, explain, true)
+    evaluate_slots(tree, &case.id, case.slots(), date, explain, true, None)
 }
 
 /// [`evaluate`] without the words: no explanation lines and no reason
@@ -72,7 +72,23 @@ pub(crate) fn evaluate_without_words(
     if !case.is_of(tree) {
         return Err(Box::new(EvalError::other_tree(&case.id)));
     }
-    evaluate_slots(tree, &case.id, case.slots(), date, false, false)
+    evaluate_slots(tree, &case.id, case.slots(), date, false, false, None)
+}
+
+/// [`evaluate`] of only the outcomes `keep` keeps (the others are not
+/// decided at all, so a script failing only for them fails nothing), with
+/// the words or without them.
+pub(crate) fn evaluate_selected(
+    tree: &RuleTree,
+    case: &Case,
+    date: NaiveDate,
+    words: bool,
+    keep: Option<&crate::result::lines::OutcomeSelection>,
+) -> Result<EvalResult, Box<EvalError>> {
+    if !case.is_of(tree) {
+        return Err(Box::new(EvalError::other_tree(&case.id)));
+    }
+    evaluate_slots(tree, &case.id, case.slots(), date, false, words, keep)
 }
 
 fn evaluate_slots<'a>(
@@ -82,6 +98,7 @@ fn evaluate_slots<'a>(
     date: NaiveDate,
     explain: bool,
     words: bool,
+    keep: Option<&crate::result::lines::OutcomeSelection>,
 ) -> Result<EvalResult, Box<EvalError>> {
     crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots, date);
@@ -89,12 +106,16 @@ fn evaluate_slots<'a>(
     let resolved = resolve_all(tree, date);
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
     let mut verdict = Verdict::for_tree(tree);
-    ev.outcomes(&resolved, &mut defeated, &mut verdict)?;
+    ev.outcomes(&resolved, &mut defeated, &mut verdict, keep)?;
 
     let mut explanation = Vec::with_capacity(if words { verdict.outcomes.len() } else { 0 });
     let mut outcomes = Vec::with_capacity(verdict.outcomes.len());
     for o in &verdict.outcomes {
-        let name = tree.outcome_names.get(o.oid.index()).cloned().unwrap_or_default();
+        let name = tree
+            .outcome_names
+            .get(o.oid.index())
+            .cloned()
+            .unwrap_or_default();
         let result = outcome_result(tree, &verdict, o, words);
         if words {
             let grounds: Vec<&str> = match o.status {
@@ -157,10 +178,12 @@ fn evaluate_slots<'a>(
 
 /// `case`'s verdict on `date`, by number: what `batch`'s writers write
 /// without building an `EvalResult`. The same decisions as [`evaluate`].
+/// With `keep`, only the outcomes it keeps are decided.
 pub(crate) fn evaluate_verdict<'a>(
     tree: &'a RuleTree,
     case: &'a Case,
     date: NaiveDate,
+    keep: Option<&crate::result::lines::OutcomeSelection>,
 ) -> Result<Verdict<'a>, Box<EvalError>> {
     if !case.is_of(tree) {
         return Err(Box::new(EvalError::other_tree(&case.id)));
@@ -169,7 +192,7 @@ pub(crate) fn evaluate_verdict<'a>(
     let mut ev = Evaluator::new(tree, case.slots(), date);
     let resolved = resolve_all(tree, date);
     let mut verdict = Verdict::for_tree(tree);
-    ev.outcomes(&resolved, &mut Vec::new(), &mut verdict)?;
+    ev.outcomes(&resolved, &mut Vec::new(), &mut verdict, keep)?;
     ev.rule_sets_in_force(&resolved, &mut verdict)?;
     Ok(verdict)
 }
@@ -256,6 +279,7 @@ impl<'a> Evaluator<'a> {
         resolved: &[(&'a RuleSet, Resolved<'a>)],
         defeated: &mut Vec<(String, String, String, String)>,
         verdict: &mut Verdict<'a>,
+        keep: Option<&crate::result::lines::OutcomeSelection>,
     ) -> Result<(), Box<EvalError>> {
         let in_force: Vec<&Version> = resolved
             .iter()
@@ -266,6 +290,9 @@ impl<'a> Evaluator<'a> {
             .collect();
         verdict.outcomes.reserve(self.tree.outcomes.len());
         for (oid, def) in self.tree.outcomes.values().enumerate() {
+            if keep.is_some_and(|k| !k.keeps_number(oid)) {
+                continue;
+            }
             let oid = OutcomeId::new(oid);
             if let Some(o) = self.outcome(def, oid, resolved, &in_force, defeated, verdict)? {
                 verdict.outcomes.push(o);
@@ -285,12 +312,11 @@ impl<'a> Evaluator<'a> {
         for (set, r) in resolved {
             let Resolved::InForce(v) = r else { continue };
             let sv = self.scope_version(set, r);
-            let applies =
-                match self.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? {
-                    Truth::True => Some(true),
-                    Truth::False => Some(false),
-                    Truth::Unknown(_) => None,
-                };
+            let applies = match self.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? {
+                Truth::True => Some(true),
+                Truth::False => Some(false),
+                Truth::Unknown(_) => None,
+            };
             verdict.rule_sets.push((*v, applies));
         }
         Ok(())
@@ -668,18 +694,17 @@ impl<'a> Evaluator<'a> {
                 },
             });
         }
-        let result = (!answering.is_empty())
-            .then(|| {
-                self.resolve(
-                    def,
-                    oid,
-                    &candidates,
-                    &answering,
-                    in_force,
-                    defeated_log,
-                    verdict,
-                )
-            });
+        let result = (!answering.is_empty()).then(|| {
+            self.resolve(
+                def,
+                oid,
+                &candidates,
+                &answering,
+                in_force,
+                defeated_log,
+                verdict,
+            )
+        });
         self.answering_buf = answering;
         self.candidates_buf = candidates;
         Ok(result)

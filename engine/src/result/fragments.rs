@@ -12,7 +12,9 @@
 
 use crate::explain::Reason;
 use crate::result::RulesInfo;
-use crate::result::json::{write_by_head, write_escaped, write_rules_info, write_str, write_version_head};
+use crate::result::json::{
+    write_by_head, write_escaped, write_rules_info, write_str, write_version_head,
+};
 use crate::rules::model::OutcomeId;
 use crate::rules::tree::{Resolved, RuleTree};
 

@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::case::{Case, CaseError};
 use crate::eval::{evaluate, evaluate_verdict, evaluate_without_words};
-use crate::result::verdict_json;
 use crate::result::EvalResult;
+use crate::result::verdict_json;
 use crate::rules::tree::RuleTree;
 
 /// Appends line `n`'s result JSON and its line ending to `out`, or returns
@@ -44,8 +44,9 @@ pub fn evaluate_line_as(
     // the same bytes as building the result and writing it, without
     // building it (`result::verdict_json`).
     let (case, date) = read_case_line(tree, date, n, bytes)?;
-    let verdict = evaluate_verdict(tree, &case, date).map_err(|e| e.one_line())?;
     let keep = format.outcomes.as_ref();
+    // Outcomes not kept are not decided at all.
+    let verdict = evaluate_verdict(tree, &case, date, keep).map_err(|e| e.one_line())?;
     let fragments = tree.fragments();
     match format.shape {
         Shape::Full => {
@@ -69,6 +70,35 @@ pub fn evaluate_case_line(
 ) -> Result<EvalResult, String> {
     let (case, date) = read_case_line(tree, date, n, bytes)?;
     evaluate(tree, &case, date, false).map_err(|e| e.one_line())
+}
+
+/// Line `n` read as a case and evaluated for a run that keeps only the
+/// outcomes `keep` keeps (the others are not decided at all, as in
+/// [`evaluate_line_as`]), with the words (full JSON) or only the codes
+/// (compact and columnar outputs): the rows other formats than JSON
+/// Lines write, decided exactly as those lines are.
+pub fn evaluate_case_line_selected(
+    tree: &RuleTree,
+    date: Option<NaiveDate>,
+    n: u64,
+    bytes: &[u8],
+    words: bool,
+    keep: Option<&OutcomeSelection>,
+) -> Result<EvalResult, String> {
+    let (case, date) = read_case_line(tree, date, n, bytes)?;
+    evaluate_selected(tree, &case, date, words, keep)
+}
+
+/// `case` evaluated on `date` as [`evaluate_case_line_selected`] does,
+/// for cases read from columns.
+pub fn evaluate_selected(
+    tree: &RuleTree,
+    case: &Case,
+    date: NaiveDate,
+    words: bool,
+    keep: Option<&OutcomeSelection>,
+) -> Result<EvalResult, String> {
+    crate::eval::evaluate_selected(tree, case, date, words, keep).map_err(|e| e.one_line())
 }
 
 /// [`evaluate_case_line`] without the words: no explanation lines and no
@@ -148,6 +178,9 @@ pub enum Shape {
 #[derive(Debug, Clone)]
 pub struct OutcomeSelection {
     names: BTreeSet<String>,
+    /// Whether each outcome of the tree it was made for is kept, by
+    /// outcome number: evaluation skips the others altogether.
+    numbers: Vec<bool>,
 }
 
 impl OutcomeSelection {
@@ -171,7 +204,17 @@ impl OutcomeSelection {
         if out.is_empty() {
             return Err("no outcome named: give one or more, separated by commas".to_string());
         }
-        Ok(OutcomeSelection { names: out })
+        let numbers = tree.outcome_names.iter().map(|n| out.contains(n)).collect();
+        Ok(OutcomeSelection {
+            names: out,
+            numbers,
+        })
+    }
+
+    /// Whether outcome number `oid` of the tree the selection was made
+    /// for is kept.
+    pub(crate) fn keeps_number(&self, oid: usize) -> bool {
+        self.numbers.get(oid).copied().unwrap_or(false)
     }
 
     /// The outcomes kept, by name.

@@ -25,9 +25,9 @@ use inforce_columnar::{
     BatchCases, CaseReader, CsvWriter, ParquetCases, ParquetOut, RecordBatch, ResultBuilder,
 };
 use inforce_engine::lines::{
-    OutcomeSelection, Shape, evaluate_case_line, evaluate_case_line_codes, evaluate_codes,
+    OutcomeSelection, Shape, evaluate_case_line_selected, evaluate_selected,
 };
-use inforce_engine::{EvalResult, RuleTree, evaluate};
+use inforce_engine::{EvalResult, RuleTree};
 use rayon::prelude::*;
 
 use super::panics::{QuietPanics, WORKER, guarded};
@@ -498,11 +498,14 @@ fn evaluate_chunk(
 /// Input line `n` evaluated; only full JSON lines carry words, every
 /// other output names texts by id.
 fn line_result(job: &Job<'_>, n: u64, bytes: &[u8]) -> Result<EvalResult, String> {
-    if job.words() {
-        evaluate_case_line(job.tree, job.date, n, bytes)
-    } else {
-        evaluate_case_line_codes(job.tree, job.date, n, bytes)
-    }
+    evaluate_case_line_selected(
+        job.tree,
+        job.date,
+        n,
+        bytes,
+        job.words(),
+        job.outcomes.as_ref(),
+    )
 }
 
 /// Row `row` of a batch of cases, input row `n`, evaluated.
@@ -514,11 +517,7 @@ fn row_result(
 ) -> Result<EvalResult, String> {
     let case = cases.case(row, &format!("line-{n}"))?;
     let date = case.date_on(job.date).map_err(|e| e.one_line())?;
-    if job.words() {
-        evaluate(job.tree, &case, date, false).map_err(|e| e.one_line())
-    } else {
-        evaluate_codes(job.tree, &case, date)
-    }
+    evaluate_selected(job.tree, &case, date, job.words(), job.outcomes.as_ref())
 }
 
 /// The results of `count` rows, the first numbered `first`, made by
@@ -552,10 +551,8 @@ fn emit(
         let n = first + i as u64;
         let start = out.len();
         let written = guarded(|| {
-            let mut r = result(i, n)?;
-            if let Some(keep) = &job.outcomes {
-                keep.apply(&mut r);
-            }
+            // Decided for the kept outcomes only (`evaluate_selected`).
+            let r = result(i, n)?;
             match job.shape {
                 Shape::Full => inforce_engine::write_json(&r, &mut out),
                 Shape::Compact => inforce_engine::lines::write_compact(&r, &mut out),

@@ -64,6 +64,19 @@ fn wait_health(s: &Server, what: &str, done: impl Fn(&Value) -> bool) -> Value {
     })
 }
 
+/// Polls the server's standard error up to 5 s for a line containing
+/// `text`: the server may report a reload a moment after serving it, and
+/// the reader of its pipe may lag further on a busy machine.
+fn wait_stderr(s: &Server, text: &str) {
+    if poll(Duration::from_secs(5), || {
+        s.stderr().iter().any(|l| l.contains(text)).then_some(())
+    })
+    .is_none()
+    {
+        panic!("no `{text}` on stderr within 5 s: {:?}", s.stderr());
+    }
+}
+
 /// The citation and the digest `/v1/eval` answers [`CASE`] with.
 fn eval(s: &Server) -> (String, String) {
     let r = s.post_json("/v1/eval", CASE.as_bytes());
@@ -110,11 +123,7 @@ fn an_edit_is_served_a_broken_edit_leaves_the_old_tree_and_a_fix_is_served() {
             edited_digest.clone()
         )
     );
-    assert!(
-        s.stderr().iter().any(|l| l.contains("rules reloaded")),
-        "{:?}",
-        s.stderr()
-    );
+    wait_stderr(&s, "rules reloaded");
 
     // 2. Broken YAML: stale, with the place; the edited tree still answers.
     save(
@@ -195,11 +204,7 @@ fn check_stale(spec: &Spec, s: &Server, h: &Value, served: &str) {
         assert!(p["line"].as_u64().is_some_and(|l| l > 1), "{p:#}");
         assert!(p["column"].as_u64().is_some_and(|c| c >= 1), "{p:#}");
     }
-    assert!(
-        s.stderr().iter().any(|l| l.contains("still served")),
-        "{:?}",
-        s.stderr()
-    );
+    wait_stderr(&s, "still served");
 }
 
 #[test]

@@ -95,7 +95,7 @@ pub fn rules_error(py: Python<'_>, source: &str, problems: &[RuleProblem]) -> Py
         let errors: Vec<&RuleProblem> = problems.iter().filter(|p| p.is_error()).collect();
         let first = errors
             .first()
-            .map(|p| one_line(*p))
+            .map(|p| one_line(p))
             .unwrap_or_else(|| "no rule set could be loaded".to_string());
         let more = match errors.len() {
             0 | 1 => String::new(),

@@ -71,7 +71,9 @@ def generated(rules, gen_cases, tmp_path_factory):
     ).stdout.splitlines()
     cases = [json.loads(line) for line in lines]
     assert len(cases) == CASES
-    pq.write_table(cases_table(rules, cases), here / "cases.parquet")
+    # Row groups of 2,000 cases: Spark splits a Parquet file by row
+    # groups, so the two local cores each get a share.
+    pq.write_table(cases_table(rules, cases), here / "cases.parquet", row_group_size=2_000)
     return here
 
 
@@ -92,6 +94,7 @@ def test_spark_gives_the_rows_inforce_batch_writes_for_the_same_cases(rules, cli
 
     started = time.perf_counter()
     df = spark.read.parquet(str(generated / "cases.parquet"))
+    assert df.rdd.getNumPartitions() >= 2
     got = assess(df, rules_path=str(RULES)).toArrow()
     spark_seconds = time.perf_counter() - started
     print(f"\n{CASES} cases: inforce batch (debug build) {cli_seconds:.1f} s, Spark local[2] {spark_seconds:.1f} s")

@@ -52,6 +52,10 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.driver.memory", "1g")
+        # Spark will not split a file smaller than 4 MB by default; the
+        # test's cases (some 600 KB) must spread over both cores.
+        .config("spark.sql.files.maxPartitionBytes", "128k")
+        .config("spark.sql.files.openCostInBytes", "0")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

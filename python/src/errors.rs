@@ -78,7 +78,7 @@ fn as_dict<'py>(
     Ok(out)
 }
 
-/// The exception `make(message)` with `diagnostics` set.
+/// `err` with its `diagnostics` attribute set to `diagnostics`.
 fn raise<'py>(
     py: Python<'py>,
     err: PyErr,

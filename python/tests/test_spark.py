@@ -170,3 +170,17 @@ def test_an_executor_with_other_rules_stops_the_job_naming_both_digests(rules, s
     with pytest.raises(Exception, match="on this executor") as raised:
         job.collect()
     assert rules.digest in str(raised.value)
+
+
+def test_explain_adds_each_cases_full_result_with_every_rule_considered(rules, spark):
+    from inforce.spark import assess
+
+    df = spark.createDataFrame(
+        [("a", "2005-06-10", "KZ", True)],
+        "id string, date string, `person.citizenship` string, `person.secret_holder` boolean",
+    )
+    (row,) = assess(df, rules_path=str(RULES), explain=True).collect()
+    full = json.loads(row["explain"])
+    case = {"id": "a", "date": "2005-06-10", "person": {"citizenship": "KZ", "secret_holder": True}}
+    assert full == rules.evaluate(case, explain=True)
+    assert full["trace"]

@@ -6,20 +6,14 @@
 //! the embedded rules and given none is refused with where it looked. Not
 //! here: what a rules tree may hold (`source::read_dir`).
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-#[cfg(feature = "embedded-rules")]
-use include_dir::{Dir, include_dir};
-use inforce_engine::RuleProblem;
-use inforce_engine::RuleTree;
-use inforce_engine::{Golden, Loaded, load_with};
-use inforce_engine::{SourceFile, read_dir};
+use inforce_engine::{Golden, RuleTree};
+// The choice and the reading are shared with the Python module
+// (`discovery/`), so both find the same law.
+pub use inforce_discovery::{Chosen, RuleFiles};
 
 use crate::exit::Failure;
-
-#[cfg(feature = "embedded-rules")]
-static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../rules");
 
 /// Whether this binary carries the shipped rules.
 const EMBEDDED_RULES: bool = cfg!(feature = "embedded-rules");
@@ -36,44 +30,6 @@ pub struct RulesArg {
     pub rules: Option<PathBuf>,
 }
 
-/// The chosen source: a directory, the embedded copy, or none at all.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Chosen {
-    Dir(PathBuf),
-    Embedded,
-    /// No `--rules`, no `INFORCE_RULES`, no `./rules`, and no rules in the
-    /// binary.
-    Nowhere,
-}
-
-/// Picks the source from `--rules` (`flag`), `INFORCE_RULES` (`variable`),
-/// whether anything is called `rules` in the current directory, and
-/// whether the binary carries the shipped rules, in that order.
-fn choose(
-    flag: Option<&Path>,
-    variable: Option<OsString>,
-    local_rules: bool,
-    embedded: bool,
-) -> Chosen {
-    if let Some(dir) = flag {
-        return Chosen::Dir(dir.to_path_buf());
-    }
-    if let Some(dir) = variable.filter(|v| !v.is_empty()) {
-        return Chosen::Dir(PathBuf::from(dir));
-    }
-    // Anything by that name, not only a directory: a file, a link or a
-    // pipe called `rules` is refused when read, never passed over for
-    // the embedded rules without a word.
-    if local_rules {
-        return Chosen::Dir(PathBuf::from("rules"));
-    }
-    if embedded {
-        Chosen::Embedded
-    } else {
-        Chosen::Nowhere
-    }
-}
-
 /// What a binary without the embedded rules says when it finds none:
 /// where it looked (`cwd`, the current directory), and how to give rules.
 fn nowhere_message(cwd: &str) -> String {
@@ -85,12 +41,7 @@ fn nowhere_message(cwd: &str) -> String {
 
 impl RulesArg {
     pub fn choose(&self) -> Chosen {
-        choose(
-            self.rules.as_deref(),
-            std::env::var_os("INFORCE_RULES"),
-            std::fs::symlink_metadata(Path::new("rules")).is_ok(),
-            EMBEDDED_RULES,
-        )
+        inforce_discovery::choose_here(self.rules.as_deref(), EMBEDDED_RULES)
     }
 
     /// Reads the rule files without loading them, or says that there are
@@ -98,11 +49,7 @@ impl RulesArg {
     pub fn read(&self) -> Result<RuleFiles, Failure> {
         match self.choose() {
             Chosen::Dir(dir) => Ok(RuleFiles::from_dir(&dir)),
-            Chosen::Embedded => Ok(RuleFiles {
-                files: embedded_files(),
-                label: "embedded".to_string(),
-                unreadable: Vec::new(),
-            }),
+            Chosen::Embedded => Ok(RuleFiles::embedded()),
             Chosen::Nowhere => {
                 let cwd = std::env::current_dir()
                     .map(|d| d.display().to_string())
@@ -114,56 +61,14 @@ impl RulesArg {
     }
 }
 
-/// Rule files as read, not yet loaded.
-pub struct RuleFiles {
-    pub files: Vec<SourceFile>,
-    /// How results name the source: the directory, or `embedded`.
-    pub label: String,
-    /// Files that could not be read.
-    pub unreadable: Vec<RuleProblem>,
+/// Loading the files read, as every command but `check` needs them.
+pub trait LoadOrSay {
+    /// The loaded tree, or every problem printed and `Failure::BadRules`.
+    fn tree(self, golden: Golden) -> Result<RuleTree, Failure>;
 }
 
-impl RuleFiles {
-    /// The rule files under `dir`, with those that could not be read.
-    pub fn from_dir(dir: &Path) -> RuleFiles {
-        let (files, unreadable) = read_dir(dir);
-        RuleFiles {
-            files,
-            label: dir.display().to_string(),
-            unreadable,
-        }
-    }
-
-    /// The problem that makes the source unusable as a whole: the
-    /// directory named is missing, not a directory, or reached through a
-    /// link. Every command stops on it with exit code 2.
-    pub fn refused_root(&self) -> Option<&RuleProblem> {
-        self.unreadable
-            .iter()
-            .find(|p| matches!(p, RuleProblem::RulesRoot { .. }))
-    }
-
-    /// Loads the files, with every problem found.
-    pub fn load(self, golden: Golden) -> Loaded {
-        let mut loaded = load_with(self.files, &self.label, golden);
-        let mut io = self.unreadable;
-        if !io.is_empty() {
-            // "No rule files" says nothing more when files were refused.
-            loaded
-                .problems
-                .retain(|p| !matches!(p, RuleProblem::NoRules { .. }));
-            io.append(&mut loaded.problems);
-            loaded.problems = io;
-            // An unreadable file means the tree is incomplete: never use it.
-            if loaded.problems.iter().any(RuleProblem::is_error) {
-                loaded.tree = None;
-            }
-        }
-        loaded
-    }
-
-    /// The loaded tree, or every problem printed and `Failure::BadRules`.
-    pub fn tree(self, golden: Golden) -> Result<RuleTree, Failure> {
+impl LoadOrSay for RuleFiles {
+    fn tree(self, golden: Golden) -> Result<RuleTree, Failure> {
         if let Some(p) = self.refused_root() {
             crate::errln!("{}", crate::render::diagnostic(p));
             return Err(Failure::BadRules);
@@ -196,71 +101,11 @@ impl RulesArg {
     }
 }
 
-/// Without the feature there is nothing to give: `choose` never picks the
-/// embedded rules then.
-#[cfg(not(feature = "embedded-rules"))]
-fn embedded_files() -> Vec<SourceFile> {
-    Vec::new()
-}
-
-#[cfg(feature = "embedded-rules")]
-fn embedded_files() -> Vec<SourceFile> {
-    let mut out = Vec::new();
-    let mut todo = vec![&EMBEDDED];
-    while let Some(dir) = todo.pop() {
-        for f in dir.files() {
-            let path = f.path().to_string_lossy();
-            if (path.ends_with(".yaml") || path.ends_with(".yml"))
-                && let Some(text) = f.contents_utf8()
-            {
-                out.push(SourceFile {
-                    path: format!("rules/{path}"),
-                    text: text.to_string(),
-                });
-            }
-        }
-        todo.extend(dir.dirs());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_flag_comes_first_then_the_variable_then_a_local_rules_then_the_embedded_copy() {
-        let flag = Path::new("mine");
-        let variable = || Some(OsString::from("theirs"));
-        assert_eq!(
-            choose(Some(flag), variable(), true, true),
-            Chosen::Dir(PathBuf::from("mine"))
-        );
-        assert_eq!(
-            choose(None, variable(), true, true),
-            Chosen::Dir(PathBuf::from("theirs"))
-        );
-        // An empty variable is no variable.
-        assert_eq!(
-            choose(None, Some(OsString::new()), true, true),
-            Chosen::Dir(PathBuf::from("rules"))
-        );
-        assert_eq!(choose(None, None, false, true), Chosen::Embedded);
-    }
-
-    #[test]
-    fn without_the_embedded_rules_and_no_other_source_nothing_is_chosen() {
-        assert_eq!(choose(None, None, false, false), Chosen::Nowhere);
-        // Any other source is used as in a binary with the embedded rules.
-        assert_eq!(
-            choose(None, None, true, false),
-            Chosen::Dir(PathBuf::from("rules"))
-        );
-        assert_eq!(
-            choose(None, Some(OsString::from("theirs")), false, false),
-            Chosen::Dir(PathBuf::from("theirs"))
-        );
-    }
+    // Which source is chosen is `inforce-discovery`'s, tested there.
 
     #[test]
     fn finding_no_rules_says_where_it_looked_and_how_to_give_rules() {
@@ -280,7 +125,7 @@ mod tests {
     #[cfg(feature = "embedded-rules")]
     #[test]
     fn the_embedded_copy_holds_the_shipped_rule_files() {
-        let files = embedded_files();
+        let files = RuleFiles::embedded().files;
         assert!(files.len() > 10, "{} files", files.len());
         assert!(files.iter().all(|f| f.path.starts_with("rules/")));
     }
@@ -289,6 +134,9 @@ mod tests {
     #[test]
     fn a_binary_without_the_embedded_rules_finds_none_of_its_own() {
         const { assert!(!EMBEDDED_RULES) };
-        assert!(embedded_files().is_empty());
+        assert_eq!(
+            inforce_discovery::choose_here(None, EMBEDDED_RULES),
+            inforce_discovery::choose_here(None, false)
+        );
     }
 }

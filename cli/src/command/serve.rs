@@ -12,7 +12,7 @@ use inforce_server::{Event, Limits, Options, Reload, serve};
 
 use crate::exit::{Failure, Outcome, Success};
 use crate::render;
-use crate::rules_source::{Chosen, RuleFiles, RulesArg};
+use crate::rules_source::{Chosen, LoadOrSay, RuleFiles, RulesArg};
 use crate::text_safe::line as t;
 
 #[derive(clap::Args, Debug)]

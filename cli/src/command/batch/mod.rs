@@ -35,7 +35,7 @@ use self::streams::{Sink, open_input};
 use crate::exit::{self, Failure, Finding, Outcome};
 use crate::output_file;
 use crate::render;
-use crate::rules_source::RulesArg;
+use crate::rules_source::{LoadOrSay, RulesArg};
 
 #[derive(clap::Args, Debug)]
 #[command(

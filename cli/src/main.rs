@@ -53,6 +53,8 @@ enum Command {
     Diff(command::diff::Args),
     /// Serve the HTTP API and the caseworker's web page; reload the rules when they change.
     Serve(command::serve::Args),
+    /// Language server for rule files (LSP on standard input and output), for editors.
+    Lsp(command::lsp::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => command::schema::run(a),
         Command::Diff(a) => command::diff::run(a),
         Command::Serve(a) => command::serve::run(a),
+        Command::Lsp(a) => command::lsp::run(a),
     };
     // Whatever the command found, output that was lost fails the run.
     ExitCode::from(exit::code(render::finish().and(outcome)))

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod eval;
 pub mod expand;
 pub mod history;
+pub mod lsp;
 pub mod schema;
 pub mod serve;
 pub mod test;

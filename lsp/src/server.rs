@@ -92,6 +92,8 @@ pub fn run(connection: &Connection, options: Options) -> Result<(), LspError> {
         MessageType::INFO,
         format!("inforce: rules tree {}", s.workspace.root().display()),
     );
+    // At once, so that the first request finds a tree to answer from.
+    s.analyse()?;
     loop {
         let msg = if s.dirty {
             match connection.receiver.recv_timeout(options.debounce) {
@@ -339,6 +341,10 @@ impl Server<'_> {
 
     fn request(&mut self, req: Request) -> Result<(), LspError> {
         let id = req.id.clone();
+        // No tree yet (the one on disk has errors): the buffers may give one.
+        if self.dirty && self.workspace.last_good().is_none() {
+            self.analyse()?;
+        }
         let result: Json = match req.method.as_str() {
             Completion::METHOD => {
                 let p: CompletionParams = serde_json::from_value(req.params)?;

@@ -87,8 +87,14 @@ pub struct Outline {
     pub rule_set: Option<Named>,
     /// `version:` of a version file (its value).
     pub version: Option<Named>,
+    /// `title:` of a version file (its value).
+    pub title: Option<Named>,
     /// The `in_force` key of a version file.
     pub in_force: Option<SourceSpan>,
+    /// `in_force.from` (its value).
+    pub from: Option<Named>,
+    /// `in_force.until` (its value), if written.
+    pub until: Option<Named>,
     /// Declared facts (their keys).
     pub facts: Vec<Named>,
     /// Declared outcomes (their keys).
@@ -124,7 +130,16 @@ pub fn outline(text: &str) -> Option<Outline> {
         kind,
         rule_set: root.get("rule_set").and_then(value),
         version: root.get("version").and_then(value),
+        title: root.get("title").and_then(value),
         in_force: root.key_node("in_force").map(|k| k.span),
+        from: root
+            .get("in_force")
+            .and_then(|i| i.get("from"))
+            .and_then(value),
+        until: root
+            .get("in_force")
+            .and_then(|i| i.get("until"))
+            .and_then(value),
         facts: keys(root.get("facts")),
         outcomes: keys(root.get("outcomes")),
         rules: Vec::new(),
@@ -251,6 +266,9 @@ mod tests {
         assert_eq!(o.kind, FileKind::Version);
         let rs = o.rule_set.expect("the rule set is named");
         assert_eq!(text_at(text, rs.span), "kz.a");
+        let from = o.from.expect("the interval starts");
+        assert_eq!(text_at(text, from.span), "2001-01-01");
+        assert!(o.until.is_none());
         assert_eq!(o.rules.len(), 2);
         let second = o.rules.get(1).expect("two rules");
         assert_eq!(text_at(text, second.id.span), "second");

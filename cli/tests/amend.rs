@@ -93,7 +93,10 @@ fn amend_writes_the_next_version_closes_the_previous_and_check_test_and_diff_sho
     let out = text(&o);
     assert!(out.contains("check: ok; golden tests:"), "{out}");
     assert!(out.contains("fill in `source.read_at`"), "{out}");
-    assert!(out.contains("correct the expectations of the day of"), "{out}");
+    assert!(
+        out.contains("correct the expectations of the day of"),
+        "{out}"
+    );
 
     // The previous version: only `until` added, comments and layout kept.
     let after = std::fs::read_to_string(&previous).unwrap();
@@ -106,7 +109,10 @@ fn amend_writes_the_next_version_closes_the_previous_and_check_test_and_diff_sho
     );
     // The new version: a copy with its id, start and source changed.
     let new = std::fs::read_to_string(rules.join("kz/foreigners/2024-07-01.yaml")).unwrap();
-    assert!(new.starts_with("rule_set: kz.foreigners\nversion: 2024-07-01\n"), "{new}");
+    assert!(
+        new.starts_with("rule_set: kz.foreigners\nversion: 2024-07-01\n"),
+        "{new}"
+    );
     assert!(new.contains("in_force: {from: 2024-07-01}\n"), "{new}");
     assert!(new.contains(
         "source:\n  act: Government Decree No. 7 of 20 June 2024\n  read_at: \"FILL IN: where the text of the act was read\"\n"
@@ -115,10 +121,15 @@ fn amend_writes_the_next_version_closes_the_previous_and_check_test_and_diff_sho
         new.matches("  - id: ").count(),
         before.matches("  - id: ").count()
     );
-    let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).count();
+    let comments = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+    };
     assert_eq!(comments(&new), comments(&before));
     // The skeleton straddles the date.
-    let tests = std::fs::read_to_string(rules.join("kz/foreigners/tests/amend-2024-07-01.yaml")).unwrap();
+    let tests =
+        std::fs::read_to_string(rules.join("kz/foreigners/tests/amend-2024-07-01.yaml")).unwrap();
     assert!(tests.contains("    date: 2024-06-30\n") && tests.contains("    date: 2024-07-01\n"));
 
     assert!(inforce(&["check", "--rules", r]).status.success());
@@ -134,7 +145,9 @@ fn amend_writes_the_next_version_closes_the_previous_and_check_test_and_diff_sho
     assert_eq!(s["declarations_changed"], 0, "{s}");
     assert_eq!(s["rules_changed"], 0, "{s}");
     assert_eq!(s["cases_changed"], 0, "a copy decides as the original: {s}");
-    let versions = d["structural"]["rule_sets"][0]["versions"].as_array().unwrap();
+    let versions = d["structural"]["rule_sets"][0]["versions"]
+        .as_array()
+        .unwrap();
     let changed = &versions.iter().find(|v| v["change"] == "changed").unwrap();
     assert_eq!(changed["version"], "2022-12-06");
     assert_eq!(changed["fields"].as_array().unwrap().len(), 1);
@@ -201,7 +214,14 @@ fn a_date_inside_an_earlier_version_or_not_a_date_or_an_unknown_rule_set_is_refu
             "is repealed from 2012-03-28",
         ),
         (
-            vec!["repeal", "kz.citizens-exit-restrictions", "--on", "2020-01-01", "--by", "X"],
+            vec![
+                "repeal",
+                "kz.citizens-exit-restrictions",
+                "--on",
+                "2020-01-01",
+                "--by",
+                "X",
+            ],
             "no version of `kz.citizens-exit-restrictions` is in force on 2020-01-01",
         ),
     ] {
@@ -215,4 +235,31 @@ fn a_date_inside_an_earlier_version_or_not_a_date_or_an_unknown_rule_set_is_refu
     let d = diff_json(&workspace().join("rules"), &rules);
     assert_eq!(d["summary"]["versions_added"], 0);
     assert_eq!(d["summary"]["versions_changed"], 0);
+}
+
+#[test]
+fn what_amend_prints_names_the_files_the_check_and_the_next_edits() {
+    let (_dir, rules) = copy_of_rules();
+    let r = rules.to_str().unwrap();
+    let o = inforce(&[
+        "amend",
+        "kz.citizens-exit-restrictions",
+        "--from",
+        "2010-01-01",
+        "--rules",
+        r,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let shown = String::from_utf8(o.stdout).unwrap().replace(r, "RULES");
+    insta::assert_snapshot!(shown);
+    let o = inforce(&[
+        "amend",
+        "kz.citizens-exit-restrictions",
+        "--from",
+        "2005-01-01",
+        "--rules",
+        r,
+    ]);
+    let shown = String::from_utf8(o.stderr).unwrap().replace(r, "RULES");
+    insta::assert_snapshot!("refused_inside_an_earlier_version", shown);
 }

@@ -47,7 +47,11 @@ fn a_misspelt_key_typed_into_an_open_rule_file_is_reported_at_the_key_with_its_h
     let (path, text) = departure_2001();
     c.open(&path, &text);
     c.diagnostics(&uri(&path), |d| d.is_empty());
-    let broken = text.replacen("    when: person.secret_holder\n", "    whne: person.secret_holder\n", 1);
+    let broken = text.replacen(
+        "    when: person.secret_holder\n",
+        "    whne: person.secret_holder\n",
+        1,
+    );
     assert_ne!(broken, text);
     c.change(&path, 2, &broken);
     let d = c.diagnostics(&uri(&path), |d| !d.is_empty());
@@ -58,8 +62,14 @@ fn a_misspelt_key_typed_into_an_open_rule_file_is_reported_at_the_key_with_its_h
     );
     assert!(messages(&d).contains("help: did you mean `when`?"), "{d:?}");
     let (line, col) = lsp_support::position(&broken, "whne");
-    assert_eq!(first["range"]["start"], json!({"line": line, "character": col}));
-    assert_eq!(first["range"]["end"], json!({"line": line, "character": col + 4}));
+    assert_eq!(
+        first["range"]["start"],
+        json!({"line": line, "character": col})
+    );
+    assert_eq!(
+        first["range"]["end"],
+        json!({"line": line, "character": col + 4})
+    );
     assert_eq!(first["severity"], json!(1));
     assert_eq!(first["code"], json!("inforce::unknown_key"));
     c.change(&path, 3, &text);
@@ -124,7 +134,10 @@ fn every_broken_fixture_gets_exactly_the_problems_check_reports() {
     let mut c = Client::start(&root);
     // Nothing is open: the analysis at start publishes every file with
     // problems, before it answers any request.
-    c.request("textDocument/codeLens", json!({"textDocument": {"uri": uri(&root.join("none.yaml"))}}));
+    c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri(&root.join("none.yaml"))}}),
+    );
     let mut published: std::collections::BTreeMap<String, usize> = Default::default();
     for v in &c.backlog {
         if v["method"] == "textDocument/publishDiagnostics" {
@@ -163,13 +176,17 @@ fn a_broken_fixture_typed_into_a_new_unsaved_file_is_reported_in_that_file() {
         ("overlap.yaml", "overlaps"),
         ("exception-cycle.yaml", "cycle"),
     ] {
-        let text = std::fs::read_to_string(workspace().join("tests/fixtures/bad").join(name)).unwrap();
+        let text =
+            std::fs::read_to_string(workspace().join("tests/fixtures/bad").join(name)).unwrap();
         let path = root.join("bad").join(name);
         assert!(!path.exists());
         c.open(&path, &text);
         let d = c.diagnostics(&uri(&path), |d| !d.is_empty());
         assert!(messages(&d).contains(words), "{name}: {}", messages(&d));
-        c.notify("textDocument/didClose", json!({"textDocument": {"uri": uri(&path)}}));
+        c.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri(&path)}}),
+        );
         c.diagnostics(&uri(&path), |d| d.is_empty());
     }
     c.shutdown();
@@ -185,7 +202,13 @@ fn completion_offers_facts_and_date_functions_in_when_values_after_eq_and_outcom
         1,
     );
     c.open(&path, &typed);
-    let items = c.at("textDocument/completion", &path, &typed, "person.secret_holder && ", 6);
+    let items = c.at(
+        "textDocument/completion",
+        &path,
+        &typed,
+        "person.secret_holder && ",
+        6,
+    );
     let l = labels(&items);
     assert!(l.contains(&"person.birth_date".to_string()), "{l:?}");
     assert!(l.contains(&"age_on".to_string()), "{l:?}");
@@ -194,7 +217,10 @@ fn completion_offers_facts_and_date_functions_in_when_values_after_eq_and_outcom
     let l = labels(&items);
     assert!(l.contains(&"permanent_residence".to_string()), "{l:?}");
     assert!(!l.contains(&"person.birth_date".to_string()), "{l:?}");
-    let insert = items.as_array().unwrap()[0]["textEdit"]["newText"].as_str().unwrap().to_string();
+    let insert = items.as_array().unwrap()[0]["textEdit"]["newText"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(insert.starts_with('"') && insert.ends_with('"'), "{insert}");
 
     // Outcome names under `then:`; rule sets in a precedence declaration.
@@ -204,7 +230,13 @@ fn completion_offers_facts_and_date_functions_in_when_values_after_eq_and_outcom
         1,
     );
     c.change(&path, 2, &typed);
-    let items = c.at("textDocument/completion", &path, &typed, "      exit_\n", 11);
+    let items = c.at(
+        "textDocument/completion",
+        &path,
+        &typed,
+        "      exit_\n",
+        11,
+    );
     let l = labels(&items);
     assert!(l.contains(&"exit_permitted".to_string()), "{l:?}");
     assert!(!l.contains(&"person.birth_date".to_string()), "{l:?}");
@@ -214,10 +246,22 @@ fn completion_offers_facts_and_date_functions_in_when_values_after_eq_and_outcom
         1,
     );
     c.change(&path, 3, &typed);
-    let items = c.at("textDocument/completion", &path, &typed, "rule_set: kz.\n", 13);
+    let items = c.at(
+        "textDocument/completion",
+        &path,
+        &typed,
+        "rule_set: kz.\n",
+        13,
+    );
     let l = labels(&items);
     assert!(l.contains(&"kz.foreigners".to_string()), "{l:?}");
-    let items = c.at("textDocument/completion", &path, &typed, "outcomes: [ex]", 13);
+    let items = c.at(
+        "textDocument/completion",
+        &path,
+        &typed,
+        "outcomes: [ex]",
+        13,
+    );
     assert!(labels(&items).contains(&"exit_permitted".to_string()));
     c.shutdown();
 }
@@ -240,13 +284,17 @@ fn completion_offers_rule_ids_in_exception_to() {
 }
 
 #[test]
-fn hover_tells_a_facts_type_values_and_null_an_outcomes_description_a_rules_cite_and_a_versions_interval() {
+fn hover_tells_a_facts_type_values_and_null_an_outcomes_description_a_rules_cite_and_a_versions_interval()
+ {
     let mut c = Client::start(&rules());
     let (path, text) = departure_2001();
     c.open(&path, &text);
     let hover = |c: &mut Client, needle: &str, shift: u32| -> String {
         let h = c.at("textDocument/hover", &path, &text, needle, shift);
-        h["contents"]["value"].as_str().unwrap_or_default().to_string()
+        h["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     };
     let h = hover(&mut c, "trip.direction == \"exit\"", 2);
     assert!(h.contains("fact `trip.direction`"), "{h}");
@@ -255,7 +303,10 @@ fn hover_tells_a_facts_type_values_and_null_an_outcomes_description_a_rules_cite
     let h = hover(&mut c, "exit_visa_required: true", 3);
     assert!(h.contains("outcome `exit_visa_required`"), "{h}");
     let h = hover(&mut c, "id: secret-holder-exit-visa", 6);
-    assert!(h.contains("Decree No. 1010 of 26 July 2001, Rules, item 4"), "{h}");
+    assert!(
+        h.contains("Decree No. 1010 of 26 July 2001, Rules, item 4"),
+        "{h}"
+    );
     assert!(h.contains("A secret-holder needs an exit visa"), "{h}");
     let h = hover(&mut c, "in_force:", 2);
     assert!(h.contains("2001-07-26 to 2012-03-28"), "{h}");
@@ -270,18 +321,36 @@ fn definition_goes_to_declarations_to_rules_and_from_an_expectation_to_the_rules
     c.open(&path, &text);
     let facts = rules().join("kz/facts.yaml");
     let facts_text = std::fs::read_to_string(&facts).unwrap();
-    let d = c.at("textDocument/definition", &path, &text, "when: person.secret_holder", 8);
+    let d = c.at(
+        "textDocument/definition",
+        &path,
+        &text,
+        "when: person.secret_holder",
+        8,
+    );
     assert_eq!(d[0]["uri"], json!(uri(&facts)));
     let (line, _) = lsp_support::position(&facts_text, "  person.secret_holder:");
     assert_eq!(d[0]["range"]["start"]["line"], json!(line));
     let outcomes = rules().join("kz/outcomes.yaml");
-    let d = c.at("textDocument/definition", &path, &text, "exit_visa_required: true", 2);
+    let d = c.at(
+        "textDocument/definition",
+        &path,
+        &text,
+        "exit_visa_required: true",
+        2,
+    );
     assert_eq!(d[0]["uri"], json!(uri(&outcomes)));
 
     let restrictions = rules().join("kz/citizens-exit-restrictions/2001-07-26.yaml");
     let r_text = std::fs::read_to_string(&restrictions).unwrap();
     c.open(&restrictions, &r_text);
-    let d = c.at("textDocument/definition", &restrictions, &r_text, "[exit-permitted-without-grounds]", 3);
+    let d = c.at(
+        "textDocument/definition",
+        &restrictions,
+        &r_text,
+        "[exit-permitted-without-grounds]",
+        3,
+    );
     let (line, _) = lsp_support::position(&r_text, "id: exit-permitted-without-grounds");
     assert_eq!(d[0]["range"]["start"]["line"], json!(line));
 
@@ -300,7 +369,10 @@ fn definition_goes_to_declarations_to_rules_and_from_an_expectation_to_the_rules
         json!({"textDocument": {"uri": uri(&tests)}, "position": {"line": line, "character": col + 2}}),
     );
     let target = d[0]["uri"].as_str().unwrap();
-    assert!(target.ends_with("citizens-departure/1992-09-29.yaml"), "{d}");
+    assert!(
+        target.ends_with("citizens-departure/1992-09-29.yaml"),
+        "{d}"
+    );
     c.shutdown();
 }
 
@@ -310,10 +382,16 @@ fn a_code_lens_above_each_golden_test_says_whether_it_passes_and_what_came_out_w
     let tests = rules().join("kz/citizens-departure/tests/versions.yaml");
     let text = std::fs::read_to_string(&tests).unwrap();
     c.open(&tests, &text);
-    let lenses = c.request("textDocument/codeLens", json!({"textDocument": {"uri": uri(&tests)}}));
+    let lenses = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri(&tests)}}),
+    );
     let lenses = lenses.as_array().unwrap().clone();
     assert_eq!(lenses.len(), text.matches("  - name:").count());
-    assert!(lenses.iter().all(|l| l["command"]["title"] == "✓ passes"), "{lenses:?}");
+    assert!(
+        lenses.iter().all(|l| l["command"]["title"] == "✓ passes"),
+        "{lenses:?}"
+    );
     // The second test expects an exit visa in 1992: expect none instead.
     let second = text.find("boundary-1992-from").unwrap();
     let at = second + text[second..].find("exit_visa_required: true").unwrap();
@@ -323,7 +401,10 @@ fn a_code_lens_above_each_golden_test_says_whether_it_passes_and_what_came_out_w
         &text[at + "exit_visa_required: true".len()..]
     );
     c.change(&tests, 2, &broken);
-    let lenses = c.request("textDocument/codeLens", json!({"textDocument": {"uri": uri(&tests)}}));
+    let lenses = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri(&tests)}}),
+    );
     let titles: Vec<&str> = lenses
         .as_array()
         .unwrap()
@@ -348,9 +429,21 @@ fn an_open_case_file_gets_the_case_readers_diagnostics() {
     let broken = text.replace("secret_holder: true", "secret_holdr: true");
     c.change(&path, 2, &broken);
     let d = c.diagnostics(&uri(&path), |d| !d.is_empty());
-    assert!(messages(&d).contains("unknown field `person.secret_holdr`"), "{d:?}");
-    assert!(messages(&d).contains("did you mean `person.secret_holder`?"), "{d:?}");
-    let items = c.at("textDocument/completion", &path, &broken, "citizenship: KZ", 13);
+    assert!(
+        messages(&d).contains("unknown field `person.secret_holdr`"),
+        "{d:?}"
+    );
+    assert!(
+        messages(&d).contains("did you mean `person.secret_holder`?"),
+        "{d:?}"
+    );
+    let items = c.at(
+        "textDocument/completion",
+        &path,
+        &broken,
+        "citizenship: KZ",
+        13,
+    );
     assert!(labels(&items).contains(&"FR".to_string()));
     c.shutdown();
 }
@@ -374,7 +467,11 @@ fn diagnostics_and_completion_latency_on_the_shipped_tree() {
         // Every other edit breaks the file and the next one mends it, so
         // each edit changes what is published.
         let t = if i % 2 == 0 {
-            text.replacen("    when: person.secret_holder\n", "    whne: person.secret_holder\n", 1)
+            text.replacen(
+                "    when: person.secret_holder\n",
+                "    whne: person.secret_holder\n",
+                1,
+            )
         } else {
             text.clone()
         };
@@ -383,12 +480,22 @@ fn diagnostics_and_completion_latency_on_the_shipped_tree() {
         c.diagnostics(&uri(&path), |d| d.is_empty() == (i % 2 == 1));
         diag.push(start.elapsed().as_secs_f64() * 1000.0);
     }
-    let typed = text.replacen("    when: person.secret_holder\n", "    when: person.secret_holder && trip.purpose == \"\n", 1);
+    let typed = text.replacen(
+        "    when: person.secret_holder\n",
+        "    when: person.secret_holder && trip.purpose == \"\n",
+        1,
+    );
     c.change(&path, 200, &typed);
     let mut comp = Vec::new();
     for _ in 0..100 {
         let start = Instant::now();
-        let items = c.at("textDocument/completion", &path, &typed, "person.secret_holder && ", 6);
+        let items = c.at(
+            "textDocument/completion",
+            &path,
+            &typed,
+            "person.secret_holder && ",
+            6,
+        );
         comp.push(start.elapsed().as_secs_f64() * 1000.0);
         assert!(!labels(&items).is_empty());
     }
@@ -406,4 +513,18 @@ fn diagnostics_and_completion_latency_on_the_shipped_tree() {
         percentile(&comp, 0.95)
     );
     c.shutdown();
+}
+
+#[test]
+fn the_vscode_extension_starts_inforce_lsp_for_yaml_files() {
+    let dir = workspace().join("editors/vscode");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).unwrap()).unwrap();
+    assert_eq!(manifest["main"], "./extension.js");
+    assert!(manifest["dependencies"]["vscode-languageclient"].is_string());
+    let props = &manifest["contributes"]["configuration"]["properties"];
+    assert_eq!(props["inforce.path"]["default"], "inforce");
+    let js = std::fs::read_to_string(dir.join("extension.js")).unwrap();
+    assert!(js.contains("args: [\"lsp\"]"), "{js}");
+    assert!(js.contains("language: \"yaml\""), "{js}");
 }

@@ -93,7 +93,15 @@ fn rule_items(
             let values: Vec<&str> = o.values.iter().flatten().map(String::as_str).collect();
             return values
                 .into_iter()
-                .map(|v| item(v, CompletionItemKind::ENUM_MEMBER, None, v.to_string(), id_range()))
+                .map(|v| {
+                    item(
+                        v,
+                        CompletionItemKind::ENUM_MEMBER,
+                        None,
+                        v.to_string(),
+                        id_range(),
+                    )
+                })
                 .collect();
         }
     }
@@ -104,7 +112,13 @@ fn rule_items(
                 .iter()
                 .map(|s| {
                     let title = s.versions.last().map(|v| v.title.clone());
-                    item(&s.id, CompletionItemKind::MODULE, title, s.id.clone(), id_range())
+                    item(
+                        &s.id,
+                        CompletionItemKind::MODULE,
+                        title,
+                        s.id.clone(),
+                        id_range(),
+                    )
                 })
                 .collect();
         }
@@ -119,7 +133,15 @@ fn rule_items(
             .unwrap_or_else(|| ids_written(text));
         return ids
             .into_iter()
-            .map(|id| item(&id, CompletionItemKind::REFERENCE, None, id.clone(), id_range()))
+            .map(|id| {
+                item(
+                    &id,
+                    CompletionItemKind::REFERENCE,
+                    None,
+                    id.clone(),
+                    id_range(),
+                )
+            })
             .collect();
     }
     Vec::new()
@@ -208,8 +230,12 @@ fn compared_fact(before: &str) -> Option<(&str, &str)> {
 }
 
 fn value_items(def: &FactDef) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<(String, Option<String>)> =
-        def.values.iter().flatten().map(|v| (v.clone(), None)).collect();
+    let mut out: Vec<(String, Option<String>)> = def
+        .values
+        .iter()
+        .flatten()
+        .map(|v| (v.clone(), None))
+        .collect();
     if let Some(list) = &def.code_list {
         out.extend(list.codes.iter().map(|(c, n)| (c.clone(), Some(n.clone()))));
     }
@@ -251,7 +277,13 @@ fn case_items(
                 .map(|g| item(g, CompletionItemKind::MODULE, None, g.clone(), range))
                 .collect();
             for k in ["id", "date"] {
-                out.push(item(k, CompletionItemKind::KEYWORD, None, k.to_string(), range));
+                out.push(item(
+                    k,
+                    CompletionItemKind::KEYWORD,
+                    None,
+                    k.to_string(),
+                    range,
+                ));
             }
             out
         }
@@ -277,7 +309,15 @@ fn case_items(
             };
             value_items(def)
                 .into_iter()
-                .map(|(v, detail)| item(&v, CompletionItemKind::ENUM_MEMBER, detail, v.clone(), range))
+                .map(|(v, detail)| {
+                    item(
+                        &v,
+                        CompletionItemKind::ENUM_MEMBER,
+                        detail,
+                        v.clone(),
+                        range,
+                    )
+                })
                 .collect()
         }
         _ => Vec::new(),
@@ -330,7 +370,10 @@ mod tests {
             compared_fact(" person.citizenship == \"K"),
             Some(("person.citizenship", "\"K"))
         );
-        assert_eq!(compared_fact("trip.purpose != "), Some(("trip.purpose", "")));
+        assert_eq!(
+            compared_fact("trip.purpose != "),
+            Some(("trip.purpose", ""))
+        );
         assert_eq!(compared_fact("a == b && c"), None);
     }
 }

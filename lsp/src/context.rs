@@ -49,7 +49,9 @@ fn split(line: &str) -> Line<'_> {
         if rest.starts_with("- ") || rest == "-" {
             dash.get_or_insert(body);
             body += 2;
-            body += rest.get(2..).map_or(0, |r| r.len() - r.trim_start_matches(' ').len());
+            body += rest
+                .get(2..)
+                .map_or(0, |r| r.len() - r.trim_start_matches(' ').len());
         } else {
             break;
         }
@@ -59,7 +61,8 @@ fn split(line: &str) -> Line<'_> {
         .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
         .unwrap_or(rest.len());
     let after = rest.get(key_len..).unwrap_or("");
-    let is_key = key_len > 0 && (after == ":" || after.starts_with(": ") || after.starts_with(":\t"));
+    let is_key =
+        key_len > 0 && (after == ":" || after.starts_with(": ") || after.starts_with(":\t"));
     Line {
         body,
         dash,
@@ -76,8 +79,14 @@ fn is_blank_or_comment(line: &str) -> bool {
 /// The context at byte `offset` of `text`.
 pub fn at(text: &str, offset: usize) -> Context {
     let offset = offset.min(text.len());
-    let line_start = text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-    let line_end = text.get(offset..).and_then(|t| t.find('\n')).map_or(text.len(), |i| offset + i);
+    let line_start = text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(offset..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| offset + i);
     let line = text.get(line_start..line_end).unwrap_or("");
     let col = offset - line_start;
     let here = split(line);

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range};
+use lsp_types::{
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range,
+};
 
 use crate::text::LineIndex;
 
@@ -24,9 +26,8 @@ pub fn place_all<'a, P: miette::Diagnostic + 'a>(
     let mut by_file = ByFile::new();
     let mut unplaced = Vec::new();
     for (p, is_error) in problems {
-        let placed = place(p, is_error, texts).or_else(|| {
-            fallback.map(|f| (f.to_string(), whole_file_diagnostic(p, is_error)))
-        });
+        let placed = place(p, is_error, texts)
+            .or_else(|| fallback.map(|f| (f.to_string(), whole_file_diagnostic(p, is_error))));
         match placed {
             Some((file, d)) => by_file.entry(file).or_default().push(d),
             None => unplaced.push(text_of(p)),
@@ -62,7 +63,27 @@ fn place<'a>(
     if let Some(help) = p.help() {
         message.push_str(&format!("\nhelp: {help}"));
     }
-    Some((file, diagnostic(p, is_error, range, message)))
+    let mut d = diagnostic(p, is_error, range, message);
+    // The other places the problem names (the other version of an
+    // overlap, say), in the same file.
+    let uri = lsp_types::Url::from_file_path(&file).ok();
+    let related: Vec<DiagnosticRelatedInformation> = labels
+        .iter()
+        .filter(|l| l.offset() != primary.offset() || l.len() != primary.len())
+        .filter_map(|l| {
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri: uri.clone()?,
+                    range: ix.range(l.offset(), l.len()),
+                },
+                message: l.label().unwrap_or("here").to_string(),
+            })
+        })
+        .collect();
+    if !related.is_empty() {
+        d.related_information = Some(related);
+    }
+    Some((file, d))
 }
 
 fn whole_file_diagnostic(p: &dyn miette::Diagnostic, is_error: bool) -> Diagnostic {
@@ -123,6 +144,10 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         assert_eq!(d.range.start, lsp_types::Position::new(1, 26));
-        assert!(d.message.contains("did you mean `description`?"), "{}", d.message);
+        assert!(
+            d.message.contains("did you mean `description`?"),
+            "{}",
+            d.message
+        );
     }
 }

@@ -12,7 +12,9 @@ pub enum LspError {
     #[error("the connection to the editor failed: {message}")]
     #[diagnostic(
         code(inforce::lsp::protocol),
-        help("start `inforce lsp` from an editor's language client, which speaks the protocol on standard input and output")
+        help(
+            "start `inforce lsp` from an editor's language client, which speaks the protocol on standard input and output"
+        )
     )]
     Protocol {
         /// What went wrong, as the protocol layer said.
@@ -23,7 +25,9 @@ pub enum LspError {
     #[error("a message to or from the editor is not valid: {message}")]
     #[diagnostic(
         code(inforce::lsp::message),
-        help("this is a bug in inforce or in the editor's client; please report it with the client's log")
+        help(
+            "this is a bug in inforce or in the editor's client; please report it with the client's log"
+        )
     )]
     Message {
         /// What the JSON layer said.

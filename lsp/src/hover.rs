@@ -55,14 +55,23 @@ pub fn hover(tree: &RuleTree, path: &str, text: &str, offset: usize) -> Option<S
         .rule_sets
         .iter()
         .flat_map(|s| &s.versions)
-        .flat_map(|v| v.rules.iter().filter(|r| r.id == word).map(move |r| rule_text(v, r)))
+        .flat_map(|v| {
+            v.rules
+                .iter()
+                .filter(|r| r.id == word)
+                .map(move |r| rule_text(v, r))
+        })
         .collect();
     (!rules.is_empty()).then(|| rules.join("\n\n---\n\n"))
 }
 
 /// A fact's description, type, allowed values and what `null` means.
 pub fn fact_text(name: &str, def: &FactDef) -> String {
-    let mut out = format!("**fact `{name}`** ({})\n\n{}", type_name(def.ty), def.description);
+    let mut out = format!(
+        "**fact `{name}`** ({})\n\n{}",
+        type_name(def.ty),
+        def.description
+    );
     if def.is_restricted() {
         let mut allowed = def.allowed_words();
         if def.code_list.is_none()
@@ -88,7 +97,11 @@ pub fn fact_text(name: &str, def: &FactDef) -> String {
 }
 
 fn outcome_text(name: &str, o: &OutcomeDef) -> String {
-    let mut out = format!("**outcome `{name}`** ({})\n\n{}", type_name(o.ty), o.description);
+    let mut out = format!(
+        "**outcome `{name}`** ({})\n\n{}",
+        type_name(o.ty),
+        o.description
+    );
     if let Some(values) = &o.values {
         let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
         out.push_str(&format!("\n\nValues: {}.", listed.join(", ")));
@@ -161,8 +174,14 @@ fn last_part(word: &str) -> &str {
 
 fn line_at(text: &str, offset: usize) -> &str {
     let offset = offset.min(text.len());
-    let start = text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-    let end = text.get(offset..).and_then(|t| t.find('\n')).map_or(text.len(), |i| offset + i);
+    let start = text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(offset..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| offset + i);
     text.get(start..end).unwrap_or("")
 }
 

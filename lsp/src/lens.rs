@@ -25,10 +25,11 @@ pub fn lenses(tree: &RuleTree, path: &str, text: &str) -> Vec<Lens> {
     let Some(o) = outline(text).filter(|o| o.kind == FileKind::Tests) else {
         return Vec::new();
     };
-    let mut runs: Vec<Option<inforce_engine::TestRun>> = inforce_engine::run_golden_file(tree, path)
-        .into_iter()
-        .map(|(run, _)| Some(run))
-        .collect();
+    let mut runs: Vec<Option<inforce_engine::TestRun>> =
+        inforce_engine::run_golden_file(tree, path)
+            .into_iter()
+            .map(|(run, _)| Some(run))
+            .collect();
     o.tests
         .iter()
         .filter_map(|t| {

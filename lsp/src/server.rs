@@ -17,9 +17,7 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
     DidSaveTextDocument, LogMessage, Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{
-    CodeLensRequest, Completion, GotoDefinition, HoverRequest, Request as _,
-};
+use lsp_types::request::{CodeLensRequest, Completion, GotoDefinition, HoverRequest, Request as _};
 use lsp_types::{
     CodeLens, CodeLensOptions, CodeLensParams, Command, CompletionOptions, CompletionParams,
     CompletionResponse, Diagnostic, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
@@ -235,9 +233,10 @@ impl Server<'_> {
             DidChangeTextDocument::METHOD => {
                 let p: DidChangeTextDocumentParams = serde_json::from_value(n.params)?;
                 // Full synchronisation: the last change holds the whole text.
-                if let (Some(path), Some(change)) =
-                    (path_of(&p.text_document.uri), p.content_changes.into_iter().last())
-                {
+                if let (Some(path), Some(change)) = (
+                    path_of(&p.text_document.uri),
+                    p.content_changes.into_iter().last(),
+                ) {
                     self.workspace.set_open(path, change.text);
                     self.dirty = true;
                 }

@@ -21,7 +21,10 @@ impl<'a> LineIndex<'a> {
     /// The protocol position of byte `offset` (clamped to the text).
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.starts.get(line).copied().unwrap_or(0);
         let column: usize = self
             .text

@@ -120,7 +120,10 @@ impl Workspace {
         let label = self.root.display().to_string();
         let loaded = load_with(self.files(), &label, Golden::Load);
         let problems = loaded.problems;
-        let tree = loaded.tree.filter(|_| self.unreadable.is_empty()).map(Arc::new);
+        let tree = loaded
+            .tree
+            .filter(|_| self.unreadable.is_empty())
+            .map(Arc::new);
         if let Some(t) = &tree {
             self.last_good = Some(Arc::clone(t));
         }

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use crate::command::edit::{self, Edits, EditError, refuse, scalar};
+use crate::command::edit::{self, EditError, Edits, refuse, scalar};
 use crate::exit::Outcome;
 
 #[derive(clap::Args, Debug)]
@@ -59,16 +59,24 @@ pub fn run(args: Args) -> Outcome {
     let tests_shown = tests_path.display().to_string();
     let mut next = Vec::new();
     if args.source.is_none() {
-        next.push(format!("fill in `source.act` and `source.read_at` in {new_shown}"));
+        next.push(format!(
+            "fill in `source.act` and `source.read_at` in {new_shown}"
+        ));
     } else {
         next.push(format!("fill in `source.read_at` in {new_shown}"));
     }
     if args.title.is_none() {
-        next.push(format!("retitle the version in {new_shown} (the title is copied from {previous_id})"));
+        next.push(format!(
+            "retitle the version in {new_shown} (the title is copied from {previous_id})"
+        ));
     }
     next.push(format!("change the rules of {new_shown} to what the amendment says, and review the notes copied from {previous_id}"));
-    next.push(format!("correct the expectations of the day of in {tests_shown}, then run `inforce test`"));
-    next.push(format!("`inforce diff` the rules against the last revision to review the change"));
+    next.push(format!(
+        "correct the expectations of the day of in {tests_shown}, then run `inforce test`"
+    ));
+    next.push(format!(
+        "`inforce diff` the rules against the last revision to review the change"
+    ));
     edit::finish(
         &dir,
         &[
@@ -94,8 +102,14 @@ fn amended(
     };
     let o = inforce_engine::outline::outline(text).ok_or(layout("version"))?;
     let mut e = Edits::default();
-    e.replace(o.version.as_ref().ok_or(layout("version"))?, date.to_string());
-    e.replace(o.from.as_ref().ok_or(layout("in_force.from"))?, date.to_string());
+    e.replace(
+        o.version.as_ref().ok_or(layout("version"))?,
+        date.to_string(),
+    );
+    e.replace(
+        o.from.as_ref().ok_or(layout("in_force.from"))?,
+        date.to_string(),
+    );
     if let (Some(title), Some(at)) = (&args.title, &o.title) {
         e.replace(at, scalar(title));
     }

@@ -96,10 +96,7 @@ pub enum EditError {
     },
 
     #[error("`{0}` exists already")]
-    #[diagnostic(
-        code(inforce::edit::exists),
-        help("remove it, or pick another date")
-    )]
+    #[diagnostic(code(inforce::edit::exists), help("remove it, or pick another date"))]
     Exists(String),
 
     #[error("cannot {what} `{path}`: {reason}")]
@@ -116,14 +113,18 @@ pub enum EditError {
     #[error("cannot find `{what}` in `{path}`")]
     #[diagnostic(
         code(inforce::edit::layout),
-        help("the version file must be valid YAML with `version:` and `in_force: {{from: ...}}`; run `inforce check`")
+        help(
+            "the version file must be valid YAML with `version:` and `in_force: {{from: ...}}`; run `inforce check`"
+        )
     )]
     Layout { what: &'static str, path: String },
 
     #[error("`{0}` is not a directory of rules")]
     #[diagnostic(
         code(inforce::edit::no_directory),
-        help("give the rules tree to edit with `--rules DIR` (the rules inside the binary cannot be edited)")
+        help(
+            "give the rules tree to edit with `--rules DIR` (the rules inside the binary cannot be edited)"
+        )
     )]
     NoDirectory(String),
 }
@@ -166,7 +167,9 @@ pub fn load(dir: &Path) -> Result<RuleTree, Failure> {
         Some(tree) if unreadable.iter().all(|p| !p.is_error()) => Ok(tree),
         _ => {
             render::print_diagnostics(&unreadable);
-            crate::errln!("the rules have errors; fix them (`inforce check`) before adding a version");
+            crate::errln!(
+                "the rules have errors; fix them (`inforce check`) before adding a version"
+            );
             Err(Failure::BadRules)
         }
     }
@@ -174,32 +177,29 @@ pub fn load(dir: &Path) -> Result<RuleTree, Failure> {
 
 /// The rule set `id`, or a refusal naming the closest id.
 pub fn rule_set<'a>(tree: &'a RuleTree, id: &str, dir: &Path) -> Result<&'a RuleSet, EditError> {
-    tree.rule_sets
-        .iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| {
-            let ids: Vec<&str> = tree.rule_sets.iter().map(|s| s.id.as_str()).collect();
-            let near = ids
-                .iter()
-                .map(|c| (strsim::jaro_winkler(id, c), *c))
-                .filter(|(score, _)| *score >= 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| c);
-            EditError::UnknownRuleSet {
-                id: id.to_string(),
-                rules: dir.display().to_string(),
-                help: match near {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => format!(
-                        "the rule sets are {}",
-                        ids.iter()
-                            .map(|i| format!("`{i}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                },
-            }
-        })
+    tree.rule_sets.iter().find(|s| s.id == id).ok_or_else(|| {
+        let ids: Vec<&str> = tree.rule_sets.iter().map(|s| s.id.as_str()).collect();
+        let near = ids
+            .iter()
+            .map(|c| (strsim::jaro_winkler(id, c), *c))
+            .filter(|(score, _)| *score >= 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, c)| c);
+        EditError::UnknownRuleSet {
+            id: id.to_string(),
+            rules: dir.display().to_string(),
+            help: match near {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!(
+                    "the rule sets are {}",
+                    ids.iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        }
+    })
 }
 
 /// The version a new one starting on `date` follows: the last one, which
@@ -304,8 +304,7 @@ impl Edits {
         self.0.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
         let mut out = text.to_string();
         for (at, len, with) in self.0 {
-            if at + len <= out.len() && out.is_char_boundary(at) && out.is_char_boundary(at + len)
-            {
+            if at + len <= out.len() && out.is_char_boundary(at) && out.is_char_boundary(at + len) {
                 out.replace_range(at..at + len, &with);
             }
         }
@@ -326,19 +325,27 @@ pub fn close(text: &str, path: &str, date: NaiveDate) -> Result<String, EditErro
         (None, Some(from)) => {
             let end = from.span.offset() + from.span.len();
             let key = o.in_force.map_or(0, |k| k.offset());
-            let flow = text.get(key..from.span.offset()).is_some_and(|s| s.contains('{'));
+            let flow = text
+                .get(key..from.span.offset())
+                .is_some_and(|s| s.contains('{'));
             if flow {
                 e.splice(end, 0, format!(", until: {date}"));
             } else {
                 // Block style: a line of its own, indented as `from:`.
-                let line_start = text.get(..from.span.offset()).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+                let line_start = text
+                    .get(..from.span.offset())
+                    .and_then(|t| t.rfind('\n'))
+                    .map_or(0, |i| i + 1);
                 let indent: String = text
                     .get(line_start..)
                     .unwrap_or("")
                     .chars()
                     .take_while(|c| *c == ' ')
                     .collect();
-                let line_end = text.get(end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| end + i);
+                let line_end = text
+                    .get(end..)
+                    .and_then(|t| t.find('\n'))
+                    .map_or(text.len(), |i| end + i);
                 e.splice(line_end, 0, format!("\n{indent}until: {date}"));
             }
         }
@@ -375,7 +382,8 @@ pub fn top_level_block(text: &str, key: &str) -> Option<(usize, usize)> {
 /// double-quoted (JSON escapes are YAML's) otherwise.
 pub fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_alphanumeric() || " _.-/()',".contains(c))
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || " _.-/()',".contains(c))
         && !s.starts_with([' ', '-', '\''])
         && !s.ends_with(' ')
         && !matches!(s, "true" | "false" | "null" | "~" | "yes" | "no")
@@ -403,9 +411,18 @@ fn answered(v: &Version) -> Vec<String> {
 
 /// The golden tests to straddle the date with: cases of the rule set's
 /// own tests evaluated within `previous`'s interval (at most `limit`).
-fn sample_cases(tree: &RuleTree, set_dir: &Path, previous: &Version, limit: usize) -> Vec<(String, serde_json::Value)> {
+fn sample_cases(
+    tree: &RuleTree,
+    set_dir: &Path,
+    previous: &Version,
+    limit: usize,
+) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();
-    for file in tree.tests.iter().filter(|f| Path::new(&f.path).starts_with(set_dir)) {
+    for file in tree
+        .tests
+        .iter()
+        .filter(|f| Path::new(&f.path).starts_with(set_dir))
+    {
         for t in &file.tests {
             let date = t.date.or_else(|| {
                 t.case
@@ -518,7 +535,11 @@ fn expectation(r: &inforce_engine::OutcomeResult) -> String {
                 Some(Value::Str(s)) => scalar(s),
                 Some(Value::List(items)) => format!(
                     "[{}]",
-                    items.iter().map(|s| scalar(s)).collect::<Vec<_>>().join(", ")
+                    items
+                        .iter()
+                        .map(|s| scalar(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             if matches!(
@@ -530,10 +551,9 @@ fn expectation(r: &inforce_engine::OutcomeResult) -> String {
                 v
             }
         }
-        Status::MissingFacts => format!(
-            "{{status: missing_facts, needs: [{}]}}",
-            r.needs.join(", ")
-        ),
+        Status::MissingFacts => {
+            format!("{{status: missing_facts, needs: [{}]}}", r.needs.join(", "))
+        }
         Status::Undetermined => "undetermined".to_string(),
         Status::Conflict => "conflict".to_string(),
     }
@@ -556,7 +576,11 @@ pub fn finish(dir: &Path, written: &[(&Path, &str)], next: &[String]) -> Outcome
     problems.extend(loaded.problems);
     render::print_diagnostics(&problems);
     for (path, what) in written {
-        crate::outln!("{} {}", what, crate::text_safe::line(&path.display().to_string()));
+        crate::outln!(
+            "{} {}",
+            what,
+            crate::text_safe::line(&path.display().to_string())
+        );
     }
     let Some(tree) = loaded.tree else {
         crate::outln!("check: the rules have errors now; fix them, then run `inforce check`");
@@ -580,7 +604,11 @@ pub fn finish(dir: &Path, written: &[(&Path, &str)], next: &[String]) -> Outcome
 }
 
 /// The version `id` of `set` in a freshly loaded tree.
-pub fn version_in<'a>(tree: &'a RuleTree, set: &str, id: &str) -> Option<(&'a RuleSet, &'a Version)> {
+pub fn version_in<'a>(
+    tree: &'a RuleTree,
+    set: &str,
+    id: &str,
+) -> Option<(&'a RuleSet, &'a Version)> {
     let s = tree.rule_sets.iter().find(|s| s.id == set)?;
     Some((s, s.versions.iter().find(|v| v.id == id)?))
 }

@@ -65,8 +65,12 @@ pub fn run(args: Args) -> Outcome {
     edit::write(&tests_path, &skeleton).map_err(refuse)?;
     let new_shown = new_path.display().to_string();
     let next = vec![
-        format!("fill in `source.read_at` in {new_shown}, and the act's number and date if it has them"),
-        format!("say what replaces the repealed rules, if anything, in `repeal.note` of {new_shown}"),
+        format!(
+            "fill in `source.read_at` in {new_shown}, and the act's number and date if it has them"
+        ),
+        format!(
+            "say what replaces the repealed rules, if anything, in `repeal.note` of {new_shown}"
+        ),
         format!(
             "check the expectations in {}: from the day of, what the repealed version answered comes out undetermined",
             tests_path.display()

@@ -136,7 +136,12 @@ impl Client {
         let is_for = |v: &Value| {
             v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri
         };
-        let found = |v: &Value| v["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+        let found = |v: &Value| {
+            v["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        };
         let mut last = None;
         for v in self.backlog.iter().filter(|v| is_for(v)) {
             last = Some(found(v));

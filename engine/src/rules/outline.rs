@@ -272,7 +272,10 @@ mod tests {
         assert_eq!(o.rules.len(), 2);
         let second = o.rules.get(1).expect("two rules");
         assert_eq!(text_at(text, second.id.span), "second");
-        assert_eq!(second.exception_to.first().map(|n| n.name.as_str()), Some("first"));
+        assert_eq!(
+            second.exception_to.first().map(|n| n.name.as_str()),
+            Some("first")
+        );
         let p = o.precedence.first().expect("a precedence entry");
         assert_eq!(text_at(text, p.rule_set.span), "kz.b");
         assert_eq!(o.scripts.len(), 1);
@@ -282,7 +285,8 @@ mod tests {
 
     #[test]
     fn a_tests_file_outlines_each_test_with_its_expectations_and_facts() {
-        let text = "tests:\n  - name: one\n    case: {person: {age: 3}}\n    expect: {adult: false}\n";
+        let text =
+            "tests:\n  - name: one\n    case: {person: {age: 3}}\n    expect: {adult: false}\n";
         let o = outline(text).expect("valid YAML has an outline");
         assert_eq!(o.kind, FileKind::Tests);
         let t = o.tests.first().expect("one test");

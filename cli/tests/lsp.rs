@@ -416,6 +416,35 @@ fn a_code_lens_above_each_golden_test_says_whether_it_passes_and_what_came_out_w
         "✗ fails: exit_visa_required: expected decided false, got decided true"
     );
     assert_eq!(titles[0], "✓ passes");
+
+    // An edit of a version (not of a test) is seen by the lenses too.
+    let exit_visa = rules().join("kz/citizens-departure/tests/exit-visa.yaml");
+    let ev_text = std::fs::read_to_string(&exit_visa).unwrap();
+    c.open(&exit_visa, &ev_text);
+    let (version, v_text) = departure_2001();
+    let changed = v_text.replacen(
+        "    when: person.secret_holder\n    then:\n      exit_visa_required: true\n",
+        "    when: person.secret_holder\n    then:\n      exit_visa_required: false\n",
+        1,
+    );
+    assert_ne!(changed, v_text);
+    c.open(&version, &changed);
+    let lenses = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri(&exit_visa)}}),
+    );
+    let failing = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l["command"]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("✗ fails")
+        })
+        .count();
+    assert!(failing > 0, "{lenses}");
     c.shutdown();
 }
 

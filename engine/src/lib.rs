@@ -75,7 +75,7 @@ pub use result::json::write_result as write_json;
 pub use result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
-pub use rules::load::{Golden, Loaded, load, load_with};
+pub use rules::load::{Golden, Loaded, is_golden_file, load, load_with};
 pub use rules::model::Value;
 pub use rules::source::{SourceFile, read_dir};
 pub use rules::tree::RuleTree;

@@ -110,6 +110,16 @@ fn diagnostic(
     }
 }
 
+/// The file a problem points into, if it does.
+pub fn file_of(p: &dyn miette::Diagnostic) -> Option<String> {
+    let span = p
+        .labels()
+        .and_then(|mut l| l.next())
+        .map_or(miette::SourceSpan::new(0.into(), 0), |l| *l.inner());
+    let contents = p.source_code()?.read_span(&span, 0, 0).ok()?;
+    contents.name().map(str::to_string)
+}
+
 /// A problem in one line of words: message, then help.
 pub fn text_of(p: &dyn miette::Diagnostic) -> String {
     match p.help() {

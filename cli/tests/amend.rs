@@ -4,8 +4,13 @@
 //! kept, and then `check`, `test` and `diff` against the untouched rules
 //! show exactly the new version. Refusals exit 2 with what to do.
 
+// Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
+#![cfg(test)]
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use assert_cmd::Command;
 
 use serde_json::Value;
 
@@ -251,6 +256,17 @@ fn what_amend_prints_names_the_files_the_check_and_the_next_edits() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let shown = String::from_utf8(o.stdout).unwrap().replace(r, "RULES");
+    // The number of golden tests grows with the shipped rules.
+    let shown: String = shown
+        .lines()
+        .map(|l| match l.strip_prefix("check: ok; golden tests: ") {
+            Some(rest) => format!(
+                "check: ok; golden tests: N passed, {}\n",
+                rest.split(", ").nth(1).unwrap_or("")
+            ),
+            None => format!("{l}\n"),
+        })
+        .collect();
     insta::assert_snapshot!(shown);
     let o = inforce(&[
         "amend",

@@ -74,9 +74,9 @@ pub fn run(args: Args) -> Outcome {
     next.push(format!(
         "correct the expectations of the day of in {tests_shown}, then run `inforce test`"
     ));
-    next.push(format!(
-        "`inforce diff` the rules against the last revision to review the change"
-    ));
+    next.push(
+        "`inforce diff` the rules against the last revision to review the change".to_string(),
+    );
     edit::finish(
         &dir,
         &[

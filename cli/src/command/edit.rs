@@ -37,7 +37,7 @@ pub enum EditError {
     },
 
     #[error(
-        "{date} is not after the start of the last version of `{rule_set}` ({last}, {interval})"
+        "{date} is not after the start of the last version of `{rule_set}` (`{last}`, in force {interval})"
     )]
     #[diagnostic(
         code(inforce::edit::not_after_last),
@@ -54,7 +54,7 @@ pub enum EditError {
     },
 
     #[error(
-        "{date} falls inside version `{version}` of `{rule_set}` ({interval}), which a later version (`{later}`) follows"
+        "{date} falls inside version `{version}` of `{rule_set}`, in force {interval}, which a later version (`{later}`) follows"
     )]
     #[diagnostic(
         code(inforce::edit::inside_later_version),

@@ -251,7 +251,7 @@ fn script(out: &mut Vec<ScriptPlace>, key: &'static str, node: Option<&Node>) {
 mod tests {
     use super::*;
 
-    fn text_at<'a>(text: &'a str, span: SourceSpan) -> &'a str {
+    fn text_at(text: &str, span: SourceSpan) -> &str {
         text.get(span.offset()..span.offset() + span.len())
             .unwrap_or("")
     }

@@ -480,6 +480,31 @@ fn an_open_case_file_gets_the_case_readers_diagnostics() {
     c.shutdown();
 }
 
+#[test]
+fn without_rules_given_the_server_takes_the_rules_folder_of_the_workspace_or_the_editors_option() {
+    let (path, text) = departure_2001();
+    for options in [json!({}), json!({"rules": "rules"})] {
+        let mut c = Client::start_with(None, options);
+        c.open(&path, &text);
+        c.diagnostics(&uri(&path), |d| d.is_empty());
+        let h = c.at(
+            "textDocument/hover",
+            &path,
+            &text,
+            "when: person.secret_holder",
+            8,
+        );
+        assert!(
+            h["contents"]["value"]
+                .as_str()
+                .unwrap()
+                .contains("fact `person.secret_holder`"),
+            "{h}"
+        );
+        c.shutdown();
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]

@@ -38,9 +38,18 @@ const WAIT: Duration = Duration::from_secs(60);
 impl Client {
     /// Starts `inforce lsp --rules RULES` and initialises it.
     pub fn start(rules: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_inforce"))
-            .args(["lsp", "--debounce-ms", "0", "--rules"])
-            .arg(rules)
+        Client::start_with(Some(rules), json!({}))
+    }
+
+    /// Starts `inforce lsp`, with `--rules RULES` if given, and initialises
+    /// it with the workspace folder and `initializationOptions`.
+    pub fn start_with(rules: Option<&Path>, options: Value) -> Client {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_inforce"));
+        cmd.args(["lsp", "--debounce-ms", "0"]);
+        if let Some(r) = rules {
+            cmd.arg("--rules").arg(r);
+        }
+        let mut child = cmd
             .env_remove("INFORCE_RULES")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -86,7 +95,8 @@ impl Client {
         let root = uri(&workspace());
         let result = c.request(
             "initialize",
-            json!({"processId": null, "rootUri": root, "capabilities": {}}),
+            json!({"processId": null, "rootUri": root, "capabilities": {},
+                   "initializationOptions": options}),
         );
         assert!(result["capabilities"]["hoverProvider"].as_bool().unwrap());
         c.notify("initialized", json!({}));

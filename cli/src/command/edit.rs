@@ -612,3 +612,50 @@ pub fn version_in<'a>(
     let s = tree.rule_sets.iter().find(|s| s.id == set)?;
     Some((s, s.versions.iter().find(|v| v.id == id)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        date(s).unwrap()
+    }
+
+    #[test]
+    fn closing_a_version_adds_until_in_the_style_written_and_keeps_the_rest() {
+        let flow = "# keep me\nrule_set: a\nversion: 2001-01-01\nin_force: {from: 2001-01-01}  # open\nrules: []\n";
+        assert_eq!(
+            close(flow, "f", d("2005-05-05")).unwrap(),
+            "# keep me\nrule_set: a\nversion: 2001-01-01\nin_force: {from: 2001-01-01, until: 2005-05-05}  # open\nrules: []\n"
+        );
+        let block = "rule_set: a\nin_force:\n  from: 2001-01-01\nrules: []\n";
+        assert_eq!(
+            close(block, "f", d("2005-05-05")).unwrap(),
+            "rule_set: a\nin_force:\n  from: 2001-01-01\n  until: 2005-05-05\nrules: []\n"
+        );
+        let until = "rule_set: a\nin_force: {from: 2001-01-01, until: 2009-01-01}\n";
+        assert_eq!(
+            close(until, "f", d("2005-05-05")).unwrap(),
+            "rule_set: a\nin_force: {from: 2001-01-01, until: 2005-05-05}\n"
+        );
+    }
+
+    #[test]
+    fn a_top_level_block_runs_to_the_next_top_level_key() {
+        let text = "a: 1\nsource:\n  act: x\n  # note\n  read_at: y\nnotes: []\n";
+        let (s, e) = top_level_block(text, "source").unwrap();
+        assert_eq!(&text[s..e], "source:\n  act: x\n  # note\n  read_at: y\n");
+    }
+
+    #[test]
+    fn scalars_are_quoted_only_when_plain_text_would_read_otherwise() {
+        assert_eq!(
+            scalar("Decree No. 7 of 20 June 2024"),
+            "Decree No. 7 of 20 June 2024"
+        );
+        assert_eq!(scalar("a: b"), "\"a: b\"");
+        assert_eq!(scalar("true"), "\"true\"");
+        assert_eq!(scalar("42"), "\"42\"");
+        assert_eq!(scalar("Law \"X\""), "\"Law \\\"X\\\"\"");
+    }
+}

@@ -505,6 +505,27 @@ fn without_rules_given_the_server_takes_the_rules_folder_of_the_workspace_or_the
     }
 }
 
+#[test]
+fn parameters_the_server_cannot_read_are_answered_with_an_error_and_the_server_goes_on() {
+    let mut c = Client::start(&rules());
+    let r = c.request_raw("textDocument/hover", json!({"textDocument": 42}));
+    assert_eq!(r["error"]["code"], json!(-32602), "{r}");
+    c.notify("textDocument/didOpen", json!({"nonsense": true}));
+    let r = c.request_raw("textDocument/formatting", json!({}));
+    assert_eq!(r["error"]["code"], json!(-32601), "{r}");
+    let (path, text) = departure_2001();
+    c.open(&path, &text);
+    let h = c.at(
+        "textDocument/hover",
+        &path,
+        &text,
+        "when: person.secret_holder",
+        8,
+    );
+    assert!(h["contents"]["value"].is_string(), "{h}");
+    c.shutdown();
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]

@@ -109,13 +109,31 @@ pub fn run(connection: &Connection, options: Options) -> Result<(), LspError> {
             }
         };
         match msg {
+            // Parameters the server cannot read are the client's mistake:
+            // answered or logged, never a reason to stop.
             Message::Request(req) => {
                 if connection.handle_shutdown(&req)? {
                     return Ok(());
                 }
-                s.request(req)?;
+                let id = req.id.clone();
+                match s.request(req) {
+                    Err(LspError::Message { message }) => {
+                        s.send(Message::Response(Response::new_err(
+                            id,
+                            lsp_server::ErrorCode::InvalidParams as i32,
+                            format!("the request's parameters are not valid: {message}"),
+                        )))?;
+                    }
+                    other => other?,
+                }
             }
-            Message::Notification(n) => s.notification(n)?,
+            Message::Notification(n) => match s.notification(n) {
+                Err(LspError::Message { message }) => s.log(
+                    MessageType::WARNING,
+                    format!("inforce: a notification was ignored: {message}"),
+                ),
+                other => other?,
+            },
             Message::Response(_) => {}
         }
     }

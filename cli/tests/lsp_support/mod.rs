@@ -140,6 +140,21 @@ impl Client {
         }
     }
 
+    /// Sends a request and waits for its response, error or not.
+    pub fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = self.next(deadline);
+            if v["id"] == json!(id) {
+                return v;
+            }
+            self.backlog.push(v);
+        }
+    }
+
     /// Waits for diagnostics published for `uri` that satisfy `pred`,
     /// looking at those already received first.
     pub fn diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {

@@ -55,6 +55,18 @@ pub fn run(tree: &RuleTree, filter: Option<&str>) -> Vec<TestRun> {
     run_with_coverage(tree, filter).0
 }
 
+/// Runs the golden tests of the test file `file` (its path as loaded), in
+/// the order written, each with the result it came to (`None`: the case
+/// could not be read or evaluated): for editors, which show each test's
+/// verdict beside it and go from an expectation to the rules behind it.
+pub fn run_file(tree: &RuleTree, file: &str) -> Vec<(TestRun, Option<EvalResult>)> {
+    tree.tests
+        .iter()
+        .filter(|f| f.path == file)
+        .flat_map(|f| f.tests.iter().map(|t| run_one(tree, &f.path, t)))
+        .collect()
+}
+
 /// A rule of a version, as coverage names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RuleRef {

@@ -65,7 +65,8 @@ pub use diagnostics::{EvalError, FailureKind, RuleProblem, ScriptPlace};
 pub use drawable::{Drawable, drawable};
 pub use eval::evaluate;
 pub use golden::{
-    Coverage, Mismatch, RuleRef, TestRun, run as run_golden_tests, run_with_coverage,
+    Coverage, Mismatch, RuleRef, TestRun, run as run_golden_tests, run_file as run_golden_file,
+    run_with_coverage,
 };
 pub use history::{History, Period, history};
 pub use report::schema::{case_schema, rules_schema};
@@ -74,7 +75,7 @@ pub use result::json::write_result as write_json;
 pub use result::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
-pub use rules::load::{Golden, Loaded, load, load_with};
+pub use rules::load::{Golden, Loaded, is_golden_file, load, load_with};
 pub use rules::model::Value;
 pub use rules::source::{SourceFile, read_dir};
 pub use rules::tree::RuleTree;
@@ -87,6 +88,15 @@ pub mod model {
     pub use crate::rules::model::{
         CodeList, Condition, FactDef, OutcomeDef, RepealInfo, Rule, RuleSet, SourceInfo, Then,
         Version,
+    };
+}
+
+/// Where the named things of one rule file are written (facts, outcomes,
+/// rule ids, versions, scripts, golden tests), for editors: go to
+/// definition, hover and code lenses need places, not a compiled tree.
+pub mod outline {
+    pub use crate::rules::outline::{
+        FileKind, Named, Outline, PrecedencePlace, RulePlace, ScriptPlace, TestPlace, outline,
     };
 }
 

@@ -7,6 +7,7 @@ pub mod hidden_chars;
 pub mod in_force;
 pub mod load;
 pub mod model;
+pub mod outline;
 pub mod shape;
 pub mod source;
 pub mod tree;

@@ -19,7 +19,8 @@ mod version;
 
 use self::declarations::{CodeListRef, Numbers, compile_checks};
 use self::digest::digest;
-use self::prepare::{Prepared, Typed, is_golden_file, prepare_all};
+pub use self::prepare::is_golden_file;
+use self::prepare::{Prepared, Typed, prepare_all};
 use self::version::VersionCtx;
 
 use std::collections::{BTreeMap, BTreeSet};

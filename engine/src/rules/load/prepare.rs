@@ -211,9 +211,10 @@ pub(super) fn prepare_all(files: &[&SourceFile]) -> Vec<Prepared> {
         .collect()
 }
 
-/// A file in a `tests` folder whose only top-level key is `tests:`. Anything
-/// else is parsed, so a broken rule file is never skipped.
-pub(super) fn is_golden_file(f: &SourceFile) -> bool {
+/// A file in a `tests` folder whose only top-level key is `tests:`: what
+/// `Golden::Skip` leaves out. Anything else is parsed, so a broken rule
+/// file is never skipped.
+pub fn is_golden_file(f: &SourceFile) -> bool {
     let in_tests = f.path.split(['/', '\\']).any(|part| part == "tests");
     let mut top_level = f
         .text

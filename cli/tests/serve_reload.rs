@@ -204,7 +204,7 @@ fn check_stale(spec: &Spec, s: &Server, h: &Value, served: &str) {
         assert!(p["line"].as_u64().is_some_and(|l| l > 1), "{p:#}");
         assert!(p["column"].as_u64().is_some_and(|c| c >= 1), "{p:#}");
     }
-    wait_stderr(&s, "still served");
+    wait_stderr(s, "still served");
 }
 
 #[test]

@@ -39,22 +39,18 @@ pub fn run(args: Args) -> Outcome {
     let old_text = edit::read(&previous.file).map_err(refuse)?;
     let new_text = amended(&old_text, &previous.file, date, &args).map_err(refuse)?;
     let closed = edit::close(&old_text, &previous.file, date).map_err(refuse)?;
-    edit::write(&new_path, &new_text).map_err(refuse)?;
-    edit::write(std::path::Path::new(&previous.file), &closed).map_err(refuse)?;
-    let (set_id, previous_id, previous_file) =
-        (set.id.clone(), previous.id.clone(), previous.file.clone());
-    // The tests expect what the tree with the new version answers.
-    let edited = edit::load(&dir)?;
-    let skeleton = match (
-        edit::version_in(&edited, &set_id, &previous_id),
-        edit::version_in(&edited, &set_id, &date.to_string()),
-    ) {
-        (Some((set, prev)), Some((_, new))) => {
-            edit::skeleton(&edited, set, prev, new, date, "the amendment")
-        }
-        _ => String::new(),
-    };
-    edit::write(&tests_path, &skeleton).map_err(refuse)?;
+    edit::Written {
+        dir: &dir,
+        previous,
+        new_path: &new_path,
+        new_text: &new_text,
+        closed: &closed,
+        tests_path: &tests_path,
+        date,
+        what: "the amendment",
+    }
+    .write()?;
+    let (previous_id, previous_file) = (&previous.id, &previous.file);
     let new_shown = new_path.display().to_string();
     let tests_shown = tests_path.display().to_string();
     let mut next = Vec::new();

@@ -603,6 +603,40 @@ pub fn finish(dir: &Path, written: &[(&Path, &str)], next: &[String]) -> Outcome
     Ok(Success)
 }
 
+/// What both edits write: the new version's file, the previous version
+/// closed in its own file, then, from the tree loaded again with both, the
+/// golden-test skeleton straddling `date` (`what` names the edit in it).
+pub struct Written<'a> {
+    pub dir: &'a Path,
+    pub previous: &'a Version,
+    pub new_path: &'a Path,
+    pub new_text: &'a str,
+    pub closed: &'a str,
+    pub tests_path: &'a Path,
+    pub date: NaiveDate,
+    pub what: &'a str,
+}
+
+impl Written<'_> {
+    pub fn write(&self) -> Result<(), Failure> {
+        write(self.new_path, self.new_text).map_err(refuse)?;
+        write(Path::new(&self.previous.file), self.closed).map_err(refuse)?;
+        // The tests expect what the tree with the new version answers.
+        let edited = load(self.dir)?;
+        let set_id = &self.previous.rule_set;
+        let skeleton = match (
+            version_in(&edited, set_id, &self.previous.id),
+            version_in(&edited, set_id, &self.date.to_string()),
+        ) {
+            (Some((set, prev)), Some((_, new))) => {
+                skeleton(&edited, set, prev, new, self.date, self.what)
+            }
+            _ => String::new(),
+        };
+        write(self.tests_path, &skeleton).map_err(refuse)
+    }
+}
+
 /// The version `id` of `set` in a freshly loaded tree.
 pub fn version_in<'a>(
     tree: &'a RuleTree,

@@ -48,21 +48,18 @@ pub fn run(args: Args) -> Outcome {
         act = scalar(&args.by),
         repeals = scalar(&repeals),
     );
-    edit::write(&new_path, &new_text).map_err(refuse)?;
-    edit::write(std::path::Path::new(&previous.file), &closed).map_err(refuse)?;
-    let (set_id, previous_id, previous_file) =
-        (set.id.clone(), previous.id.clone(), previous.file.clone());
-    let edited = edit::load(&dir)?;
-    let skeleton = match (
-        edit::version_in(&edited, &set_id, &previous_id),
-        edit::version_in(&edited, &set_id, &date.to_string()),
-    ) {
-        (Some((set, prev)), Some((_, new))) => {
-            edit::skeleton(&edited, set, prev, new, date, "the repeal")
-        }
-        _ => String::new(),
-    };
-    edit::write(&tests_path, &skeleton).map_err(refuse)?;
+    edit::Written {
+        dir: &dir,
+        previous,
+        new_path: &new_path,
+        new_text: &new_text,
+        closed: &closed,
+        tests_path: &tests_path,
+        date,
+        what: "the repeal",
+    }
+    .write()?;
+    let previous_file = &previous.file;
     let new_shown = new_path.display().to_string();
     let next = vec![
         format!(

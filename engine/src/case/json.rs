@@ -227,18 +227,9 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Fields mostly come in order of name: look from the last one
-        // found onwards first, and search the whole list only if that fails.
         let mut from = 0;
         while let Some(JsonStr(field)) = map.next_key::<JsonStr<'de>>()? {
-            let rest = self.fields.get(from..).unwrap_or_default();
-            let at = match rest.iter().take(4).position(|(f, _)| f.as_str() == field) {
-                Some(i) => from + i,
-                None => self
-                    .fields
-                    .binary_search_by(|(f, _)| f.as_str().cmp(&field))
-                    .map_err(|_| reject::<A::Error>())?,
-            };
+            let at = find_field(self.fields, from, &field).ok_or_else(reject::<A::Error>)?;
             from = at + 1;
             let Some(&(_, id)) = self.fields.get(at) else {
                 return Err(reject());
@@ -257,6 +248,18 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Where `field` is among a group's `fields` (sorted by name). Fields
+/// mostly come in order of name: look at the few after the last one found
+/// (`from`) first, and search the whole list only if that fails.
+#[inline]
+pub(super) fn find_field(fields: &[(String, usize)], from: usize, field: &str) -> Option<usize> {
+    let rest = fields.get(from..).unwrap_or_default();
+    match rest.iter().take(4).position(|(f, _)| f.as_str() == field) {
+        Some(i) => Some(from + i),
+        None => fields.binary_search_by(|(f, _)| f.as_str().cmp(field)).ok(),
     }
 }
 

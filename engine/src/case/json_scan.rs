@@ -12,7 +12,7 @@
 //! Not here: messages, YAML, checks across facts.
 
 use crate::case::convert::convert_raw;
-use crate::case::json::{DirectCase, GivenJson};
+use crate::case::json::{DirectCase, GivenJson, find_field};
 use crate::eval::fact_set::FactSet;
 use crate::result::json::escape_mask;
 use crate::rules::model::FactId;
@@ -247,19 +247,11 @@ impl<'t> Scanner<'t> {
             self.at += 1;
             return Some(());
         }
-        // Fields mostly come in order of name: look from the last one
-        // found onwards first, as the serde reader does.
         let mut from = 0;
         loop {
             let field = self.string()?;
             self.expect(b':')?;
-            let rest = fields.get(from..).unwrap_or_default();
-            let at = match rest.iter().take(4).position(|(f, _)| f.as_str() == field) {
-                Some(i) => from + i,
-                None => fields
-                    .binary_search_by(|(f, _)| f.as_str().cmp(field))
-                    .ok()?,
-            };
+            let at = find_field(fields, from, field)?;
             from = at + 1;
             let &(_, id) = fields.get(at)?;
             let def = tree.fact_defs.get(id)?;

@@ -61,23 +61,11 @@ pub fn evaluate(
     evaluate_slots(tree, &case.id, case.slots(), date, explain, true, None)
 }
 
-/// [`evaluate`] without the words: no explanation lines and no reason
-/// texts, only the codes (`OutcomeResult::reason_codes`) that compact and
-/// columnar output write. Everything else is the same result.
-pub(crate) fn evaluate_without_words(
-    tree: &RuleTree,
-    case: &Case,
-    date: NaiveDate,
-) -> Result<EvalResult, Box<EvalError>> {
-    if !case.is_of(tree) {
-        return Err(Box::new(EvalError::other_tree(&case.id)));
-    }
-    evaluate_slots(tree, &case.id, case.slots(), date, false, false, None)
-}
-
-/// [`evaluate`] of only the outcomes `keep` keeps (the others are not
-/// decided at all, so a script failing only for them fails nothing), with
-/// the words or without them.
+/// [`evaluate`] of only the outcomes `keep` keeps (all without it; the
+/// others are not decided at all, so a script failing only for them fails
+/// nothing), with the words or without them (then no explanation lines
+/// and no reason texts, only the codes, `OutcomeResult::reason_codes`,
+/// that compact and columnar output write).
 pub(crate) fn evaluate_selected(
     tree: &RuleTree,
     case: &Case,

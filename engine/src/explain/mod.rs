@@ -120,11 +120,13 @@ impl Wording {
     /// decide outcome number `oid`.
     #[inline]
     pub(crate) fn reason(&self, oid: OutcomeId, resolved: &Resolved) -> Option<&Reason> {
-        match resolved {
-            Resolved::InForce(v) if v.repeal.is_some() => self.version(v).map(|w| &w.repealed),
-            Resolved::NotYet(first) => self.version(first).map(|w| &w.not_yet),
-            Resolved::Lapsed { ended, .. } => self.version(ended).map(|w| &w.lapsed),
-            Resolved::InForce(v) => self.version(v).and_then(|w| w.undecided.get(oid.index())),
+        let (at, kind) = reason_place(oid, resolved);
+        let w = self.versions.get(at)?;
+        match kind {
+            ReasonKind::Repealed => Some(&w.repealed),
+            ReasonKind::NotYet => Some(&w.not_yet),
+            ReasonKind::Lapsed => Some(&w.lapsed),
+            ReasonKind::Undecided(o) => w.undecided.get(o),
         }
     }
 
@@ -162,6 +164,32 @@ impl Wording {
                 .map(|r| (&*r.key, &r.by, r.grounds.as_str()))
                 .collect(),
         })
+    }
+}
+
+/// Which of a version's reasons says why a rule set does not decide an
+/// outcome (`reason_place`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ReasonKind {
+    Repealed,
+    NotYet,
+    Lapsed,
+    /// In force, and no rule decides outcome number `.0`.
+    Undecided(usize),
+}
+
+/// Why a rule set, where the date falls as `resolved` says, does not
+/// decide outcome number `oid`: the number of the version whose reason it
+/// is (`Version::at`) and which of its reasons. Wording and the prepared
+/// JSON fragments (`result::fragments`) both choose by this, so the words
+/// and the codes cannot be chosen differently.
+#[inline]
+pub(crate) fn reason_place(oid: OutcomeId, resolved: &Resolved) -> (usize, ReasonKind) {
+    match resolved {
+        Resolved::InForce(v) if v.repeal.is_some() => (v.at, ReasonKind::Repealed),
+        Resolved::NotYet(first) => (first.at, ReasonKind::NotYet),
+        Resolved::Lapsed { ended, .. } => (ended.at, ReasonKind::Lapsed),
+        Resolved::InForce(v) => (v.at, ReasonKind::Undecided(oid.index())),
     }
 }
 

@@ -10,7 +10,7 @@
 //! Not here: choosing the fragments for a case, or the words themselves
 //! (`explain`).
 
-use crate::explain::Reason;
+use crate::explain::{Reason, ReasonKind, reason_place};
 use crate::result::RulesInfo;
 use crate::result::json::{
     write_by_head, write_escaped, write_rules_info, write_str, write_version_head,
@@ -138,20 +138,17 @@ impl Fragments {
     }
 
     /// Why a rule set, where the date falls as `resolved` says, does not
-    /// decide outcome number `oid`: the same choice as `Wording::reason`,
-    /// over the same lists.
+    /// decide outcome number `oid`: the reason `Wording::reason` words,
+    /// chosen by the same `reason_place`.
     #[inline]
     pub(crate) fn reason(&self, oid: OutcomeId, resolved: &Resolved) -> Option<&ReasonFragments> {
-        match resolved {
-            Resolved::InForce(v) if v.repeal.is_some() => {
-                self.versions.get(v.at).map(|w| &w.repealed)
-            }
-            Resolved::NotYet(first) => self.versions.get(first.at).map(|w| &w.not_yet),
-            Resolved::Lapsed { ended, .. } => self.versions.get(ended.at).map(|w| &w.lapsed),
-            Resolved::InForce(v) => self
-                .versions
-                .get(v.at)
-                .and_then(|w| w.undecided.get(oid.index())),
+        let (at, kind) = reason_place(oid, resolved);
+        let w = self.versions.get(at)?;
+        match kind {
+            ReasonKind::Repealed => Some(&w.repealed),
+            ReasonKind::NotYet => Some(&w.not_yet),
+            ReasonKind::Lapsed => Some(&w.lapsed),
+            ReasonKind::Undecided(o) => w.undecided.get(o),
         }
     }
 }

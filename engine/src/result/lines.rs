@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::case::{Case, CaseError};
-use crate::eval::{evaluate, evaluate_verdict, evaluate_without_words};
+use crate::eval::{evaluate, evaluate_verdict};
 use crate::result::EvalResult;
 use crate::result::verdict_json;
 use crate::rules::tree::RuleTree;
@@ -50,10 +50,10 @@ pub fn evaluate_line_as(
     let fragments = tree.fragments();
     match format.shape {
         Shape::Full => {
-            verdict_json::write_full(tree, fragments, &case.id, date, &verdict, keep, out);
+            verdict_json::write_full(fragments, &case.id, date, &verdict, out);
         }
         Shape::Compact => {
-            verdict_json::write_compact(tree, fragments, &case.id, date, &verdict, keep, out);
+            verdict_json::write_compact(fragments, &case.id, date, &verdict, out);
         }
     }
     out.push(b'\n');
@@ -118,7 +118,7 @@ pub fn evaluate_case_line_codes(
 /// `case` evaluated on `date` without the words (see
 /// [`evaluate_case_line_codes`]), for cases read from columns.
 pub fn evaluate_codes(tree: &RuleTree, case: &Case, date: NaiveDate) -> Result<EvalResult, String> {
-    evaluate_without_words(tree, case, date).map_err(|e| e.one_line())
+    evaluate_selected(tree, case, date, false, None)
 }
 
 /// Line `n` read as a case, with the date to evaluate it on.

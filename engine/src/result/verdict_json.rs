@@ -14,18 +14,16 @@ use crate::eval::{OutcomeVerdict, Verdict};
 use crate::result::Status;
 use crate::result::fragments::Fragments;
 use crate::result::json::{write_date, write_escaped, write_str, write_val};
-use crate::result::lines::OutcomeSelection;
 use crate::rules::model::Value;
-use crate::rules::tree::RuleTree;
 
-/// Appends the full result line of a verdict (without its line ending).
+/// Appends the full result line of a verdict (without its line ending):
+/// every outcome it holds, which are those the run keeps
+/// (`eval::evaluate_verdict` decides no other).
 pub(crate) fn write_full(
-    tree: &RuleTree,
     fragments: &Fragments,
     id: &str,
     date: NaiveDate,
     verdict: &Verdict,
-    keep: Option<&OutcomeSelection>,
     out: &mut Vec<u8>,
 ) {
     out.extend_from_slice(b"{\"case\":");
@@ -51,7 +49,7 @@ pub(crate) fn write_full(
     let mut reasons: Vec<u8> = Vec::new();
     let mut spans: Vec<(usize, usize)> = Vec::with_capacity(verdict.outcomes.len());
     let mut first = true;
-    for o in kept(tree, verdict, keep) {
+    for o in &verdict.outcomes {
         if !first {
             out.push(b',');
         }
@@ -98,7 +96,7 @@ pub(crate) fn write_full(
         out.push(b'}');
     }
     out.extend_from_slice(b"},\"explanation\":[");
-    for (i, (o, (start, end))) in kept(tree, verdict, keep).zip(spans).enumerate() {
+    for (i, (o, (start, end))) in verdict.outcomes.iter().zip(spans).enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -111,12 +109,10 @@ pub(crate) fn write_full(
 
 /// Appends the compact line of a verdict (without its line ending).
 pub(crate) fn write_compact(
-    tree: &RuleTree,
     fragments: &Fragments,
     id: &str,
     date: NaiveDate,
     verdict: &Verdict,
-    keep: Option<&OutcomeSelection>,
     out: &mut Vec<u8>,
 ) {
     out.extend_from_slice(b"{\"case\":");
@@ -138,7 +134,7 @@ pub(crate) fn write_compact(
         out.extend_from_slice(applies_json(*applies));
     }
     out.extend_from_slice(b"},\"outcomes\":{");
-    for (i, o) in kept(tree, verdict, keep).enumerate() {
+    for (i, o) in verdict.outcomes.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -209,21 +205,6 @@ pub(crate) fn write_compact(
         out.push(b'}');
     }
     out.extend_from_slice(b"}}");
-}
-
-/// The verdict's outcomes that `keep` keeps (all without it).
-fn kept<'v, 'a>(
-    tree: &'v RuleTree,
-    verdict: &'v Verdict<'a>,
-    keep: Option<&'v OutcomeSelection>,
-) -> impl Iterator<Item = &'v OutcomeVerdict<'a>> + 'v {
-    verdict.outcomes.iter().filter(move |o| {
-        keep.is_none_or(|k| {
-            tree.outcome_names
-                .get(o.oid.index())
-                .is_some_and(|n| k.keeps(n))
-        })
-    })
 }
 
 fn name<'f>(fragments: &'f Fragments, o: &OutcomeVerdict) -> &'f [u8] {

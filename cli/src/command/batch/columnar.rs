@@ -30,7 +30,7 @@ use inforce_engine::lines::{
 use inforce_engine::{EvalResult, RuleTree};
 use rayon::prelude::*;
 
-use super::panics::{QuietPanics, WORKER, guarded};
+use super::panics::{QuietPanics, guarded, worker_pool};
 use super::pipeline::{CHUNK_BYTES, MAX_LINE, Ran, Stop};
 use super::streams::{Input, Sink, open_input};
 use super::{Args, progress};
@@ -183,14 +183,7 @@ pub(super) fn run(
         }
         OutFormat::Jsonl => Writer::Lines(out),
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .thread_name(|i| format!("{WORKER}{i}"))
-        .build()
-        .map_err(|e| {
-            crate::errln!("cannot start the worker threads: {e}");
-            Failure::Internal
-        })?;
+    let pool = worker_pool(args.jobs)?;
     let job = Job {
         tree,
         date: args.date,

@@ -29,7 +29,7 @@ use inforce_engine::Golden;
 use inforce_engine::RuleTree;
 use inforce_engine::lines::{Legend, LineFormat, OutcomeSelection, Shape};
 
-use self::panics::{QuietPanics, WORKER};
+use self::panics::{QuietPanics, worker_pool};
 use self::pipeline::{Job, Ran, Stop, chunk_lines, pipeline};
 use self::streams::{Sink, open_input};
 use crate::exit::{self, Failure, Finding, Outcome};
@@ -151,14 +151,7 @@ pub fn run(args: Args) -> Outcome {
         Failure::BadInput
     })?;
     let sink = Sink::open_for_run(args.output.as_deref())?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .thread_name(|i| format!("{WORKER}{i}"))
-        .build()
-        .map_err(|e| {
-            crate::errln!("cannot start the worker threads: {e}");
-            Failure::Internal
-        })?;
+    let pool = worker_pool(args.jobs)?;
     let job = Job {
         tree: &tree,
         date: args.date,

@@ -12,6 +12,19 @@ use std::thread;
 /// Prefix of worker thread names: the panic hook recognises workers by it.
 pub(super) const WORKER: &str = "inforce-batch-";
 
+/// The pool of `jobs` worker threads (every core without it), named so
+/// that the quiet panic hook knows them.
+pub(super) fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, crate::exit::Failure> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .thread_name(|i| format!("{WORKER}{i}"))
+        .build()
+        .map_err(|e| {
+            crate::errln!("cannot start the worker threads: {e}");
+            crate::exit::Failure::Internal
+        })
+}
+
 thread_local! {
     /// Where this worker last panicked, recorded by the quiet panic hook.
     static PANICKED_AT: RefCell<Option<String>> = const { RefCell::new(None) };

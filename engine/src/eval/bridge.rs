@@ -16,6 +16,7 @@ pub(super) fn leaf_truth(
     scope: &mut Option<Scope<'static>>,
     date: NaiveDate,
     leaf: &crate::script::analysis::Leaf,
+    needs: &mut NeedsArena,
 ) -> Result<Truth, ScriptFailure> {
     let mut missing = FactSet::default();
     for &id in &leaf.read_ids {
@@ -24,7 +25,7 @@ pub(super) fn leaf_truth(
         }
     }
     if !missing.is_empty() {
-        return Ok(Truth::Unknown(missing));
+        return Ok(needs.unknown(missing));
     }
     let native = match &leaf.native {
         Some(n) => match native::eval(n, &Slots(slots), date) {

@@ -12,6 +12,9 @@ pub(crate) struct FactSet {
 }
 
 impl FactSet {
+    /// No facts.
+    pub(crate) const EMPTY: FactSet = FactSet { low: 0, high: None };
+
     #[inline]
     pub(crate) fn insert(&mut self, id: crate::rules::model::FactId) {
         let id = id.index();

@@ -10,6 +10,7 @@
 mod bridge;
 mod checks;
 pub(crate) mod fact_set;
+pub(crate) mod plan;
 mod precedence;
 mod trace;
 mod truth;
@@ -91,10 +92,10 @@ fn evaluate_slots<'a>(
     crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, slots, date);
     ev.tracing = explain;
-    let resolved = resolve_all(tree, date);
+    let (resolved, plan) = resolve_all(tree, date);
     let mut defeated: Vec<(String, String, String, String)> = Vec::new();
     let mut verdict = Verdict::for_tree(tree);
-    ev.outcomes(&resolved, &mut defeated, &mut verdict, keep)?;
+    ev.outcomes(plan, &mut defeated, &mut verdict, keep)?;
 
     let mut explanation = Vec::with_capacity(if words { verdict.outcomes.len() } else { 0 });
     let mut outcomes = Vec::with_capacity(verdict.outcomes.len());
@@ -178,19 +179,33 @@ pub(crate) fn evaluate_verdict<'a>(
     }
     crate::script::budget::start_case();
     let mut ev = Evaluator::new(tree, case.slots(), date);
-    let resolved = resolve_all(tree, date);
+    let (resolved, plan) = resolve_all(tree, date);
     let mut verdict = Verdict::for_tree(tree);
-    ev.outcomes(&resolved, &mut Vec::new(), &mut verdict, keep)?;
+    ev.outcomes(plan, &mut Vec::new(), &mut verdict, keep)?;
     ev.rule_sets_in_force(&resolved, &mut verdict)?;
     Ok(verdict)
 }
 
-/// Where `date` falls for every rule set that has begun or will begin.
-fn resolve_all(tree: &RuleTree, date: NaiveDate) -> Vec<(&RuleSet, Resolved<'_>)> {
-    tree.rule_sets
+/// Where `date` falls for every rule set that has versions, with the
+/// plan of its epoch (built once per epoch, see `plan`).
+fn resolve_all(
+    tree: &RuleTree,
+    date: NaiveDate,
+) -> (Vec<(&RuleSet, Resolved<'_>)>, Option<&plan::EpochPlan>) {
+    let Some(plan) = tree.plans().on(tree, date) else {
+        let all = tree
+            .rule_sets
+            .iter()
+            .filter_map(|s| s.resolve(date).map(|r| (s, r)))
+            .collect();
+        return (all, None);
+    };
+    let all = plan
+        .resolved
         .iter()
-        .filter_map(|s| s.resolve(date).map(|r| (s, r)))
-        .collect()
+        .filter_map(|&(s, r)| Some((tree.rule_sets.get(s as usize)?, r.of(tree)?)))
+        .collect();
+    (all, Some(plan))
 }
 
 /// One outcome's verdict as the result type gives it: names, citations
@@ -262,27 +277,23 @@ fn outcome_result(
 
 impl<'a> Evaluator<'a> {
     /// Every answered outcome's verdict, in the order of their names.
+    /// Without a plan (a date no epoch holds, which cannot happen for a
+    /// tree's own plans) no outcome is answered.
     fn outcomes(
         &mut self,
-        resolved: &[(&'a RuleSet, Resolved<'a>)],
+        plan: Option<&'a plan::EpochPlan>,
         defeated: &mut Vec<(String, String, String, String)>,
         verdict: &mut Verdict<'a>,
         keep: Option<&crate::result::lines::OutcomeSelection>,
     ) -> Result<(), Box<EvalError>> {
-        let in_force: Vec<&Version> = resolved
-            .iter()
-            .filter_map(|(_, r)| match r {
-                Resolved::InForce(v) => Some(*v),
-                _ => None,
-            })
-            .collect();
+        let Some(plan) = plan else { return Ok(()) };
         verdict.outcomes.reserve(self.tree.outcomes.len());
-        for (oid, def) in self.tree.outcomes.values().enumerate() {
+        for ((oid, def), op) in self.tree.outcomes.values().enumerate().zip(&plan.outcomes) {
             if keep.is_some_and(|k| !k.keeps_number(oid)) {
                 continue;
             }
             let oid = OutcomeId::new(oid);
-            if let Some(o) = self.outcome(def, oid, resolved, &in_force, defeated, verdict)? {
+            if let Some(o) = self.outcome(def, oid, op, defeated, verdict)? {
                 verdict.outcomes.push(o);
             }
         }
@@ -321,7 +332,14 @@ pub(crate) fn leaf_code(
     leaf: &crate::script::analysis::Leaf,
 ) -> u8 {
     let mut scope = None;
-    match leaf_truth(tree, slots, &mut scope, date, leaf) {
+    match leaf_truth(
+        tree,
+        slots,
+        &mut scope,
+        date,
+        leaf,
+        &mut NeedsArena::default(),
+    ) {
         Ok(Truth::False) => 0,
         Ok(Truth::True) => 1,
         Ok(Truth::Unknown(_)) => 2,
@@ -333,8 +351,9 @@ pub(crate) fn leaf_code(
 struct Candidate<'a> {
     version: &'a Version,
     rule: Option<&'a Rule>,
-    /// The rule's position in its version's `rules`.
-    rule_ix: usize,
+    /// Its place among the outcome's candidates in the epoch's plan, by
+    /// which precedence is looked up.
+    slot: u32,
     state: Truth,
     /// For a rule: its value (borrowed from the rule when it states one),
     /// or the facts its computation needs.
@@ -347,7 +366,7 @@ struct Answering<'a> {
     decides: bool,
     /// The facts its unknown gate needs (`applies_when`, `scope`), if it is
     /// unknown whether it answers the outcome for the case.
-    gate_needs: Option<FactSet>,
+    gate_needs: Option<Needs>,
 }
 
 struct Evaluator<'a> {
@@ -358,13 +377,13 @@ struct Evaluator<'a> {
     /// The facts as rhai values, built only when a script needs rhai: most
     /// leaves are evaluated natively and never look at it.
     scope: Option<Scope<'static>>,
-    /// Condition results by address of the condition: each is evaluated once per case.
-    /// Per condition number: 0 not yet evaluated, 1 true, 2 false, 3
-    /// unknown (its facts in `unknown`). Bytes rather than `Option<Truth>`s:
-    /// a few hundred conditions are set up and dropped per case.
-    cache: Vec<u8>,
-    /// The facts each unknown condition needs, by condition number.
-    unknown: Vec<(usize, FactSet)>,
+    /// Condition results by condition number: each is evaluated once per
+    /// case. 0 not yet evaluated, 1 true, 2 false, 3 + n unknown needing
+    /// the facts of `Needs(n)`. Numbers rather than `Option<Truth>`s: a
+    /// few hundred conditions are set up per case.
+    cache: Vec<u32>,
+    /// The facts the case's unknown truths need.
+    needs: NeedsArena,
     /// Buffers reused from one outcome to the next.
     answering_buf: Vec<Answering<'a>>,
     candidates_buf: Vec<Candidate<'a>>,
@@ -382,7 +401,7 @@ impl<'a> Evaluator<'a> {
             // Sized on first use: the checks across facts, made on every
             // case read, evaluate conditions without it.
             cache: Vec::new(),
-            unknown: Vec::new(),
+            needs: NeedsArena::default(),
             answering_buf: Vec::new(),
             candidates_buf: Vec::new(),
             tracing: false,
@@ -397,13 +416,7 @@ impl<'a> Evaluator<'a> {
     /// The version whose `applies_when` and `scope` decide what a rule set
     /// answers on this date; a repeal answers what the repealed version did.
     fn scope_version(&self, set: &'a RuleSet, r: &Resolved<'a>) -> &'a Version {
-        match r {
-            Resolved::InForce(v) if v.repeal.is_some() => set.repealed_by(v).unwrap_or(v),
-            other => match *other {
-                Resolved::InForce(v) | Resolved::NotYet(v) => v,
-                Resolved::Lapsed { ended, .. } => ended,
-            },
-        }
+        plan::scope_version(set, r)
     }
 
     /// Evaluates a declared condition once per case; failures name the
@@ -428,26 +441,19 @@ impl<'a> Evaluator<'a> {
         field: impl FnOnce() -> String,
     ) -> Result<Truth, Box<EvalError>> {
         let Some(c) = c else { return Ok(Truth::True) };
-        match self.cache.get(c.id) {
+        match self.cache.get(c.id).copied() {
             Some(1) => return Ok(Truth::True),
             Some(2) => return Ok(Truth::False),
-            Some(3) => {
-                if let Some((_, needs)) = self.unknown.iter().find(|(id, _)| *id == c.id) {
-                    return Ok(Truth::Unknown(needs.clone()));
-                }
-            }
+            Some(code @ 3..) => return Ok(Truth::Unknown(Needs::at(code - 3))),
             _ => {}
         }
         let tv = self
             .cond(&c.cond)
             .map_err(|ScriptFailure(message)| eval_error(v, rule, &field(), message))?;
-        let code = match &tv {
+        let code = match tv {
             Truth::True => 1,
             Truth::False => 2,
-            Truth::Unknown(needs) => {
-                self.unknown.push((c.id, needs.clone()));
-                3
-            }
+            Truth::Unknown(needs) => needs.index().saturating_add(3),
         };
         if self.cache.is_empty() {
             self.cache = vec![0; self.tree.conditions];
@@ -468,7 +474,14 @@ impl<'a> Evaluator<'a> {
     }
 
     fn leaf(&mut self, leaf: &crate::script::analysis::Leaf) -> Result<Truth, ScriptFailure> {
-        leaf_truth(self.tree, &self.slots, &mut self.scope, self.date, leaf)
+        leaf_truth(
+            self.tree,
+            &self.slots,
+            &mut self.scope,
+            self.date,
+            leaf,
+            &mut self.needs,
+        )
     }
 
     fn cond(&mut self, c: &Cond) -> Result<Truth, ScriptFailure> {
@@ -489,11 +502,18 @@ impl<'a> Evaluator<'a> {
     /// world where the unknown part decides, rhai would never have run it
     /// (`x != () && f(x)` guards `f` that way).
     fn connective(&mut self, parts: &[Cond], dominant: Truth) -> Result<Truth, ScriptFailure> {
-        let mut unknown: Option<FactSet> = None;
+        let mut unknown: Option<Truth> = None;
         for p in parts {
             match self.cond(p) {
                 Ok(tv) if tv.same_kind(&dominant) => return Ok(dominant),
-                Ok(Truth::Unknown(n)) => unknown.get_or_insert_with(FactSet::default).extend(&n),
+                Ok(tv @ Truth::Unknown(_)) => {
+                    // Unknown parts need the facts of them all: `and` of
+                    // two unknowns joins their facts.
+                    unknown = Some(match unknown {
+                        None => tv,
+                        Some(u) => self.needs.and(u, tv),
+                    });
+                }
                 Ok(_) => {}
                 Err(fail) => match &unknown {
                     Some(_) => {}
@@ -502,7 +522,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         Ok(match unknown {
-            Some(n) => Truth::Unknown(n),
+            Some(u) => u,
             None => match dominant {
                 Truth::False => Truth::True,
                 _ => Truth::False,
@@ -528,7 +548,7 @@ impl<'a> Evaluator<'a> {
             }
             None => Truth::True,
         };
-        Ok(applies.and(scoped))
+        Ok(self.needs.and(applies, scoped))
     }
 
     /// The number of an outcome named in a rule.
@@ -592,69 +612,62 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Outcome number `oid`'s verdict for the case; `None` if no rule set
-    /// answers it.
+    /// Outcome number `oid`'s verdict for the case, by its plan for the
+    /// epoch; `None` if no rule set answers it.
     fn outcome(
         &mut self,
         def: &OutcomeDef,
         oid: OutcomeId,
-        resolved: &[(&'a RuleSet, Resolved<'a>)],
-        in_force: &[&'a Version],
+        plan: &'a plan::OutcomePlan,
         defeated_log: &mut Vec<(String, String, String, String)>,
         verdict: &mut Verdict<'a>,
     ) -> Result<Option<OutcomeVerdict<'a>>, Box<EvalError>> {
+        if plan.answering.is_empty() {
+            return Ok(None);
+        }
+        let tree = self.tree;
         let mut answering = std::mem::take(&mut self.answering_buf);
         answering.clear();
         let mut candidates = std::mem::take(&mut self.candidates_buf);
         candidates.clear();
-        for (set, r) in resolved {
-            let sv = self.scope_version(set, r);
-            if !sv.by_outcome.get(oid.index()).is_some_and(|s| s.answers) {
+        for a in &plan.answering {
+            let (Some(sv), Some(resolved)) = (a.gate.of(tree), a.resolved.of(tree)) else {
                 continue;
-            }
+            };
             let gate = self.gate(sv, oid)?;
             if matches!(gate, Truth::False) {
                 continue;
             }
             let mut decides = false;
-            if let Resolved::InForce(v) = r
-                && v.repeal.is_none()
-            {
+            if let Some(v) = a.deciding.and_then(|v| v.of(tree)) {
                 // An unknown gate is explored both ways. Where it holds,
                 // the version's rules decide; where it does not, the
                 // version says nothing. Its rules' candidates carry the
                 // gate's unknown facts already; a list outcome needs one
-                // more, standing for "no rule fires, so the list is
-                // empty", which only a version with rules for it gives.
-                // A version with no rules for the outcome (silent on it,
-                // or only scoping it) can decide it for no value of the
-                // gate's facts, and adds nothing.
-                let has_deciders = v
-                    .by_outcome
-                    .get(oid.index())
-                    .is_some_and(|s| !s.deciders.is_empty());
-                if let Truth::Unknown(_) = gate
-                    && def.combine == Combine::Union
-                    && has_deciders
-                {
+                // more (the plan's gate slot), standing for "no rule
+                // fires, so the list is empty", which only a version with
+                // rules for it gives. A version with no rules for the
+                // outcome (silent on it, or only scoping it) can decide it
+                // for no value of the gate's facts, and adds nothing.
+                if let (Truth::Unknown(_), Some(slot)) = (&gate, a.gate_slot) {
                     candidates.push(Candidate {
                         version: v,
                         rule: None,
-                        rule_ix: 0,
-                        state: gate.clone(),
+                        slot,
+                        state: gate,
                         value: None,
                     });
                 }
-                let deciders = v.by_outcome.get(oid.index()).map(|s| s.deciders.as_slice());
-                for &(ri, ti) in deciders.unwrap_or_default() {
-                    let Some(rule) = v.rules.get(ri) else {
+                for d in plan.deciders.get(a.deciders.clone()).unwrap_or_default() {
+                    let Some(rule) = v.rules.get(d.rule) else {
                         continue;
                     };
-                    let Some((_, then)) = rule.then.get(ti) else {
+                    let Some((_, then)) = rule.then.get(d.then) else {
                         continue;
                     };
                     decides = true;
-                    let state = gate.clone().and(self.rule_when(v, rule)?);
+                    let when = self.rule_when(v, rule)?;
+                    let state = self.needs.and(gate, when);
                     let value = match state {
                         Truth::False => None,
                         Truth::True => Some(self.value(v, rule, def, then)?),
@@ -666,7 +679,7 @@ impl<'a> Evaluator<'a> {
                     candidates.push(Candidate {
                         version: v,
                         rule: Some(rule),
-                        rule_ix: ri,
+                        slot: d.slot,
                         state,
                         value,
                     });
@@ -674,7 +687,7 @@ impl<'a> Evaluator<'a> {
                 decides &= matches!(gate, Truth::True);
             }
             answering.push(Answering {
-                resolved: *r,
+                resolved,
                 decides,
                 gate_needs: match gate {
                     Truth::Unknown(n) => Some(n),
@@ -688,7 +701,7 @@ impl<'a> Evaluator<'a> {
                 oid,
                 &candidates,
                 &answering,
-                in_force,
+                plan,
                 defeated_log,
                 verdict,
             )

@@ -18,7 +18,7 @@ impl<'a> Evaluator<'a> {
         oid: OutcomeId,
         candidates: &[Candidate<'a>],
         answering: &[Answering<'a>],
-        in_force: &[&'a Version],
+        plan: &super::plan::OutcomePlan,
         defeated_log: &mut Vec<(String, String, String, String)>,
         verdict: &mut Verdict<'a>,
     ) -> OutcomeVerdict<'a> {
@@ -28,11 +28,19 @@ impl<'a> Evaluator<'a> {
             .iter()
             .filter(|c| matches!(c.state, Truth::True) && c.rule.is_some())
             .collect();
+        let mut fired_slots: SmallVec<[bool; 32]> = smallvec::smallvec![false; plan.slots];
+        for c in &fired {
+            if let Some(f) = fired_slots.get_mut(c.slot as usize) {
+                *f = true;
+            }
+        }
+        // The first fired rule, in the candidates' order, that takes
+        // precedence over `x` (the plan lists them in that order).
         let defeater = |x: &Candidate| {
-            fired
+            plan.defeaters(x.slot)
                 .iter()
-                .find(|y| defeats(y, x, &def.name, in_force))
                 .copied()
+                .find(|&y| fired_slots.get(y as usize).copied().unwrap_or(false))
         };
         let mut winners: SmallVec<[&Candidate<'a>; 8]> = SmallVec::new();
         for c in &fired {
@@ -40,14 +48,18 @@ impl<'a> Evaluator<'a> {
                 // Only a trace reads the log: building its four strings
                 // for every overridden rule of every case cost allocations
                 // that batch runs never used.
-                Some(y) if self.tracing => defeated_log.push((
-                    c.version.rule_set.clone(),
-                    c.rule.map(|r| r.id.clone()).unwrap_or_default(),
-                    def.name.clone(),
-                    y.rule
-                        .map(|r| format!("{} ({})", r.id, y.version.rule_set))
+                Some(y) if self.tracing => {
+                    let y = fired.iter().find(|f| f.slot == y);
+                    defeated_log.push((
+                        c.version.rule_set.clone(),
+                        c.rule.map(|r| r.id.clone()).unwrap_or_default(),
+                        def.name.clone(),
+                        y.and_then(|y| {
+                            y.rule.map(|r| format!("{} ({})", r.id, y.version.rule_set))
+                        })
                         .unwrap_or_default(),
-                )),
+                    ))
+                }
                 Some(_) => {}
                 None => winners.push(c),
             }
@@ -77,8 +89,8 @@ impl<'a> Evaluator<'a> {
         let unknown_needs = || -> FactSet {
             let mut all = FactSet::default();
             for c in &unknowns {
-                if let Truth::Unknown(n) = &c.state {
-                    all.extend(n);
+                if let Truth::Unknown(n) = c.state {
+                    all.extend(self.needs.get(n));
                     if let Some(Err(value_needs)) = &c.value {
                         all.extend(value_needs);
                     }
@@ -156,10 +168,10 @@ impl<'a> Evaluator<'a> {
             verdict.answering.push(a.resolved);
             // Whether a rule set not yet in force would be about the case
             // changes nothing today: its gate's facts are not named.
-            if let Some(n) = &a.gate_needs
+            if let Some(n) = a.gate_needs
                 && !matches!(a.resolved, Resolved::NotYet(_))
             {
-                whatever.extend(n);
+                whatever.extend(self.needs.get(n));
             }
         }
         OutcomeVerdict {
@@ -191,17 +203,6 @@ fn push_deciders<'a>(
         });
     }
     start..verdict.by.len()
-}
-
-/// Does the fired candidate `y` take precedence over `x` for `outcome`?
-pub(super) fn defeats(y: &Candidate, x: &Candidate, outcome: &str, in_force: &[&Version]) -> bool {
-    if std::ptr::eq(y.version, x.version) {
-        return match (y.rule, x.rule) {
-            (Some(yr), Some(_)) => yr.defeats.contains(&x.rule_ix),
-            _ => false,
-        };
-    }
-    more_specific(&y.version.rule_set, &x.version.rule_set, outcome, in_force)
 }
 
 /// Is rule set `a` more specific than `b` for `outcome`, directly or through

@@ -30,7 +30,7 @@ impl<'a> Evaluator<'a> {
                     "not in force"
                 }
                 .into(),
-                needs: applies.needs(self.tree),
+                needs: self.needs.names(self.tree, applies),
                 outcomes: Vec::new(),
                 overridden_for: Vec::new(),
                 detail: match (&applies, in_force) {
@@ -58,7 +58,7 @@ impl<'a> Evaluator<'a> {
                         rule: format!("scope.{outcome}"),
                         cite: String::new(),
                         condition: tv.word().into(),
-                        needs: tv.needs(self.tree),
+                        needs: self.needs.names(self.tree, tv),
                         outcomes: vec![outcome.clone()],
                         overridden_for: Vec::new(),
                         detail: match &tv {
@@ -137,7 +137,7 @@ impl<'a> Evaluator<'a> {
                     }
                     Truth::Unknown(n) => format!(
                         "could not be evaluated: the case lacks {}",
-                        self.names(n)
+                        self.names(self.needs.get(*n))
                             .iter()
                             .map(|f| format!("`{f}`"))
                             .collect::<Vec<_>>()
@@ -150,7 +150,7 @@ impl<'a> Evaluator<'a> {
                     rule: rule.id.clone(),
                     cite: rule.cite.clone(),
                     condition: tv.word().into(),
-                    needs: tv.needs(self.tree),
+                    needs: self.needs.names(self.tree, tv),
                     outcomes,
                     overridden_for,
                     detail,

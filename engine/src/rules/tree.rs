@@ -66,6 +66,9 @@ pub struct RuleTree {
     /// The same texts as escaped JSON, for `batch`'s writers: prepared on
     /// first use, so that trees loaded only to be checked never build them.
     pub(crate) fragments: std::sync::OnceLock<crate::result::fragments::Fragments>,
+    /// What evaluation knows from the date alone, per epoch (see
+    /// `eval::plan`): built on first use, like `fragments`.
+    pub(crate) plans: std::sync::OnceLock<crate::eval::plan::Plans>,
 }
 
 /// Where a date falls for one rule set.
@@ -103,6 +106,12 @@ impl RuleSet {
 }
 
 impl RuleTree {
+    /// The evaluation plans of the tree's epochs (see `eval::plan`).
+    pub(crate) fn plans(&self) -> &crate::eval::plan::Plans {
+        self.plans
+            .get_or_init(|| crate::eval::plan::Plans::of(self))
+    }
+
     /// The tree's texts as escaped JSON (see `result::fragments`).
     pub(crate) fn fragments(&self) -> &crate::result::fragments::Fragments {
         self.fragments

@@ -288,14 +288,14 @@ impl<'a> Evaluator<'a> {
     ) -> Result<(), Box<EvalError>> {
         let Some(plan) = plan else { return Ok(()) };
         verdict.outcomes.reserve(self.tree.outcomes.len());
+        // Lists reused from one outcome to the next.
+        let mut bufs = (Vec::new(), Vec::new());
         for ((oid, def), op) in self.tree.outcomes.values().enumerate().zip(&plan.outcomes) {
             if keep.is_some_and(|k| !k.keeps_number(oid)) {
                 continue;
             }
             let oid = OutcomeId::new(oid);
-            if let Some(o) = self.outcome(def, oid, op, defeated, verdict)? {
-                verdict.outcomes.push(o);
-            }
+            self.outcome(def, oid, op, &mut bufs, defeated, verdict)?;
         }
         Ok(())
     }
@@ -384,9 +384,6 @@ struct Evaluator<'a> {
     cache: Vec<u32>,
     /// The facts the case's unknown truths need.
     needs: NeedsArena,
-    /// Buffers reused from one outcome to the next.
-    answering_buf: Vec<Answering<'a>>,
-    candidates_buf: Vec<Candidate<'a>>,
     /// Whether a trace was asked for: only then are overridden rules logged.
     tracing: bool,
 }
@@ -402,8 +399,6 @@ impl<'a> Evaluator<'a> {
             // case read, evaluate conditions without it.
             cache: Vec::new(),
             needs: NeedsArena::default(),
-            answering_buf: Vec::new(),
-            candidates_buf: Vec::new(),
             tracing: false,
         }
     }
@@ -433,6 +428,8 @@ impl<'a> Evaluator<'a> {
 
     /// As `condition`, with the field's name built only if it fails: most
     /// conditions never do, and formatting names per case is measurable.
+    /// Inlined: most calls find the condition already decided for the case.
+    #[inline]
     fn condition_named(
         &mut self,
         c: Option<&Condition>,
@@ -613,22 +610,22 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Outcome number `oid`'s verdict for the case, by its plan for the
-    /// epoch; `None` if no rule set answers it.
+    /// epoch, pushed to `verdict.outcomes`; nothing if no rule set answers it.
+    #[allow(clippy::type_complexity)]
     fn outcome(
         &mut self,
         def: &OutcomeDef,
         oid: OutcomeId,
         plan: &'a plan::OutcomePlan,
+        (answering, candidates): &mut (Vec<Answering<'a>>, Vec<Candidate<'a>>),
         defeated_log: &mut Vec<(String, String, String, String)>,
         verdict: &mut Verdict<'a>,
-    ) -> Result<Option<OutcomeVerdict<'a>>, Box<EvalError>> {
+    ) -> Result<(), Box<EvalError>> {
         if plan.answering.is_empty() {
-            return Ok(None);
+            return Ok(());
         }
         let tree = self.tree;
-        let mut answering = std::mem::take(&mut self.answering_buf);
         answering.clear();
-        let mut candidates = std::mem::take(&mut self.candidates_buf);
         candidates.clear();
         for a in &plan.answering {
             let (Some(sv), Some(resolved)) = (a.gate.of(tree), a.resolved.of(tree)) else {
@@ -695,19 +692,10 @@ impl<'a> Evaluator<'a> {
                 },
             });
         }
-        let result = (!answering.is_empty()).then(|| {
-            self.resolve(
-                def,
-                oid,
-                &candidates,
-                &answering,
-                plan,
-                defeated_log,
-                verdict,
-            )
-        });
-        self.answering_buf = answering;
-        self.candidates_buf = candidates;
-        Ok(result)
+        if !answering.is_empty() {
+            let o = self.resolve(def, oid, candidates, answering, plan, defeated_log, verdict);
+            verdict.outcomes.push(o);
+        }
+        Ok(())
     }
 }

@@ -28,19 +28,25 @@ impl<'a> Evaluator<'a> {
             .iter()
             .filter(|c| matches!(c.state, Truth::True) && c.rule.is_some())
             .collect();
-        let mut fired_slots: SmallVec<[bool; 32]> = smallvec::smallvec![false; plan.slots];
+        // The fired slots as bits, a word per 64 slots.
+        let mut fired_slots: SmallVec<[u64; 2]> = smallvec::smallvec![0; plan.slots.div_ceil(64)];
         for c in &fired {
-            if let Some(f) = fired_slots.get_mut(c.slot as usize) {
-                *f = true;
+            if let Some(word) = fired_slots.get_mut(c.slot as usize / 64) {
+                *word |= 1 << (c.slot % 64);
             }
         }
+        let has_fired = |y: u32| {
+            fired_slots
+                .get(y as usize / 64)
+                .is_some_and(|word| word & (1 << (y % 64)) != 0)
+        };
         // The first fired rule, in the candidates' order, that takes
         // precedence over `x` (the plan lists them in that order).
         let defeater = |x: &Candidate| {
             plan.defeaters(x.slot)
                 .iter()
                 .copied()
-                .find(|&y| fired_slots.get(y as usize).copied().unwrap_or(false))
+                .find(|&y| has_fired(y))
         };
         let mut winners: SmallVec<[&Candidate<'a>; 8]> = SmallVec::new();
         for c in &fired {

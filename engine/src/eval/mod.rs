@@ -416,6 +416,7 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates a declared condition once per case; failures name the
     /// version's own rule set and file, and the rule and field.
+    #[inline(always)]
     fn condition(
         &mut self,
         c: Option<&Condition>,
@@ -428,8 +429,9 @@ impl<'a> Evaluator<'a> {
 
     /// As `condition`, with the field's name built only if it fails: most
     /// conditions never do, and formatting names per case is measurable.
-    /// Inlined: most calls find the condition already decided for the case.
-    #[inline]
+    /// Inlined: most calls find the condition already decided for the
+    /// case (a version's `applies_when` is asked once per outcome).
+    #[inline(always)]
     fn condition_named(
         &mut self,
         c: Option<&Condition>,
@@ -439,11 +441,22 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Truth, Box<EvalError>> {
         let Some(c) = c else { return Ok(Truth::True) };
         match self.cache.get(c.id).copied() {
-            Some(1) => return Ok(Truth::True),
-            Some(2) => return Ok(Truth::False),
-            Some(code @ 3..) => return Ok(Truth::Unknown(Needs::at(code - 3))),
-            _ => {}
+            Some(1) => Ok(Truth::True),
+            Some(2) => Ok(Truth::False),
+            Some(code @ 3..) => Ok(Truth::Unknown(Needs::at(code - 3))),
+            _ => self.decide_condition(c, v, rule, field),
         }
+    }
+
+    /// A condition not yet decided for the case, decided and kept.
+    #[inline(never)]
+    fn decide_condition(
+        &mut self,
+        c: &Condition,
+        v: &Version,
+        rule: &str,
+        field: impl FnOnce() -> String,
+    ) -> Result<Truth, Box<EvalError>> {
         let tv = self
             .cond(&c.cond)
             .map_err(|ScriptFailure(message)| eval_error(v, rule, &field(), message))?;

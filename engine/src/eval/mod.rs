@@ -686,13 +686,17 @@ impl<'a> Evaluator<'a> {
                         // nothing, as rhai would never have run it.
                         Truth::Unknown(_) => self.value(v, rule, def, then).ok(),
                     };
-                    candidates.push(Candidate {
-                        version: v,
-                        rule: Some(rule),
-                        slot: d.slot,
-                        state,
-                        value,
-                    });
+                    // A rule that does not fire plays no part in the
+                    // outcome's resolution: it is not kept.
+                    if !matches!(state, Truth::False) {
+                        candidates.push(Candidate {
+                            version: v,
+                            rule: Some(rule),
+                            slot: d.slot,
+                            state,
+                            value,
+                        });
+                    }
                 }
                 decides &= matches!(gate, Truth::True);
             }

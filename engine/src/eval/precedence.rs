@@ -22,6 +22,20 @@ impl<'a> Evaluator<'a> {
         defeated_log: &mut Vec<(String, String, String, String)>,
         verdict: &mut Verdict<'a>,
     ) -> OutcomeVerdict<'a> {
+        // Most outcomes of most cases: no rule fired and none might have
+        // (the candidates that are false are not kept). A list outcome is
+        // then the empty list if a rule set answering it decides it, and
+        // any other outcome undetermined, as the general path below finds.
+        if candidates.is_empty() {
+            return match def.combine {
+                Combine::Union if answering.iter().any(|a| a.decides) => OutcomeVerdict {
+                    value: Some(Cow::Owned(Value::List(Vec::new()))),
+                    by: verdict.by.len()..verdict.by.len(),
+                    ..OutcomeVerdict::new(oid, Status::Decided)
+                },
+                _ => self.undetermined(oid, answering, verdict),
+            };
+        }
         // Lists of a few candidates each, for every outcome of every
         // case: on the stack, not the heap.
         let fired: SmallVec<[&Candidate<'a>; 8]> = candidates

@@ -295,3 +295,132 @@ pub(crate) fn scope_version<'a>(set: &'a RuleSet, r: &Resolved<'a>) -> &'a Versi
         Resolved::Lapsed { ended, .. } => ended,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::precedence::more_specific;
+    use proptest::prelude::*;
+
+    /// The shipped rules, loaded once for every test here.
+    fn shipped() -> &'static RuleTree {
+        static TREE: std::sync::OnceLock<RuleTree> = std::sync::OnceLock::new();
+        TREE.get_or_init(|| {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+            let (files, problems) = crate::rules::source::read_dir(&root);
+            assert!(problems.is_empty(), "{problems:?}");
+            crate::rules::load::load(files, "rules").tree.unwrap()
+        })
+    }
+
+    /// What the plan says of each rule set on `date`, as `(set, version
+    /// id, kind)`, and the same found directly.
+    fn both(tree: &RuleTree, date: NaiveDate) -> (Vec<String>, Vec<String>) {
+        let word = |set: &RuleSet, r: Resolved| match r {
+            Resolved::InForce(v) => format!("{} in force {}", set.id, v.id),
+            Resolved::NotYet(v) => format!("{} not yet {}", set.id, v.id),
+            Resolved::Lapsed { ended, next } => format!(
+                "{} lapsed {} next {:?}",
+                set.id,
+                ended.id,
+                next.map(|n| &n.id)
+            ),
+        };
+        let plan = tree.plans().on(tree, date).unwrap();
+        let planned = plan
+            .resolved
+            .iter()
+            .map(|&(s, r)| {
+                let set = &tree.rule_sets[s as usize];
+                word(set, r.of(tree).unwrap())
+            })
+            .collect();
+        let direct = tree
+            .rule_sets
+            .iter()
+            .filter_map(|s| s.resolve(date).map(|r| word(s, r)))
+            .collect();
+        (planned, direct)
+    }
+
+    #[test]
+    fn the_day_before_and_the_day_of_every_boundary_get_the_plan_of_their_own_epoch() {
+        let tree = shipped();
+        let mut boundaries: Vec<NaiveDate> = tree
+            .rule_sets
+            .iter()
+            .flat_map(|s| &s.versions)
+            .flat_map(|v| std::iter::once(v.from).chain(v.until))
+            .collect();
+        boundaries.sort();
+        assert!(
+            boundaries.len() > 3,
+            "the shipped rules have several boundaries"
+        );
+        for b in boundaries {
+            for date in [b.pred_opt().unwrap(), b, b.succ_opt().unwrap()] {
+                let (planned, direct) = both(tree, date);
+                assert_eq!(planned, direct, "on {date}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_slot_is_defeated_by_exactly_the_rules_that_take_precedence_over_it() {
+        let tree = shipped();
+        let date = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let plan = tree.plans().on(tree, date).unwrap();
+        let in_force: Vec<&Version> = plan
+            .resolved
+            .iter()
+            .filter_map(|(_, r)| match r.of(tree)? {
+                Resolved::InForce(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        let mut checked = 0;
+        for (def, op) in tree.outcomes.values().zip(&plan.outcomes) {
+            // Every rule slot with its version and rule.
+            let mut rules = Vec::new();
+            for a in &op.answering {
+                let Some(v) = a.deciding.and_then(|v| v.of(tree)) else {
+                    continue;
+                };
+                for d in &op.deciders[a.deciders.clone()] {
+                    rules.push((d.slot, v, d.rule));
+                }
+            }
+            for &(x, xv, xr) in &rules {
+                let expected: Vec<u32> = rules
+                    .iter()
+                    .filter(|&&(_, yv, yr)| {
+                        if std::ptr::eq(yv, xv) {
+                            yv.rules[yr].defeats.contains(&xr)
+                        } else {
+                            more_specific(&yv.rule_set, &xv.rule_set, &def.name, &in_force)
+                        }
+                    })
+                    .map(|&(y, _, _)| y)
+                    .collect();
+                assert_eq!(op.defeaters(x), expected.as_slice(), "{}", def.name);
+                checked += expected.len();
+            }
+        }
+        assert!(
+            checked > 0,
+            "some rule takes precedence over another in 2024"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_date_gets_the_plan_that_resolves_every_rule_set_as_the_rule_set_does(
+            days in -40_000i64..40_000
+        ) {
+            let tree = shipped();
+            let date = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Duration::days(days);
+            let (planned, direct) = both(tree, date);
+            prop_assert_eq!(planned, direct);
+        }
+    }
+}

@@ -41,7 +41,7 @@ pub use arrow_array::RecordBatch;
 pub use arrow_schema::{Schema, SchemaRef};
 pub use build::ResultBuilder;
 pub use cases_out::CaseBuilder;
-pub use csv_out::CsvWriter;
+pub use csv_out::{CsvRows, CsvWriter};
 pub use parquet_io::{LEGEND_KEY, ParquetCases, ParquetOut, ROW_GROUP_ROWS};
 pub use read::{BatchCases, CaseReader};
 pub use schema::{case_schema, result_schema};

@@ -197,20 +197,8 @@ impl BatchCases<'_> {
         };
         let mut values: Vec<Option<FactValue<'_>>> = vec![None; self.tree.facts.len()];
         for (number, cells, name) in &self.facts {
-            let value = match cells.get(row) {
-                Ok(Some(Cell::Bool(b))) => FactValue::Bool(b),
-                Ok(Some(Cell::Int(i))) => FactValue::Int(i),
-                Ok(Some(Cell::Date(d))) => FactValue::Date(d),
-                Ok(Some(Cell::Text(s))) => FactValue::Str(s),
-                Ok(Some(Cell::List(items))) => {
-                    if items.iter().any(Option::is_none) {
-                        problems.push(format!(
-                            "`{name}` has a null item: each item of a list is a name"
-                        ));
-                        continue;
-                    }
-                    FactValue::List(items.into_iter().flatten().collect())
-                }
+            let value = match cells.fact(row) {
+                Ok(Some(value)) => value,
                 Ok(None) => continue,
                 Err(e) => {
                     problems.push(e.replace("{column}", name));
@@ -234,13 +222,11 @@ impl BatchCases<'_> {
     }
 }
 
-/// One cell's value, as the column holds it.
+/// One cell of the `id` or `date` column, as the column holds it.
 enum Cell<'a> {
-    Bool(bool),
     Int(i64),
     Date(NaiveDate),
     Text(&'a str),
-    List(Vec<Option<&'a str>>),
 }
 
 /// A column's array, looked at as one of the accepted types.
@@ -276,15 +262,42 @@ impl<'a> Cells<'a> {
         ))
     }
 
-    /// The cell of `row`: `None` for a null; an error (with `{column}` for
-    /// the column's name) for a value no case can hold.
+    /// The cell of `row` as a fact's value, straight from the column (the
+    /// facts of every row go through here): `None` for a null; an error
+    /// (with `{column}` for the column's name) for a value no case can
+    /// hold.
+    fn fact(&self, row: usize) -> Result<Option<FactValue<'a>>, String> {
+        Ok(match self {
+            Cells::Bool(a) => {
+                (row < a.len() && a.is_valid(row)).then(|| FactValue::Bool(a.value(row)))
+            }
+            Cells::Int(a) => a.get(row)?.map(FactValue::Int),
+            Cells::Date(a) => a.get(row)?.map(FactValue::Date),
+            Cells::Text(a) => a.get(row).map(FactValue::Str),
+            Cells::List(a) => match a.get(row) {
+                None => None,
+                Some(items) => Some(FactValue::List(
+                    items
+                        .into_iter()
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| {
+                            "`{column}` has a null item: each item of a list is a name".to_string()
+                        })?,
+                )),
+            },
+        })
+    }
+
+    /// The cell of `row` of the `id` or `date` column: `None` for a null
+    /// (and for true/false values and lists, which `CaseReader::new`
+    /// refuses for those columns); an error (with `{column}` for the
+    /// column's name) for a value no case can hold.
     fn get(&self, row: usize) -> Result<Option<Cell<'a>>, String> {
         Ok(match self {
-            Cells::Bool(a) => (row < a.len() && a.is_valid(row)).then(|| Cell::Bool(a.value(row))),
             Cells::Int(a) => a.get(row)?.map(Cell::Int),
             Cells::Date(a) => a.get(row)?.map(Cell::Date),
             Cells::Text(a) => a.get(row).map(Cell::Text),
-            Cells::List(a) => a.get(row).map(Cell::List),
+            Cells::Bool(_) | Cells::List(_) => None,
         })
     }
 }

@@ -1,7 +1,8 @@
 //! The columnar layouts against the engine: schemas, every outcome type,
 //! nulls, error rows, the near input types, CSV and Parquet round trips.
 //! The results are compared with the compact JSON lines of the same cases,
-//! which the engine's own tests hold to the full results.
+//! which the engine's own tests hold to the full results; rows built from
+//! verdicts by number (what `batch` builds) with rows built from results.
 
 // Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
 #![cfg(test)]
@@ -22,11 +23,15 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema};
 use inforce_columnar::{
-    CaseBuilder, CaseReader, CsvWriter, LEGEND_KEY, ParquetCases, ParquetOut, ResultBuilder,
-    case_schema, result_schema,
+    CaseBuilder, CaseReader, CsvRows, CsvWriter, LEGEND_KEY, ParquetCases, ParquetOut,
+    ResultBuilder, case_schema, result_schema,
 };
-use inforce_engine::lines::{OutcomeSelection, evaluate_case_line, write_compact};
+use inforce_engine::lines::{
+    OutcomeSelection, evaluate_case_line, evaluate_case_line_selected, read_case_line,
+    write_compact,
+};
 use inforce_engine::model::ValueType;
+use inforce_engine::verdict::verdict_of;
 use inforce_engine::{Case, EvalResult, Golden, RuleTree, evaluate, load_with, read_dir};
 use serde_json::{Value as Json, json};
 
@@ -571,4 +576,200 @@ fn a_file_that_is_not_parquet_is_refused_in_words() {
         .err()
         .unwrap();
     assert!(error.starts_with("it is not a Parquet file"), "{error}");
+}
+
+/// Lines evaluated for the columnar writers both ways: as `EvalResult`s
+/// (without words, keeping `keep`), and appended from their verdicts by
+/// number to `from_verdicts` / `csv_rows`.
+fn both_ways(
+    tree: &RuleTree,
+    lines: &[String],
+    keep: Option<&OutcomeSelection>,
+    first: u64,
+    from_verdicts: &mut ResultBuilder,
+    csv_rows: &mut CsvRows,
+) -> Vec<Result<EvalResult, String>> {
+    let mut results = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let n = first + i as u64;
+        results.push(evaluate_case_line_selected(
+            tree,
+            None,
+            n,
+            line.as_bytes(),
+            false,
+            keep,
+        ));
+        let read = read_case_line(tree, None, n, line.as_bytes());
+        let verdict = read
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|(case, date)| verdict_of(tree, case, *date, keep));
+        match verdict {
+            Ok(v) => {
+                from_verdicts.append_verdict(n, &v);
+                csv_rows.append_verdict(n, &v);
+            }
+            Err(message) => {
+                from_verdicts.append_error_row(n, &message);
+                csv_rows.append_error_row(n, &message);
+            }
+        }
+    }
+    results
+}
+
+/// Generated cases with a few lines that are no case.
+fn cases_and_errors(n: usize) -> Vec<String> {
+    let mut lines = cases(n);
+    lines[1] =
+        "{\"person\": {\"citizenship\": \"Atlantis\"}, \"date\": \"2010-01-01\"}".to_string();
+    lines[7] = "not json".to_string();
+    lines[8] = String::new();
+    // An id a CSV field must quote.
+    let mut quoted: Json = serde_json::from_str(&lines[2]).unwrap();
+    quoted["id"] = json!("a \"quoted\", two-line\nid\r");
+    lines[2] = quoted.to_string();
+    lines
+}
+
+#[test]
+fn rows_built_from_verdicts_are_the_rows_built_from_results() {
+    let tree = tree();
+    let lines = cases_and_errors(1500);
+    let keep = OutcomeSelection::new(&tree, &["exit_permitted", "possible_penalties"]).unwrap();
+    for keep in [None, Some(&keep)] {
+        // One builder for several batches, as a worker reuses it.
+        let mut from_verdicts = ResultBuilder::new(&tree, keep);
+        let mut csv_rows = CsvRows::new(&tree, keep, 0);
+        for (chunk, part) in lines.chunks(500).enumerate() {
+            let first = 1 + 500 * chunk as u64;
+            let results = both_ways(&tree, part, keep, first, &mut from_verdicts, &mut csv_rows);
+            let mut from_results = ResultBuilder::new(&tree, keep);
+            for (i, r) in results.iter().enumerate() {
+                from_results.append(first + i as u64, r);
+            }
+            assert_eq!(from_verdicts.len(), part.len());
+            let a = from_verdicts.finish().unwrap();
+            let b = from_results.finish().unwrap();
+            assert_eq!(a.schema(), b.schema());
+            for (i, (x, y)) in a.columns().iter().zip(b.columns()).enumerate() {
+                assert_eq!(x, y, "column {}", a.schema().field(i).name());
+            }
+            assert_eq!(a, b);
+        }
+        assert_eq!(from_verdicts.errors(), 3);
+        assert_eq!(csv_rows.errors(), 3);
+    }
+}
+
+#[test]
+fn csv_rows_written_from_verdicts_are_the_bytes_csv_writer_writes() {
+    let tree = tree();
+    let lines = cases_and_errors(800);
+    let keep = OutcomeSelection::new(&tree, &["entry_permitted", "registration_deadline"]).unwrap();
+    for keep in [None, Some(&keep)] {
+        let mut from_verdicts = ResultBuilder::new(&tree, keep);
+        let mut rows = CsvRows::new(&tree, keep, 1 << 16);
+        let results = both_ways(&tree, &lines, keep, 1, &mut from_verdicts, &mut rows);
+        let mut from_results = ResultBuilder::new(&tree, keep);
+        for (i, r) in results.iter().enumerate() {
+            from_results.append(i as u64 + 1, r);
+        }
+        let batch = from_results.finish().unwrap();
+        let mut w = CsvWriter::new(Vec::new(), &batch.schema()).unwrap();
+        w.write(&batch).unwrap();
+        let expected = String::from_utf8(w.finish().unwrap()).unwrap();
+        let mut written = CsvRows::header(&tree, keep).unwrap();
+        written.extend(rows.finish());
+        let written = String::from_utf8(written).unwrap();
+        assert!(
+            written.contains(",\"a \"\"quoted\"\", two-line\nid\r\","),
+            "the id is quoted"
+        );
+        for (i, (a, b)) in written.lines().zip(expected.lines()).enumerate() {
+            assert_eq!(a, b, "CSV line {}", i + 1);
+        }
+        assert_eq!(written, expected);
+    }
+}
+
+#[test]
+fn a_conflict_and_a_list_are_built_alike_from_verdicts_and_from_results() {
+    let declarations = "
+facts:
+  f.a: {type: bool, description: a}
+  f.b: {type: bool, description: b}
+outcomes:
+  ok: {type: bool, description: ok}
+  grounds: {type: list, values: [x, y], combine: union, description: grounds}
+  due: {type: date, description: due}
+";
+    let version = |id: &str, body: &str| {
+        format!(
+            "rule_set: t.s\nversion: \"{id}\"\ntitle: T {id}\nin_force: {{from: {id}}}\n\
+             source: {{act: The Act, read_at: the test}}\n{body}"
+        )
+    };
+    let rules = "rules:
+  - id: yes
+    cite: Art. 1
+    when: f.a
+    then: {ok: true, grounds: [x], due: 2001-02-03}
+  - id: no
+    cite: Art. 2
+    when: f.b
+    then: {ok: false, grounds: [y]}
+";
+    let files = vec![
+        inforce_engine::SourceFile {
+            path: "declarations.yaml".to_string(),
+            text: declarations.to_string(),
+        },
+        inforce_engine::SourceFile {
+            path: "s/2000.yaml".to_string(),
+            text: version("2000-01-01", rules),
+        },
+    ];
+    let tree = inforce_engine::load(files, "memory").tree.unwrap();
+    let mut lines = Vec::new();
+    for date in ["1999-06-01", "2001-06-01"] {
+        for a in ["", "\"a\": true,", "\"a\": false,"] {
+            for b in ["", "\"b\": true", "\"b\": false"] {
+                let facts = format!("{{{a}{b}}}").replace(",}", "}");
+                lines.push(format!("{{\"date\": \"{date}\", \"f\": {facts}}}"));
+            }
+        }
+    }
+    let mut from_verdicts = ResultBuilder::new(&tree, None);
+    let mut rows = CsvRows::new(&tree, None, 0);
+    let results = both_ways(&tree, &lines, None, 1, &mut from_verdicts, &mut rows);
+    let statuses: std::collections::BTreeSet<_> = results
+        .iter()
+        .flat_map(|r| {
+            r.as_ref()
+                .unwrap()
+                .outcomes
+                .values()
+                .map(|o| o.status.as_str())
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        ["conflict", "decided", "missing_facts", "undetermined"].into()
+    );
+    let mut from_results = ResultBuilder::new(&tree, None);
+    for (i, r) in results.iter().enumerate() {
+        from_results.append(i as u64 + 1, r);
+    }
+    let batch = from_results.finish().unwrap();
+    assert_eq!(from_verdicts.finish().unwrap(), batch);
+    let mut w = CsvWriter::new(Vec::new(), &batch.schema()).unwrap();
+    w.write(&batch).unwrap();
+    let mut written = CsvRows::header(&tree, None).unwrap();
+    written.extend(rows.finish());
+    assert_eq!(
+        String::from_utf8(written).unwrap(),
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    );
 }

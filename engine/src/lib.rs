@@ -109,10 +109,19 @@ pub mod lines {
         LegendVersion, write_compact,
     };
     pub use crate::result::lines::{
-        LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_line,
+        LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_as, evaluate_case_line,
         evaluate_case_line_codes, evaluate_case_line_selected, evaluate_codes, evaluate_line,
-        evaluate_line_as, evaluate_selected,
+        evaluate_line_as, evaluate_selected, read_case_line,
     };
+}
+
+/// A case's verdict by number, for writers of other formats than JSON
+/// (Arrow columns, CSV): each kept outcome's status, value, deciding
+/// rules, needed facts and reason codes, as texts the tree holds once,
+/// without building an [`EvalResult`]. A JSON line is read with
+/// [`lines::read_case_line`], then evaluated with [`verdict::verdict_of`].
+pub mod verdict {
+    pub use crate::result::verdict_view::{CaseVerdict, OutcomeView, verdict_of};
 }
 
 /// Reading a rules tree from somewhere other than a directory (a git

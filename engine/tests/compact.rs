@@ -3,7 +3,9 @@
 //! case, on thousands of generated cases of the shipped rules and on a
 //! small tree that gives every status (a conflict, a union list, repeals,
 //! lapses, rule sets not yet in force, reasons joined from several rule
-//! sets, facts that would not change an answer). Not here: the CLI's
+//! sets, facts that would not change an answer). And a verdict read by
+//! number (`inforce_engine::verdict`, what the columnar writers read) says
+//! what the result says, on the same cases. Not here: the CLI's
 //! `--output compact` end to end (cli/tests/batch_output.rs).
 
 // Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
@@ -17,8 +19,9 @@ use std::path::Path;
 
 use inforce_engine::lines::{
     Legend, LineFormat, OutcomeSelection, Shape, evaluate_case_line, evaluate_case_line_codes,
-    evaluate_case_line_selected, evaluate_line, evaluate_line_as, write_compact,
+    evaluate_case_line_selected, evaluate_line, evaluate_line_as, read_case_line, write_compact,
 };
+use inforce_engine::verdict::verdict_of;
 use inforce_engine::{Golden, RuleTree, SourceFile, load, load_with, read_dir};
 
 fn shipped() -> RuleTree {
@@ -473,4 +476,184 @@ outcomes:
     let row =
         evaluate_case_line_selected(&tree, None, 1, case.as_bytes(), false, Some(&keep)).unwrap();
     assert_eq!(row.outcomes.keys().collect::<Vec<_>>(), ["ok"]);
+}
+
+// --- a verdict read by number (`inforce_engine::verdict`) ---------------------------------
+
+/// Line `n` read by number and as the `EvalResult` the columnar writers
+/// used to build: fails where they say anything different. Returns the
+/// statuses and kinds of reason seen.
+fn assert_verdict_is_the_result(
+    tree: &RuleTree,
+    n: u64,
+    line: &str,
+    keep: Option<&OutcomeSelection>,
+) -> BTreeSet<String> {
+    let result = evaluate_case_line_selected(tree, None, n, line.as_bytes(), false, keep).unwrap();
+    let (case, date) = read_case_line(tree, None, n, line.as_bytes()).unwrap();
+    let verdict = verdict_of(tree, &case, date, keep).unwrap();
+    assert_eq!(verdict.case(), result.case, "line {n}");
+    assert_eq!(verdict.date(), result.date, "line {n}");
+    let names: Vec<&str> = tree.outcomes.keys().map(String::as_str).collect();
+    let by_number: Vec<&str> = verdict.outcomes().map(|o| o.name()).collect();
+    let by_name: Vec<&str> = result.outcomes.keys().map(String::as_str).collect();
+    assert_eq!(by_number, by_name, "line {n}: the outcomes differ");
+    let mut seen = BTreeSet::new();
+    for (o, (name, r)) in verdict.outcomes().zip(&result.outcomes) {
+        assert_eq!(names[o.number()], name, "line {n}: {name}'s number");
+        assert_eq!(o.status(), r.status, "line {n}: {name}");
+        let value = if r.status == inforce_engine::Status::Decided {
+            r.value.as_ref()
+        } else {
+            None
+        };
+        assert_eq!(o.value(), value, "line {n}: {name}'s value");
+        let by: Vec<String> =
+            r.by.iter()
+                .map(|b| format!("{}@{}#{}", b.rule_set, b.version, b.rule))
+                .collect();
+        assert_eq!(o.by().collect::<Vec<_>>(), by, "line {n}: {name}'s rules");
+        assert_eq!(
+            o.needs().collect::<Vec<_>>(),
+            r.needs,
+            "line {n}: {name}'s needs"
+        );
+        let numbers: Vec<&str> = o
+            .need_numbers()
+            .map(|f| tree.facts.keys().nth(f).unwrap().as_str())
+            .collect();
+        assert_eq!(numbers, r.needs, "line {n}: {name}'s needs by number");
+        let codes: Vec<&str> = r.reason_codes.iter().map(|c| &**c).collect();
+        assert_eq!(
+            o.reason_codes().collect::<Vec<_>>(),
+            codes,
+            "line {n}: {name}'s reasons"
+        );
+        seen.insert(r.status.as_str().to_string());
+        if codes.len() > 1 {
+            seen.insert("joined reasons".to_string());
+        }
+        for code in codes {
+            seen.insert(code.split(':').next().unwrap().to_string());
+        }
+    }
+    seen
+}
+
+#[test]
+fn a_verdict_read_by_number_says_what_the_result_says_for_every_generated_case() {
+    let tree = shipped();
+    let mut seen = BTreeSet::new();
+    for (i, line) in generator::json_lines(3000, 5).iter().enumerate() {
+        seen.extend(assert_verdict_is_the_result(
+            &tree,
+            i as u64 + 1,
+            line,
+            None,
+        ));
+    }
+    for want in ["decided", "missing_facts", "undetermined", "undecided"] {
+        assert!(seen.contains(want), "no case gave {want}: {seen:?}");
+    }
+    let keep = OutcomeSelection::new(&tree, &["exit_permitted", "exit_visa_required"]).unwrap();
+    for (i, line) in generator::json_lines(300, 9).iter().enumerate() {
+        assert_verdict_is_the_result(&tree, i as u64 + 1, line, Some(&keep));
+    }
+}
+
+#[test]
+fn a_verdict_read_by_number_says_what_the_result_says_for_every_status_and_reason() {
+    let tree = every_status_tree();
+    let facts = [None, Some(true), Some(false)];
+    let mut seen = BTreeSet::new();
+    let mut n = 0;
+    for date in [
+        "1999-12-31",
+        "2001-06-01",
+        "2004-06-01",
+        "2006-06-01",
+        "2012-06-01",
+    ] {
+        for a in facts {
+            for b in facts {
+                for c in facts {
+                    let mut f = serde_json::Map::new();
+                    for (name, v) in [("a", a), ("b", b), ("c", c)] {
+                        if let Some(v) = v {
+                            f.insert(name.to_string(), v.into());
+                        }
+                    }
+                    let case = serde_json::json!({"date": date, "f": f}).to_string();
+                    n += 1;
+                    seen.extend(assert_verdict_is_the_result(&tree, n, &case, None));
+                    let keep = OutcomeSelection::new(&tree, &["grounds", "ok"]).unwrap();
+                    assert_verdict_is_the_result(&tree, n, &case, Some(&keep));
+                }
+            }
+        }
+    }
+    for want in [
+        "decided",
+        "undetermined",
+        "missing_facts",
+        "conflict",
+        "not_yet",
+        "repealed",
+        "lapsed",
+        "undecided",
+        "joined reasons",
+    ] {
+        assert!(seen.contains(want), "no case gave {want}: {seen:?}");
+    }
+}
+
+#[test]
+fn a_line_that_cannot_be_read_gives_the_same_message_whether_read_by_number_or_not() {
+    let tree = shipped();
+    for (n, line) in [
+        (1, ""),
+        (2, "{"),
+        (3, r#"{"person": {"citizenship": "Kazakh"}}"#),
+        (4, r#"{"id": "no date", "person": {"citizenship": "KZ"}}"#),
+    ] {
+        let by_result =
+            evaluate_case_line_selected(&tree, None, n, line.as_bytes(), false, None).unwrap_err();
+        let by_number = read_case_line(&tree, None, n, line.as_bytes()).unwrap_err();
+        assert_eq!(by_number, by_result, "line {n}");
+    }
+}
+
+#[test]
+fn a_case_whose_rules_fail_gives_the_same_message_whether_read_by_number_or_not() {
+    let declarations = "
+facts:
+  f.a: {type: bool, description: a}
+  f.n: {type: int, description: n}
+outcomes:
+  half: {type: int, description: half}
+";
+    let rules = "rules:
+  - id: broken
+    cite: Art. 2
+    when: f.a
+    then: {half: {expr: f.n / 0}}
+";
+    let files = vec![
+        SourceFile {
+            path: "declarations.yaml".to_string(),
+            text: declarations.to_string(),
+        },
+        SourceFile {
+            path: "s/2000.yaml".to_string(),
+            text: version("t.s", "2000-01-01", "2000-01-01", None, rules),
+        },
+    ];
+    let tree = load(files, "memory").tree.unwrap();
+    let line = r#"{"date":"2001-01-01","f":{"a":true,"n":4}}"#;
+    let by_result =
+        evaluate_case_line_selected(&tree, None, 1, line.as_bytes(), false, None).unwrap_err();
+    let (case, date) = read_case_line(&tree, None, 1, line.as_bytes()).unwrap();
+    let by_number = verdict_of(&tree, &case, date, None).err().unwrap();
+    assert_eq!(by_number, by_result);
+    assert!(by_number.contains("broken"), "{by_number}");
 }

@@ -13,7 +13,8 @@ use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_pyarrow::PyArrowType;
 use arrow_schema::{DataType, Field, Schema};
 use inforce_columnar::{BatchCases, CaseReader, ResultBuilder, case_schema, result_schema};
-use inforce_engine::{EvalResult, RuleTree, evaluate};
+use inforce_engine::verdict::verdict_of;
+use inforce_engine::{Case, EvalResult, RuleTree, evaluate};
 use pyo3::prelude::*;
 
 use crate::errors::CaseError;
@@ -74,16 +75,33 @@ fn evaluate_batch(
     let mut explained: Vec<Option<String>> = Vec::new();
     for row in 0..cases.len() {
         let n = first_line.saturating_add(row as u64);
-        let result = guarded(|| row_result(tree, &cases, row, n, date, explain));
         if explain {
+            let result = guarded(|| row_result(tree, &cases, row, n, date));
             explained.push(
                 result
                     .as_ref()
                     .ok()
                     .and_then(|r| serde_json::to_string(r).ok()),
             );
+            out.append(n, &result);
+            continue;
         }
-        out.append(n, &result);
+        // Without the explanation, the row is built from the verdict by
+        // number, as `inforce batch` builds it: no `EvalResult` is made.
+        // The case outlives its verdict, which borrows it; the row is
+        // appended outside the guards, so a panic leaves no row half
+        // appended.
+        let message = match guarded(|| row_case(&cases, row, n, date)) {
+            Ok((case, on)) => match guarded(|| verdict_of(tree, &case, on, None)) {
+                Ok(verdict) => {
+                    out.append_verdict(n, &verdict);
+                    continue;
+                }
+                Err(message) => message,
+            },
+            Err(message) => message,
+        };
+        out.append_error_row(n, &message);
     }
     let results = out.finish().map_err(Refused::Internal)?;
     if !explain {
@@ -95,29 +113,35 @@ fn evaluate_batch(
     RecordBatch::try_new(schema, columns).map_err(|e| Refused::Internal(e.to_string()))
 }
 
-/// Row `row` of the batch, input row `n`, evaluated as `inforce batch`
-/// evaluates a Parquet row: rules, versions and reasons by id, unless the
-/// full result is wanted.
+/// Row `row` of the batch, input row `n`, as a case with the date to
+/// evaluate it on, as `inforce batch` reads a Parquet row.
+fn row_case(
+    cases: &BatchCases<'_>,
+    row: usize,
+    n: u64,
+    date: Option<chrono::NaiveDate>,
+) -> Result<(Case, chrono::NaiveDate), String> {
+    let case = cases.case(row, &format!("line-{n}"))?;
+    let on = case.date_on(date).map_err(|e| e.one_line())?;
+    Ok((case, on))
+}
+
+/// Row `row` of the batch, input row `n`, evaluated with its full result
+/// (for the `explain` column).
 fn row_result(
     tree: &RuleTree,
     cases: &BatchCases<'_>,
     row: usize,
     n: u64,
     date: Option<chrono::NaiveDate>,
-    explain: bool,
 ) -> Result<EvalResult, String> {
-    let case = cases.case(row, &format!("line-{n}"))?;
-    let on = case.date_on(date).map_err(|e| e.one_line())?;
-    if explain {
-        evaluate(tree, &case, on, true).map_err(|e| e.one_line())
-    } else {
-        inforce_engine::lines::evaluate_codes(tree, &case, on)
-    }
+    let (case, on) = row_case(cases, row, n, date)?;
+    evaluate(tree, &case, on, true).map_err(|e| e.one_line())
 }
 
-/// A row's evaluation, with a panic (a bug) made that row's error as
-/// `inforce batch` makes it, not the batch's failure.
-fn guarded(f: impl FnOnce() -> Result<EvalResult, String>) -> Result<EvalResult, String> {
+/// A row's reading or evaluation, with a panic (a bug) made that row's
+/// error as `inforce batch` makes it, not the batch's failure.
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {

@@ -110,6 +110,13 @@ impl Wording {
         self.rule(v, r).map_or("", |w| w.grounds.as_str())
     }
 
+    /// Rule `r` of `v` as compact and columnar output name it:
+    /// `SET@VERSION#RULE`.
+    #[inline]
+    pub(crate) fn key(&self, v: &Version, r: &Rule) -> &str {
+        self.rule(v, r).map_or("", |w| &*w.key)
+    }
+
     /// Rule `r` of `v` as results cite it.
     #[inline]
     pub(crate) fn by(&self, v: &Version, r: &Rule) -> By {

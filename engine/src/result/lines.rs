@@ -44,9 +44,22 @@ pub fn evaluate_line_as(
     // the same bytes as building the result and writing it, without
     // building it (`result::verdict_json`).
     let (case, date) = read_case_line(tree, date, n, bytes)?;
+    evaluate_case_as(tree, &case, date, format, out)
+}
+
+/// `case` evaluated on `date` and appended to `out` as [`evaluate_line_as`]
+/// writes a line's result, line ending included: for cases read from
+/// columns. On an error `out` may hold part of a result, as there.
+pub fn evaluate_case_as(
+    tree: &RuleTree,
+    case: &Case,
+    date: NaiveDate,
+    format: &LineFormat,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let keep = format.outcomes.as_ref();
     // Outcomes not kept are not decided at all.
-    let verdict = evaluate_verdict(tree, &case, date, keep).map_err(|e| e.one_line())?;
+    let verdict = evaluate_verdict(tree, case, date, keep).map_err(|e| e.one_line())?;
     let fragments = tree.fragments();
     match format.shape {
         Shape::Full => {
@@ -121,8 +134,12 @@ pub fn evaluate_codes(tree: &RuleTree, case: &Case, date: NaiveDate) -> Result<E
     evaluate_selected(tree, case, date, false, None)
 }
 
-/// Line `n` read as a case, with the date to evaluate it on.
-fn read_case_line(
+/// Line `n` read as a case, with the date to evaluate it on (`date`
+/// overrides the case's own, as `--date` does), or the message of its
+/// error line: the first half of evaluating a line, for callers that keep
+/// the case while they read its verdict (`verdict::verdict_of`, which
+/// borrows it).
+pub fn read_case_line(
     tree: &RuleTree,
     date: Option<NaiveDate>,
     n: u64,

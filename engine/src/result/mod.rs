@@ -7,6 +7,7 @@ pub(crate) mod fragments;
 pub mod json;
 pub mod lines;
 pub(crate) mod verdict_json;
+pub mod verdict_view;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

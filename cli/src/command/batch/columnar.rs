@@ -22,12 +22,11 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use indicatif::ProgressBar;
 use inforce_columnar::{
-    BatchCases, CaseReader, CsvWriter, ParquetCases, ParquetOut, RecordBatch, ResultBuilder,
+    BatchCases, CaseReader, CsvRows, ParquetCases, ParquetOut, RecordBatch, ResultBuilder,
 };
-use inforce_engine::lines::{
-    OutcomeSelection, Shape, evaluate_case_line_selected, evaluate_selected,
-};
-use inforce_engine::{EvalResult, RuleTree};
+use inforce_engine::lines::{LineFormat, OutcomeSelection, evaluate_case_as, read_case_line};
+use inforce_engine::verdict::{CaseVerdict, verdict_of};
+use inforce_engine::{Case, RuleTree};
 use rayon::prelude::*;
 
 use super::panics::{QuietPanics, guarded, worker_pool};
@@ -172,24 +171,26 @@ pub(super) fn run(
             }
         },
         OutFormat::Csv => {
-            let schema = inforce_columnar::result_schema(tree, outcomes.as_ref());
-            match CsvWriter::new(out, &schema) {
-                Ok(w) => Writer::Csv(Box::new(w)),
-                Err(e) => {
-                    crate::errln!("cannot write the output: {e}");
-                    return Err(Failure::Output);
-                }
+            // The header row, then the rows as the workers wrote them.
+            let mut out = out;
+            let header = CsvRows::header(tree, outcomes.as_ref());
+            if let Err(e) = header.and_then(|h| out.write_all(&h)) {
+                crate::errln!("cannot write the output: {e}");
+                return Err(Failure::Output);
             }
+            Writer::Text(out)
         }
-        OutFormat::Jsonl => Writer::Lines(out),
+        OutFormat::Jsonl => Writer::Text(out),
     };
     let pool = worker_pool(args.jobs)?;
     let job = Job {
         tree,
         date: args.date,
-        outcomes,
-        shape: args.shape,
-        columns: out_format != OutFormat::Jsonl,
+        format: LineFormat {
+            shape: args.shape,
+            outcomes,
+        },
+        out: out_format,
     };
     let _quiet = QuietPanics::install();
     let progress = progress::bar(source.size());
@@ -215,17 +216,18 @@ pub(super) fn run(
 struct Job<'t> {
     tree: &'t RuleTree,
     date: Option<NaiveDate>,
-    outcomes: Option<OutcomeSelection>,
-    /// The shape of JSON Lines results.
-    shape: Shape,
-    /// Results as record batches (Parquet, CSV), else JSON lines.
-    columns: bool,
+    /// The shape of JSON Lines results, and the outcomes kept (for every
+    /// format).
+    format: LineFormat,
+    /// The results' format: record batches for Parquet, rows of text
+    /// for CSV, lines for JSON Lines.
+    out: OutFormat,
 }
 
 impl Job<'_> {
-    /// Whether results need their words: only full JSON lines show them.
-    fn words(&self) -> bool {
-        !self.columns && self.shape == Shape::Full
+    /// The outcomes kept; `None`: all.
+    fn outcomes(&self) -> Option<&OutcomeSelection> {
+        self.format.outcomes.as_ref()
     }
 }
 
@@ -268,24 +270,30 @@ impl Chunk {
     }
 }
 
-/// One group's results: a record batch, or JSON lines in one buffer.
+/// One group's results: a record batch, or text (JSON lines, CSV rows)
+/// in one buffer.
 enum Piece {
     Batch(RecordBatch),
-    Lines(Vec<u8>),
+    Text(Vec<u8>),
+    /// Results that could not be put together (a bug): the run fails
+    /// rather than pass silently.
+    Broken(String),
 }
 
 enum Writer {
     Parquet(Box<ParquetOut<Counting>>),
-    Csv(Box<CsvWriter<Counting>>),
-    Lines(Counting),
+    /// JSON lines, or CSV rows after their header.
+    Text(Counting),
 }
 
 impl Writer {
     fn write(&mut self, piece: &Piece) -> io::Result<()> {
         match (self, piece) {
             (Writer::Parquet(w), Piece::Batch(b)) => w.write(b),
-            (Writer::Csv(w), Piece::Batch(b)) => w.write(b),
-            (Writer::Lines(w), Piece::Lines(text)) => w.write_all(text),
+            (Writer::Text(w), Piece::Text(text)) => w.write_all(text),
+            (_, Piece::Broken(e)) => Err(io::Error::other(format!(
+                "cannot build the results: {e}; please report it"
+            ))),
             _ => Err(io::Error::other(
                 "results of another format than the output's",
             )),
@@ -295,8 +303,7 @@ impl Writer {
     fn finish(self) -> io::Result<()> {
         let out = match self {
             Writer::Parquet(w) => w.finish()?,
-            Writer::Csv(w) => w.finish()?,
-            Writer::Lines(w) => w,
+            Writer::Text(w) => w,
         };
         out.sink.finish()
     }
@@ -452,14 +459,15 @@ fn evaluate_chunk(
         } => Ok(pool.install(|| {
             groups
                 .par_iter()
-                .map(|g| {
+                .map_init(Builder::default, |builder, g| {
                     let slots = lines.get(g.clone()).unwrap_or_default();
                     emit(
                         job,
+                        builder,
                         *first + g.start as u64,
                         slots.len(),
                         |i, n| match slots.get(i).cloned().flatten() {
-                            Some(r) => line_result(job, n, data.get(r).unwrap_or_default()),
+                            Some(r) => line_case(job, n, data.get(r).unwrap_or_default()),
                             None => Err(format!(
                                 "the line is longer than {} MiB; a case fits on far fewer",
                                 MAX_LINE >> 20
@@ -477,9 +485,9 @@ fn evaluate_chunk(
             Ok(pool.install(|| {
                 groups
                     .par_iter()
-                    .map(|g| {
-                        emit(job, *first + g.start as u64, g.len(), |i, n| {
-                            row_result(job, &cases, g.start + i, n)
+                    .map_init(Builder::default, |builder, g| {
+                        emit(job, builder, *first + g.start as u64, g.len(), |i, n| {
+                            row_case(job, &cases, g.start + i, n)
                         })
                     })
                     .collect()
@@ -488,78 +496,120 @@ fn evaluate_chunk(
     }
 }
 
-/// Input line `n` evaluated; only full JSON lines carry words, every
-/// other output names texts by id.
-fn line_result(job: &Job<'_>, n: u64, bytes: &[u8]) -> Result<EvalResult, String> {
-    evaluate_case_line_selected(
-        job.tree,
-        job.date,
-        n,
-        bytes,
-        job.words(),
-        job.outcomes.as_ref(),
-    )
+/// Input line `n` read as a case, with the date to evaluate it on.
+fn line_case(job: &Job<'_>, n: u64, bytes: &[u8]) -> Result<(Case, NaiveDate), String> {
+    read_case_line(job.tree, job.date, n, bytes)
 }
 
-/// Row `row` of a batch of cases, input row `n`, evaluated.
-fn row_result(
+/// Row `row` of a batch of cases, input row `n`, as a case with the date
+/// to evaluate it on.
+fn row_case(
     job: &Job<'_>,
     cases: &BatchCases<'_>,
     row: usize,
     n: u64,
-) -> Result<EvalResult, String> {
+) -> Result<(Case, NaiveDate), String> {
     let case = cases.case(row, &format!("line-{n}"))?;
     let date = case.date_on(job.date).map_err(|e| e.one_line())?;
-    evaluate_selected(job.tree, &case, date, job.words(), job.outcomes.as_ref())
+    Ok((case, date))
 }
 
-/// The results of `count` rows, the first numbered `first`, made by
-/// `result(i, n)` (each guarded against a panic), as the output's piece.
+/// The results of `count` rows, the first numbered `first`, each read as
+/// a case by `case(i, n)` and evaluated (each step guarded against a
+/// panic), as the output's piece with its count of error rows. Each row
+/// is written from the case's verdict by number (only the kept outcomes
+/// decided): no `EvalResult` is built.
 fn emit(
+    job: &Job<'_>,
+    builder: &mut Builder,
+    first: u64,
+    count: usize,
+    case: impl Fn(usize, u64) -> Result<(Case, NaiveDate), String>,
+) -> (Piece, u64) {
+    let rows = u64::try_from(count).unwrap_or(u64::MAX);
+    match job.out {
+        OutFormat::Parquet => {
+            let out = builder.0.get_or_insert_with(|| {
+                ResultBuilder::with_capacity(job.tree, job.outcomes(), count)
+            });
+            let before = out.errors();
+            each_verdict(job, first, count, &case, |n, verdict| match verdict {
+                Ok(v) => out.append_verdict(n, v),
+                Err(message) => out.append_error_row(n, message),
+            });
+            let errors = out.errors().saturating_sub(before);
+            match out.finish() {
+                Ok(batch) => (Piece::Batch(batch), errors),
+                // Cannot happen with the builder's own schema; should it,
+                // the builder, half finished, is not used again.
+                Err(e) => {
+                    builder.0 = None;
+                    (Piece::Broken(e), rows)
+                }
+            }
+        }
+        OutFormat::Csv => {
+            // Some 1 kB of text a row.
+            let mut out = CsvRows::new(job.tree, job.outcomes(), count.saturating_mul(1024));
+            each_verdict(job, first, count, &case, |n, verdict| match verdict {
+                Ok(v) => out.append_verdict(n, v),
+                Err(message) => out.append_error_row(n, message),
+            });
+            let errors = out.errors();
+            (Piece::Text(out.finish()), errors)
+        }
+        OutFormat::Jsonl => {
+            let mut errors = 0;
+            let mut out = Vec::with_capacity(count.saturating_mul(1024));
+            for i in 0..count {
+                let n = first + i as u64;
+                let start = out.len();
+                let written = guarded(|| {
+                    let (case, date) = case(i, n)?;
+                    // Written from the verdict, as `pipeline` writes a line.
+                    evaluate_case_as(job.tree, &case, date, &job.format, &mut out)
+                });
+                if let Err(message) = written {
+                    out.truncate(start);
+                    inforce_engine::lines::error_line(n, &message, &mut out);
+                    errors += 1;
+                }
+            }
+            (Piece::Text(out), errors)
+        }
+    }
+}
+
+/// A worker's result builder, made on its first group and reused for the
+/// next ones (it keeps room for as many rows as its last batch had).
+#[derive(Default)]
+struct Builder(Option<ResultBuilder>);
+
+/// Each of `count` rows, the first numbered `first`, read as a case by
+/// `case(i, n)` and decided, handed to `row` as its verdict or the
+/// message of its error row. Reading and deciding are guarded against a
+/// panic each; `row` runs outside the guards, so that a panic never
+/// leaves a row half appended. The case outlives its verdict, which
+/// borrows it.
+fn each_verdict(
     job: &Job<'_>,
     first: u64,
     count: usize,
-    result: impl Fn(usize, u64) -> Result<EvalResult, String>,
-) -> (Piece, u64) {
-    let mut errors = 0;
-    if job.columns {
-        let mut out = ResultBuilder::with_capacity(job.tree, job.outcomes.as_ref(), count);
-        for i in 0..count {
-            let n = first + i as u64;
-            out.append(n, &guarded(|| result(i, n)));
-        }
-        errors = out.errors();
-        return match out.finish() {
-            Ok(batch) => (Piece::Batch(batch), errors),
-            // Cannot happen with the builder's own schema; should it, the
-            // run must not pass silently.
-            Err(e) => (
-                Piece::Lines(e.into_bytes()),
-                u64::try_from(count).unwrap_or(u64::MAX),
-            ),
-        };
-    }
-    let mut out = Vec::with_capacity(count.saturating_mul(1024));
+    case: &impl Fn(usize, u64) -> Result<(Case, NaiveDate), String>,
+    mut row: impl FnMut(u64, Result<&CaseVerdict<'_>, &str>),
+) {
     for i in 0..count {
         let n = first + i as u64;
-        let start = out.len();
-        let written = guarded(|| {
-            // Decided for the kept outcomes only (`evaluate_selected`).
-            let r = result(i, n)?;
-            match job.shape {
-                Shape::Full => inforce_engine::write_json(&r, &mut out),
-                Shape::Compact => inforce_engine::lines::write_compact(&r, &mut out),
+        match guarded(|| case(i, n)) {
+            Ok((case, date)) => {
+                match guarded(|| verdict_of(job.tree, &case, date, job.outcomes())) {
+                    Ok(v) => row(n, Ok(&v)),
+                    Err(message) => row(n, Err(&message)),
+                }
             }
-            out.push(b'\n');
-            Ok(())
-        });
-        if let Err(message) = written {
-            out.truncate(start);
-            inforce_engine::lines::error_line(n, &message, &mut out);
-            errors += 1;
+            Err(message) => row(n, Err(&message)),
         }
     }
-    (Piece::Lines(out), errors)
 }
 
 fn read_chunks(source: Source, tx: &mpsc::SyncSender<Result<Chunk, String>>) {

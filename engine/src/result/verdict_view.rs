@@ -1,0 +1,150 @@
+//! A case's verdict read by number, for writers outside the engine
+//! (Arrow columns, CSV) that name rules, facts and reasons by id: per kept
+//! outcome its number, status, value (borrowed), deciding rules as
+//! `SET@VERSION#RULE`, needed facts and reason codes, every text a `&str`
+//! held once by the tree. The same content as the `EvalResult` of
+//! `lines::evaluate_selected` without building it (no map of outcomes, no
+//! owned names, no rule ids formatted per case). Not here: the words
+//! (reasons, explanation lines: `EvalResult`), the versions in force, a
+//! trace, or writing any format.
+
+use chrono::NaiveDate;
+
+use crate::case::Case;
+use crate::eval::{OutcomeVerdict, Verdict};
+use crate::result::Status;
+use crate::result::lines::OutcomeSelection;
+use crate::rules::model::Value;
+use crate::rules::tree::RuleTree;
+
+/// What a case comes to on a date, by number: what
+/// [`verdict_of`] gives. It borrows the tree and the case.
+pub struct CaseVerdict<'a> {
+    tree: &'a RuleTree,
+    case: &'a str,
+    date: NaiveDate,
+    verdict: Verdict<'a>,
+}
+
+/// One outcome of a [`CaseVerdict`].
+#[derive(Clone, Copy)]
+pub struct OutcomeView<'v, 'a> {
+    tree: &'a RuleTree,
+    verdict: &'v Verdict<'a>,
+    o: &'v OutcomeVerdict<'a>,
+}
+
+/// `case` evaluated on `date` as [`evaluate_selected`] evaluates it (only
+/// the outcomes `keep` keeps are decided, the others not at all), with the
+/// same error message, as a verdict by number.
+///
+/// [`evaluate_selected`]: crate::lines::evaluate_selected
+pub fn verdict_of<'a>(
+    tree: &'a RuleTree,
+    case: &'a Case,
+    date: NaiveDate,
+    keep: Option<&OutcomeSelection>,
+) -> Result<CaseVerdict<'a>, String> {
+    let verdict =
+        crate::eval::evaluate_verdict(tree, case, date, keep).map_err(|e| e.one_line())?;
+    Ok(CaseVerdict {
+        tree,
+        case: &case.id,
+        date,
+        verdict,
+    })
+}
+
+impl<'a> CaseVerdict<'a> {
+    /// The case's id (`line-N` for a case read without one).
+    pub fn case(&self) -> &'a str {
+        self.case
+    }
+
+    /// The date the case was evaluated on.
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    /// Every answered outcome the run keeps, in the order of their names
+    /// (which is the order of their numbers).
+    pub fn outcomes(&self) -> impl ExactSizeIterator<Item = OutcomeView<'_, 'a>> + '_ {
+        let tree = self.tree;
+        let verdict = &self.verdict;
+        verdict
+            .outcomes
+            .iter()
+            .map(move |o| OutcomeView { tree, verdict, o })
+    }
+}
+
+impl<'v, 'a> OutcomeView<'v, 'a> {
+    /// The outcome's number: its place among the declared outcomes in the
+    /// order of their names (`RuleTree::outcomes`).
+    pub fn number(&self) -> usize {
+        self.o.oid.index()
+    }
+
+    /// The outcome's name.
+    pub fn name(&self) -> &'a str {
+        self.tree
+            .outcome_names
+            .get(self.number())
+            .map_or("", String::as_str)
+    }
+
+    /// How far the outcome is settled.
+    pub fn status(&self) -> Status {
+        self.o.status
+    }
+
+    /// The decided value; `None` for every other status, and for a decided
+    /// `null`.
+    pub fn value(&self) -> Option<&'v Value> {
+        match self.o.status {
+            Status::Decided => self.o.value.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Decided: the rules it rests on; conflict: every rule that
+    /// disagreed; none for the other statuses. Each as `SET@VERSION#RULE`.
+    pub fn by(&self) -> impl ExactSizeIterator<Item = &'a str> + 'v {
+        let deciders = match self.o.status {
+            Status::Decided | Status::Conflict => self.verdict.by_of(self.o),
+            Status::Undetermined | Status::MissingFacts => &[],
+        };
+        let wording = &self.tree.wording;
+        deciders.iter().map(|d| wording.key(d.version, d.rule))
+    }
+
+    /// Missing facts: the numbers of the facts that would settle it (each
+    /// its place among the declared facts in the order of their names,
+    /// `RuleTree::facts`), ascending; none for the other statuses.
+    pub fn need_numbers(&self) -> impl Iterator<Item = usize> + 'v {
+        let missing = self.o.status == Status::MissingFacts;
+        self.o.needs.iter().filter(move |_| missing)
+    }
+
+    /// [`OutcomeView::need_numbers`] as the facts' names, in the order of
+    /// names.
+    pub fn needs(&self) -> impl Iterator<Item = &'a str> + 'v {
+        let names = &self.tree.fact_names;
+        self.need_numbers()
+            .filter_map(|f| names.get(f).map(String::as_str))
+    }
+
+    /// Undetermined: the codes of the reasons it is, one per rule set that
+    /// answers it (`not_yet:SET@VERSION`, `undecided:SET@VERSION:OUTCOME`,
+    /// ...), whose texts the legend gives; none for the other statuses.
+    pub fn reason_codes(&self) -> impl Iterator<Item = &'a str> + 'v {
+        let answering = match self.o.status {
+            Status::Undetermined => self.verdict.answering_of(self.o),
+            _ => &[],
+        };
+        let (wording, oid) = (&self.tree.wording, self.o.oid);
+        answering
+            .iter()
+            .filter_map(move |r| wording.reason(oid, r).map(|reason| &*reason.code))
+    }
+}

@@ -100,69 +100,99 @@ pub(crate) fn convert_raw(
     def: &FactDef,
     list_example: &str,
 ) -> Result<Option<Value>, Refusal> {
+    convert_given(raw, def, list_example, |s| def.allows(s)).map_err(|refusal| *refusal)
+}
+
+/// `convert_raw` with `allows` deciding whether text is an allowed value:
+/// for a reader with a quicker way to say what `def.allows` says (the JSON
+/// scanner's prepared sets), which must say exactly that. A refusal comes
+/// boxed: it is rare, and a small result is cheap to pass on.
+#[inline]
+pub(crate) fn convert_given(
+    raw: Given,
+    def: &FactDef,
+    list_example: &str,
+    allows: impl Fn(&str) -> bool,
+) -> Result<Option<Value>, Box<Refusal>> {
     let ty = def.ty;
-    let expected = || type_words(ty).to_string();
-    let mismatch = || Refusal::Type {
-        expected: expected(),
-        help: format!(
-            "write {} here, or leave the fact out if it is unknown",
-            expected()
-        ),
-    };
-    let not_allowed = |v: &str| Refusal::NotAllowed {
-        value: v.to_string(),
-        expected: def.allowed_words(),
-        help: def.suggestion(v),
-    };
-    match (raw, ty) {
-        (Given::Null, _) => Ok(match def.null_means {
+    // By what was given first, then the declared type: one branch on
+    // each, where a match on both at once tested them together.
+    match raw {
+        Given::Null => Ok(match def.null_means {
             NullMeans::None => Some(Value::Null),
             NullMeans::Unknown => None,
         }),
-        (Given::Bool(b), ValueType::Bool) => Ok(Some(Value::Bool(b))),
-        (Given::Int(i), ValueType::Int) => i.map(|i| Some(Value::Int(i))).ok_or_else(mismatch),
-        (Given::Str(s), ValueType::Date) => date_text(Some(s))
-            .map(|d| Some(Value::Date(d)))
-            .map_err(|why| Refusal::Type {
-                expected: expected(),
-                help: why,
-            }),
+        Given::Bool(b) if ty == ValueType::Bool => Ok(Some(Value::Bool(b))),
+        Given::Int(Some(i)) if ty == ValueType::Int => Ok(Some(Value::Int(i))),
+        Given::Str(s) if ty == ValueType::Date => match date_text(Some(s)) {
+            Ok(d) => Ok(Some(Value::Date(d))),
+            Err(why) => Err(wrong_type(def, why)),
+        },
         // The text form allows only four-digit years (`YYYY-MM-DD`); a
         // typed date outside them is refused alike, so that every date a
         // case holds can be written back as text.
-        (Given::Date(d), ValueType::Date) => {
+        Given::Date(d) if ty == ValueType::Date => {
             if (0..=9999).contains(&chrono::Datelike::year(&d)) {
                 Ok(Some(Value::Date(d)))
             } else {
-                Err(Refusal::Type {
-                    expected: expected(),
-                    help: "dates run from 0000-01-01 to 9999-12-31".to_string(),
-                })
+                Err(wrong_type(
+                    def,
+                    "dates run from 0000-01-01 to 9999-12-31".to_string(),
+                ))
             }
         }
-        (Given::Str(s), ValueType::String) => {
-            if def.allows(s) {
+        Given::Str(s) if ty == ValueType::String => {
+            if allows(s) {
                 Ok(Some(Value::Str(s.to_string())))
             } else {
-                Err(not_allowed(s))
+                Err(not_allowed(def, s))
             }
         }
-        (Given::List(items), ValueType::List) => {
+        Given::List(items) if ty == ValueType::List => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 let Some(s) = item else {
-                    return Err(Refusal::Type {
+                    return Err(Box::new(Refusal::Type {
                         expected: "a list of names".to_string(),
                         help: format!("write each item as a name, e.g. `{list_example}`"),
-                    });
+                    }));
                 };
-                if !def.allows(s) {
-                    return Err(not_allowed(s));
+                if !allows(s) {
+                    return Err(not_allowed(def, s));
                 }
                 out.push(s.to_string());
             }
             Ok(Some(Value::List(out)))
         }
-        _ => Err(mismatch()),
+        _ => Err(mismatch(def)),
     }
+}
+
+/// A value of another type than `def` declares, `help` saying what to do.
+#[cold]
+fn wrong_type(def: &FactDef, help: String) -> Box<Refusal> {
+    Box::new(Refusal::Type {
+        expected: type_words(def.ty).to_string(),
+        help,
+    })
+}
+
+/// A value of another type than `def` declares.
+#[cold]
+fn mismatch(def: &FactDef) -> Box<Refusal> {
+    let expected = type_words(def.ty);
+    wrong_type(
+        def,
+        format!("write {expected} here, or leave the fact out if it is unknown"),
+    )
+}
+
+/// Text `v` that `def` does not allow.
+#[cold]
+fn not_allowed(def: &FactDef, v: &str) -> Box<Refusal> {
+    Box::new(Refusal::NotAllowed {
+        value: v.to_string(),
+        expected: def.allowed_words(),
+        help: def.suggestion(v),
+    })
 }

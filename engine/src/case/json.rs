@@ -27,47 +27,80 @@ use crate::rules::tree::RuleTree;
 /// type, a failed check) is read again the long way, which says precisely
 /// what is wrong; so only valid cases take the fast path, and the messages
 /// are those of `from_value` whichever path ran.
-pub(super) fn read(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
-    if let Some(case) = direct(tree, text, fallback_id) {
-        return Ok(case);
+/// The fallback id is made only for a case without one (`batch` numbers
+/// its lines, and most lines name their case).
+pub(super) fn read(
+    tree: &RuleTree,
+    text: &str,
+    fallback_id: impl FnOnce() -> String,
+) -> Result<Case, Vec<CaseError>> {
+    match direct(tree, text) {
+        Some(parts) => {
+            let id = parts.id.unwrap_or_else(fallback_id);
+            Ok(Case::numbered(tree, id, parts.date, parts.values))
+        }
+        None => read_long_way(tree, text, &fallback_id()),
     }
-    let value = parse_json(text).map_err(|e| vec![CaseError::not_json(&e)])?;
-    from_value(tree, &value, fallback_id)
 }
 
 /// The fast path of `read`: `None` for anything but a valid case, a case
 /// failing a check included (the long way says which).
-fn direct(tree: &RuleTree, text: &str, fallback_id: &str) -> Option<Case> {
-    let parts = read_direct(tree, text)?;
-    let mut values = vec![None; tree.fact_names.len()];
-    for (i, v) in parts.facts {
-        if let Some(slot) = values.get_mut(i) {
-            *slot = Some(v);
-        }
-    }
-    let slots: Vec<Option<&Value>> = values.iter().map(Option::as_ref).collect();
-    crate::eval::passes_checks(tree, slots).then(|| {
-        Case::numbered(
-            tree,
-            parts.id.unwrap_or_else(|| fallback_id.to_string()),
-            parts.date,
-            values,
-        )
+fn direct(tree: &RuleTree, text: &str) -> Option<DirectCase> {
+    read_direct(tree, text).filter(|parts| passes_checks(tree, &parts.values))
+}
+
+/// The case on a line of bytes, if the direct reader takes it as it is
+/// (`read` without the long way): `None` for every other line, a line
+/// that is not UTF-8 among them. The fallback id is made only for a case
+/// without one.
+pub(super) fn read_bytes(
+    tree: &RuleTree,
+    bytes: &[u8],
+    fallback_id: impl FnOnce() -> String,
+) -> Option<Case> {
+    let parts = super::json_scan::scan(tree, bytes)?;
+    passes_checks(tree, &parts.values).then(|| {
+        let id = parts.id.unwrap_or_else(fallback_id);
+        Case::numbered(tree, id, parts.date, parts.values)
     })
 }
 
-/// A valid case as read directly: its id if given, date, and facts by
-/// number in ascending order.
+/// `read` for a text the direct reader did not take: every problem, with
+/// its message.
+fn read_long_way(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
+    let value = parse_json(text).map_err(|e| vec![CaseError::not_json(&e)])?;
+    from_value(tree, &value, fallback_id)
+}
+
+/// Whether facts read directly pass the checks across facts (a case
+/// failing one is read the long way, which says which).
+fn passes_checks(tree: &RuleTree, values: &[Option<Value>]) -> bool {
+    // A check is made only on a case giving a value to every fact it
+    // reads, as `eval::checks` says (`null` is none): a case giving no
+    // check all of its facts, as many do, passes without an evaluator.
+    let given = |id: &crate::rules::model::FactId| {
+        values
+            .get(id.index())
+            .is_some_and(|v| v.as_ref().is_some_and(|v| *v != Value::Null))
+    };
+    let made = |check: &crate::rules::model::CaseCheck| check.read_ids.iter().all(given);
+    !tree.checks.iter().any(made)
+        || crate::eval::passes_checks(tree, values.iter().map(Option::as_ref).collect())
+}
+
+/// A valid case as read directly, checks across facts not yet made: its
+/// id if given, date, and facts by number (`None`: not given, or a `null`
+/// meaning unknown).
 #[derive(Debug, PartialEq)]
 pub(super) struct DirectCase {
     pub(super) id: Option<String>,
     pub(super) date: Option<NaiveDate>,
-    pub(super) facts: Vec<(usize, Value)>,
+    pub(super) values: Vec<Option<Value>>,
 }
 
 fn read_direct(tree: &RuleTree, text: &str) -> Option<DirectCase> {
     // Most lines are read by the scanner; it leaves the rest to serde.
-    if let Some(parts) = super::json_scan::scan(tree, text) {
+    if let Some(parts) = super::json_scan::scan(tree, text.as_bytes()) {
         return Some(parts);
     }
     read_direct_serde(tree, text)
@@ -109,7 +142,7 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
         let mut date = None;
         let mut groups_seen: Vec<usize> = Vec::new();
         let mut seen = FactSet::default();
-        let mut facts: Vec<(usize, Value)> = Vec::with_capacity(self.tree.fact_names.len());
+        let mut values: Vec<Option<Value>> = vec![None; self.tree.fact_names.len()];
         while let Some(key) = map.next_key::<JsonStr<'de>>()? {
             match key.0.as_ref() {
                 "id" if id.is_none() => id = Some(map.next_value::<CaseId>()?.0),
@@ -134,17 +167,12 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
                             .map(Vec::as_slice)
                             .unwrap_or_default(),
                         seen: &mut seen,
-                        facts: &mut facts,
+                        values: &mut values,
                     })?;
                 }
             }
         }
-        // Cases mostly list facts in the order of their names, which is
-        // the order of their numbers.
-        if !facts.is_sorted_by_key(|(i, _)| *i) {
-            facts.sort_by_key(|(i, _)| *i);
-        }
-        Ok(DirectCase { id, date, facts })
+        Ok(DirectCase { id, date, values })
     }
 }
 
@@ -204,7 +232,8 @@ struct GroupSeed<'t, 'c> {
     fields: &'t [(String, usize)],
     /// Facts already given, to refuse one given twice.
     seen: &'c mut FactSet,
-    facts: &'c mut Vec<(usize, Value)>,
+    /// The case's facts by number.
+    values: &'c mut [Option<Value>],
 }
 
 impl<'de> de::DeserializeSeed<'de> for GroupSeed<'_, '_> {
@@ -244,7 +273,10 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             let raw = map.next_value::<GivenJson<'de>>()?;
             let val = convert_raw(raw.view(), def, "").map_err(|_| reject::<A::Error>())?;
             if let Some(val) = val {
-                self.facts.push((id, val));
+                let Some(slot) = self.values.get_mut(id) else {
+                    return Err(reject());
+                };
+                *slot = Some(val);
             }
         }
         Ok(())
@@ -582,7 +614,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::Path;
 
     use proptest::prelude::*;
@@ -613,7 +645,7 @@ mod tests {
 
     /// `Case::from_json`, its errors sorted as the old readers returned them.
     fn read_case(tree: &RuleTree, text: &str, id: &str) -> Result<Case, ReadError> {
-        read(tree, text, id).map_err(|errors| match errors.as_slice() {
+        read(tree, text, || id.to_string()).map_err(|errors| match errors.as_slice() {
             [e @ CaseError::NotJson { .. }] => ReadError::NotJson(e.to_string()),
             _ => ReadError::Invalid(lines(errors)),
         })
@@ -650,7 +682,8 @@ codes:
   - {code: 'NO', name: Norway, aliases: [NOR]}
 ";
 
-    fn synthetic() -> RuleTree {
+    /// A tree of every kind of fact, for the readers' tests.
+    pub(in crate::case) fn synthetic() -> RuleTree {
         let files = vec![
             SourceFile {
                 path: "rules/facts.yaml".to_string(),
@@ -1006,9 +1039,9 @@ codes:
     fn the_direct_reader_takes_valid_cases_and_leaves_the_rest_to_the_long_way() {
         let tree = shipped();
         let valid = r#"{"id": 7, "date": "2005-06-10", "person": {"citizenship": "KZ", "birth_date": "1961-03-14", "secret_holder": true}, "trip": null}"#;
-        let case = direct(&tree, valid, "x").unwrap();
-        assert_eq!(case.id, "7");
-        assert_eq!(case.facts(&tree).count(), 3);
+        let case = direct(&tree, valid).unwrap();
+        assert_eq!(case.id.as_deref(), Some("7"));
+        assert_eq!(case.values.iter().flatten().count(), 3);
         for broken in [
             r#"{"date": "2005-06-10", "date": "2005-06-11"}"#,
             r#"{"person": {"secret_holder": true, "secret_holder": false}}"#,
@@ -1024,7 +1057,7 @@ codes:
             r#"[]"#,
             "",
         ] {
-            assert!(direct(&tree, broken, "x").is_none(), "{broken}");
+            assert!(direct(&tree, broken).is_none(), "{broken}");
             same_as_the_long_way(&tree, broken);
         }
     }

@@ -10,7 +10,7 @@ mod error;
 /// benchmarks').
 #[cfg(test)]
 #[path = "../../../tools/gen-cases/src/generator.rs"]
-mod generator;
+pub(crate) mod generator;
 mod json;
 mod json_scan;
 mod values;
@@ -19,6 +19,7 @@ mod yaml;
 use chrono::NaiveDate;
 
 pub use error::CaseError;
+pub(crate) use json_scan::JsonKeys;
 pub use values::FactValue;
 pub(crate) use yaml::from_node;
 
@@ -57,7 +58,30 @@ impl Case {
         text: &str,
         fallback_id: &str,
     ) -> Result<Case, Vec<CaseError>> {
+        json::read(tree, text, || fallback_id.to_string())
+    }
+
+    /// `from_json` with the fallback id made only if the case has no id
+    /// (most lines of an archive have one).
+    pub(crate) fn from_json_line(
+        tree: &RuleTree,
+        text: &str,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Result<Case, Vec<CaseError>> {
         json::read(tree, text, fallback_id)
+    }
+
+    /// A valid case read straight from a line's bytes, not yet known to
+    /// be UTF-8: `None` for any line the quickest reader does not take (a
+    /// line that is not UTF-8, has a byte-order mark, or is not a valid
+    /// case among them), which `from_json_line` then reads, or says what
+    /// is wrong with. A case given here is the one `from_json_line` gives.
+    pub(crate) fn from_json_bytes(
+        tree: &RuleTree,
+        bytes: &[u8],
+        fallback_id: impl FnOnce() -> String,
+    ) -> Option<Case> {
+        json::read_bytes(tree, bytes, fallback_id)
     }
 
     /// Validates a case already parsed as JSON (a golden test's case, a
@@ -103,7 +127,9 @@ impl Case {
     /// date) overrides the case's own `date`. The one place this rule is
     /// written.
     pub fn date_on(&self, given: Option<NaiveDate>) -> Result<NaiveDate, Box<CaseError>> {
-        given.or(self.date).ok_or(Box::new(CaseError::NoDate))
+        given
+            .or(self.date)
+            .ok_or_else(|| Box::new(CaseError::NoDate))
     }
 
     /// The value the case gives fact `name`, if any.

@@ -145,6 +145,19 @@ pub fn read_case_line(
     n: u64,
     bytes: &[u8],
 ) -> Result<(Case, NaiveDate), String> {
+    // Most lines are valid cases, read without checking the whole line is
+    // UTF-8 first (the reader checks what it reads).
+    let case = match Case::from_json_bytes(tree, bytes, || format!("line-{n}")) {
+        Some(case) => case,
+        None => read_case_text(tree, n, bytes)?,
+    };
+    let date = case.date_on(date).map_err(|e| e.one_line())?;
+    Ok((case, date))
+}
+
+/// Line `n` read as a case from its text, or the message of its error
+/// line.
+fn read_case_text(tree: &RuleTree, n: u64, bytes: &[u8]) -> Result<Case, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "the line is not UTF-8 text (first bad byte at column {})",
@@ -160,15 +173,13 @@ pub fn read_case_line(
     if text.trim().is_empty() {
         return Err("the line is empty".to_string());
     }
-    let case = Case::from_json(tree, text, &format!("line-{n}")).map_err(|errors| {
+    Case::from_json_line(tree, text, || format!("line-{n}")).map_err(|errors| {
         errors
             .iter()
             .map(CaseError::one_line)
             .collect::<Vec<_>>()
             .join("; ")
-    })?;
-    let date = case.date_on(date).map_err(|e| e.one_line())?;
-    Ok((case, date))
+    })
 }
 
 /// How result lines are written.
@@ -283,4 +294,70 @@ pub fn error_line(n: u64, message: &str, out: &mut Vec<u8>) {
         out.extend_from_slice(format!("{{\"line\":{n},\"error\":\"internal error\"}}").as_bytes());
     }
     out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::{read_case_line, read_case_text};
+    use crate::case::generator;
+    use crate::rules::tree::RuleTree;
+
+    fn shipped() -> RuleTree {
+        let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+        let (files, _) = crate::rules::source::read_dir(&rules);
+        crate::rules::load::load_with(files, "rules", crate::Golden::Skip)
+            .tree
+            .unwrap()
+    }
+
+    /// Line `n` read from its text alone, as every line was before the
+    /// direct reader took bytes.
+    fn from_text(
+        tree: &RuleTree,
+        n: u64,
+        bytes: &[u8],
+    ) -> Result<(crate::case::Case, NaiveDate), String> {
+        let case = read_case_text(tree, n, bytes)?;
+        let date = case.date_on(None).map_err(|e| e.one_line())?;
+        Ok((case, date))
+    }
+
+    #[test]
+    fn a_line_read_from_its_bytes_is_read_as_from_its_text() {
+        let tree = shipped();
+        let mut lines: Vec<Vec<u8>> = generator::json_lines(300, 3)
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
+        let good = r#"{"id":"a","date":"2005-06-10","person":{"citizenship":"KZ"}}"#;
+        for special in [
+            format!("\u{feff}{good}"),
+            good.replace(r#""id":"a","#, ""),
+            good.replace(r#""date":"2005-06-10","#, ""),
+            good.replace('a', "é"),
+            r#"{"date":"2005-06-10","trip":{"entry_date":"2005-06-10","exit_date":"2005-06-01"}}"#
+                .to_string(),
+            String::new(),
+            " \t".to_string(),
+        ] {
+            lines.push(special.into_bytes());
+        }
+        let mut cut = good.replace('a', "é").into_bytes();
+        cut.remove(8);
+        lines.push(cut);
+        lines.push(b"{\"id\":\"\xff\"}".to_vec());
+        // The first line may start with a byte-order mark, no other.
+        for n in [1, 2] {
+            for line in &lines {
+                assert_eq!(
+                    read_case_line(&tree, None, n, line),
+                    from_text(&tree, n, line),
+                    "line {n}: {}",
+                    String::from_utf8_lossy(line)
+                );
+            }
+        }
+    }
 }

@@ -69,6 +69,9 @@ pub struct RuleTree {
     /// What evaluation knows from the date alone, per epoch (see
     /// `eval::plan`): built on first use, like `fragments`.
     pub(crate) plans: std::sync::OnceLock<crate::eval::plan::Plans>,
+    /// The JSON case scanner's keys and allowed values, prepared on first
+    /// use like `fragments`.
+    pub(crate) json_keys: std::sync::OnceLock<crate::case::JsonKeys>,
 }
 
 /// Where a date falls for one rule set.
@@ -116,6 +119,13 @@ impl RuleTree {
     pub(crate) fn fragments(&self) -> &crate::result::fragments::Fragments {
         self.fragments
             .get_or_init(|| crate::result::fragments::Fragments::of(self))
+    }
+
+    /// The keys and allowed values as the JSON case scanner looks them up
+    /// (see `case::json_scan`).
+    pub(crate) fn json_keys(&self) -> &crate::case::JsonKeys {
+        self.json_keys
+            .get_or_init(|| crate::case::JsonKeys::of(self))
     }
 
     /// The number of fact `name`: its place in the sorted declarations.

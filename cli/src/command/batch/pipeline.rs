@@ -24,6 +24,10 @@ use crate::render;
 /// case is a few hundred bytes, and one runaway line must not exhaust memory.
 pub(super) const MAX_LINE: usize = 1 << 20;
 
+/// Bytes of a chunk's buffer reserved a line: a case is a few hundred
+/// bytes, so the buffer of a chunk of cases mostly never grows.
+const LINE_ROOM: usize = 1 << 10;
+
 /// Lines per task given to a worker, whose results share one buffer.
 const GROUP: usize = 32;
 
@@ -270,7 +274,9 @@ pub(super) fn read_chunk(
 ) -> io::Result<Chunk> {
     let mut chunk = Chunk {
         first,
-        data: Vec::new(),
+        // Room for the lines up front: a buffer grown as they come is
+        // copied at each growth, which was most of the copying of a run.
+        data: Vec::with_capacity(lines_per_chunk.saturating_mul(LINE_ROOM).min(CHUNK_BYTES)),
         lines: Vec::with_capacity(lines_per_chunk),
         bytes: 0,
     };

@@ -165,6 +165,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         outcome_names: numbers.outcomes,
         fragments: std::sync::OnceLock::new(),
         plans: std::sync::OnceLock::new(),
+        json_keys: std::sync::OnceLock::new(),
     });
     // Golden tests are checked against the loaded rules (declared facts and
     // outcomes); a broken test makes the tree unusable like any other error.

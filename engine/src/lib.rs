@@ -59,6 +59,8 @@ mod report;
 mod result;
 mod rules;
 mod script;
+#[cfg(test)]
+mod testing;
 
 pub use case::{Case, CaseError, FactValue};
 pub use diagnostics::{EvalError, FailureKind, RuleProblem, ScriptPlace};

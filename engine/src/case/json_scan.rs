@@ -839,16 +839,7 @@ mod tests {
 
     use crate::case::generator;
 
-    /// The shipped rules, loaded once for every test here.
-    fn shipped() -> &'static RuleTree {
-        static TREE: std::sync::OnceLock<RuleTree> = std::sync::OnceLock::new();
-        TREE.get_or_init(|| {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-            let (files, problems) = crate::rules::source::read_dir(&root);
-            assert!(problems.is_empty(), "{problems:?}");
-            crate::rules::load::load(files, "rules").tree.unwrap()
-        })
-    }
+    use crate::testing::shipped;
 
     /// Fails where the scanner reads `line` at all but not as serde does.
     fn agrees(tree: &RuleTree, line: &str) -> bool {

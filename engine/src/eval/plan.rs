@@ -302,16 +302,7 @@ mod tests {
     use crate::eval::precedence::more_specific;
     use proptest::prelude::*;
 
-    /// The shipped rules, loaded once for every test here.
-    fn shipped() -> &'static RuleTree {
-        static TREE: std::sync::OnceLock<RuleTree> = std::sync::OnceLock::new();
-        TREE.get_or_init(|| {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-            let (files, problems) = crate::rules::source::read_dir(&root);
-            assert!(problems.is_empty(), "{problems:?}");
-            crate::rules::load::load(files, "rules").tree.unwrap()
-        })
-    }
+    use crate::testing::shipped;
 
     /// What the plan says of each rule set on `date`, as `(set, version
     /// id, kind)`, and the same found directly.

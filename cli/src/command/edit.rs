@@ -559,6 +559,44 @@ fn expectation(r: &inforce_engine::OutcomeResult) -> String {
     }
 }
 
+/// What both edits start from: the date, the rules directory, the version
+/// in force to be closed, the files to write (refused if they exist) and
+/// the previous version's text.
+pub struct Target<'a> {
+    pub date: NaiveDate,
+    pub dir: &'a Path,
+    pub previous: &'a Version,
+    pub new_path: PathBuf,
+    pub tests_path: PathBuf,
+    pub old_text: String,
+}
+
+/// Loads the rules of `--rules` (or the default) and finds what an edit
+/// named `what` (`amend`, `repeal`) of `rule_set` from `date` starts
+/// from, refusing as the user is told; then runs `edit` on it. A closure
+/// rather than a returned value: the target borrows the loaded tree.
+pub fn with_target(
+    date: &str,
+    rules: Option<&Path>,
+    rule_set: &str,
+    what: &str,
+    edit: impl FnOnce(Target<'_>) -> Outcome,
+) -> Outcome {
+    let date = self::date(date).map_err(refuse)?;
+    let dir = rules_dir(rules).map_err(refuse)?;
+    let tree = load(&dir)?;
+    let set = self::rule_set(&tree, rule_set, &dir).map_err(refuse)?;
+    let previous = last_in_force(set, date).map_err(refuse)?;
+    edit(Target {
+        date,
+        dir: &dir,
+        previous,
+        new_path: new_file(previous, date).map_err(refuse)?,
+        tests_path: tests_file(previous, what, date).map_err(refuse)?,
+        old_text: read(&previous.file).map_err(refuse)?,
+    })
+}
+
 /// `DIR/tests/WHAT-DATE.yaml` beside the rule set's versions.
 pub fn tests_file(previous: &Version, what: &str, date: NaiveDate) -> Result<PathBuf, EditError> {
     let dir = Path::new(&previous.file).parent().unwrap_or(Path::new(""));

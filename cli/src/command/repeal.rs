@@ -25,14 +25,24 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let date = edit::date(&args.on).map_err(refuse)?;
-    let dir = edit::rules_dir(args.rules.as_deref()).map_err(refuse)?;
-    let tree = edit::load(&dir)?;
-    let set = edit::rule_set(&tree, &args.rule_set, &dir).map_err(refuse)?;
-    let previous = edit::last_in_force(set, date).map_err(refuse)?;
-    let new_path = edit::new_file(previous, date).map_err(refuse)?;
-    let tests_path = edit::tests_file(previous, "repeal", date).map_err(refuse)?;
-    let old_text = edit::read(&previous.file).map_err(refuse)?;
+    edit::with_target(
+        &args.on,
+        args.rules.as_deref(),
+        &args.rule_set,
+        "repeal",
+        |t| repeal(t, &args),
+    )
+}
+
+fn repeal(t: edit::Target<'_>, args: &Args) -> Outcome {
+    let edit::Target {
+        date,
+        dir,
+        previous,
+        new_path,
+        tests_path,
+        old_text,
+    } = t;
     let closed = edit::close(&old_text, &previous.file, date).map_err(refuse)?;
     let repeals = if previous.source.act.is_empty() {
         previous.title.clone()
@@ -49,7 +59,7 @@ pub fn run(args: Args) -> Outcome {
         repeals = scalar(&repeals),
     );
     edit::Written {
-        dir: &dir,
+        dir,
         previous,
         new_path: &new_path,
         new_text: &new_text,
@@ -75,7 +85,7 @@ pub fn run(args: Args) -> Outcome {
         "`inforce diff` the rules against the last revision to review the change".to_string(),
     ];
     edit::finish(
-        &dir,
+        dir,
         &[
             (new_path.as_path(), "wrote"),
             (std::path::Path::new(&previous_file), "closed"),

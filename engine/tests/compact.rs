@@ -332,6 +332,11 @@ fn every_status_tree() -> RuleTree {
             ),
         ),
     ];
+    tree_of(files)
+}
+
+/// The tree of `files` (path, text), which must load without an error.
+fn tree_of(files: Vec<(&str, String)>) -> RuleTree {
     let files = files
         .into_iter()
         .map(|(path, text)| SourceFile {
@@ -437,23 +442,13 @@ outcomes:
     when: f.a
     then: {half: {expr: f.n / 0}}
 ";
-    let files = vec![
-        SourceFile {
-            path: "declarations.yaml".to_string(),
-            text: declarations.to_string(),
-        },
-        SourceFile {
-            path: "s/2000.yaml".to_string(),
-            text: version("t.s", "2000-01-01", "2000-01-01", None, rules),
-        },
-    ];
-    let loaded = load(files, "memory");
-    assert!(
-        loaded.problems.iter().all(|p| !p.is_error()),
-        "{:?}",
-        loaded.problems
-    );
-    let tree = loaded.tree.unwrap();
+    let tree = tree_of(vec![
+        ("declarations.yaml", declarations.to_string()),
+        (
+            "s/2000.yaml",
+            version("t.s", "2000-01-01", "2000-01-01", None, rules),
+        ),
+    ]);
     let case = r#"{"date":"2001-01-01","f":{"a":true,"n":4}}"#;
     // Every outcome: the broken rule's script fails, and the line is an error.
     let mut out = Vec::new();
@@ -638,17 +633,13 @@ outcomes:
     when: f.a
     then: {half: {expr: f.n / 0}}
 ";
-    let files = vec![
-        SourceFile {
-            path: "declarations.yaml".to_string(),
-            text: declarations.to_string(),
-        },
-        SourceFile {
-            path: "s/2000.yaml".to_string(),
-            text: version("t.s", "2000-01-01", "2000-01-01", None, rules),
-        },
-    ];
-    let tree = load(files, "memory").tree.unwrap();
+    let tree = tree_of(vec![
+        ("declarations.yaml", declarations.to_string()),
+        (
+            "s/2000.yaml",
+            version("t.s", "2000-01-01", "2000-01-01", None, rules),
+        ),
+    ]);
     let line = r#"{"date":"2001-01-01","f":{"a":true,"n":4}}"#;
     let by_result =
         evaluate_case_line_selected(&tree, None, 1, line.as_bytes(), false, None).unwrap_err();

@@ -112,9 +112,18 @@ pub mod lines {
     };
     pub use crate::result::lines::{
         LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_as, evaluate_case_line,
-        evaluate_case_line_codes, evaluate_case_line_selected, evaluate_codes, evaluate_line,
-        evaluate_line_as, evaluate_selected, read_case_line,
+        evaluate_case_line_codes, evaluate_case_line_selected, evaluate_case_memo, evaluate_codes,
+        evaluate_line, evaluate_line_as, evaluate_line_memo, evaluate_selected, read_case_line,
     };
+}
+
+/// The ways cases went in a run, remembered so that a case going a known
+/// way is answered without resolving its outcomes again: hold one
+/// [`memo::Memo`] per run (its workers share it) and evaluate through
+/// [`lines::evaluate_line_memo`] or [`verdict::verdict_by`]. The answers
+/// are the same as without it.
+pub mod memo {
+    pub use crate::eval::memo::Memo;
 }
 
 /// A case's verdict by number, for writers of other formats than JSON
@@ -123,7 +132,7 @@ pub mod lines {
 /// without building an [`EvalResult`]. A JSON line is read with
 /// [`lines::read_case_line`], then evaluated with [`verdict::verdict_of`].
 pub mod verdict {
-    pub use crate::result::verdict_view::{CaseVerdict, OutcomeView, verdict_of};
+    pub use crate::result::verdict_view::{CaseVerdict, OutcomeView, verdict_by, verdict_of};
 }
 
 /// Reading a rules tree from somewhere other than a directory (a git

@@ -10,6 +10,7 @@
 mod bridge;
 mod checks;
 pub(crate) mod fact_set;
+pub(crate) mod memo;
 pub(crate) mod plan;
 mod precedence;
 mod trace;
@@ -170,7 +171,7 @@ fn evaluate_slots<'a>(
 /// With `keep`, only the outcomes it keeps are decided.
 pub(crate) fn evaluate_verdict<'a>(
     tree: &'a RuleTree,
-    case: &'a Case,
+    case: &Case,
     date: NaiveDate,
     keep: Option<&crate::result::lines::OutcomeSelection>,
 ) -> Result<Verdict<'a>, Box<EvalError>> {
@@ -178,12 +179,7 @@ pub(crate) fn evaluate_verdict<'a>(
         return Err(Box::new(EvalError::other_tree(&case.id)));
     }
     crate::script::budget::start_case();
-    let mut ev = Evaluator::new(tree, case.slots(), date);
-    let (resolved, plan) = resolve_all(tree, date);
-    let mut verdict = Verdict::for_tree(tree);
-    ev.outcomes(plan, &mut Vec::new(), &mut verdict, keep)?;
-    ev.rule_sets_in_force(&resolved, &mut verdict)?;
-    Ok(verdict)
+    Evaluator::new(tree, case.slots(), date).verdict(keep)
 }
 
 /// Where `date` falls for every rule set that has versions, with the
@@ -275,7 +271,20 @@ fn outcome_result(
     }
 }
 
-impl<'a> Evaluator<'a> {
+impl<'a, 'c> Evaluator<'a, 'c> {
+    /// The case's verdict: its outcomes (those `keep` keeps), then the
+    /// versions in force.
+    fn verdict(
+        &mut self,
+        keep: Option<&crate::result::lines::OutcomeSelection>,
+    ) -> Result<Verdict<'a>, Box<EvalError>> {
+        let (resolved, plan) = resolve_all(self.tree, self.date);
+        let mut verdict = Verdict::for_tree(self.tree);
+        self.outcomes(plan, &mut Vec::new(), &mut verdict, keep)?;
+        self.rule_sets_in_force(&resolved, &mut verdict)?;
+        Ok(verdict)
+    }
+
     /// Every answered outcome's verdict, in the order of their names.
     /// Without a plan (a date no epoch holds, which cannot happen for a
     /// tree's own plans) no outcome is answered.
@@ -369,11 +378,12 @@ struct Answering<'a> {
     gate_needs: Option<Needs>,
 }
 
-struct Evaluator<'a> {
+struct Evaluator<'a, 'c> {
     tree: &'a RuleTree,
     date: NaiveDate,
-    /// The case's facts by number.
-    slots: Vec<Option<&'a Value>>,
+    /// The case's facts by number (borrowed from the case, which may not
+    /// live as long as the tree: a verdict borrows only the tree).
+    slots: Vec<Option<&'c Value>>,
     /// The facts as rhai values, built only when a script needs rhai: most
     /// leaves are evaluated natively and never look at it.
     scope: Option<Scope<'static>>,
@@ -386,10 +396,13 @@ struct Evaluator<'a> {
     needs: NeedsArena,
     /// Whether a trace was asked for: only then are overridden rules logged.
     tracing: bool,
+    /// When a memo is learning the case's way (`memo`): every condition
+    /// decided and every value computed from facts, in order.
+    seen: Option<Vec<memo::Seen<'a>>>,
 }
 
-impl<'a> Evaluator<'a> {
-    fn new(tree: &'a RuleTree, slots: Vec<Option<&'a Value>>, date: NaiveDate) -> Self {
+impl<'a, 'c> Evaluator<'a, 'c> {
+    fn new(tree: &'a RuleTree, slots: Vec<Option<&'c Value>>, date: NaiveDate) -> Self {
         Evaluator {
             tree,
             date,
@@ -400,6 +413,7 @@ impl<'a> Evaluator<'a> {
             cache: Vec::new(),
             needs: NeedsArena::default(),
             tracing: false,
+            seen: None,
         }
     }
 
@@ -419,7 +433,7 @@ impl<'a> Evaluator<'a> {
     #[inline(always)]
     fn condition(
         &mut self,
-        c: Option<&Condition>,
+        c: Option<&'a Condition>,
         v: &Version,
         rule: &str,
         field: &str,
@@ -434,7 +448,7 @@ impl<'a> Evaluator<'a> {
     #[inline(always)]
     fn condition_named(
         &mut self,
-        c: Option<&Condition>,
+        c: Option<&'a Condition>,
         v: &Version,
         rule: &str,
         field: impl FnOnce() -> String,
@@ -452,7 +466,7 @@ impl<'a> Evaluator<'a> {
     #[inline(never)]
     fn decide_condition(
         &mut self,
-        c: &Condition,
+        c: &'a Condition,
         v: &Version,
         rule: &str,
         field: impl FnOnce() -> String,
@@ -460,6 +474,9 @@ impl<'a> Evaluator<'a> {
         let tv = self
             .cond(&c.cond)
             .map_err(|ScriptFailure(message)| eval_error(v, rule, &field(), message))?;
+        if let Some(seen) = &mut self.seen {
+            seen.push(memo::Seen::Cond(c, memo::truth_key(tv, &self.needs)));
+        }
         let code = match tv {
             Truth::True => 1,
             Truth::False => 2,
@@ -478,7 +495,7 @@ impl<'a> Evaluator<'a> {
         &mut self,
         v: &Version,
         outcome: &str,
-        c: &Condition,
+        c: &'a Condition,
     ) -> Result<Truth, Box<EvalError>> {
         self.condition_named(Some(c), v, "", || format!("scope.{outcome}"))
     }
@@ -570,16 +587,36 @@ impl<'a> Evaluator<'a> {
             .map(OutcomeId::new)
     }
 
-    fn rule_when(&mut self, v: &Version, r: &Rule) -> Result<Truth, Box<EvalError>> {
+    fn rule_when(&mut self, v: &Version, r: &'a Rule) -> Result<Truth, Box<EvalError>> {
         self.condition(r.when.as_ref(), v, &r.id, "when")
     }
 
     fn value(
         &mut self,
-        v: &Version,
-        r: &Rule,
-        def: &OutcomeDef,
-        then: &'a Then,
+        step: memo::ValueStep<'a>,
+    ) -> Result<Result<Cow<'a, Value>, FactSet>, Box<EvalError>> {
+        match step.then {
+            Then::Literal(val) => Ok(Ok(Cow::Borrowed(val))),
+            Then::Expr { .. } => {
+                let got = self.computed(step);
+                if let Some(seen) = &mut self.seen {
+                    seen.push(memo::Seen::Value(step, memo::Got::of(&got)));
+                }
+                got
+            }
+        }
+    }
+
+    /// A value a rule computes from the case's facts (`then: {expr: ...}`).
+    fn computed(
+        &mut self,
+        memo::ValueStep {
+            version: v,
+            rule: r,
+            def,
+            then,
+            ..
+        }: memo::ValueStep<'a>,
     ) -> Result<Result<Cow<'a, Value>, FactSet>, Box<EvalError>> {
         match then {
             Then::Literal(val) => Ok(Ok(Cow::Borrowed(val))),
@@ -627,7 +664,7 @@ impl<'a> Evaluator<'a> {
     #[allow(clippy::type_complexity)]
     fn outcome(
         &mut self,
-        def: &OutcomeDef,
+        def: &'a OutcomeDef,
         oid: OutcomeId,
         plan: &'a plan::OutcomePlan,
         (answering, candidates): &mut (Vec<Answering<'a>>, Vec<Candidate<'a>>),
@@ -678,13 +715,20 @@ impl<'a> Evaluator<'a> {
                     decides = true;
                     let when = self.rule_when(v, rule)?;
                     let state = self.needs.and(gate, when);
+                    let step = memo::ValueStep {
+                        version: v,
+                        rule,
+                        def,
+                        then,
+                        oid,
+                    };
                     let value = match state {
                         Truth::False => None,
-                        Truth::True => Some(self.value(v, rule, def, then)?),
+                        Truth::True => Some(self.value(step)?),
                         // A rule that may not fire is only asked what it
                         // would say; if its computation fails it says
                         // nothing, as rhai would never have run it.
-                        Truth::Unknown(_) => self.value(v, rule, def, then).ok(),
+                        Truth::Unknown(_) => self.value(step).ok(),
                     };
                     // A rule that does not fire plays no part in the
                     // outcome's resolution: it is not kept.

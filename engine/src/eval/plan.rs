@@ -159,9 +159,20 @@ impl Plans {
         Plans { boundaries, epochs }
     }
 
+    /// The number of the epoch holding `date`.
+    #[inline]
+    pub(crate) fn epoch(&self, date: NaiveDate) -> usize {
+        self.boundaries.partition_point(|b| *b <= date)
+    }
+
+    /// How many epochs there are.
+    pub(crate) fn len(&self) -> usize {
+        self.epochs.len()
+    }
+
     /// The plan of the epoch holding `date`, built on first need.
     pub(crate) fn on<'t>(&'t self, tree: &RuleTree, date: NaiveDate) -> Option<&'t EpochPlan> {
-        let epoch = self.boundaries.partition_point(|b| *b <= date);
+        let epoch = self.epoch(date);
         let cell = self.epochs.get(epoch)?;
         Some(cell.get_or_init(|| EpochPlan::of(tree, date)))
     }

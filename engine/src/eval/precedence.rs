@@ -7,7 +7,7 @@ use super::*;
 
 use smallvec::SmallVec;
 
-impl<'a> Evaluator<'a> {
+impl<'a, 'c> Evaluator<'a, 'c> {
     /// Outcome number `oid`'s verdict from its candidates: the deciding
     /// rules go to `verdict.by`, the rule sets answering an undetermined
     /// outcome to `verdict.answering`.

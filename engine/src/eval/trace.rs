@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl<'a> Evaluator<'a> {
+impl<'a, 'c> Evaluator<'a, 'c> {
     /// Every rule considered, and what became of it.
     pub(super) fn trace(
         &mut self,

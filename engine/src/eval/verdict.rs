@@ -17,7 +17,7 @@ use crate::rules::model::{OutcomeId, Rule, Value, Version};
 use crate::rules::tree::Resolved;
 
 /// What a case comes to on a date, by number.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Verdict<'a> {
     /// The versions in force, in the tree's order of rule sets, each with
     /// whether the case is one its rule set is about (`None`: unknown).

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::case::{Case, CaseError};
+use crate::eval::memo::{Found, Memo};
 use crate::eval::{evaluate, evaluate_verdict};
 use crate::result::EvalResult;
 use crate::result::verdict_json;
@@ -67,6 +68,58 @@ pub fn evaluate_case_as(
         }
         Shape::Compact => {
             verdict_json::write_compact(fragments, &case.id, date, &verdict, out);
+        }
+    }
+    out.push(b'\n');
+    Ok(())
+}
+
+/// [`evaluate_line_as`] for a run holding a [`Memo`]: cases that go a way
+/// the memo knows are answered without resolving their outcomes again
+/// (the same bytes). The memo decides which outcomes are kept (the one
+/// it was made with), `shape` how the line is written.
+pub fn evaluate_line_memo(
+    memo: &Memo<'_>,
+    date: Option<NaiveDate>,
+    n: u64,
+    bytes: &[u8],
+    shape: Shape,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let (case, date) = read_case_line(memo.tree(), date, n, bytes)?;
+    evaluate_case_memo(memo, &case, date, shape, out)
+}
+
+/// [`evaluate_case_as`] for a run holding a [`Memo`], as
+/// [`evaluate_line_memo`].
+pub fn evaluate_case_memo(
+    memo: &Memo<'_>,
+    case: &Case,
+    date: NaiveDate,
+    shape: Shape,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let found = memo.verdict(case, date).map_err(|e| e.one_line())?;
+    let fragments = memo.tree().fragments();
+    match (shape, found) {
+        (Shape::Compact, Found::Known { leaf, values }) => {
+            match leaf.compact_tail(|v, holes| verdict_json::compact_tail(fragments, v, holes)) {
+                Some(tail) => {
+                    verdict_json::write_compact_filled(&case.id, date, tail, &values, out);
+                }
+                None => {
+                    let verdict = leaf.verdict(&values);
+                    verdict_json::write_compact(fragments, &case.id, date, &verdict, out);
+                }
+            }
+        }
+        (Shape::Compact, found) => {
+            let verdict = found.into_verdict();
+            verdict_json::write_compact(fragments, &case.id, date, &verdict, out);
+        }
+        (Shape::Full, found) => {
+            let verdict = found.into_verdict();
+            verdict_json::write_full(fragments, &case.id, date, &verdict, out);
         }
     }
     out.push(b'\n');

@@ -115,10 +115,64 @@ pub(crate) fn write_compact(
     verdict: &Verdict,
     out: &mut Vec<u8>,
 ) {
+    write_compact_head(id, date, out);
+    write_compact_tail(fragments, verdict, &[], out, &mut Vec::new());
+}
+
+/// The start of a compact line: its case and date.
+pub(crate) fn write_compact_head(id: &str, date: NaiveDate, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"case\":");
     write_str(out, id);
     out.extend_from_slice(b",\"date\":");
     write_date(out, date);
+}
+
+/// The compact line of a way's verdict after its date, with holes for
+/// the values of the outcomes `holes_for` names (`(outcome, value
+/// number)`): a memo's leaf, written once and filled in per case.
+pub(crate) fn compact_tail(
+    fragments: &Fragments,
+    verdict: &Verdict,
+    holes_for: &[(usize, usize)],
+) -> crate::eval::memo::Tail {
+    let mut bytes = Vec::new();
+    let mut holes = Vec::with_capacity(holes_for.len());
+    write_compact_tail(fragments, verdict, holes_for, &mut bytes, &mut holes);
+    crate::eval::memo::Tail { bytes, holes }
+}
+
+/// A compact line from a way's tail, filled with the values its case
+/// computed: the same bytes as `write_compact` of its verdict.
+pub(crate) fn write_compact_filled(
+    id: &str,
+    date: NaiveDate,
+    tail: &crate::eval::memo::Tail,
+    values: &[Value],
+    out: &mut Vec<u8>,
+) {
+    write_compact_head(id, date, out);
+    let mut from = 0;
+    for &(at, value) in &tail.holes {
+        out.extend_from_slice(tail.bytes.get(from..at).unwrap_or_default());
+        match values.get(value) {
+            Some(v) => write_val(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+        from = at;
+    }
+    out.extend_from_slice(tail.bytes.get(from..).unwrap_or_default());
+}
+
+/// A compact line after its date; the value of outcome `i` of
+/// `holes_for` is left out, its place (from the tail's start) in `holes`.
+fn write_compact_tail(
+    fragments: &Fragments,
+    verdict: &Verdict,
+    holes_for: &[(usize, usize)],
+    out: &mut Vec<u8>,
+    holes: &mut Vec<(usize, usize)>,
+) {
+    let start = out.len();
     out.extend_from_slice(b",\"digest\":");
     out.extend_from_slice(&fragments.digest);
     out.extend_from_slice(b",\"rule_sets\":{");
@@ -145,9 +199,10 @@ pub(crate) fn write_compact(
         out.push(b'"');
         if o.status == Status::Decided {
             out.extend_from_slice(b",\"value\":");
-            match &o.value {
-                Some(v) => write_val(out, v),
-                None => out.extend_from_slice(b"null"),
+            match (holes_for.iter().find(|(h, _)| *h == i), &o.value) {
+                (Some(&(_, value)), _) => holes.push((out.len() - start, value)),
+                (None, Some(v)) => write_val(out, v),
+                (None, None) => out.extend_from_slice(b"null"),
             }
         }
         let by = verdict.by_of(o);

@@ -55,6 +55,28 @@ pub fn verdict_of<'a>(
     })
 }
 
+/// [`verdict_of`] for a run holding a [`Memo`]: the same verdict, by a
+/// way the memo knows when the case goes one (only the outcomes the memo
+/// was made for are decided).
+///
+/// [`Memo`]: crate::memo::Memo
+pub fn verdict_by<'t: 'c, 'c>(
+    memo: &crate::memo::Memo<'t>,
+    case: &'c Case,
+    date: NaiveDate,
+) -> Result<CaseVerdict<'c>, String> {
+    let verdict = memo
+        .verdict(case, date)
+        .map_err(|e| e.one_line())?
+        .into_verdict();
+    Ok(CaseVerdict {
+        tree: memo.tree(),
+        case: &case.id,
+        date,
+        verdict,
+    })
+}
+
 impl<'a> CaseVerdict<'a> {
     /// The case's id (`line-N` for a case read without one).
     pub fn case(&self) -> &'a str {

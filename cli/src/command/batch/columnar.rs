@@ -24,8 +24,9 @@ use indicatif::ProgressBar;
 use inforce_columnar::{
     BatchCases, CaseReader, CsvRows, ParquetCases, ParquetOut, RecordBatch, ResultBuilder,
 };
-use inforce_engine::lines::{LineFormat, OutcomeSelection, evaluate_case_as, read_case_line};
-use inforce_engine::verdict::{CaseVerdict, verdict_of};
+use inforce_engine::lines::{LineFormat, OutcomeSelection, evaluate_case_memo, read_case_line};
+use inforce_engine::memo::Memo;
+use inforce_engine::verdict::{CaseVerdict, verdict_by};
 use inforce_engine::{Case, RuleTree};
 use rayon::prelude::*;
 
@@ -186,6 +187,7 @@ pub(super) fn run(
     let job = Job {
         tree,
         date: args.date,
+        memo: Memo::new(tree, outcomes.clone()),
         format: LineFormat {
             shape: args.shape,
             outcomes,
@@ -222,6 +224,9 @@ struct Job<'t> {
     /// The results' format: record batches for Parquet, rows of text
     /// for CSV, lines for JSON Lines.
     out: OutFormat,
+    /// The ways cases went, shared by the workers (made with `format`'s
+    /// outcomes).
+    memo: Memo<'t>,
 }
 
 impl Job<'_> {
@@ -567,7 +572,7 @@ fn emit(
                 let written = guarded(|| {
                     let (case, date) = case(i, n)?;
                     // Written from the verdict, as `pipeline` writes a line.
-                    evaluate_case_as(job.tree, &case, date, &job.format, &mut out)
+                    evaluate_case_memo(&job.memo, &case, date, job.format.shape, &mut out)
                 });
                 if let Err(message) = written {
                     out.truncate(start);
@@ -601,12 +606,10 @@ fn each_verdict(
     for i in 0..count {
         let n = first + i as u64;
         match guarded(|| case(i, n)) {
-            Ok((case, date)) => {
-                match guarded(|| verdict_of(job.tree, &case, date, job.outcomes())) {
-                    Ok(v) => row(n, Ok(&v)),
-                    Err(message) => row(n, Err(&message)),
-                }
-            }
+            Ok((case, date)) => match guarded(|| verdict_by(&job.memo, &case, date)) {
+                Ok(v) => row(n, Ok(&v)),
+                Err(message) => row(n, Err(&message)),
+            },
             Err(message) => row(n, Err(&message)),
         }
     }

@@ -35,7 +35,7 @@ fn evaluate_line(job: &Job<'_>, n: u64, bytes: &[u8], out: &mut Vec<u8>) -> Resu
     if bytes == PANIC_PROBE.as_bytes() {
         panic!("the test's probe line");
     }
-    inforce_engine::lines::evaluate_line_as(job.tree, job.date, n, bytes, &job.format, out)
+    inforce_engine::lines::evaluate_line_memo(&job.memo, job.date, n, bytes, job.format.shape, out)
 }
 
 /// A line `evaluate_line` panics on, in tests only.

@@ -28,6 +28,7 @@ use chrono::NaiveDate;
 use inforce_engine::Golden;
 use inforce_engine::RuleTree;
 use inforce_engine::lines::{Legend, LineFormat, OutcomeSelection, Shape};
+use inforce_engine::memo::Memo;
 
 use self::panics::{QuietPanics, worker_pool};
 use self::pipeline::{Job, Ran, Stop, chunk_lines, pipeline};
@@ -153,8 +154,8 @@ pub fn run(args: Args) -> Outcome {
     let sink = Sink::open_for_run(args.output.as_deref())?;
     let pool = worker_pool(args.jobs)?;
     let job = Job {
-        tree: &tree,
         date: args.date,
+        memo: Memo::new(&tree, outcomes.clone()),
         format: LineFormat {
             shape: args.shape,
             outcomes,

@@ -12,8 +12,8 @@ use std::thread;
 
 use chrono::NaiveDate;
 use indicatif::ProgressBar;
-use inforce_engine::RuleTree;
 use inforce_engine::lines::LineFormat;
+use inforce_engine::memo::Memo;
 use rayon::prelude::*;
 
 use super::line::{error_line, line_output};
@@ -48,13 +48,15 @@ thread_local! {
     static LAST_LENGTH: Cell<usize> = const { Cell::new(0) };
 }
 
-/// What every worker needs; shared read-only. The tree is the one `run`
+/// What every worker needs; shared. The memo holds the tree `run`
 /// loaded: it is `Send + Sync`, so the workers read it at once.
 pub(super) struct Job<'t> {
-    pub tree: &'t RuleTree,
     pub date: Option<NaiveDate>,
     /// Full or compact lines, every outcome or some.
     pub format: LineFormat,
+    /// The ways cases went, for the run's workers to share (made with
+    /// `format`'s outcomes).
+    pub memo: Memo<'t>,
 }
 
 /// Counts of a run.
@@ -80,10 +82,16 @@ pub(super) enum Stop {
     Internal(String),
 }
 
-/// Reads, evaluates and writes at once: a reader thread reads the next
-/// chunk and a writer thread writes the previous one while the pool
-/// evaluates the current one. The channels hold one chunk each, so at most
-/// about five chunks are in memory.
+/// Reads, evaluates and writes at once: a reader thread reads chunks of
+/// lines, the pool evaluates several chunks at once, each as a task, and
+/// a writer thread puts their results back in the order of the input and
+/// writes them. A worker done with its share of one chunk starts on the
+/// next rather than waiting for the slowest line of this one (or for a
+/// worker the reader or writer has pushed off its core). At most
+/// `IN_FLIGHT` chunks are evaluated or waiting to be written, so memory
+/// stays bounded whatever the input's length; a chunk's results are
+/// written as soon as every chunk before it is, so a slow input (a pipe
+/// fed by hand) gets its results as they come.
 pub(super) fn pipeline(
     job: &Job<'_>,
     pool: &rayon::ThreadPool,
@@ -93,63 +101,69 @@ pub(super) fn pipeline(
     progress: &ProgressBar,
 ) -> Result<Ran, Stop> {
     let (chunk_tx, chunk_rx) = mpsc::sync_channel::<io::Result<Chunk>>(1);
-    let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+    let (done_tx, done_rx) = mpsc::channel::<Evaluated>();
+    // A token for each chunk that may be out; the writer hands one back
+    // for each chunk it has written.
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        let _ = token_tx.send(());
+    }
     let reader = thread::Builder::new()
         .name("inforce-reader".to_string())
         .spawn(move || read_chunks(input, lines_per_chunk, &chunk_tx));
     if let Err(e) = reader {
         return Err(Stop::Internal(format!("cannot start the reader: {e}")));
     }
+    let shown = progress.clone();
     let writer = thread::Builder::new()
         .name("inforce-writer".to_string())
-        .spawn(move || write_chunks(sink, &out_rx));
+        .spawn(move || write_in_order(sink, &done_rx, &token_tx, &shown));
     let writer = match writer {
         Ok(w) => w,
         Err(e) => return Err(Stop::Internal(format!("cannot start the writer: {e}"))),
     };
-    let mut ran = Ran::default();
     let mut read_error = None;
-    let mut consumed = 0;
-    for message in chunk_rx {
-        let chunk = match message {
-            Ok(c) => c,
-            Err(e) => {
-                read_error = Some(e);
+    pool.in_place_scope(|scope| {
+        let mut seq = 0u64;
+        for message in &chunk_rx {
+            let chunk = match message {
+                Ok(c) => c,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            // No token: the writer stopped (on an error it reports).
+            if token_rx.recv().is_err() {
                 break;
             }
-        };
-        // Lines are evaluated a group at a time, each group's results
-        // written into one buffer: one allocation and one write per group
-        // rather than per line.
-        let groups: Vec<(Vec<u8>, u64)> = pool.install(|| {
-            chunk
-                .lines
-                .par_chunks(GROUP)
-                .enumerate()
-                .map(|(g, slots)| {
-                    evaluate_group(job, &chunk, chunk.first + (g * GROUP) as u64, slots)
-                })
-                .collect()
-        });
-        ran.cases += chunk.lines.len() as u64;
-        ran.errors += groups.iter().map(|(_, e)| e).sum::<u64>();
-        ran.bytes += groups.iter().map(|(t, _)| t.len() as u64).sum::<u64>();
-        consumed += chunk.bytes;
-        progress.set_position(consumed);
-        progress.set_message(format!(
-            "{}, {}, {} written",
-            render::count(ran.cases as usize, "case", "cases"),
-            render::count(ran.errors as usize, "error", "errors"),
-            render::bytes(ran.bytes)
-        ));
-        let text = groups.into_iter().map(|(text, _)| text).collect();
-        if out_tx.send(text).is_err() {
-            // The writer stopped on an error; it says which below.
-            break;
+            let done = done_tx.clone();
+            let this = seq;
+            seq += 1;
+            scope.spawn(move |_| {
+                // Lines are evaluated a group at a time, each group's
+                // results written into one buffer: one allocation and one
+                // write per group rather than per line.
+                let groups: Vec<(Vec<u8>, u64)> = chunk
+                    .lines
+                    .par_chunks(GROUP)
+                    .enumerate()
+                    .map(|(g, slots)| {
+                        evaluate_group(job, &chunk, chunk.first + (g * GROUP) as u64, slots)
+                    })
+                    .collect();
+                // A writer that stopped takes nothing more.
+                let _ = done.send(Evaluated {
+                    seq: this,
+                    lines: chunk.lines.len() as u64,
+                    bytes: chunk.bytes,
+                    groups,
+                });
+            });
         }
-    }
-    drop(out_tx);
-    let written = match writer.join() {
+        drop(done_tx);
+    });
+    let (written, ran) = match writer.join() {
         Ok(w) => w,
         Err(_) => {
             return Err(Stop::Internal(
@@ -169,6 +183,44 @@ pub(super) fn pipeline(
     match written.and_then(Sink::finish) {
         Ok(()) => Ok(ran),
         Err(error) => Err(Stop::Output { error, ran }),
+    }
+}
+
+/// Chunks being evaluated at once, or evaluated and waiting to be
+/// written: enough that no worker waits for another at the end of a chunk.
+const IN_FLIGHT: usize = 4;
+
+/// A chunk's results, by its place in the input.
+struct Evaluated {
+    seq: u64,
+    lines: u64,
+    /// Bytes of input it consumed.
+    bytes: u64,
+    groups: Vec<(Vec<u8>, u64)>,
+}
+
+/// Puts evaluated chunks back in the order of the input.
+#[derive(Default)]
+struct InOrder {
+    /// The number of the next chunk to hand on.
+    next: u64,
+    waiting: std::collections::BTreeMap<u64, Evaluated>,
+}
+
+impl InOrder {
+    /// Takes `done` and hands on, in order, every chunk now next; stops
+    /// at the first that `hand` fails to write.
+    fn add(
+        &mut self,
+        done: Evaluated,
+        mut hand: impl FnMut(Evaluated) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.waiting.insert(done.seq, done);
+        while let Some(next) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            hand(next)?;
+        }
+        Ok(())
     }
 }
 
@@ -327,20 +379,50 @@ fn skip_line(input: &mut impl BufRead) -> io::Result<u64> {
     }
 }
 
-fn write_chunks(mut sink: Sink, rx: &mpsc::Receiver<Vec<Vec<u8>>>) -> io::Result<Sink> {
-    for groups in rx {
-        for text in groups {
-            sink.writer().write_all(&text)?;
+/// Writes evaluated chunks in the order of the input, counting them and
+/// showing the count, and hands back a token for each chunk written. On
+/// a write error it stops at once: dropping its end of the channels tells
+/// the tasks and the reading loop.
+fn write_in_order(
+    mut sink: Sink,
+    done: &mpsc::Receiver<Evaluated>,
+    tokens: &mpsc::SyncSender<()>,
+    progress: &ProgressBar,
+) -> (io::Result<Sink>, Ran) {
+    let mut ran = Ran::default();
+    let mut consumed = 0;
+    let mut order = InOrder::default();
+    for evaluated in done {
+        let written = order.add(evaluated, |chunk| {
+            ran.cases += chunk.lines;
+            ran.errors += chunk.groups.iter().map(|(_, e)| e).sum::<u64>();
+            for (text, _) in &chunk.groups {
+                sink.writer().write_all(text)?;
+                ran.bytes += text.len() as u64;
+            }
+            consumed += chunk.bytes;
+            progress.set_position(consumed);
+            progress.set_message(format!(
+                "{}, {}, {} written",
+                render::count(ran.cases as usize, "case", "cases"),
+                render::count(ran.errors as usize, "error", "errors"),
+                render::bytes(ran.bytes)
+            ));
+            let _ = tokens.send(());
+            Ok(())
+        });
+        if let Err(e) = written {
+            return (Err(e), ran);
         }
     }
-    Ok(sink)
+    (Ok(sink), ran)
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
-    use inforce_engine::{Golden, load_with};
+    use inforce_engine::{Golden, RuleTree, load_with};
 
     use super::super::line::PANIC_PROBE;
     use super::super::panics::{QuietPanics, WORKER};
@@ -356,9 +438,9 @@ mod tests {
     fn a_panic_on_one_line_of_a_run_becomes_its_error_and_no_other_line_is_lost() {
         let tree = shipped_tree();
         let job = Job {
-            tree: &tree,
             date: None,
             format: LineFormat::default(),
+            memo: Memo::new(&tree, None),
         };
         let case = r#"{"id": "c", "date": "2010-08-01", "person": {"citizenship": "KZ"}}"#;
         // More lines than a chunk, with the probe in the middle of several

@@ -454,11 +454,46 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         field: impl FnOnce() -> String,
     ) -> Result<Truth, Box<EvalError>> {
         let Some(c) = c else { return Ok(Truth::True) };
+        let t = match self.cache.get(c.id).copied() {
+            Some(1) => Truth::True,
+            Some(2) => Truth::False,
+            Some(code @ 3..) => Truth::Unknown(Needs::at(code - 3)),
+            _ => self.decide_condition(c, v, rule, field)?,
+        };
+        if let Some(seen) = &mut self.seen {
+            seen.push(memo::Seen::Cond(c, memo::truth_key(t, &self.needs)));
+        }
+        Ok(t)
+    }
+
+    /// A condition's truth for the case, as `condition` gives it but
+    /// with a failure unnamed: what a memo's walk asks (a failure sends
+    /// the case to the evaluation in full, which names it).
+    fn ask(&mut self, c: &Condition) -> Result<Truth, ScriptFailure> {
         match self.cache.get(c.id).copied() {
             Some(1) => Ok(Truth::True),
             Some(2) => Ok(Truth::False),
             Some(code @ 3..) => Ok(Truth::Unknown(Needs::at(code - 3))),
-            _ => self.decide_condition(c, v, rule, field),
+            _ => {
+                let tv = self.cond(&c.cond)?;
+                self.keep(c, tv);
+                Ok(tv)
+            }
+        }
+    }
+
+    /// Keeps a condition's truth for the rest of the case.
+    fn keep(&mut self, c: &Condition, tv: Truth) {
+        let code = match tv {
+            Truth::True => 1,
+            Truth::False => 2,
+            Truth::Unknown(needs) => needs.index().saturating_add(3),
+        };
+        if self.cache.is_empty() {
+            self.cache = vec![0; self.tree.conditions];
+        }
+        if let Some(slot) = self.cache.get_mut(c.id) {
+            *slot = code;
         }
     }
 
@@ -474,20 +509,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         let tv = self
             .cond(&c.cond)
             .map_err(|ScriptFailure(message)| eval_error(v, rule, &field(), message))?;
-        if let Some(seen) = &mut self.seen {
-            seen.push(memo::Seen::Cond(c, memo::truth_key(tv, &self.needs)));
-        }
-        let code = match tv {
-            Truth::True => 1,
-            Truth::False => 2,
-            Truth::Unknown(needs) => needs.index().saturating_add(3),
-        };
-        if self.cache.is_empty() {
-            self.cache = vec![0; self.tree.conditions];
-        }
-        if let Some(slot) = self.cache.get_mut(c.id) {
-            *slot = code;
-        }
+        self.keep(c, tv);
         Ok(tv)
     }
 

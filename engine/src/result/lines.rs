@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::case::{Case, CaseError};
-use crate::eval::memo::{Found, Memo};
+use crate::eval::memo::Memo;
 use crate::eval::{evaluate, evaluate_verdict};
 use crate::result::EvalResult;
 use crate::result::verdict_json;
@@ -99,26 +99,14 @@ pub fn evaluate_case_memo(
     shape: Shape,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
-    let found = memo.verdict(case, date).map_err(|e| e.one_line())?;
+    let answer = memo.answer(case, date).map_err(|e| e.one_line())?;
     let fragments = memo.tree().fragments();
-    match (shape, found) {
-        (Shape::Compact, Found::Known { leaf, values }) => {
-            match leaf.compact_tail(|v, holes| verdict_json::compact_tail(fragments, v, holes)) {
-                Some(tail) => {
-                    verdict_json::write_compact_filled(&case.id, date, tail, &values, out);
-                }
-                None => {
-                    let verdict = leaf.verdict(&values);
-                    verdict_json::write_compact(fragments, &case.id, date, &verdict, out);
-                }
-            }
+    match shape {
+        Shape::Compact => {
+            verdict_json::write_compact_answer(fragments, &case.id, date, &answer, out);
         }
-        (Shape::Compact, found) => {
-            let verdict = found.into_verdict();
-            verdict_json::write_compact(fragments, &case.id, date, &verdict, out);
-        }
-        (Shape::Full, found) => {
-            let verdict = found.into_verdict();
+        Shape::Full => {
+            let verdict = answer.into_verdict();
             verdict_json::write_full(fragments, &case.id, date, &verdict, out);
         }
     }

@@ -10,11 +10,12 @@
 use chrono::NaiveDate;
 
 use crate::eval::fact_set::FactSet;
+use crate::eval::memo::{Answer, CaseAnswer, Tail};
 use crate::eval::{OutcomeVerdict, Verdict};
 use crate::result::Status;
 use crate::result::fragments::Fragments;
 use crate::result::json::{write_date, write_escaped, write_str, write_val};
-use crate::rules::model::Value;
+use crate::rules::model::{Value, Version};
 
 /// Appends the full result line of a verdict (without its line ending):
 /// every outcome it holds, which are those the run keeps
@@ -115,42 +116,64 @@ pub(crate) fn write_compact(
     verdict: &Verdict,
     out: &mut Vec<u8>,
 ) {
-    write_compact_head(id, date, out);
-    write_compact_tail(fragments, verdict, &[], out, &mut Vec::new());
+    write_compact_head(fragments, id, date, &verdict.rule_sets, out);
+    for (i, o) in verdict.outcomes.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_compact_outcome(fragments, verdict, o, None, out, &mut Vec::new());
+    }
+    out.extend_from_slice(b"}}");
 }
 
-/// The start of a compact line: its case and date.
-pub(crate) fn write_compact_head(id: &str, date: NaiveDate, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"case\":");
-    write_str(out, id);
-    out.extend_from_slice(b",\"date\":");
-    write_date(out, date);
-}
-
-/// The compact line of a way's verdict after its date, with holes for
-/// the values of the outcomes `holes_for` names (`(outcome, value
-/// number)`): a memo's leaf, written once and filled in per case.
-pub(crate) fn compact_tail(
+/// The compact line of a case answered outcome by outcome (`eval::memo`):
+/// a known way's outcome from its prepared bytes, filled with the values
+/// the case computed; any other from its verdict. The same bytes as
+/// `write_compact` of the whole verdict.
+pub(crate) fn write_compact_answer(
     fragments: &Fragments,
-    verdict: &Verdict,
-    holes_for: &[(usize, usize)],
-) -> crate::eval::memo::Tail {
-    let mut bytes = Vec::new();
-    let mut holes = Vec::with_capacity(holes_for.len());
-    write_compact_tail(fragments, verdict, holes_for, &mut bytes, &mut holes);
-    crate::eval::memo::Tail { bytes, holes }
-}
-
-/// A compact line from a way's tail, filled with the values its case
-/// computed: the same bytes as `write_compact` of its verdict.
-pub(crate) fn write_compact_filled(
     id: &str,
     date: NaiveDate,
-    tail: &crate::eval::memo::Tail,
-    values: &[Value],
+    answer: &CaseAnswer,
     out: &mut Vec<u8>,
 ) {
-    write_compact_head(id, date, out);
+    write_compact_head(fragments, id, date, &answer.rule_sets, out);
+    for (i, a) in answer.outcomes.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match a {
+            Answer::Known { leaf, values } => {
+                let tail = leaf.compact(|v, hole| {
+                    let mut bytes = Vec::new();
+                    let mut holes = Vec::new();
+                    if let Some(o) = v.outcomes.first() {
+                        write_compact_outcome(fragments, v, o, hole, &mut bytes, &mut holes);
+                    }
+                    Tail { bytes, holes }
+                });
+                match tail {
+                    Some(tail) => fill(tail, values, out),
+                    None => {
+                        let v = leaf.verdict(values);
+                        if let Some(o) = v.outcomes.first() {
+                            write_compact_outcome(fragments, &v, o, None, out, &mut Vec::new());
+                        }
+                    }
+                }
+            }
+            Answer::New(v) => {
+                if let Some(o) = v.outcomes.first() {
+                    write_compact_outcome(fragments, v, o, None, out, &mut Vec::new());
+                }
+            }
+        }
+    }
+    out.extend_from_slice(b"}}");
+}
+
+/// A way's prepared bytes with the case's values written in its holes.
+fn fill(tail: &Tail, values: &[Value], out: &mut Vec<u8>) {
     let mut from = 0;
     for &(at, value) in &tail.holes {
         out.extend_from_slice(tail.bytes.get(from..at).unwrap_or_default());
@@ -163,20 +186,23 @@ pub(crate) fn write_compact_filled(
     out.extend_from_slice(tail.bytes.get(from..).unwrap_or_default());
 }
 
-/// A compact line after its date; the value of outcome `i` of
-/// `holes_for` is left out, its place (from the tail's start) in `holes`.
-fn write_compact_tail(
+/// A compact line up to its first outcome: case, date, digest and the
+/// versions in force.
+fn write_compact_head(
     fragments: &Fragments,
-    verdict: &Verdict,
-    holes_for: &[(usize, usize)],
+    id: &str,
+    date: NaiveDate,
+    rule_sets: &[(&Version, Option<bool>)],
     out: &mut Vec<u8>,
-    holes: &mut Vec<(usize, usize)>,
 ) {
-    let start = out.len();
+    out.extend_from_slice(b"{\"case\":");
+    write_str(out, id);
+    out.extend_from_slice(b",\"date\":");
+    write_date(out, date);
     out.extend_from_slice(b",\"digest\":");
     out.extend_from_slice(&fragments.digest);
     out.extend_from_slice(b",\"rule_sets\":{");
-    for (i, (v, applies)) in verdict.rule_sets.iter().enumerate() {
+    for (i, (v, applies)) in rule_sets.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -188,78 +214,86 @@ fn write_compact_tail(
         out.extend_from_slice(applies_json(*applies));
     }
     out.extend_from_slice(b"},\"outcomes\":{");
-    for (i, o) in verdict.outcomes.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+}
+
+/// One outcome of a compact line. With `hole` (a value's number), a
+/// decided outcome's value is left out and its place (from `out`'s
+/// length on entry) pushed to `holes` with that number.
+fn write_compact_outcome(
+    fragments: &Fragments,
+    verdict: &Verdict,
+    o: &OutcomeVerdict,
+    hole: Option<usize>,
+    out: &mut Vec<u8>,
+    holes: &mut Vec<(usize, usize)>,
+) {
+    let start = out.len();
+    out.push(b'"');
+    out.extend_from_slice(name(fragments, o));
+    out.extend_from_slice(b"\":{\"status\":\"");
+    out.extend_from_slice(o.status.as_str().as_bytes());
+    out.push(b'"');
+    if o.status == Status::Decided {
+        out.extend_from_slice(b",\"value\":");
+        match (hole, &o.value) {
+            (Some(value), _) => holes.push((out.len().saturating_sub(start), value)),
+            (None, Some(v)) => write_val(out, v),
+            (None, None) => out.extend_from_slice(b"null"),
         }
-        out.push(b'"');
-        out.extend_from_slice(name(fragments, o));
-        out.extend_from_slice(b"\":{\"status\":\"");
-        out.extend_from_slice(o.status.as_str().as_bytes());
-        out.push(b'"');
-        if o.status == Status::Decided {
-            out.extend_from_slice(b",\"value\":");
-            match (holes_for.iter().find(|(h, _)| *h == i), &o.value) {
-                (Some(&(_, value)), _) => holes.push((out.len() - start, value)),
-                (None, Some(v)) => write_val(out, v),
-                (None, None) => out.extend_from_slice(b"null"),
+    }
+    let by = verdict.by_of(o);
+    if !by.is_empty() {
+        out.extend_from_slice(b",\"by\":[");
+        for (i, d) in by.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
+            out.push(b'"');
+            if let Some(r) = rule(fragments, d.version.at, d.rule.at) {
+                out.extend_from_slice(&r.key);
+            }
+            out.push(b'"');
         }
-        let by = verdict.by_of(o);
-        if !by.is_empty() {
-            out.extend_from_slice(b",\"by\":[");
+        out.push(b']');
+        if o.status == Status::Conflict {
+            out.extend_from_slice(b",\"values\":[");
             for (i, d) in by.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                out.push(b'"');
-                if let Some(r) = rule(fragments, d.version.at, d.rule.at) {
-                    out.extend_from_slice(&r.key);
-                }
-                out.push(b'"');
-            }
-            out.push(b']');
-            if o.status == Status::Conflict {
-                out.extend_from_slice(b",\"values\":[");
-                for (i, d) in by.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    match &d.value {
-                        Some(v) => write_val(out, v),
-                        None => out.extend_from_slice(b"null"),
-                    }
-                }
-                out.push(b']');
-            }
-        }
-        if !o.needs.is_empty() {
-            out.extend_from_slice(b",\"needs\":");
-            write_names(out, fragments, &o.needs);
-        }
-        if o.status == Status::Undetermined {
-            out.extend_from_slice(b",\"reason\":[");
-            let mut first = true;
-            for r in verdict.answering_of(o) {
-                if let Some(reason) = fragments.reason(o.oid, r) {
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    out.push(b'"');
-                    out.extend_from_slice(&reason.code);
-                    out.push(b'"');
+                match &d.value {
+                    Some(v) => write_val(out, v),
+                    None => out.extend_from_slice(b"null"),
                 }
             }
             out.push(b']');
-            if !o.whatever.is_empty() {
-                out.extend_from_slice(b",\"holds_whatever\":");
-                write_names(out, fragments, &o.whatever);
-            }
         }
-        out.push(b'}');
     }
-    out.extend_from_slice(b"}}");
+    if !o.needs.is_empty() {
+        out.extend_from_slice(b",\"needs\":");
+        write_names(out, fragments, &o.needs);
+    }
+    if o.status == Status::Undetermined {
+        out.extend_from_slice(b",\"reason\":[");
+        let mut first = true;
+        for r in verdict.answering_of(o) {
+            if let Some(reason) = fragments.reason(o.oid, r) {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.push(b'"');
+                out.extend_from_slice(&reason.code);
+                out.push(b'"');
+            }
+        }
+        out.push(b']');
+        if !o.whatever.is_empty() {
+            out.extend_from_slice(b",\"holds_whatever\":");
+            write_names(out, fragments, &o.whatever);
+        }
+    }
+    out.push(b'}');
 }
 
 fn name<'f>(fragments: &'f Fragments, o: &OutcomeVerdict) -> &'f [u8] {

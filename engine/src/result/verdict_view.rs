@@ -66,7 +66,7 @@ pub fn verdict_by<'t: 'c, 'c>(
     date: NaiveDate,
 ) -> Result<CaseVerdict<'c>, String> {
     let verdict = memo
-        .verdict(case, date)
+        .answer(case, date)
         .map_err(|e| e.one_line())?
         .into_verdict();
     Ok(CaseVerdict {

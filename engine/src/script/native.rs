@@ -475,6 +475,32 @@ pub fn eval<F: FactSource + ?Sized>(
     facts: &F,
     date: NaiveDate,
 ) -> Result<Option<bool>, NativeError> {
+    // The shapes most leaves have, a fact against a literal, answered
+    // without the general path's values and errors; anything else (a
+    // fact missing or null, or of another type) goes the general way.
+    match n {
+        Native::Truthy(Term::Fact(f)) => {
+            if let Some(Value::Bool(b)) = facts.fact(f) {
+                return Ok(Some(*b));
+            }
+        }
+        Native::Cmp(op, Term::Fact(f), Term::Str(lit), _) => {
+            if let Some(Value::Str(v)) = facts.fact(f) {
+                return Ok(Some(holds(*op, v.as_str().cmp(lit.as_str()))));
+            }
+        }
+        Native::Cmp(op, Term::Fact(f), Term::Int(lit), _) => {
+            if let Some(Value::Int(v)) = facts.fact(f) {
+                return Ok(Some(holds(*op, v.cmp(lit))));
+            }
+        }
+        Native::InLiterals(Term::Fact(f), lits, _) => {
+            if let Some(Value::Str(v)) = facts.fact(f) {
+                return Ok(Some(lits.iter().any(|l| l == v)));
+            }
+        }
+        _ => {}
+    }
     match n {
         Native::Truthy(t) => match value(t, facts, date)? {
             V::Bool(b) => Ok(Some(b)),
@@ -621,14 +647,21 @@ fn compare(op: Op, a: V, b: V, at: Position) -> Result<bool, NativeError> {
             at,
         }));
     };
-    Ok(match op {
+    Ok(holds(op, ord))
+}
+
+/// Whether `op` holds between two values ordered `ord`.
+#[inline]
+fn holds(op: Op, ord: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering;
+    match op {
         Op::Eq => ord == Ordering::Equal,
         Op::Ne => ord != Ordering::Equal,
         Op::Lt => ord == Ordering::Less,
         Op::Le => ord != Ordering::Greater,
         Op::Gt => ord == Ordering::Greater,
         Op::Ge => ord != Ordering::Less,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -59,6 +59,19 @@ pub(crate) enum Seen<'a> {
     Value(ValueStep<'a>, Got),
 }
 
+impl Seen<'_> {
+    /// Whether this is the value `step` computes.
+    pub(crate) fn is_value_of(&self, step: &ValueStep<'_>) -> bool {
+        matches!(self, Seen::Value(s, _) if s.same(step))
+    }
+}
+
+impl ValueStep<'_> {
+    fn same(&self, other: &ValueStep<'_>) -> bool {
+        std::ptr::eq(self.rule, other.rule) && std::ptr::eq(self.then, other.then) && self.oid == other.oid
+    }
+}
+
 /// What computing a value gave.
 pub(crate) enum Got {
     /// The computation failed (a rule that might not fire then says
@@ -159,24 +172,38 @@ impl Step<'_> {
     fn same(&self, other: &Step<'_>) -> bool {
         match (self, other) {
             (Step::Cond(a), Step::Cond(b)) => std::ptr::eq(*a, *b),
-            (Step::Value(a, _), Step::Value(b, _)) => {
-                std::ptr::eq(a.rule, b.rule) && std::ptr::eq(a.then, b.then) && a.oid == b.oid
-            }
+            (Step::Value(a, _), Step::Value(b, _)) => a.same(b),
             _ => false,
         }
     }
 }
 
-enum Node<'a> {
+enum Node<'a, L> {
     /// Made for a way being learnt, not yet given its step or leaf.
     Open,
     Ask(Step<'a>, Vec<(Key, u32)>),
-    Leaf(Arc<Leaf<'a>>),
+    Leaf(Arc<L>),
 }
 
-/// The ways of one epoch; the root is node 0.
-struct Ways<'a> {
-    nodes: Vec<Node<'a>>,
+/// The ways of one epoch (for one outcome, or for whole cases), ending
+/// in leaves `L`; the root is node 0.
+struct Ways<'a, L> {
+    nodes: Vec<Node<'a, L>>,
+}
+
+impl<L> Default for Ways<'_, L> {
+    fn default() -> Self {
+        Ways {
+            nodes: vec![Node::Open],
+        }
+    }
+}
+
+/// One thread's ways: per epoch and outcome (`epoch * outcomes +
+/// outcome`), and per epoch for whole cases.
+struct Shard<'a> {
+    outcomes: Vec<Ways<'a, Leaf<'a>>>,
+    cases: Vec<Ways<'a, CaseLeaf<'a>>>,
 }
 
 /// Where a way ends: the outcome's verdict for the case it was learnt
@@ -185,6 +212,19 @@ struct Ways<'a> {
 pub(crate) struct Leaf<'a> {
     verdict: Verdict<'a>,
     subs: Vec<Sub>,
+    /// The rules that computed a value on the way, in order: the way's
+    /// values by number.
+    value_steps: Vec<ValueStep<'a>>,
+    compact: OnceLock<Option<Tail>>,
+}
+
+/// Where a whole case's way ends: the versions in force and whether the
+/// case is about each, then each answered outcome's way, with the
+/// numbers (among the case's computed values) of the values computed on
+/// it.
+pub(crate) struct CaseLeaf<'a> {
+    rule_sets: Vec<(&'a Version, Option<bool>)>,
+    outcomes: Vec<(Arc<Leaf<'a>>, Vec<usize>)>,
     compact: OnceLock<Option<Tail>>,
 }
 
@@ -204,10 +244,12 @@ pub(crate) struct Tail {
 }
 
 /// A case's answers by a memo: the versions in force, then each answered
-/// outcome, in the order of their names.
+/// outcome, in the order of their names; or a whole case's known way,
+/// with the values the case computed on it.
 pub(crate) struct CaseAnswer<'a> {
     pub(crate) rule_sets: Vec<(&'a Version, Option<bool>)>,
     pub(crate) outcomes: Vec<Answer<'a>>,
+    pub(crate) whole: Option<(Arc<CaseLeaf<'a>>, Vec<Value>)>,
 }
 
 /// One outcome's answer: a known way's leaf with the values the case
@@ -231,7 +273,7 @@ pub struct Memo<'a> {
     /// counts and its lock are touched by no other core, which sharing
     /// them made a bottleneck (each outcome of each case moved a cache
     /// line between the cores). A way is then learnt once per shard.
-    shards: Vec<RwLock<Vec<Ways<'a>>>>,
+    shards: Vec<RwLock<Shard<'a>>>,
     /// Bytes it may still take (roughly); it stops learning at none.
     room: AtomicUsize,
     /// How each outcome combines, by number.
@@ -249,8 +291,8 @@ impl std::fmt::Debug for Memo<'_> {
     }
 }
 
-enum Walked<'a> {
-    Leaf(Arc<Leaf<'a>>),
+enum Walked<L> {
+    Leaf(Arc<L>),
     /// The way is not known (or a question failed): evaluate in full.
     Off,
 }
@@ -268,13 +310,10 @@ impl<'a> Memo<'a> {
         let shards = std::thread::available_parallelism().map_or(1, |n| n.get());
         let shards = (0..shards)
             .map(|_| {
-                RwLock::new(
-                    (0..count)
-                        .map(|_| Ways {
-                            nodes: vec![Node::Open],
-                        })
-                        .collect(),
-                )
+                RwLock::new(Shard {
+                    outcomes: (0..count).map(|_| Ways::default()).collect(),
+                    cases: (0..tree.plans().len()).map(|_| Ways::default()).collect(),
+                })
             })
             .collect();
         Memo {
@@ -297,27 +336,25 @@ impl<'a> Memo<'a> {
         self.keep.as_ref()
     }
 
-    /// How many ways it knows, over all epochs and outcomes (of all its
-    /// shards: a way two threads learnt counts twice).
+    /// How many ways to an outcome it knows, over all epochs and outcomes
+    /// (of all its shards: a way two threads learnt counts twice).
     pub fn ways(&self) -> usize {
-        let leaves = |ways: &Vec<Ways<'a>>| -> usize {
-            ways.iter()
-                .map(|w| {
-                    w.nodes
-                        .iter()
-                        .filter(|n| matches!(n, Node::Leaf(_)))
-                        .count()
-                })
-                .sum()
-        };
         self.shards
             .iter()
-            .map(|s| s.read().map_or(0, |w| leaves(&w)))
+            .map(|s| s.read().map_or(0, |w| leaves(&w.outcomes)))
+            .sum()
+    }
+
+    /// How many ways of whole cases it knows, as [`Memo::ways`] counts.
+    pub fn case_ways(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.read().map_or(0, |w| leaves(&w.cases)))
             .sum()
     }
 
     /// The shard of the calling thread.
-    fn shard(&self) -> Option<&RwLock<Vec<Ways<'a>>>> {
+    fn shard(&self) -> Option<&RwLock<Shard<'a>>> {
         thread_local! {
             /// The calling thread's number, given on its first use of a memo.
             static SLOT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
@@ -335,7 +372,8 @@ impl<'a> Memo<'a> {
     }
 
     /// `case`'s answers on `date`: the same as `evaluate_verdict` with the
-    /// memo's outcomes, each outcome by a known way when there is one.
+    /// memo's outcomes, by a known way of whole cases when there is one,
+    /// else each outcome by a known way when there is one.
     pub(crate) fn answer(
         &self,
         case: &Case,
@@ -348,55 +386,78 @@ impl<'a> Memo<'a> {
         crate::script::budget::start_case();
         let mut ev = Evaluator::new(tree, case.slots(), date);
         let mut answer = CaseAnswer {
-            rule_sets: Vec::with_capacity(tree.rule_sets.len()),
-            outcomes: Vec::with_capacity(tree.outcomes.len()),
+            rule_sets: Vec::new(),
+            outcomes: Vec::new(),
+            whole: None,
         };
         let plans = tree.plans();
         let Some(plan) = plans.on(tree, date) else {
             return Ok(answer);
         };
-        let first = plans.epoch(date).saturating_mul(tree.outcomes.len());
+        let epoch = plans.epoch(date);
+        let first = epoch.saturating_mul(tree.outcomes.len());
         let learning = self.room.load(Ordering::Relaxed) > 0;
-        let mut learnt: Vec<(usize, Vec<Seen<'a>>, Verdict<'a>)> = Vec::new();
+        if learning {
+            ev.first = Some(Vec::new());
+        }
+        let shard = self.shard();
+        // Poisoned by a worker's panic: answered in full from then on.
+        let known = shard.and_then(|s| s.read().ok());
+        let mut case_values = Vec::new();
+        if let Some(ways) = known.as_ref().and_then(|k| k.cases.get(epoch))
+            && let Walked::Leaf(leaf) = ways.walk(&mut ev, &mut case_values)
         {
-            // Poisoned by a worker's panic: answered in full from then on.
-            let shard = self.shard();
-            let known = shard.and_then(|s| s.read().ok());
-            let mut bufs = (Vec::new(), Vec::new());
-            for ((oid, &def), op) in self.defs.iter().enumerate().zip(&plan.outcomes) {
-                if op.answering.is_empty() || self.keep.as_ref().is_some_and(|k| !k.keeps_number(oid)) {
+            let values = case_values.into_iter().map(|(_, v)| v).collect();
+            answer.whole = Some((leaf, values));
+            return Ok(answer);
+        }
+        answer.rule_sets.reserve(tree.rule_sets.len());
+        answer.outcomes.reserve(tree.outcomes.len());
+        // Each answered outcome's leaf, or its place in `learnt` until it
+        // is learnt: what a way of whole cases is made of.
+        let mut parts: Vec<Result<Arc<Leaf<'a>>, usize>> = Vec::new();
+        let mut learnt: Vec<(usize, Vec<Seen<'a>>, Verdict<'a>)> = Vec::new();
+        let mut bufs = (Vec::new(), Vec::new());
+        for ((oid, &def), op) in self.defs.iter().enumerate().zip(&plan.outcomes) {
+            if op.answering.is_empty() || self.keep.as_ref().is_some_and(|k| !k.keeps_number(oid)) {
+                continue;
+            }
+            let at = first.saturating_add(oid);
+            if let Some(ways) = known.as_ref().and_then(|k| k.outcomes.get(at)) {
+                let mut values = Vec::new();
+                if let Walked::Leaf(leaf) = ways.walk(&mut ev, &mut values) {
+                    // A way on which no rule set answers the outcome
+                    // (every gate shut) gives no answer at all.
+                    if !leaf.verdict.outcomes.is_empty() {
+                        parts.push(Ok(Arc::clone(&leaf)));
+                        let values = values.into_iter().map(|(_, v)| v).collect();
+                        answer.outcomes.push(Answer::Known { leaf, values });
+                    }
                     continue;
                 }
-                let at = first.saturating_add(oid);
-                if let Some(ways) = known.as_ref().and_then(|k| k.get(at)) {
-                    let mut values = Vec::new();
-                    if let Walked::Leaf(leaf) = ways.walk(&mut ev, &mut values) {
-                        // A way on which no rule set answers the outcome
-                        // (every gate shut) gives no answer at all.
-                        if !leaf.verdict.outcomes.is_empty() {
-                            answer.outcomes.push(Answer::Known { leaf, values });
-                        }
-                        continue;
-                    }
+            }
+            // A way not yet known: this outcome evaluated in full, and
+            // learnt while there is room.
+            let mut verdict = Verdict::default();
+            if learning {
+                ev.seen = Some(Vec::new());
+            }
+            let oid_n = OutcomeId::new(oid);
+            let decided = ev.outcome(def, oid_n, op, &mut bufs, &mut Vec::new(), &mut verdict);
+            let seen = ev.seen.take();
+            decided?;
+            let answered = !verdict.outcomes.is_empty();
+            if let Some(seen) = seen {
+                if answered {
+                    parts.push(Err(learnt.len()));
                 }
-                // A way not yet known: this outcome evaluated in full, and
-                // learnt while there is room.
-                let mut verdict = Verdict::default();
-                if learning {
-                    ev.seen = Some(Vec::new());
-                }
-                let oid_n = OutcomeId::new(oid);
-                let decided = ev.outcome(def, oid_n, op, &mut bufs, &mut Vec::new(), &mut verdict);
-                let seen = ev.seen.take();
-                decided?;
-                if let Some(seen) = seen {
-                    learnt.push((at, seen, verdict.clone()));
-                }
-                if !verdict.outcomes.is_empty() {
-                    answer.outcomes.push(Answer::New(verdict));
-                }
+                learnt.push((at, seen, verdict.clone()));
+            }
+            if answered {
+                answer.outcomes.push(Answer::New(verdict));
             }
         }
+        drop(known);
         for &(s, r) in &plan.resolved {
             let (Some(set), Some(r)) = (tree.rule_sets.get(s as usize), r.of(tree)) else {
                 continue;
@@ -410,62 +471,143 @@ impl<'a> Memo<'a> {
             };
             answer.rule_sets.push((v, applies));
         }
-        if let Some(shard) = self.shard() {
-            for (at, seen, verdict) in learnt {
-                self.learn(shard, at, plan, seen, verdict);
+        if let (Some(shard), Some(way)) = (shard, ev.first.take()) {
+            let leaves: Vec<Option<Arc<Leaf<'a>>>> = learnt
+                .into_iter()
+                .map(|(at, seen, verdict)| self.learn(shard, at, plan, seen, verdict))
+                .collect();
+            // A way of whole cases only when every outcome's way is known.
+            let outcomes: Option<Vec<Arc<Leaf<'a>>>> = parts
+                .into_iter()
+                .map(|p| match p {
+                    Ok(leaf) => Some(leaf),
+                    Err(i) => leaves.get(i).cloned().flatten(),
+                })
+                .collect();
+            if let Some(outcomes) = outcomes {
+                self.learn_case(shard, epoch, plan, way, &answer.rule_sets, outcomes);
             }
         }
         Ok(answer)
     }
 
-    /// Adds the way a case went to an outcome (`seen`), ending in the
-    /// outcome's verdict.
-    fn learn(
+    /// Adds a whole case's way (`way`: its first decisions and computed
+    /// values), ending in its versions in force and its outcomes' leaves.
+    fn learn_case(
         &self,
-        shard: &RwLock<Vec<Ways<'a>>>,
-        at: usize,
+        shard: &RwLock<Shard<'a>>,
+        epoch: usize,
+        plan: &plan::EpochPlan,
+        way: Vec<Seen<'a>>,
+        rule_sets: &[(&'a Version, Option<bool>)],
+        outcomes: Vec<Arc<Leaf<'a>>>,
+    ) {
+        let (way, values, _) = self.way_of(plan, way);
+        // Each outcome's values by their numbers among the case's.
+        let mut numbered = Vec::with_capacity(outcomes.len());
+        for leaf in outcomes {
+            let mut numbers = Vec::with_capacity(leaf.value_steps.len());
+            for step in &leaf.value_steps {
+                let Some(n) = values.iter().position(|s| s.same(step)) else {
+                    return;
+                };
+                numbers.push(n);
+            }
+            numbered.push((leaf, numbers));
+        }
+        let leaf = CaseLeaf {
+            rule_sets: rule_sets.to_vec(),
+            outcomes: numbered,
+            compact: OnceLock::new(),
+        };
+        let size = std::mem::size_of::<CaseLeaf>()
+            + leaf.outcomes.len() * 64
+            + leaf.rule_sets.len() * 16
+            + way.len() * 96
+            // The compact text it may keep.
+            + leaf.outcomes.len() * 80;
+        let Ok(mut all) = shard.write() else {
+            return;
+        };
+        let Some(ways) = all.cases.get_mut(epoch) else {
+            return;
+        };
+        if let Some((_, true)) = ways.add(way, leaf) {
+            let left = self.room.load(Ordering::Relaxed).saturating_sub(size);
+            self.room.store(left, Ordering::Relaxed);
+        }
+    }
+
+    /// A recorded way as steps and answers, computed values answered by
+    /// their class among the values computed for the same outcome; with
+    /// the steps that gave a value, in order (the way's values by number).
+    fn way_of(
+        &self,
         plan: &plan::EpochPlan,
         seen: Vec<Seen<'a>>,
-        verdict: Verdict<'a>,
-    ) {
-        let tree = self.tree;
-        // The answers, with the computed values numbered as a walk
-        // numbers them; a value equal to a stated literal is constant.
-        let mut values: Vec<(Value, bool)> = Vec::new();
+    ) -> (Vec<(Step<'a>, Key)>, Vec<ValueStep<'a>>, Vec<Value>) {
+        let mut values: Vec<(OutcomeId, Value)> = Vec::new();
+        let mut steps = Vec::new();
         let mut way: Vec<(Step<'a>, Key)> = Vec::with_capacity(seen.len());
         for s in seen {
             match s {
                 Seen::Cond(c, key) => way.push((Step::Cond(c), key)),
                 Seen::Value(step, got) => {
-                    let literals = literals(tree, plan, step.oid);
-                    let key = value_key(&step, &literals, &got, values.iter().map(|(v, _)| v));
+                    let literals = literals(self.tree, plan, step.oid);
+                    let key = value_key(
+                        &step,
+                        &literals,
+                        &got,
+                        values.iter().filter(|(o, _)| *o == step.oid).map(|(_, v)| v),
+                    );
                     if let Got::Value(v) = got {
-                        let constant = match key {
-                            Key::Same(i) => (i as usize) < literals.len(),
-                            _ => matches!(key, Key::Exact(_)),
-                        };
-                        values.push((v, constant));
+                        values.push((step.oid, v));
+                        steps.push(step);
                     }
                     way.push((Step::Value(step, literals), key));
                 }
             }
         }
+        let values = values.into_iter().map(|(_, v)| v).collect();
+        (way, steps, values)
+    }
+
+    /// Adds the way a case went to an outcome (`seen`), ending in the
+    /// outcome's verdict; the way's leaf (new, or learnt before by this
+    /// thread), if the way could be kept.
+    fn learn(
+        &self,
+        shard: &RwLock<Shard<'a>>,
+        at: usize,
+        plan: &plan::EpochPlan,
+        seen: Vec<Seen<'a>>,
+        verdict: Verdict<'a>,
+    ) -> Option<Arc<Leaf<'a>>> {
+        let (way, value_steps, computed) = self.way_of(plan, seen);
+        // The values the way computed, by number, each with whether it is
+        // constant (equal to a literal its outcome's rules state).
+        let constant = way.iter().filter_map(|(step, key)| match (step, key) {
+            (Step::Value(_, literals), Key::Same(i)) => Some((*i as usize) < literals.len()),
+            (Step::Value(..), Key::Exact(_)) => Some(true),
+            (Step::Value(..), Key::Fresh) => Some(false),
+            _ => None,
+        });
+        let values: Vec<(Value, bool)> = computed.into_iter().zip(constant).collect();
         let leaf = Leaf {
             subs: self.subs(&verdict, &values),
             verdict,
+            value_steps,
             compact: OnceLock::new(),
         };
         let size = leaf.size() + way.len() * 96;
-        let Ok(mut all) = shard.write() else {
-            return;
-        };
-        let Some(ways) = all.get_mut(at) else {
-            return;
-        };
-        if ways.add(way, leaf) {
+        let mut all = shard.write().ok()?;
+        let ways = all.outcomes.get_mut(at)?;
+        let (leaf, new) = ways.add(way, leaf)?;
+        if new {
             let left = self.room.load(Ordering::Relaxed).saturating_sub(size);
             self.room.store(left, Ordering::Relaxed);
         }
+        Some(leaf)
     }
 
     /// Where the computed values stand in an outcome's verdict: its value,
@@ -519,11 +661,15 @@ fn literals<'a>(tree: &'a RuleTree, plan: &plan::EpochPlan, oid: OutcomeId) -> V
     out
 }
 
-impl<'a> Ways<'a> {
+impl<'a, L> Ways<'a, L> {
     /// Follows a case's answers from the root; `values` gets the values
-    /// it computes, in order. Conditions are asked through the case's
-    /// cache, as the evaluation in full asks them.
-    fn walk(&self, ev: &mut Evaluator<'a, '_>, values: &mut Vec<Value>) -> Walked<'a> {
+    /// it computes, in order, each with its outcome. Conditions are asked
+    /// through the case's cache, as the evaluation in full asks them.
+    fn walk(
+        &self,
+        ev: &mut Evaluator<'a, '_>,
+        values: &mut Vec<(OutcomeId, Value)>,
+    ) -> Walked<L> {
         let mut at = 0usize;
         loop {
             let (step, next) = match self.nodes.get(at) {
@@ -541,9 +687,10 @@ impl<'a> Ways<'a> {
                 }
                 Step::Value(step, literals) => {
                     let got = Got::from(ev.computed(*step));
-                    let key = value_key(step, literals, &got, values.iter());
+                    let earlier = values.iter().filter(|(o, _)| *o == step.oid).map(|(_, v)| v);
+                    let key = value_key(step, literals, &got, earlier);
                     if let Got::Value(v) = got {
-                        values.push(v);
+                        values.push((step.oid, v));
                     }
                     next.iter().find(|(k, _)| *k == key)
                 }
@@ -555,27 +702,26 @@ impl<'a> Ways<'a> {
         }
     }
 
-    /// Adds a way ending in `leaf`; false if it was known already (another
-    /// worker learnt it first) or disagrees with what is known.
-    fn add(&mut self, way: Vec<(Step<'a>, Key)>, leaf: Leaf<'a>) -> bool {
+    /// Adds a way ending in `leaf`: the leaf at its end, and whether it is
+    /// new (not if this thread learnt the way before); none if the way
+    /// disagrees with what is known.
+    fn add(&mut self, way: Vec<(Step<'a>, Key)>, leaf: L) -> Option<(Arc<L>, bool)> {
         let mut at = 0usize;
         for (step, key) in way {
             let fresh = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
-            let Some(node) = self.nodes.get_mut(at) else {
-                return false;
-            };
+            let node = self.nodes.get_mut(at)?;
             let next = match node {
                 Node::Open => {
                     *node = Node::Ask(step, Vec::new());
                     match node {
                         Node::Ask(_, next) => next,
-                        _ => return false,
+                        _ => return None,
                     }
                 }
                 Node::Ask(known, next) if known.same(&step) => next,
                 // Determinism says this cannot happen; refuse rather than
                 // answer from a disagreeing way.
-                _ => return false,
+                _ => return None,
             };
             at = match next.iter().find(|(k, _)| *k == key) {
                 Some((_, n)) => *n as usize,
@@ -586,14 +732,28 @@ impl<'a> Ways<'a> {
                 }
             };
         }
-        match self.nodes.get_mut(at) {
-            Some(node @ Node::Open) => {
-                *node = Node::Leaf(Arc::new(leaf));
-                true
+        match self.nodes.get_mut(at)? {
+            node @ Node::Open => {
+                let leaf = Arc::new(leaf);
+                *node = Node::Leaf(Arc::clone(&leaf));
+                Some((leaf, true))
             }
-            _ => false,
+            Node::Leaf(known) => Some((Arc::clone(known), false)),
+            Node::Ask(..) => None,
         }
     }
+}
+
+/// How many leaves some ways have.
+fn leaves<L>(ways: &[Ways<'_, L>]) -> usize {
+    ways.iter()
+        .map(|w| {
+            w.nodes
+                .iter()
+                .filter(|n| matches!(n, Node::Leaf(_)))
+                .count()
+        })
+        .sum()
 }
 
 impl<'a> Leaf<'a> {
@@ -652,16 +812,54 @@ impl<'a> Leaf<'a> {
     }
 }
 
+impl<'a> CaseLeaf<'a> {
+    /// The versions in force and the answers outcome by outcome, for a
+    /// case that went this way and computed `values`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn parts(&self, values: &[Value]) -> (Vec<(&'a Version, Option<bool>)>, Vec<Answer<'a>>) {
+        let outcomes = self
+            .outcomes
+            .iter()
+            .map(|(leaf, numbers)| Answer::Known {
+                leaf: Arc::clone(leaf),
+                values: numbers
+                    .iter()
+                    .filter_map(|&n| values.get(n).cloned())
+                    .collect(),
+            })
+            .collect();
+        (self.rule_sets.clone(), outcomes)
+    }
+
+    /// The case's compact line after its date, made on first need by
+    /// `make` (given the versions in force and each outcome's leaf with
+    /// its values' numbers among the case's), with holes numbered among
+    /// the case's values; none when `make` gives none.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn compact(
+        &self,
+        make: impl FnOnce(&[(&'a Version, Option<bool>)], &[(Arc<Leaf<'a>>, Vec<usize>)]) -> Option<Tail>,
+    ) -> Option<&Tail> {
+        self.compact
+            .get_or_init(|| make(&self.rule_sets, &self.outcomes))
+            .as_ref()
+    }
+}
+
 impl<'a> CaseAnswer<'a> {
     /// The case's whole verdict, as `evaluate_verdict` gives it.
     pub(crate) fn into_verdict(self) -> Verdict<'a> {
+        let (rule_sets, outcomes) = match self.whole {
+            Some((leaf, values)) => leaf.parts(&values),
+            None => (self.rule_sets, self.outcomes),
+        };
         let mut all = Verdict {
-            rule_sets: self.rule_sets,
-            outcomes: Vec::with_capacity(self.outcomes.len()),
+            rule_sets,
+            outcomes: Vec::with_capacity(outcomes.len()),
             by: Vec::new(),
             answering: Vec::new(),
         };
-        for a in self.outcomes {
+        for a in outcomes {
             let one = match a {
                 Answer::Known { leaf, values } => leaf.verdict(&values),
                 Answer::New(v) => v,
@@ -690,17 +888,21 @@ mod tests {
     }
 
     /// How many of a case's outcomes went a known way, and how many
-    /// were evaluated in full.
-    fn known_and_new(memo: &Memo<'_>, line: &str) -> (usize, usize) {
+    /// were evaluated in full; `None` for a case that went a known way
+    /// of whole cases.
+    fn known_and_new(memo: &Memo<'_>, line: &str) -> Option<(usize, usize)> {
         let (case, date) = read(memo.tree(), line);
         let answer = memo.answer(&case, date).unwrap();
+        if answer.whole.is_some() {
+            return None;
+        }
         let known = answer
             .outcomes
             .iter()
             .filter(|a| matches!(a, Answer::Known { .. }))
             .count();
         // Outcomes no rule set answers for the case are in neither count.
-        (known, answer.outcomes.len() - known)
+        Some((known, answer.outcomes.len() - known))
     }
 
     #[test]
@@ -708,20 +910,28 @@ mod tests {
         let tree = shipped();
         let memo = Memo::new(tree, None);
         let lines = generator::json_lines(1500, 21);
-        let (mut known, mut new) = (0, 0);
+        let (mut known, mut new, mut whole) = (0, 0, 0);
         for line in &lines {
-            let (k, n) = known_and_new(&memo, line);
-            known += k;
-            new += n;
+            match known_and_new(&memo, line) {
+                Some((k, n)) => {
+                    known += k;
+                    new += n;
+                }
+                None => whole += 1,
+            }
         }
         let ways = memo.ways();
         // Each outcome not known is learnt (and so are ways on which no
         // rule set answers, which give no answer to count).
         assert!(new > 0 && new <= ways, "{new} learnt, {ways} ways");
-        assert!(known > 10 * new, "{known} known, {new} learnt");
-        // The second time round, every outcome goes a way learnt the first.
+        assert!(known > 5 * new, "{known} known, {new} learnt");
+        // Cases went ways of whole cases learnt before them, and every
+        // case not answered so made a way of whole cases.
+        assert!(whole > 0);
+        assert_eq!(memo.case_ways() + whole, lines.len());
+        // The second time round, every case goes a way learnt the first.
         for line in &lines {
-            assert_eq!(known_and_new(&memo, line).1, 0);
+            assert_eq!(known_and_new(&memo, line), None);
         }
         assert_eq!(memo.ways(), ways);
     }
@@ -732,12 +942,12 @@ mod tests {
         let memo = Memo::with_room(tree, None, 1);
         let lines = generator::json_lines(200, 22);
         known_and_new(&memo, &lines[0]);
-        let first = memo.ways();
+        let first = memo.ways() + memo.case_ways();
         assert!(first > 0);
         for line in &lines {
             known_and_new(&memo, line);
         }
-        assert_eq!(memo.ways(), first);
+        assert_eq!(memo.ways() + memo.case_ways(), first);
     }
 
     #[test]

@@ -399,6 +399,10 @@ struct Evaluator<'a, 'c> {
     /// When a memo is learning the case's way (`memo`): every condition
     /// decided and every value computed from facts, in order.
     seen: Option<Vec<memo::Seen<'a>>>,
+    /// When a memo is learning the case's whole way: every condition
+    /// decided for the first time, and every value computed from facts
+    /// (once each), in order.
+    first: Option<Vec<memo::Seen<'a>>>,
 }
 
 impl<'a, 'c> Evaluator<'a, 'c> {
@@ -414,6 +418,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             needs: NeedsArena::default(),
             tracing: false,
             seen: None,
+            first: None,
         }
     }
 
@@ -469,7 +474,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     /// A condition's truth for the case, as `condition` gives it but
     /// with a failure unnamed: what a memo's walk asks (a failure sends
     /// the case to the evaluation in full, which names it).
-    fn ask(&mut self, c: &Condition) -> Result<Truth, ScriptFailure> {
+    fn ask(&mut self, c: &'a Condition) -> Result<Truth, ScriptFailure> {
         match self.cache.get(c.id).copied() {
             Some(1) => Ok(Truth::True),
             Some(2) => Ok(Truth::False),
@@ -483,7 +488,10 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     }
 
     /// Keeps a condition's truth for the rest of the case.
-    fn keep(&mut self, c: &Condition, tv: Truth) {
+    fn keep(&mut self, c: &'a Condition, tv: Truth) {
+        if let Some(first) = &mut self.first {
+            first.push(memo::Seen::Cond(c, memo::truth_key(tv, &self.needs)));
+        }
         let code = match tv {
             Truth::True => 1,
             Truth::False => 2,
@@ -629,8 +637,22 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         }
     }
 
-    /// A value a rule computes from the case's facts (`then: {expr: ...}`).
+    /// A value a rule computes from the case's facts (`then: {expr: ...}`),
+    /// recorded the first time for a memo learning the case's whole way.
     fn computed(
+        &mut self,
+        step: memo::ValueStep<'a>,
+    ) -> Result<Result<Cow<'a, Value>, FactSet>, Box<EvalError>> {
+        let got = self.compute(step);
+        if let Some(first) = &mut self.first
+            && !first.iter().any(|s| s.is_value_of(&step))
+        {
+            first.push(memo::Seen::Value(step, memo::Got::of(&got)));
+        }
+        got
+    }
+
+    fn compute(
         &mut self,
         memo::ValueStep {
             version: v,

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 
 use crate::eval::fact_set::FactSet;
-use crate::eval::memo::{Answer, CaseAnswer, Tail};
+use crate::eval::memo::{Answer, CaseAnswer, Leaf, Tail};
 use crate::eval::{OutcomeVerdict, Verdict};
 use crate::result::Status;
 use crate::result::fragments::Fragments;
@@ -137,22 +137,70 @@ pub(crate) fn write_compact_answer(
     answer: &CaseAnswer,
     out: &mut Vec<u8>,
 ) {
-    write_compact_head(fragments, id, date, &answer.rule_sets, out);
-    for (i, a) in answer.outcomes.iter().enumerate() {
+    if let Some((leaf, values)) = &answer.whole {
+        let tail = leaf.compact(|rule_sets, outcomes| {
+            let mut bytes = Vec::new();
+            write_compact_versions(fragments, rule_sets, &mut bytes);
+            let mut holes = Vec::new();
+            for (i, (one, numbers)) in outcomes.iter().enumerate() {
+                if i > 0 {
+                    bytes.push(b',');
+                }
+                let at = bytes.len();
+                let part = outcome_tail(fragments, one)?;
+                bytes.extend_from_slice(&part.bytes);
+                for &(offset, value) in &part.holes {
+                    holes.push((at + offset, *numbers.get(value)?));
+                }
+            }
+            bytes.extend_from_slice(b"}}");
+            Some(Tail { bytes, holes })
+        });
+        match tail {
+            Some(tail) => {
+                write_compact_start(id, date, out);
+                fill(tail, values, out);
+            }
+            None => {
+                let (rule_sets, outcomes) = leaf.parts(values);
+                write_compact_parts(fragments, id, date, &rule_sets, &outcomes, out);
+            }
+        }
+        return;
+    }
+    write_compact_parts(fragments, id, date, &answer.rule_sets, &answer.outcomes, out);
+}
+
+/// An outcome's part of a compact line from a way's leaf, made on its
+/// first need (none when a computed value stands in a conflict).
+fn outcome_tail<'l>(fragments: &Fragments, leaf: &'l Leaf) -> Option<&'l Tail> {
+    leaf.compact(|v, hole| {
+        let mut bytes = Vec::new();
+        let mut holes = Vec::new();
+        if let Some(o) = v.outcomes.first() {
+            write_compact_outcome(fragments, v, o, hole, &mut bytes, &mut holes);
+        }
+        Tail { bytes, holes }
+    })
+}
+
+/// A compact line from the answers outcome by outcome.
+fn write_compact_parts(
+    fragments: &Fragments,
+    id: &str,
+    date: NaiveDate,
+    rule_sets: &[(&Version, Option<bool>)],
+    outcomes: &[Answer],
+    out: &mut Vec<u8>,
+) {
+    write_compact_head(fragments, id, date, rule_sets, out);
+    for (i, a) in outcomes.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         match a {
             Answer::Known { leaf, values } => {
-                let tail = leaf.compact(|v, hole| {
-                    let mut bytes = Vec::new();
-                    let mut holes = Vec::new();
-                    if let Some(o) = v.outcomes.first() {
-                        write_compact_outcome(fragments, v, o, hole, &mut bytes, &mut holes);
-                    }
-                    Tail { bytes, holes }
-                });
-                match tail {
+                match outcome_tail(fragments, leaf) {
                     Some(tail) => fill(tail, values, out),
                     None => {
                         let v = leaf.verdict(values);
@@ -195,10 +243,24 @@ fn write_compact_head(
     rule_sets: &[(&Version, Option<bool>)],
     out: &mut Vec<u8>,
 ) {
+    write_compact_start(id, date, out);
+    write_compact_versions(fragments, rule_sets, out);
+}
+
+/// A compact line's case and date.
+fn write_compact_start(id: &str, date: NaiveDate, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"case\":");
     write_str(out, id);
     out.extend_from_slice(b",\"date\":");
     write_date(out, date);
+}
+
+/// A compact line's digest and versions in force, up to its first outcome.
+fn write_compact_versions(
+    fragments: &Fragments,
+    rule_sets: &[(&Version, Option<bool>)],
+    out: &mut Vec<u8>,
+) {
     out.extend_from_slice(b",\"digest\":");
     out.extend_from_slice(&fragments.digest);
     out.extend_from_slice(b",\"rule_sets\":{");

@@ -168,7 +168,14 @@ pub(crate) fn write_compact_answer(
         }
         return;
     }
-    write_compact_parts(fragments, id, date, &answer.rule_sets, &answer.outcomes, out);
+    write_compact_parts(
+        fragments,
+        id,
+        date,
+        &answer.rule_sets,
+        &answer.outcomes,
+        out,
+    );
 }
 
 /// An outcome's part of a compact line from a way's leaf, made on its
@@ -199,17 +206,15 @@ fn write_compact_parts(
             out.push(b',');
         }
         match a {
-            Answer::Known { leaf, values } => {
-                match outcome_tail(fragments, leaf) {
-                    Some(tail) => fill(tail, values, out),
-                    None => {
-                        let v = leaf.verdict(values);
-                        if let Some(o) = v.outcomes.first() {
-                            write_compact_outcome(fragments, &v, o, None, out, &mut Vec::new());
-                        }
+            Answer::Known { leaf, values } => match outcome_tail(fragments, leaf) {
+                Some(tail) => fill(tail, values, out),
+                None => {
+                    let v = leaf.verdict(values);
+                    if let Some(o) = v.outcomes.first() {
+                        write_compact_outcome(fragments, &v, o, None, out, &mut Vec::new());
                     }
                 }
-            }
+            },
             Answer::New(v) => {
                 if let Some(o) = v.outcomes.first() {
                     write_compact_outcome(fragments, v, o, None, out, &mut Vec::new());

@@ -124,8 +124,7 @@ pub(super) fn pipeline(
     };
     let mut read_error = None;
     pool.in_place_scope(|scope| {
-        let mut seq = 0u64;
-        for message in &chunk_rx {
+        for (seq, message) in chunk_rx.iter().enumerate() {
             let chunk = match message {
                 Ok(c) => c,
                 Err(e) => {
@@ -138,8 +137,7 @@ pub(super) fn pipeline(
                 break;
             }
             let done = done_tx.clone();
-            let this = seq;
-            seq += 1;
+            let this = seq as u64;
             scope.spawn(move |_| {
                 // Lines are evaluated a group at a time, each group's
                 // results written into one buffer: one allocation and one

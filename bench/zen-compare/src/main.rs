@@ -198,6 +198,7 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
     let mut t_zen_text = Vec::new();
     let mut t_inforce_line = Vec::new();
     let mut t_inforce_compact = Vec::new();
+    let mut t_inforce_memo = Vec::new();
     let compact = inforce_engine::lines::LineFormat {
         shape: inforce_engine::lines::Shape::Compact,
         outcomes: None,
@@ -270,6 +271,28 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
             }
             ok
         }));
+        // The same, through a memo of the ways cases go, made afresh for
+        // each round as `batch` makes one per run.
+        t_inforce_memo.push(time(|| {
+            let memo = inforce_engine::memo::Memo::new(&tree, None);
+            let mut out = Vec::with_capacity(4 << 10);
+            let mut ok = 0;
+            for (i, l) in lines.iter().enumerate() {
+                out.clear();
+                ok += usize::from(
+                    inforce_engine::lines::evaluate_line_memo(
+                        &memo,
+                        None,
+                        i as u64 + 1,
+                        l.as_bytes(),
+                        inforce_engine::lines::Shape::Compact,
+                        &mut out,
+                    )
+                    .is_ok(),
+                );
+            }
+            ok
+        }));
         t_zen_text.push(time(|| {
             runtime.block_on(async {
                 let mut ok = 0;
@@ -317,6 +340,10 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
     report(
         "inforce batch line: JSON text in, compact line out",
         &t_inforce_compact,
+    );
+    report(
+        "inforce batch line, compact, through a run's memo (batch's path)",
+        &t_inforce_memo,
     );
     report("zen evaluate, 4 outcomes (Variable input)", &t_zen);
     report("zen serde_json parse + evaluate (JSON text)", &t_zen_text);

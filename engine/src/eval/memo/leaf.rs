@@ -1,0 +1,194 @@
+//! Where ways end: an outcome's verdict for a way (with holes for the
+//! values a case computes on it), a whole case's versions in force and
+//! outcome leaves, their compact bytes made once, and a case's answers
+//! as the writers read them. Not here: the trie (`way`), or learning
+//! (`memo`).
+
+use std::sync::{Arc, OnceLock};
+
+use super::super::*;
+use super::way::ValueStep;
+
+/// Where a way ends: the outcome's verdict for the case it was learnt
+/// from (a verdict of that one outcome), and where that case's computed
+/// values stand in it.
+pub(crate) struct Leaf<'a> {
+    pub(super) verdict: Verdict<'a>,
+    pub(super) subs: Vec<Sub>,
+    /// The rules that computed a value on the way, in order: the way's
+    /// values by number.
+    pub(super) value_steps: Vec<ValueStep<'a>>,
+    pub(super) compact: OnceLock<Option<Tail>>,
+}
+
+/// Where a whole case's way ends: the versions in force and whether the
+/// case is about each, then each answered outcome's way, with the
+/// numbers (among the case's computed values) of the values computed on
+/// it.
+pub(crate) struct CaseLeaf<'a> {
+    pub(super) rule_sets: Vec<(&'a Version, Option<bool>)>,
+    pub(super) outcomes: Vec<(Arc<Leaf<'a>>, Vec<usize>)>,
+    pub(super) compact: OnceLock<Option<Tail>>,
+}
+
+/// A computed value (by its number among the way's computed values) in
+/// the outcome's value or a conflicting rule's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Sub {
+    Outcome { value: usize },
+    Decider { decider: usize, value: usize },
+}
+
+/// A leaf's outcome as a compact line writes it, with holes where its
+/// computed value goes: `(byte offset, value number)`.
+pub(crate) struct Tail {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) holes: Vec<(usize, usize)>,
+}
+
+/// A case's answers by a memo: the versions in force, then each answered
+/// outcome, in the order of their names; or a whole case's known way,
+/// with the values the case computed on it.
+pub(crate) struct CaseAnswer<'a> {
+    pub(crate) rule_sets: Vec<(&'a Version, Option<bool>)>,
+    pub(crate) outcomes: Vec<Answer<'a>>,
+    pub(crate) whole: Option<(Arc<CaseLeaf<'a>>, Vec<Value>)>,
+}
+
+/// One outcome's answer: a known way's leaf with the values the case
+/// computed on it, or the outcome evaluated in full (a verdict of that
+/// one outcome).
+pub(crate) enum Answer<'a> {
+    Known {
+        leaf: Arc<Leaf<'a>>,
+        values: Vec<Value>,
+    },
+    New(Verdict<'a>),
+}
+
+impl<'a> Leaf<'a> {
+    /// Roughly what it holds, in bytes.
+    pub(super) fn size(&self) -> usize {
+        let v = &self.verdict;
+        std::mem::size_of::<Self>()
+            + std::mem::size_of::<OutcomeVerdict>()
+            + v.by.len() * std::mem::size_of::<Decider>()
+            + v.answering.len() * std::mem::size_of::<Resolved>()
+            // The compact text it may keep.
+            + 160
+    }
+
+    /// The outcome's verdict for a case that went this way and computed
+    /// `values`.
+    pub(crate) fn verdict(&self, values: &[Value]) -> Verdict<'a> {
+        let mut v = self.verdict.clone();
+        for sub in &self.subs {
+            match *sub {
+                Sub::Outcome { value } => {
+                    if let (Some(o), Some(x)) = (v.outcomes.first_mut(), values.get(value)) {
+                        o.value = Some(Cow::Owned(x.clone()));
+                    }
+                }
+                Sub::Decider { decider, value } => {
+                    if let (Some(d), Some(x)) = (v.by.get_mut(decider), values.get(value)) {
+                        d.value = Some(Cow::Owned(x.clone()));
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// Its outcome as a compact line writes it, made on first need by
+    /// `make` (given the verdict and the number of the value to leave a
+    /// hole for); none when a computed value stands in a conflict (the
+    /// case's outcome is then written from its verdict).
+    pub(crate) fn compact(
+        &self,
+        make: impl FnOnce(&Verdict<'a>, Option<usize>) -> Tail,
+    ) -> Option<&Tail> {
+        self.compact
+            .get_or_init(|| {
+                let mut hole = None;
+                for sub in &self.subs {
+                    match *sub {
+                        Sub::Outcome { value } => hole = Some(value),
+                        Sub::Decider { .. } => return None,
+                    }
+                }
+                Some(make(&self.verdict, hole))
+            })
+            .as_ref()
+    }
+}
+
+impl<'a> CaseLeaf<'a> {
+    /// The versions in force and the answers outcome by outcome, for a
+    /// case that went this way and computed `values`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn parts(
+        &self,
+        values: &[Value],
+    ) -> (Vec<(&'a Version, Option<bool>)>, Vec<Answer<'a>>) {
+        let outcomes = self
+            .outcomes
+            .iter()
+            .map(|(leaf, numbers)| Answer::Known {
+                leaf: Arc::clone(leaf),
+                values: numbers
+                    .iter()
+                    .filter_map(|&n| values.get(n).cloned())
+                    .collect(),
+            })
+            .collect();
+        (self.rule_sets.clone(), outcomes)
+    }
+
+    /// The case's compact line after its date, made on first need by
+    /// `make` (given the versions in force and each outcome's leaf with
+    /// its values' numbers among the case's), with holes numbered among
+    /// the case's values; none when `make` gives none.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn compact(
+        &self,
+        make: impl FnOnce(
+            &[(&'a Version, Option<bool>)],
+            &[(Arc<Leaf<'a>>, Vec<usize>)],
+        ) -> Option<Tail>,
+    ) -> Option<&Tail> {
+        self.compact
+            .get_or_init(|| make(&self.rule_sets, &self.outcomes))
+            .as_ref()
+    }
+}
+
+impl<'a> CaseAnswer<'a> {
+    /// The case's whole verdict, as `evaluate_verdict` gives it.
+    pub(crate) fn into_verdict(self) -> Verdict<'a> {
+        let (rule_sets, outcomes) = match self.whole {
+            Some((leaf, values)) => leaf.parts(&values),
+            None => (self.rule_sets, self.outcomes),
+        };
+        let mut all = Verdict {
+            rule_sets,
+            outcomes: Vec::with_capacity(outcomes.len()),
+            by: Vec::new(),
+            answering: Vec::new(),
+        };
+        for a in outcomes {
+            let one = match a {
+                Answer::Known { leaf, values } => leaf.verdict(&values),
+                Answer::New(v) => v,
+            };
+            let (by, answering) = (all.by.len(), all.answering.len());
+            for mut o in one.outcomes {
+                o.by = o.by.start + by..o.by.end + by;
+                o.answering = o.answering.start + answering..o.answering.end + answering;
+                all.outcomes.push(o);
+            }
+            all.by.extend(one.by);
+            all.answering.extend(one.answering);
+        }
+        all
+    }
+}

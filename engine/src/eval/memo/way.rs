@@ -1,0 +1,272 @@
+//! A way: the questions the evaluator asks of a case (a condition's
+//! truth, a rule's computed value) with their answers, and the trie the
+//! ways of an epoch make, walked by a case and added to by learning. Not
+//! here: what the leaves hold (`leaf`), or when a way is learnt (`memo`).
+
+use std::sync::Arc;
+
+use super::super::*;
+
+/// A rule computing an outcome's value (or stating it: only computed
+/// values are steps of a way).
+#[derive(Clone, Copy)]
+pub(crate) struct ValueStep<'a> {
+    pub(crate) version: &'a Version,
+    pub(crate) rule: &'a Rule,
+    pub(crate) def: &'a OutcomeDef,
+    pub(crate) then: &'a Then,
+    pub(crate) oid: OutcomeId,
+}
+
+/// What the evaluator learnt of a case, in order: what a learning
+/// evaluator records.
+pub(crate) enum Seen<'a> {
+    Cond(&'a Condition, Key),
+    Value(ValueStep<'a>, Got),
+}
+
+impl Seen<'_> {
+    /// Whether this is the value `step` computes.
+    pub(crate) fn is_value_of(&self, step: &ValueStep<'_>) -> bool {
+        matches!(self, Seen::Value(s, _) if s.same(step))
+    }
+}
+
+impl ValueStep<'_> {
+    pub(super) fn same(&self, other: &ValueStep<'_>) -> bool {
+        std::ptr::eq(self.rule, other.rule)
+            && std::ptr::eq(self.then, other.then)
+            && self.oid == other.oid
+    }
+}
+
+/// What computing a value gave.
+pub(crate) enum Got {
+    /// The computation failed (a rule that might not fire then says
+    /// nothing; one that fires fails the case, which no way records).
+    Failed,
+    /// It reads facts the case lacks.
+    Missing(FactSet),
+    Value(Value),
+}
+
+impl Got {
+    pub(crate) fn of(r: &Result<Result<Cow<'_, Value>, FactSet>, Box<EvalError>>) -> Got {
+        match r {
+            Err(_) => Got::Failed,
+            Ok(Err(facts)) => Got::Missing(facts.clone()),
+            Ok(Ok(v)) => Got::Value(v.as_ref().clone()),
+        }
+    }
+
+    pub(super) fn from(r: Result<Result<Cow<'_, Value>, FactSet>, Box<EvalError>>) -> Got {
+        match r {
+            Err(_) => Got::Failed,
+            Ok(Err(facts)) => Got::Missing(facts),
+            Ok(Ok(v)) => Got::Value(v.into_owned()),
+        }
+    }
+}
+
+/// An answer at a step of a way.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Key {
+    True,
+    False,
+    Unknown(FactSet),
+    Failed,
+    Missing(FactSet),
+    /// Equal to the outcome's `n`th known value: its stated literals in
+    /// the plan's order, then the values computed for it earlier.
+    Same(u32),
+    /// Equal to none of them.
+    Fresh,
+    /// The value itself (combined list outcomes).
+    Exact(Value),
+}
+
+impl Key {
+    /// Whether this answer is the truth `t` (without making the answer).
+    #[inline]
+    pub(super) fn is(&self, t: Truth, needs: &NeedsArena) -> bool {
+        match (self, t) {
+            (Key::True, Truth::True) | (Key::False, Truth::False) => true,
+            (Key::Unknown(facts), Truth::Unknown(n)) => needs.get(n) == facts,
+            _ => false,
+        }
+    }
+}
+
+/// A condition's truth as an answer.
+pub(in crate::eval) fn truth_key(t: Truth, needs: &NeedsArena) -> Key {
+    match t {
+        Truth::True => Key::True,
+        Truth::False => Key::False,
+        Truth::Unknown(n) => Key::Unknown(needs.get(n).clone()),
+    }
+}
+
+/// A computed value's answer, given the literals its outcome's rules
+/// state in the epoch and the values computed for it earlier.
+pub(super) fn value_key<'v>(
+    step: &ValueStep<'_>,
+    literals: &[&'v Value],
+    got: &Got,
+    earlier: impl Iterator<Item = &'v Value>,
+) -> Key {
+    match got {
+        Got::Failed => Key::Failed,
+        Got::Missing(facts) => Key::Missing(facts.clone()),
+        Got::Value(x) if matches!(step.def.combine, Combine::Union) => Key::Exact(x.clone()),
+        Got::Value(x) => literals
+            .iter()
+            .copied()
+            .chain(earlier)
+            .position(|k| k == x)
+            .map_or(Key::Fresh, |i| {
+                Key::Same(u32::try_from(i).unwrap_or(u32::MAX))
+            }),
+    }
+}
+
+/// A step of a way.
+pub(super) enum Step<'a> {
+    Cond(&'a Condition),
+    /// With the literals the outcome's rules state in the epoch.
+    Value(ValueStep<'a>, Vec<&'a Value>),
+}
+
+impl Step<'_> {
+    pub(super) fn same(&self, other: &Step<'_>) -> bool {
+        match (self, other) {
+            (Step::Cond(a), Step::Cond(b)) => std::ptr::eq(*a, *b),
+            (Step::Value(a, _), Step::Value(b, _)) => a.same(b),
+            _ => false,
+        }
+    }
+}
+
+pub(super) enum Node<'a, L> {
+    /// Made for a way being learnt, not yet given its step or leaf.
+    Open,
+    Ask(Step<'a>, Vec<(Key, u32)>),
+    Leaf(Arc<L>),
+}
+
+/// The ways of one epoch (for one outcome, or for whole cases), ending
+/// in leaves `L`; the root is node 0.
+pub(super) struct Ways<'a, L> {
+    nodes: Vec<Node<'a, L>>,
+}
+
+impl<L> Default for Ways<'_, L> {
+    fn default() -> Self {
+        Ways {
+            nodes: vec![Node::Open],
+        }
+    }
+}
+
+pub(super) enum Walked<L> {
+    Leaf(Arc<L>),
+    /// The way is not known (or a question failed): evaluate in full.
+    Off,
+}
+
+impl<'a, L> Ways<'a, L> {
+    /// Follows a case's answers from the root; `values` gets the values
+    /// it computes, in order, each with its outcome. Conditions are asked
+    /// through the case's cache, as the evaluation in full asks them.
+    pub(super) fn walk(
+        &self,
+        ev: &mut Evaluator<'a, '_>,
+        values: &mut Vec<(OutcomeId, Value)>,
+    ) -> Walked<L> {
+        let mut at = 0usize;
+        loop {
+            let (step, next) = match self.nodes.get(at) {
+                Some(Node::Leaf(leaf)) => return Walked::Leaf(Arc::clone(leaf)),
+                Some(Node::Ask(step, next)) => (step, next),
+                _ => return Walked::Off,
+            };
+            let found = match step {
+                Step::Cond(c) => {
+                    let t = match ev.ask(c) {
+                        Ok(t) => t,
+                        Err(_) => return Walked::Off,
+                    };
+                    next.iter().find(|(k, _)| k.is(t, &ev.needs))
+                }
+                Step::Value(step, literals) => {
+                    let got = Got::from(ev.computed(*step));
+                    let earlier = values
+                        .iter()
+                        .filter(|(o, _)| *o == step.oid)
+                        .map(|(_, v)| v);
+                    let key = value_key(step, literals, &got, earlier);
+                    if let Got::Value(v) = got {
+                        values.push((step.oid, v));
+                    }
+                    next.iter().find(|(k, _)| *k == key)
+                }
+            };
+            match found {
+                Some((_, n)) => at = *n as usize,
+                None => return Walked::Off,
+            }
+        }
+    }
+
+    /// Adds a way ending in `leaf`: the leaf at its end, and whether it is
+    /// new (not if this thread learnt the way before); none if the way
+    /// disagrees with what is known.
+    pub(super) fn add(&mut self, way: Vec<(Step<'a>, Key)>, leaf: L) -> Option<(Arc<L>, bool)> {
+        let mut at = 0usize;
+        for (step, key) in way {
+            let fresh = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+            let node = self.nodes.get_mut(at)?;
+            let next = match node {
+                Node::Open => {
+                    *node = Node::Ask(step, Vec::new());
+                    match node {
+                        Node::Ask(_, next) => next,
+                        _ => return None,
+                    }
+                }
+                Node::Ask(known, next) if known.same(&step) => next,
+                // Determinism says this cannot happen; refuse rather than
+                // answer from a disagreeing way.
+                _ => return None,
+            };
+            at = match next.iter().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n as usize,
+                None => {
+                    next.push((key, fresh));
+                    self.nodes.push(Node::Open);
+                    fresh as usize
+                }
+            };
+        }
+        match self.nodes.get_mut(at)? {
+            node @ Node::Open => {
+                let leaf = Arc::new(leaf);
+                *node = Node::Leaf(Arc::clone(&leaf));
+                Some((leaf, true))
+            }
+            Node::Leaf(known) => Some((Arc::clone(known), false)),
+            Node::Ask(..) => None,
+        }
+    }
+}
+
+/// How many leaves some ways have.
+pub(super) fn leaves<L>(ways: &[Ways<'_, L>]) -> usize {
+    ways.iter()
+        .map(|w| {
+            w.nodes
+                .iter()
+                .filter(|n| matches!(n, Node::Leaf(_)))
+                .count()
+        })
+        .sum()
+}

@@ -13,23 +13,18 @@
 
 #[path = "../../tools/gen-cases/src/generator.rs"]
 mod generator;
+mod harness;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
+use inforce_engine::RuleTree;
 use inforce_engine::lines::{
     Legend, LineFormat, OutcomeSelection, Shape, evaluate_case_line, evaluate_case_line_codes,
     evaluate_case_line_selected, evaluate_line, evaluate_line_as, read_case_line, write_compact,
 };
 use inforce_engine::verdict::verdict_of;
-use inforce_engine::{Golden, RuleTree, SourceFile, load, load_with, read_dir};
 
-fn shipped() -> RuleTree {
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-    let (files, problems) = read_dir(&rules);
-    assert!(problems.is_empty());
-    load_with(files, "rules", Golden::Skip).tree.unwrap()
-}
+use harness::{shipped_tree as shipped, tree_of};
 
 /// Line `n` as `batch` writes it in both shapes, then the compact one
 /// expanded: fails where the expansion differs from the full line.
@@ -333,24 +328,6 @@ fn every_status_tree() -> RuleTree {
         ),
     ];
     tree_of(files)
-}
-
-/// The tree of `files` (path, text), which must load without an error.
-fn tree_of(files: Vec<(&str, String)>) -> RuleTree {
-    let files = files
-        .into_iter()
-        .map(|(path, text)| SourceFile {
-            path: path.to_string(),
-            text,
-        })
-        .collect();
-    let loaded = load(files, "memory");
-    assert!(
-        loaded.problems.iter().all(|p| !p.is_error()),
-        "{:?}",
-        loaded.problems
-    );
-    loaded.tree.unwrap()
 }
 
 #[test]

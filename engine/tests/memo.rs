@@ -14,40 +14,15 @@
 
 #[path = "../../tools/gen-cases/src/generator.rs"]
 mod generator;
-
-use std::path::Path;
+mod harness;
 
 use inforce_engine::lines::{
     LineFormat, OutcomeSelection, Shape, evaluate_line_as, evaluate_line_memo, read_case_line,
 };
 use inforce_engine::memo::Memo;
 use inforce_engine::verdict::{CaseVerdict, verdict_by, verdict_of};
-use inforce_engine::{Golden, RuleTree, SourceFile, load, load_with, read_dir};
 
-fn shipped() -> RuleTree {
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-    let (files, problems) = read_dir(&rules);
-    assert!(problems.is_empty());
-    load_with(files, "rules", Golden::Skip).tree.unwrap()
-}
-
-/// The tree of `files` (path, text), which must load without an error.
-fn tree_of(files: Vec<(&str, String)>) -> RuleTree {
-    let files = files
-        .into_iter()
-        .map(|(path, text)| SourceFile {
-            path: path.to_string(),
-            text,
-        })
-        .collect();
-    let loaded = load(files, "memory");
-    assert!(
-        loaded.problems.iter().all(|p| !p.is_error()),
-        "{:?}",
-        loaded.problems
-    );
-    loaded.tree.unwrap()
-}
+use harness::{shipped_tree as shipped, tree_of};
 
 /// A verdict read by number, as text to compare.
 fn described(v: &CaseVerdict<'_>) -> String {

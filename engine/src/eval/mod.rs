@@ -143,7 +143,7 @@ fn evaluate_slots<'a>(
     } else {
         None
     };
-    ev.rule_sets_in_force(&resolved, &mut verdict)?;
+    ev.rule_sets_in_force(resolved.iter().copied(), &mut verdict.rule_sets)?;
 
     Ok(EvalResult {
         case: id.to_string(),
@@ -281,7 +281,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         let (resolved, plan) = resolve_all(self.tree, self.date);
         let mut verdict = Verdict::for_tree(self.tree);
         self.outcomes(plan, &mut Vec::new(), &mut verdict, keep)?;
-        self.rule_sets_in_force(&resolved, &mut verdict)?;
+        self.rule_sets_in_force(resolved, &mut verdict.rule_sets)?;
         Ok(verdict)
     }
 
@@ -314,18 +314,18 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     /// is judged by the version it repealed.
     fn rule_sets_in_force(
         &mut self,
-        resolved: &[(&'a RuleSet, Resolved<'a>)],
-        verdict: &mut Verdict<'a>,
+        resolved: impl IntoIterator<Item = (&'a RuleSet, Resolved<'a>)>,
+        rule_sets: &mut Vec<(&'a Version, Option<bool>)>,
     ) -> Result<(), Box<EvalError>> {
         for (set, r) in resolved {
             let Resolved::InForce(v) = r else { continue };
-            let sv = self.scope_version(set, r);
+            let sv = self.scope_version(set, &r);
             let applies = match self.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? {
                 Truth::True => Some(true),
                 Truth::False => Some(false),
                 Truth::Unknown(_) => None,
             };
-            verdict.rule_sets.push((*v, applies));
+            rule_sets.push((v, applies));
         }
         Ok(())
     }

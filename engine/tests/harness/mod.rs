@@ -5,7 +5,9 @@
 //! arbitrary date. Each check returns normally for any input and panics only
 //! when an invariant breaks (a panic inside the engine, a half-loaded tree, a
 //! diagnostic that cannot be rendered, a result that changes between runs).
-//! Not here: the strategies or fuzz entry points that feed these checks.
+//! Also the loaders the integration tests share (the shipped tree, a tree
+//! of files written by a test). Not here: the strategies or fuzz entry
+//! points that feed these checks.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -16,7 +18,7 @@ use inforce_engine::RuleTree;
 use inforce_engine::drawable;
 use inforce_engine::evaluate;
 use inforce_engine::internal::format::ValueType;
-use inforce_engine::load;
+use inforce_engine::{Golden, load, load_with};
 use inforce_engine::{SourceFile, read_dir};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use serde_json::{Map, Value, json};
@@ -47,6 +49,31 @@ pub fn shipped_declarations() -> Vec<SourceFile> {
                 || f.path.contains("/code-lists/")
         })
         .collect()
+}
+
+/// The shipped rules as a tree of its own (golden tests not run).
+pub fn shipped_tree() -> RuleTree {
+    load_with(shipped_files(), "rules", Golden::Skip)
+        .tree
+        .expect("the shipped rules load")
+}
+
+/// The tree of `files` (path, text), which must load without an error.
+pub fn tree_of(files: Vec<(&str, String)>) -> RuleTree {
+    let files = files
+        .into_iter()
+        .map(|(path, text)| SourceFile {
+            path: path.to_string(),
+            text,
+        })
+        .collect();
+    let loaded = load(files, "memory");
+    assert!(
+        loaded.problems.iter().all(|p| !p.is_error()),
+        "{:?}",
+        loaded.problems
+    );
+    loaded.tree.expect("the tree loads")
 }
 
 thread_local! {

@@ -192,7 +192,8 @@ impl<'a> Memo<'a> {
             return Ok(answer);
         };
         let epoch = plans.epoch(date);
-        let first = epoch.saturating_mul(tree.outcomes.len());
+        // Where this epoch's ways per outcome start among the shard's.
+        let base = epoch.saturating_mul(tree.outcomes.len());
         let learning = self.room.load(Ordering::Relaxed) > 0;
         if learning {
             ev.first = Some(Vec::new());
@@ -219,7 +220,7 @@ impl<'a> Memo<'a> {
             if op.answering.is_empty() || self.keep.as_ref().is_some_and(|k| !k.keeps_number(oid)) {
                 continue;
             }
-            let at = first.saturating_add(oid);
+            let at = base.saturating_add(oid);
             if let Some(ways) = known.as_ref().and_then(|k| k.outcomes.get(at)) {
                 let mut values = Vec::new();
                 if let Walked::Leaf(leaf) = ways.walk(&mut ev, &mut values) {
@@ -255,19 +256,11 @@ impl<'a> Memo<'a> {
             }
         }
         drop(known);
-        for &(s, r) in &plan.resolved {
-            let (Some(set), Some(r)) = (tree.rule_sets.get(s as usize), r.of(tree)) else {
-                continue;
-            };
-            let Resolved::InForce(v) = r else { continue };
-            let sv = ev.scope_version(set, &r);
-            let applies = match ev.condition(sv.applies_when.as_ref(), sv, "", "applies_when")? {
-                Truth::True => Some(true),
-                Truth::False => Some(false),
-                Truth::Unknown(_) => None,
-            };
-            answer.rule_sets.push((v, applies));
-        }
+        let resolved = plan
+            .resolved
+            .iter()
+            .filter_map(|&(s, r)| Some((tree.rule_sets.get(s as usize)?, r.of(tree)?)));
+        ev.rule_sets_in_force(resolved, &mut answer.rule_sets)?;
         if let (Some(shard), Some(way)) = (shard, ev.first.take()) {
             let leaves: Vec<Option<Arc<Leaf<'a>>>> = learnt
                 .into_iter()

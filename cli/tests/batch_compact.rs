@@ -236,6 +236,36 @@ fn a_line_that_is_not_compact_stops_expand_naming_its_line_and_writes_nothing() 
 }
 
 #[test]
+fn a_legend_of_another_format_is_refused_by_name_and_nothing_is_written() {
+    let dir = scratch(5);
+    let d = dir.path();
+    batch(d, &["--output", "compact", "-o", "c.jsonl"]);
+    // The first format's legend, as an older inforce wrote it: its
+    // reasons were texts by code.
+    let mut legend: serde_json::Value = serde_json::from_slice(&read(d, "c.legend.json")).unwrap();
+    legend["legend"] = "inforce-compact-legend/1".into();
+    legend["reason"] = serde_json::json!({"repealed:kz.x@2012-03-28": "words"});
+    std::fs::write(d.join("old.legend.json"), legend.to_string()).unwrap();
+    let r = inforce(d)
+        .args([
+            "expand",
+            "--legend",
+            "old.legend.json",
+            "c.jsonl",
+            "-o",
+            "x.jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stderr).trim_end(),
+        "cannot read the legend `old.legend.json`: it is a legend of format `inforce-compact-legend/1`, and this inforce reads `inforce-compact-legend/2`: expand the lines with the inforce that wrote them, or write them again with this one"
+    );
+    assert!(!d.join("x.jsonl").exists());
+}
+
+#[test]
 fn the_summary_says_how_many_bytes_each_shape_wrote() {
     let dir = scratch(100);
     let d = dir.path();

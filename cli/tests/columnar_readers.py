@@ -82,7 +82,7 @@ for line, row in zip(lines, rows):
 legend = con.execute(f"select value from parquet_kv_metadata('{parquet}') where key = 'inforce.legend'").fetchone()
 assert legend is not None, "no legend in the file's metadata"
 legend = json.loads(bytes(legend[0]).decode("utf-8"))
-assert legend["legend"] == "inforce-compact-legend/1", legend["legend"]
+assert legend["legend"] == "inforce-compact-legend/2", legend["legend"]
 assert legend["rules"]["digest"] == lines[0]["rules"]["digest"]
 csv_count = con.execute(f"select count(*) from read_csv('{csv}', header = true)").fetchone()[0]
 assert csv_count == n, (csv_count, n)

@@ -661,7 +661,7 @@ fn a_compact_batch_with_chosen_outcomes_is_what_inforce_batch_writes_with_the_sa
             }
             for code in o["reason"].as_array().into_iter().flatten() {
                 assert!(
-                    legend["reason"][code.as_str().unwrap()].is_string(),
+                    legend["reason"][code.as_str().unwrap()]["text"].is_string(),
                     "{code}"
                 );
             }

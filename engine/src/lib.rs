@@ -107,8 +107,8 @@ pub mod outline {
 /// ones with their legend).
 pub mod lines {
     pub use crate::result::compact::{
-        ExpandError, LEGEND_FORMAT, Legend, LegendInterval, LegendOutcome, LegendRule, LegendRules,
-        LegendVersion, write_compact,
+        ExpandError, LEGEND_FORMAT, Legend, LegendInterval, LegendOutcome, LegendReason,
+        LegendRule, LegendRules, LegendVersion, write_compact,
     };
     pub use crate::result::lines::{
         LineFormat, OutcomeSelection, Shape, error_line, evaluate_case_as, evaluate_case_line,

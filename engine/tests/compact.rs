@@ -148,11 +148,33 @@ fn the_legend_survives_a_round_trip_through_its_json() {
             .map(|s| s.versions.len())
             .sum::<usize>()
     );
-    for kind in ["not_yet:", "repealed:", "lapsed:", "undecided:"] {
+    for (kind, letter) in [
+        ("not_yet", 'n'),
+        ("repealed", 'r'),
+        ("lapsed", 'l'),
+        ("undecided", 'u'),
+    ] {
         assert!(
-            legend.reason.keys().any(|k| k.starts_with(kind)),
+            legend
+                .reason
+                .iter()
+                .any(|(code, r)| r.kind == kind && code.starts_with(letter)),
             "no reason code of kind {kind}"
         );
+    }
+    // Each code names its version, and an undecided one its outcome, as
+    // the legend lists them.
+    for (code, r) in &legend.reason {
+        assert!(
+            legend.rule_sets.iter().any(|v| v.key == r.rule_set),
+            "{code}: {}",
+            r.rule_set
+        );
+        assert_eq!(r.kind == "undecided", r.outcome.is_some(), "{code}");
+        if let Some(o) = &r.outcome {
+            assert!(legend.outcomes.contains_key(o), "{code}: {o}");
+        }
+        assert!(code.len() <= 8, "{code} is not short");
     }
 }
 
@@ -371,8 +393,8 @@ fn every_status_and_every_kind_of_reason_expands_from_compact_to_its_full_line()
                                 seen.insert("joined reasons".to_string());
                             }
                             for code in codes {
-                                let kind = code.as_str().unwrap().split(':').next().unwrap();
-                                seen.insert(kind.to_string());
+                                let kind = &legend.reason[code.as_str().unwrap()].kind;
+                                seen.insert(kind.clone());
                             }
                         }
                         if o.get("holds_whatever").is_some() {
@@ -464,6 +486,7 @@ fn assert_verdict_is_the_result(
     let result = evaluate_case_line_selected(tree, None, n, line.as_bytes(), false, keep).unwrap();
     let (case, date) = read_case_line(tree, None, n, line.as_bytes()).unwrap();
     let verdict = verdict_of(tree, &case, date, keep).unwrap();
+    let legend = Legend::of(tree);
     assert_eq!(verdict.case(), result.case, "line {n}");
     assert_eq!(verdict.date(), result.date, "line {n}");
     let names: Vec<&str> = tree.outcomes.keys().map(String::as_str).collect();
@@ -506,7 +529,7 @@ fn assert_verdict_is_the_result(
             seen.insert("joined reasons".to_string());
         }
         for code in codes {
-            seen.insert(code.split(':').next().unwrap().to_string());
+            seen.insert(legend.reason[code].kind.clone());
         }
     }
     seen

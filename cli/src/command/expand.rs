@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
-use inforce_engine::lines::Legend;
+use inforce_engine::lines::{LEGEND_FORMAT, Legend};
 
 use crate::exit::{Failure, Outcome, Success};
 use crate::output_file::{self, OutputFile};
@@ -112,5 +112,14 @@ fn read_legend(path: &std::path::Path) -> Result<Legend, Failure> {
         Some(inner) if inner.is_object() => inner.clone(),
         _ => value,
     };
+    // A legend of another format (an older binary's) is named as such,
+    // rather than failing on the first field that changed.
+    if let Some(format) = value.get("legend").and_then(serde_json::Value::as_str)
+        && format != LEGEND_FORMAT
+    {
+        return Err(fail(format!(
+            "it is a legend of format `{format}`, and this inforce reads `{LEGEND_FORMAT}`: expand the lines with the inforce that wrote them, or write them again with this one"
+        )));
+    }
     serde_json::from_value(value).map_err(|e| fail(format!("it is not a legend: {e}")))
 }

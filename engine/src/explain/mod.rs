@@ -47,11 +47,13 @@ struct VersionWording {
 }
 
 /// One reason an outcome is undetermined, in words and as the code compact
-/// output writes for it (`not_yet:SET@VERSION`, `repealed:SET@VERSION`,
-/// `lapsed:SET@VERSION`, `undecided:SET@VERSION:OUTCOME`).
+/// output writes for it: a letter for the kind (`n` not yet in force, `r`
+/// repealed, `l` lapsed, `u` undecided), the version's number, and for
+/// `u` a dot and the outcome's number (`n3`, `u12.4`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Reason {
     pub(crate) code: Arc<str>,
+    pub(crate) kind: ReasonKind,
     pub(crate) text: String,
 }
 
@@ -176,13 +178,36 @@ impl Wording {
 
 /// Which of a version's reasons says why a rule set does not decide an
 /// outcome (`reason_place`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) enum ReasonKind {
+    #[default]
     Repealed,
     NotYet,
     Lapsed,
     /// In force, and no rule decides outcome number `.0`.
     Undecided(usize),
+}
+
+impl ReasonKind {
+    /// The first letter of the kind's codes.
+    pub(crate) fn letter(self) -> char {
+        match self {
+            ReasonKind::NotYet => 'n',
+            ReasonKind::Repealed => 'r',
+            ReasonKind::Lapsed => 'l',
+            ReasonKind::Undecided(_) => 'u',
+        }
+    }
+
+    /// The kind as the legend names it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ReasonKind::NotYet => "not_yet",
+            ReasonKind::Repealed => "repealed",
+            ReasonKind::Lapsed => "lapsed",
+            ReasonKind::Undecided(_) => "undecided",
+        }
+    }
 }
 
 /// Why a rule set, where the date falls as `resolved` says, does not

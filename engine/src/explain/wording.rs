@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{Reason, RuleWording, VersionWording};
+use super::{Reason, ReasonKind, RuleWording, VersionWording};
 use crate::result::{By, Interval, VersionInForce};
 use crate::rules::model::{OutcomeId, Rule, Version};
 
@@ -17,8 +17,14 @@ pub(super) fn version(v: &Version, next: Option<&Version>, outcomes: &[String]) 
     let rule_set: Arc<str> = Arc::from(v.rule_set.as_str());
     let version: Arc<str> = Arc::from(v.id.as_str());
     let key = format!("{}@{}", v.rule_set, v.id);
-    let reason = |kind: &str, text: String| Reason {
-        code: Arc::from(format!("{kind}:{key}")),
+    // Codes are short (a letter for the kind, the version's number, and
+    // for `undecided` the outcome's): reasons were a quarter of every
+    // compact line's bytes when they spelled out `SET@VERSION:OUTCOME`
+    // (docs/decisions.md 50). The legend gives each one's words.
+    let at = v.at;
+    let reason = |kind: ReasonKind, text: String| Reason {
+        code: Arc::from(format!("{}{at}", kind.letter())),
+        kind,
         text,
     };
     VersionWording {
@@ -36,23 +42,24 @@ pub(super) fn version(v: &Version, next: Option<&Version>, outcomes: &[String]) 
         },
         // A version that repeals nothing has no repeal reason, and no code.
         repealed: if v.repeal.is_some() {
-            reason("repealed", repealed(v))
+            reason(ReasonKind::Repealed, repealed(v))
         } else {
             Reason::default()
         },
         not_yet: reason(
-            "not_yet",
+            ReasonKind::NotYet,
             format!(
                 "`{}` is not yet in force: its first version ({}) takes effect on {}",
                 v.rule_set, v.title, v.from
             ),
         ),
-        lapsed: reason("lapsed", lapsed(v, next)),
+        lapsed: reason(ReasonKind::Lapsed, lapsed(v, next)),
         undecided: outcomes
             .iter()
             .enumerate()
             .map(|(oid, o)| Reason {
-                code: Arc::from(format!("undecided:{key}:{o}")),
+                code: Arc::from(format!("u{at}.{oid}")),
+                kind: ReasonKind::Undecided(oid),
                 text: undecided(v, OutcomeId::new(oid), o),
             })
             .collect(),

@@ -9,16 +9,16 @@
 //! ```json
 //! {"case":"c1","date":"2008-03-01","digest":"31f2…","rule_sets":{"kz.citizens-departure@2001-07-26":true},
 //!  "outcomes":{"exit_visa_required":{"status":"decided","value":true,"by":["kz.citizens-departure@2001-07-26#exit-permit"]},
-//!              "exit_denial_grounds":{"status":"undetermined","reason":["not_yet:kz.citizens-exit-restrictions@2009-01-01"]}}}
+//!              "exit_denial_grounds":{"status":"undetermined","reason":["n3"]}}}
 //! ```
 //!
 //! Per outcome: `status`; `value` when decided; `by`, the deciding rules
 //! as `SET@VERSION#RULE`; for a conflict `by` and `values`, the value each
 //! of those rules gave; `needs` for missing facts; for an undetermined
-//! outcome `reason`, one code per rule set that answers it
-//! (`not_yet:SET@VERSION`, `repealed:SET@VERSION`, `lapsed:SET@VERSION`,
-//! `undecided:SET@VERSION:OUTCOME`), and `holds_whatever`, the missing
-//! facts that would not change it.
+//! outcome `reason`, one code per rule set that answers it (`n3`, `r4`,
+//! `l0`, `u5.12`: the kind's letter, the version's number, for `u` the
+//! outcome's; the legend says what each stands for), and
+//! `holds_whatever`, the missing facts that would not change it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,8 +26,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::explain::compose_reason;
 use crate::explain::outcome::explain_outcome;
+use crate::explain::{ReasonKind, compose_reason};
 use crate::result::json::{write_date, write_escaped, write_str, write_str_list, write_val};
 use crate::result::{By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, VersionInForce};
 use crate::rules::format::ValueType;
@@ -35,7 +35,7 @@ use crate::rules::model::Value;
 use crate::rules::tree::RuleTree;
 
 /// The name and version of the legend's format, its first field.
-pub const LEGEND_FORMAT: &str = "inforce-compact-legend/1";
+pub const LEGEND_FORMAT: &str = "inforce-compact-legend/2";
 
 /// Appends `result` as one compact line, without its line ending.
 pub fn write_compact(result: &EvalResult, out: &mut Vec<u8>) {
@@ -150,8 +150,25 @@ pub struct Legend {
     pub rule_sets: Vec<LegendVersion>,
     /// Every rule, by `SET@VERSION#RULE`.
     pub by: BTreeMap<String, LegendRule>,
-    /// The words of every reason code.
-    pub reason: BTreeMap<String, String>,
+    /// Every reason code: what it stands for, and its words.
+    pub reason: BTreeMap<String, LegendReason>,
+}
+
+/// A reason code as the legend describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegendReason {
+    /// `not_yet` (the rule set's first version is not yet in force),
+    /// `repealed` (a repeal is in force), `lapsed` (its last version has
+    /// ended), or `undecided` (in force, and no rule decides the outcome).
+    pub kind: String,
+    /// The version the reason is about, as `SET@VERSION`.
+    pub rule_set: String,
+    /// For `undecided`, the outcome no rule decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The reason as the full result words it.
+    pub text: String,
 }
 
 /// Where the rules came from and their digest.
@@ -251,7 +268,19 @@ impl Legend {
                     repeal: f.repeal,
                 });
                 for r in w.reasons {
-                    reason.insert(r.code.to_string(), r.text.clone());
+                    let outcome = match r.kind {
+                        ReasonKind::Undecided(oid) => tree.outcome_names.get(oid).cloned(),
+                        _ => None,
+                    };
+                    reason.insert(
+                        r.code.to_string(),
+                        LegendReason {
+                            kind: r.kind.name().to_string(),
+                            rule_set: w.key.to_string(),
+                            outcome,
+                            text: r.text.clone(),
+                        },
+                    );
                 }
                 for (key, b, grounds) in w.rules {
                     by.insert(
@@ -423,11 +452,11 @@ impl Legend {
             Status::Undetermined => {
                 let mut parts = Vec::with_capacity(o.reason.len());
                 for code in &o.reason {
-                    let text = self
+                    let reason = self
                         .reason
                         .get(code)
                         .ok_or_else(|| ExpandError::Unknown("reason code", code.clone()))?;
-                    parts.push(text.as_str());
+                    parts.push(reason.text.as_str());
                 }
                 Some(compose_reason(parts, &o.holds_whatever))
             }

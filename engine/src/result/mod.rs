@@ -122,7 +122,7 @@ pub struct OutcomeResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Undetermined: the codes of the parts of `reason`, one per rule set
-    /// that answers the outcome (`not_yet:SET@VERSION`, ...), whose texts
+    /// that answers the outcome (`n3`, `u5.12`, ...), whose texts
     /// the legend of compact output gives. Not in the full JSON result.
     #[serde(skip)]
     pub reason_codes: Vec<Arc<str>>,

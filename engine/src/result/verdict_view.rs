@@ -157,8 +157,8 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
     }
 
     /// Undetermined: the codes of the reasons it is, one per rule set that
-    /// answers it (`not_yet:SET@VERSION`, `undecided:SET@VERSION:OUTCOME`,
-    /// ...), whose texts the legend gives; none for the other statuses.
+    /// answers it (`n3`, `u5.12`, ...), whose kinds, versions and texts the
+    /// legend gives; none for the other statuses.
     pub fn reason_codes(&self) -> impl Iterator<Item = &'a str> + 'v {
         let answering = match self.o.status {
             Status::Undetermined => self.verdict.answering_of(self.o),

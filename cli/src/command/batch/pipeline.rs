@@ -87,9 +87,10 @@ pub(super) enum Stop {
 /// a writer thread puts their results back in the order of the input and
 /// writes them. A worker done with its share of one chunk starts on the
 /// next rather than waiting for the slowest line of this one (or for a
-/// worker the reader or writer has pushed off its core). At most
-/// `IN_FLIGHT` chunks are evaluated or waiting to be written, so memory
-/// stays bounded whatever the input's length; a chunk's results are
+/// worker the reader or writer has pushed off its core). Between
+/// `IN_FLIGHT_LEAST` and `IN_FLIGHT_MOST` chunks (as many as `HELD_BYTES`
+/// holds) are evaluated or waiting to be written, so memory stays
+/// bounded whatever the input's length; a chunk's results are
 /// written as soon as every chunk before it is, so a slow input (a pipe
 /// fed by hand) gets its results as they come.
 pub(super) fn pipeline(
@@ -104,8 +105,8 @@ pub(super) fn pipeline(
     let (done_tx, done_rx) = mpsc::channel::<Evaluated>();
     // A token for each chunk that may be out; the writer hands one back
     // for each chunk it has written.
-    let (token_tx, token_rx) = mpsc::sync_channel::<()>(IN_FLIGHT);
-    for _ in 0..IN_FLIGHT {
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(IN_FLIGHT_MOST);
+    for _ in 0..IN_FLIGHT_LEAST {
         let _ = token_tx.send(());
     }
     let reader = thread::Builder::new()
@@ -185,8 +186,31 @@ pub(super) fn pipeline(
 }
 
 /// Chunks being evaluated at once, or evaluated and waiting to be
-/// written: enough that no worker waits for another at the end of a chunk.
-const IN_FLIGHT: usize = 4;
+/// written, at least: enough that no worker waits for another at the end
+/// of a chunk.
+const IN_FLIGHT_LEAST: usize = 4;
+
+/// Chunks out at once, at most. A writer to a file stops now and then
+/// for tens of milliseconds (the kernel writing pages out, the journal
+/// committing); with only four chunks out, the workers ran out of work
+/// in those stops and a million compact lines to a file took a sixth
+/// longer than with sixteen (docs/performance.md, issue 14, sixth round).
+const IN_FLIGHT_MOST: usize = 16;
+
+/// The input and output bytes the chunks out may hold between them, which
+/// sets how many there are between the two bounds above: sixteen chunks
+/// of compact lines (about 2.5 MB each, in and out), four of full ones
+/// (8 MB), so memory stays under 200 MB in every shape.
+const HELD_BYTES: u64 = 40 << 20;
+
+/// How many chunks may be out, given the bytes (in and out) of the last
+/// one written.
+fn chunks_out(held: u64) -> usize {
+    let fit = HELD_BYTES / held.max(1);
+    usize::try_from(fit)
+        .unwrap_or(IN_FLIGHT_MOST)
+        .clamp(IN_FLIGHT_LEAST, IN_FLIGHT_MOST)
+}
 
 /// A chunk's results, by its place in the input.
 struct Evaluated {
@@ -390,13 +414,18 @@ fn write_in_order(
     let mut ran = Ran::default();
     let mut consumed = 0;
     let mut order = InOrder::default();
+    // Tokens handed out and not yet back: the reading loop was given
+    // `IN_FLIGHT_LEAST`.
+    let mut out = IN_FLIGHT_LEAST;
     for evaluated in done {
         let written = order.add(evaluated, |chunk| {
             ran.cases += chunk.lines;
             ran.errors += chunk.groups.iter().map(|(_, e)| e).sum::<u64>();
+            let mut held = chunk.bytes;
             for (text, _) in &chunk.groups {
                 sink.writer().write_all(text)?;
                 ran.bytes += text.len() as u64;
+                held += text.len() as u64;
             }
             consumed += chunk.bytes;
             progress.set_position(consumed);
@@ -406,7 +435,18 @@ fn write_in_order(
                 render::count(ran.errors as usize, "error", "errors"),
                 render::bytes(ran.bytes)
             ));
-            let _ = tokens.send(());
+            // This chunk's token back, one more while chunks like it fit
+            // in `HELD_BYTES`, or none while too many are out.
+            let want = chunks_out(held);
+            let hand_back = match want.cmp(&out) {
+                std::cmp::Ordering::Greater => 2,
+                std::cmp::Ordering::Equal => 1,
+                std::cmp::Ordering::Less => 0,
+            };
+            out = out + hand_back - 1;
+            for _ in 0..hand_back {
+                let _ = tokens.send(());
+            }
             Ok(())
         });
         if let Err(e) = written {
@@ -430,6 +470,17 @@ mod tests {
         let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
         let (files, _) = inforce_engine::read_dir(&rules);
         load_with(files, "rules", Golden::Skip).tree.unwrap()
+    }
+
+    #[test]
+    fn small_chunks_may_be_many_out_and_large_ones_few() {
+        // A chunk of compact lines (1 MB in, 1.2 MB out), of full lines
+        // (1 MB in, 7.4 MB out), of nothing, and of far too much.
+        assert_eq!(chunks_out(2_200_000), IN_FLIGHT_MOST);
+        assert_eq!(chunks_out(8_400_000), IN_FLIGHT_LEAST);
+        assert_eq!(chunks_out(0), IN_FLIGHT_MOST);
+        assert_eq!(chunks_out(u64::MAX), IN_FLIGHT_LEAST);
+        assert_eq!(chunks_out(HELD_BYTES / 10), 10);
     }
 
     #[test]

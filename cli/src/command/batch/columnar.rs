@@ -100,8 +100,13 @@ pub(super) fn formats(args: &Args) -> Option<(InFormat, OutFormat)> {
 }
 
 /// Rows per chunk read, evaluated and handed to the writer, for columnar
-/// results (a few kilobytes of memory a row while in flight).
-const CHUNK_ROWS: usize = 8_192;
+/// results (a few kilobytes of memory a row while in flight). Some five
+/// chunks are alive at once (being read, waiting, evaluated, waiting,
+/// written): with 8,192 rows a million cases to Parquet peaked at 188 to
+/// 219 MB, over the 200 MB `batch` keeps to; with 4,096 at 146 to 165 MB,
+/// for the same instructions (docs/performance.md, issue 14, sixth
+/// round). A Parquet row group is still `ROW_GROUP_ROWS`, two chunks.
+const CHUNK_ROWS: usize = 4_096;
 /// Rows per chunk for JSON Lines results of Parquet cases: a full result
 /// line is some 7 kB, and about three chunks are in flight at once, so
 /// columnar chunks would hold some 180 MB of lines.

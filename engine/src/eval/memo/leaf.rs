@@ -99,6 +99,41 @@ impl<'a> Leaf<'a> {
         v
     }
 
+    /// Appends the outcome's verdict for a case that went this way to
+    /// `all` (as `verdict` gives it, its ranges moved to where its rules
+    /// and answering rule sets now stand), with the case's computed value
+    /// number `n` as `value(n)` gives it. Copying straight into the whole
+    /// case's verdict, not through a verdict of its own, saves three
+    /// allocations an outcome: a fifth of a Parquet row's cost.
+    fn append_to<'v>(&self, all: &mut Verdict<'a>, value: impl Fn(usize) -> Option<&'v Value>)
+    where
+        'a: 'v,
+    {
+        let (first, by, answering) = (all.outcomes.len(), all.by.len(), all.answering.len());
+        for o in &self.verdict.outcomes {
+            let mut o = o.clone();
+            o.by = o.by.start + by..o.by.end + by;
+            o.answering = o.answering.start + answering..o.answering.end + answering;
+            all.outcomes.push(o);
+        }
+        all.by.extend_from_slice(&self.verdict.by);
+        all.answering.extend_from_slice(&self.verdict.answering);
+        for sub in &self.subs {
+            match *sub {
+                Sub::Outcome { value: n } => {
+                    if let (Some(o), Some(x)) = (all.outcomes.get_mut(first), value(n)) {
+                        o.value = Some(Cow::Owned(x.clone()));
+                    }
+                }
+                Sub::Decider { decider, value: n } => {
+                    if let (Some(d), Some(x)) = (all.by.get_mut(by + decider), value(n)) {
+                        d.value = Some(Cow::Owned(x.clone()));
+                    }
+                }
+            }
+        }
+    }
+
     /// Its outcome as a compact line writes it, made on first need by
     /// `make` (given the verdict and the number of the value to leave a
     /// hole for); none when a computed value stands in a conflict (the
@@ -165,29 +200,44 @@ impl<'a> CaseLeaf<'a> {
 impl<'a> CaseAnswer<'a> {
     /// The case's whole verdict, as `evaluate_verdict` gives it.
     pub(crate) fn into_verdict(self) -> Verdict<'a> {
-        let (rule_sets, outcomes) = match self.whole {
-            Some((leaf, values)) => leaf.parts(&values),
-            None => (self.rule_sets, self.outcomes),
+        let answered = match &self.whole {
+            Some((leaf, _)) => leaf.outcomes.len(),
+            None => self.outcomes.len(),
         };
         let mut all = Verdict {
-            rule_sets,
-            outcomes: Vec::with_capacity(outcomes.len()),
-            by: Vec::new(),
-            answering: Vec::new(),
+            rule_sets: Vec::new(),
+            outcomes: Vec::with_capacity(answered),
+            by: Vec::with_capacity(answered),
+            answering: Vec::with_capacity(answered),
         };
-        for a in outcomes {
-            let one = match a {
-                Answer::Known { leaf, values } => leaf.verdict(&values),
-                Answer::New(v) => v,
-            };
-            let (by, answering) = (all.by.len(), all.answering.len());
-            for mut o in one.outcomes {
-                o.by = o.by.start + by..o.by.end + by;
-                o.answering = o.answering.start + answering..o.answering.end + answering;
-                all.outcomes.push(o);
+        match self.whole {
+            Some((leaf, values)) => {
+                all.rule_sets.clone_from(&leaf.rule_sets);
+                for (l, numbers) in &leaf.outcomes {
+                    l.append_to(&mut all, |n| numbers.get(n).and_then(|&i| values.get(i)));
+                }
             }
-            all.by.extend(one.by);
-            all.answering.extend(one.answering);
+            None => {
+                all.rule_sets = self.rule_sets;
+                for a in self.outcomes {
+                    match a {
+                        Answer::Known { leaf, values } => {
+                            leaf.append_to(&mut all, |n| values.get(n));
+                        }
+                        Answer::New(one) => {
+                            let (by, answering) = (all.by.len(), all.answering.len());
+                            for mut o in one.outcomes {
+                                o.by = o.by.start + by..o.by.end + by;
+                                o.answering =
+                                    o.answering.start + answering..o.answering.end + answering;
+                                all.outcomes.push(o);
+                            }
+                            all.by.extend(one.by);
+                            all.answering.extend(one.answering);
+                        }
+                    }
+                }
+            }
         }
         all
     }

@@ -5,6 +5,7 @@
 
 mod command;
 mod diff_render;
+mod direct_write;
 mod exit;
 mod git;
 mod output_file;

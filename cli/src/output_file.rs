@@ -13,6 +13,8 @@ use std::thread::JoinHandle;
 
 use tempfile::TempPath;
 
+use crate::direct_write::DirectWrite;
+
 /// Temporary files to remove if the process is interrupted before they are
 /// renamed or dropped.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -104,7 +106,7 @@ impl OutputFile {
     /// to its target.
     pub fn persist(mut self) -> io::Result<()> {
         self.file.flush()?;
-        self.file.get_mut().stop_syncing();
+        self.file.get_mut().finish_writing()?;
         // On disk before the rename, so a crash cannot leave the final
         // name on a file whose content was never written.
         self.file.get_ref().file.sync_all()?;
@@ -133,14 +135,27 @@ const SYNC_EVERY: u64 = 32 << 20;
 /// work was done (RocksDB's `bytes_per_sync` does the same for the same
 /// reason). The thread's own failures are not reported: the final
 /// `sync_all` reports any.
+///
+/// Where the file's system allows, the file is written around the page
+/// cache instead (`DirectWrite`): then there is nothing to write out as
+/// it grows, and no thread.
 pub struct Durable {
     file: File,
     since_sync: u64,
     syncer: Option<(mpsc::SyncSender<()>, JoinHandle<()>)>,
+    direct: Option<DirectWrite>,
 }
 
 impl Durable {
     fn new(file: File) -> Durable {
+        if let Some(direct) = DirectWrite::start(&file) {
+            return Durable {
+                file,
+                since_sync: 0,
+                syncer: None,
+                direct: Some(direct),
+            };
+        }
         // Without a second handle or a thread, only the final sync is made.
         let syncer = file.try_clone().ok().and_then(|copy| {
             let (tx, rx) = mpsc::sync_channel::<()>(1);
@@ -158,20 +173,30 @@ impl Durable {
             file,
             since_sync: 0,
             syncer,
+            direct: None,
         }
     }
 
-    /// Ends the thread, after the write-out it is doing.
-    fn stop_syncing(&mut self) {
+    /// Writes what is still gathered for direct writes, and ends the
+    /// thread after the write-out it is doing: all that is left before
+    /// the final sync.
+    fn finish_writing(&mut self) -> io::Result<()> {
         if let Some((tx, thread)) = self.syncer.take() {
             drop(tx);
             let _ = thread.join();
         }
+        if let Some(mut direct) = self.direct.take() {
+            direct.finish(&mut self.file)?;
+        }
+        Ok(())
     }
 }
 
 impl Write for Durable {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(direct) = &mut self.direct {
+            return direct.write(&mut self.file, buf);
+        }
         let n = self.file.write(buf)?;
         self.since_sync = self.since_sync.saturating_add(n as u64);
         if self.since_sync >= SYNC_EVERY {
@@ -185,6 +210,11 @@ impl Write for Durable {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        // Direct writes are whole blocks: a last part shorter than one
+        // waits for `finish_writing`.
+        if let Some(direct) = &mut self.direct {
+            direct.flush(&mut self.file)?;
+        }
         self.file.flush()
     }
 }

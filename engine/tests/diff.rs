@@ -4,19 +4,14 @@
 // Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
 #![cfg(test)]
 
-use std::path::Path;
-
 use inforce_engine::RuleTree;
+use inforce_engine::SourceFile;
 use inforce_engine::diff::{ChangeKind, RulesDiff, Word, compare};
 use inforce_engine::load;
-use inforce_engine::{SourceFile, read_dir};
 
-fn shipped() -> Vec<SourceFile> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-    let (files, problems) = read_dir(&root);
-    assert!(problems.is_empty());
-    files
-}
+mod harness;
+
+use harness::shipped_files as shipped;
 
 fn tree(files: Vec<SourceFile>) -> RuleTree {
     let loaded = load(files, "t");

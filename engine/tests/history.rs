@@ -5,20 +5,15 @@
 // Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
 #![cfg(test)]
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 use inforce_engine::Case;
 use inforce_engine::RuleTree;
 use inforce_engine::evaluate;
 use inforce_engine::history;
-use inforce_engine::read_dir;
-use inforce_engine::{Golden, load_with};
 
-fn shipped() -> RuleTree {
-    let (files, _) = read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules"));
-    load_with(files, "rules", Golden::Skip).tree.unwrap()
-}
+mod harness;
+
+use harness::shipped_tree as shipped;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

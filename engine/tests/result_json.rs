@@ -11,29 +11,21 @@
 mod generator;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use chrono::NaiveDate;
 use inforce_engine::Case;
-use inforce_engine::RuleTree;
+use inforce_engine::Golden;
 use inforce_engine::Value;
 use inforce_engine::evaluate;
 use inforce_engine::internal::evaluate_test;
 use inforce_engine::internal::result_json::{estimated_len, to_json_vec, write_result};
-use inforce_engine::read_dir;
 use inforce_engine::{
     By, EvalResult, Interval, OutcomeResult, RulesInfo, Status, TraceEntry, VersionInForce,
 };
-use inforce_engine::{Golden, load_with};
 
-fn shipped_rules(golden: Golden) -> RuleTree {
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-    let (files, problems) = read_dir(&rules);
-    assert!(problems.is_empty(), "cannot read {}", rules.display());
-    load_with(files, "rules", golden)
-        .tree
-        .expect("the shipped rules load")
-}
+mod harness;
+
+use harness::shipped_tree_with as shipped_rules;
 
 /// Fails, showing where the two first differ, unless the fast writer gives
 /// serde_json's bytes, both alone and appended after other bytes.

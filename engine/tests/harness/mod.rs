@@ -53,7 +53,12 @@ pub fn shipped_declarations() -> Vec<SourceFile> {
 
 /// The shipped rules as a tree of its own (golden tests not run).
 pub fn shipped_tree() -> RuleTree {
-    load_with(shipped_files(), "rules", Golden::Skip)
+    shipped_tree_with(Golden::Skip)
+}
+
+/// The shipped rules as a tree of its own, golden tests as `golden` says.
+pub fn shipped_tree_with(golden: Golden) -> RuleTree {
+    load_with(shipped_files(), "rules", golden)
         .tree
         .expect("the shipped rules load")
 }

@@ -207,6 +207,14 @@ fn outcomes_keeps_only_the_outcomes_named_in_both_shapes() {
     );
 }
 
+/// `inforce expand --legend LEGEND c.jsonl -o x.jsonl` in `d`.
+fn expand_to_x(d: &Path, legend: &str) -> std::process::Output {
+    inforce(d)
+        .args(["expand", "--legend", legend, "c.jsonl", "-o", "x.jsonl"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_line_that_is_not_compact_stops_expand_naming_its_line_and_writes_nothing() {
     let dir = scratch(5);
@@ -215,17 +223,7 @@ fn a_line_that_is_not_compact_stops_expand_naming_its_line_and_writes_nothing() 
     let mut text = String::from_utf8(read(d, "c.jsonl")).unwrap();
     text.push_str("{\"case\": 1}\n");
     std::fs::write(d.join("c.jsonl"), text).unwrap();
-    let r = inforce(d)
-        .args([
-            "expand",
-            "--legend",
-            "c.legend.json",
-            "c.jsonl",
-            "-o",
-            "x.jsonl",
-        ])
-        .output()
-        .unwrap();
+    let r = expand_to_x(d, "c.legend.json");
     assert_eq!(r.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(
@@ -246,17 +244,7 @@ fn a_legend_of_another_format_is_refused_by_name_and_nothing_is_written() {
     legend["legend"] = "inforce-compact-legend/1".into();
     legend["reason"] = serde_json::json!({"repealed:kz.x@2012-03-28": "words"});
     std::fs::write(d.join("old.legend.json"), legend.to_string()).unwrap();
-    let r = inforce(d)
-        .args([
-            "expand",
-            "--legend",
-            "old.legend.json",
-            "c.jsonl",
-            "-o",
-            "x.jsonl",
-        ])
-        .output()
-        .unwrap();
+    let r = expand_to_x(d, "old.legend.json");
     assert_eq!(r.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&r.stderr).trim_end(),

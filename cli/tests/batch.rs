@@ -13,15 +13,10 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::{Value, json};
 
-// --- helpers -----------------------------------------------------------------
+mod workspace_support;
+use workspace_support::workspace;
 
-/// The workspace root: `rules/`, `examples/` and `tests/fixtures/` are relative to it.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
+// --- helpers -----------------------------------------------------------------
 
 /// The binary, run from the workspace root on the shipped rules.
 fn inforce() -> Command {

@@ -12,7 +12,7 @@
 #[path = "../../tools/gen-cases/src/generator.rs"]
 mod generator;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Process;
 use std::time::Duration;
 
@@ -25,12 +25,8 @@ use inforce_engine::{Case, Golden, RuleTree, load_with, read_dir};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{Value, json};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
+mod workspace_support;
+use workspace_support::workspace;
 
 fn batch() -> Command {
     let mut cmd = Command::cargo_bin("inforce").expect("the inforce binary is built");

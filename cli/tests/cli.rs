@@ -14,15 +14,10 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
-// --- helpers -----------------------------------------------------------------
+mod workspace_support;
+use workspace_support::{copy_dir, workspace};
 
-/// The workspace root: `rules/` and `tests/fixtures/` are relative to it.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
+// --- helpers -----------------------------------------------------------------
 
 fn case_fixture(name: &str) -> PathBuf {
     workspace()
@@ -234,19 +229,6 @@ fn assert_result_shape(r: &Value, with_trace: bool) {
                     .contains(&t["condition"].as_str().unwrap_or_default()),
                 "trace[].condition: {t}"
             );
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }

@@ -8,21 +8,15 @@
 // Helpers outside `#[test]` are test code to clippy.toml only under cfg(test) (rust-clippy#11119).
 #![cfg(test)]
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
 
-// --- helpers -----------------------------------------------------------------
+mod workspace_support;
+use workspace_support::{copy_dir, workspace};
 
-/// The workspace root: `rules/` is relative to it.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
+// --- helpers -----------------------------------------------------------------
 
 /// The binary, run from the workspace root, with no `INFORCE_RULES` leaking
 /// in from the environment of whoever runs the tests.
@@ -129,19 +123,6 @@ fn assert_decided(result: &Value, name: &str, expected: &Value) {
     let o = outcome(result, name);
     assert_eq!(o["status"], "decided", "{name}: {o:#}");
     assert_eq!(&o["value"], expected, "{name}: {o:#}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn last_line(s: &str) -> &str {

@@ -14,6 +14,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod workspace_support;
+use workspace_support::{GIT_VARS, copy_dir, workspace};
+
 // --- helpers -----------------------------------------------------------------
 
 /// The version file of Decree No. 1010, whose `until:` the repeal ends.
@@ -22,40 +25,6 @@ const DECREE: &str = "rules/kz/citizens-departure/2001-07-26.yaml";
 const REPEAL: &str = "rules/kz/citizens-departure/2012-03-28.yaml";
 
 const FORMATS: [&str; 3] = ["text", "markdown", "json"];
-
-/// Variables git sets for its hooks (or a user may have set) that would
-/// point the test's git, or the binary's, at another repository or index.
-const GIT_VARS: [&str; 8] = [
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_NAMESPACE",
-    "GIT_CEILING_DIRECTORIES",
-];
-
-/// The workspace root, where the shipped `rules/` are.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// Replaces the one occurrence of `from` in `file` by `to`.
 fn edit(file: &Path, from: &str, to: &str) {

@@ -19,47 +19,18 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+mod workspace_support;
+use workspace_support::{GIT_VARS, copy_dir, workspace};
+
 // --- helpers -----------------------------------------------------------------
 
 /// A value in the environment of every run: no output may hold it.
 const SECRET: &str = "ci-secret-3f9a1c7e2d";
 
-/// Variables that would point git at another repository.
-const GIT_VARS: [&str; 8] = [
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_NAMESPACE",
-    "GIT_CEILING_DIRECTORIES",
-];
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
-
 fn case_fixture(name: &str) -> PathBuf {
     workspace()
         .join("tests/fixtures/cases")
         .join(format!("{name}.yaml"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// What one run of the binary left behind.

@@ -14,15 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-// --- helpers -----------------------------------------------------------------
+mod workspace_support;
+use workspace_support::workspace;
 
-/// The workspace root: `rules/` and `tests/fixtures/` are relative to it.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
+// --- helpers -----------------------------------------------------------------
 
 /// The built binary, run in `dir` on the shipped rules (given by their full
 /// path, so that `dir` can be any directory).

@@ -14,12 +14,8 @@ use assert_cmd::Command;
 
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod workspace_support;
+use workspace_support::{copy_dir, workspace};
 
 fn inforce(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_inforce"))
@@ -28,18 +24,6 @@ fn inforce(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn copy_of_rules() -> (tempfile::TempDir, PathBuf) {

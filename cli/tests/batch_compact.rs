@@ -12,18 +12,14 @@
 #[path = "../../tools/gen-cases/src/generator.rs"]
 mod generator;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod workspace_support;
+use workspace_support::workspace;
 
 /// The binary, run in `dir` on the shipped rules.
 fn inforce(dir: &Path) -> Command {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use lsp_support::{Client, uri, workspace};
+use lsp_support::{Client, copy_dir, uri, workspace};
 use serde_json::{Value, json};
 
 fn rules() -> PathBuf {
@@ -100,18 +100,6 @@ fn tree_of_every_defect(dir: &Path) -> Vec<String> {
     }
     names.sort();
     names
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

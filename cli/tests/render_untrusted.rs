@@ -16,12 +16,8 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod workspace_support;
+use workspace_support::{copy_dir, workspace};
 
 /// The binary, run in `dir`, without colour.
 fn inforce(dir: &Path) -> Command {
@@ -52,18 +48,6 @@ fn run(cmd: &mut Command) -> Run {
         r.stderr.get(..4_000).unwrap_or(&r.stderr)
     );
     r
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A copy of the small fixture tree (`tests/fixtures/base`) at `dir/name`.

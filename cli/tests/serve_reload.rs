@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
-use serve_support::{Server, Spec, poll, workspace};
+use serve_support::{Server, Spec, copy_dir, poll, workspace};
 
 /// The file edited, relative to the rules directory.
 const FILE: &str = "kz/citizens-departure/2001-07-26.yaml";
@@ -21,19 +21,6 @@ const FILE: &str = "kz/citizens-departure/2001-07-26.yaml";
 const CITE: &str = "Decree No. 1010 of 26 July 2001, Rules, items 2 and 5 (second paragraph)";
 /// Decided by that rule: a citizen leaving as a tourist in 2010.
 const CASE: &str = r#"{"id": "reload", "date": "2010-08-01", "person": {"citizenship": "KZ", "secret_holder": false}, "trip": {"direction": "exit", "purpose": "tourism"}}"#;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 /// Writes `text` to `path` whole: a temporary file renamed over it, as an
 /// editor saves, so the server never reads half a file.

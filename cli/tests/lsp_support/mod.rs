@@ -6,19 +6,18 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+#[path = "../workspace_support/mod.rs"]
+mod workspace_support;
+// Not every test file that shares this module copies trees.
+#[allow(unused_imports)]
+pub use workspace_support::{copy_dir, workspace};
 
 pub fn uri(path: &Path) -> String {
     format!("file://{}", path.display())

@@ -8,20 +8,18 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The workspace root: `rules/`, `server/` and `../shared` are relative to it.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits inside the workspace")
-        .to_path_buf()
-}
+#[path = "../workspace_support/mod.rs"]
+mod workspace_support;
+// Not every test file that shares this module copies trees.
+#[allow(unused_imports)]
+pub use workspace_support::{copy_dir, workspace};
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_inforce")

@@ -235,63 +235,23 @@ fn run(n: usize, seed: u64) -> Result<bool, String> {
         // What `inforce batch` does for a line: read it, decide it, and
         // write its result line (full, and compact).
         t_inforce_line.push(time(|| {
-            let mut out = Vec::with_capacity(16 << 10);
-            let mut ok = 0;
-            for (i, l) in lines.iter().enumerate() {
-                out.clear();
-                ok += usize::from(
-                    inforce_engine::lines::evaluate_line(
-                        &tree,
-                        None,
-                        i as u64 + 1,
-                        l.as_bytes(),
-                        &mut out,
-                    )
-                    .is_ok(),
-                );
-            }
-            ok
+            result_lines(&lines, 16 << 10, |n, l, out| {
+                inforce_engine::lines::evaluate_line(&tree, None, n, l, out)
+            })
         }));
         t_inforce_compact.push(time(|| {
-            let mut out = Vec::with_capacity(4 << 10);
-            let mut ok = 0;
-            for (i, l) in lines.iter().enumerate() {
-                out.clear();
-                ok += usize::from(
-                    inforce_engine::lines::evaluate_line_as(
-                        &tree,
-                        None,
-                        i as u64 + 1,
-                        l.as_bytes(),
-                        &compact,
-                        &mut out,
-                    )
-                    .is_ok(),
-                );
-            }
-            ok
+            result_lines(&lines, 4 << 10, |n, l, out| {
+                inforce_engine::lines::evaluate_line_as(&tree, None, n, l, &compact, out)
+            })
         }));
         // The same, through a memo of the ways cases go, made afresh for
         // each round as `batch` makes one per run.
         t_inforce_memo.push(time(|| {
             let memo = inforce_engine::memo::Memo::new(&tree, None);
-            let mut out = Vec::with_capacity(4 << 10);
-            let mut ok = 0;
-            for (i, l) in lines.iter().enumerate() {
-                out.clear();
-                ok += usize::from(
-                    inforce_engine::lines::evaluate_line_memo(
-                        &memo,
-                        None,
-                        i as u64 + 1,
-                        l.as_bytes(),
-                        inforce_engine::lines::Shape::Compact,
-                        &mut out,
-                    )
-                    .is_ok(),
-                );
-            }
-            ok
+            result_lines(&lines, 4 << 10, |n, l, out| {
+                let shape = inforce_engine::lines::Shape::Compact;
+                inforce_engine::lines::evaluate_line_memo(&memo, None, n, l, shape, out)
+            })
         }));
         t_zen_text.push(time(|| {
             runtime.block_on(async {
@@ -383,6 +343,23 @@ fn kind(v: &Value) -> String {
 
 fn date_of(case: &Case) -> chrono::NaiveDate {
     case.date.unwrap_or_default()
+}
+
+/// Each line written as its result line by `write` (given its number from
+/// 1, its bytes and a buffer of `room` bytes, emptied for each line), as
+/// `inforce batch` does: how many gave a result.
+fn result_lines(
+    lines: &[String],
+    room: usize,
+    write: impl Fn(u64, &[u8], &mut Vec<u8>) -> Result<(), String>,
+) -> usize {
+    let mut out = Vec::with_capacity(room);
+    let mut ok = 0;
+    for (i, l) in lines.iter().enumerate() {
+        out.clear();
+        ok += usize::from(write(i as u64 + 1, l.as_bytes(), &mut out).is_ok());
+    }
+    ok
 }
 
 fn time(f: impl FnOnce() -> usize) -> Duration {

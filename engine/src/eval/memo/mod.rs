@@ -281,6 +281,16 @@ impl<'a> Memo<'a> {
         Ok(answer)
     }
 
+    /// Takes `bytes` from the room left for learning (none left: the memo
+    /// learns no more).
+    fn spend(&self, bytes: usize) {
+        let _ = self
+            .room
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_sub(bytes))
+            });
+    }
+
     /// Adds a whole case's way (`way`: its first decisions and computed
     /// values), ending in its versions in force and its outcomes' leaves.
     fn learn_case(
@@ -324,8 +334,7 @@ impl<'a> Memo<'a> {
             return;
         };
         if let Some((_, true)) = ways.add(way, leaf) {
-            let left = self.room.load(Ordering::Relaxed).saturating_sub(size);
-            self.room.store(left, Ordering::Relaxed);
+            self.spend(size);
         }
     }
 
@@ -398,8 +407,7 @@ impl<'a> Memo<'a> {
         let ways = all.outcomes.get_mut(at)?;
         let (leaf, new) = ways.add(way, leaf)?;
         if new {
-            let left = self.room.load(Ordering::Relaxed).saturating_sub(size);
-            self.room.store(left, Ordering::Relaxed);
+            self.spend(size);
         }
         Some(leaf)
     }

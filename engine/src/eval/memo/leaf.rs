@@ -81,21 +81,13 @@ impl<'a> Leaf<'a> {
     /// The outcome's verdict for a case that went this way and computed
     /// `values`.
     pub(crate) fn verdict(&self, values: &[Value]) -> Verdict<'a> {
-        let mut v = self.verdict.clone();
-        for sub in &self.subs {
-            match *sub {
-                Sub::Outcome { value } => {
-                    if let (Some(o), Some(x)) = (v.outcomes.first_mut(), values.get(value)) {
-                        o.value = Some(Cow::Owned(x.clone()));
-                    }
-                }
-                Sub::Decider { decider, value } => {
-                    if let (Some(d), Some(x)) = (v.by.get_mut(decider), values.get(value)) {
-                        d.value = Some(Cow::Owned(x.clone()));
-                    }
-                }
-            }
-        }
+        let mut v = Verdict {
+            rule_sets: self.verdict.rule_sets.clone(),
+            outcomes: Vec::with_capacity(self.verdict.outcomes.len()),
+            by: Vec::with_capacity(self.verdict.by.len()),
+            answering: Vec::with_capacity(self.verdict.answering.len()),
+        };
+        self.append_to(&mut v, |n| values.get(n));
         v
     }
 
@@ -112,10 +104,7 @@ impl<'a> Leaf<'a> {
     {
         let (first, by, answering) = (all.outcomes.len(), all.by.len(), all.answering.len());
         for o in &self.verdict.outcomes {
-            let mut o = o.clone();
-            o.by = o.by.start + by..o.by.end + by;
-            o.answering = o.answering.start + answering..o.answering.end + answering;
-            all.outcomes.push(o);
+            all.outcomes.push(moved(o.clone(), by, answering));
         }
         all.by.extend_from_slice(&self.verdict.by);
         all.answering.extend_from_slice(&self.verdict.answering);
@@ -227,11 +216,8 @@ impl<'a> CaseAnswer<'a> {
                         }
                         Answer::New(one) => {
                             let (by, answering) = (all.by.len(), all.answering.len());
-                            for mut o in one.outcomes {
-                                o.by = o.by.start + by..o.by.end + by;
-                                o.answering =
-                                    o.answering.start + answering..o.answering.end + answering;
-                                all.outcomes.push(o);
+                            for o in one.outcomes {
+                                all.outcomes.push(moved(o, by, answering));
                             }
                             all.by.extend(one.by);
                             all.answering.extend(one.answering);
@@ -242,4 +228,12 @@ impl<'a> CaseAnswer<'a> {
         }
         all
     }
+}
+
+/// `o` with its ranges of rules and answering rule sets moved by `by` and
+/// `answering`: where its verdict's lists now start in a whole case's.
+fn moved(mut o: OutcomeVerdict<'_>, by: usize, answering: usize) -> OutcomeVerdict<'_> {
+    o.by = o.by.start + by..o.by.end + by;
+    o.answering = o.answering.start + answering..o.answering.end + answering;
+    o
 }

@@ -33,8 +33,11 @@
 mod build;
 mod cases_out;
 mod csv_out;
+mod hybrid;
+mod pages;
 mod parquet_io;
 mod read;
+mod result_file;
 mod schema;
 
 pub use arrow_array::RecordBatch;
@@ -42,6 +45,8 @@ pub use arrow_schema::{Schema, SchemaRef};
 pub use build::ResultBuilder;
 pub use cases_out::CaseBuilder;
 pub use csv_out::{CsvRows, CsvWriter};
+pub use pages::{PageGroup, PageLayout, ResultPages};
 pub use parquet_io::{LEGEND_KEY, ParquetCases, ParquetOut, ROW_GROUP_ROWS};
 pub use read::{BatchCases, CaseReader};
+pub use result_file::{RESULT_GROUP_ROWS, ResultFile};
 pub use schema::{case_schema, result_schema};

@@ -161,7 +161,7 @@ impl<W: Write + Send> ParquetOut<W> {
 
 /// A Parquet error as an I/O error: the writer's own failures are the
 /// output's (a full disk, a closed pipe), and keep their kind.
-fn io_error(e: parquet::errors::ParquetError) -> std::io::Error {
+pub(crate) fn io_error(e: parquet::errors::ParquetError) -> std::io::Error {
     match e {
         parquet::errors::ParquetError::External(inner) => {
             match inner.downcast::<std::io::Error>() {

@@ -132,7 +132,9 @@ pub mod memo {
 /// without building an [`EvalResult`]. A JSON line is read with
 /// [`lines::read_case_line`], then evaluated with [`verdict::verdict_of`].
 pub mod verdict {
-    pub use crate::result::verdict_view::{CaseVerdict, OutcomeView, verdict_by, verdict_of};
+    pub use crate::result::verdict_view::{
+        CaseVerdict, OutcomeView, reason_codes, rule_keys, verdict_by, verdict_of,
+    };
 }
 
 /// Reading a rules tree from somewhere other than a directory (a git

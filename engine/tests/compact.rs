@@ -22,9 +22,31 @@ use inforce_engine::lines::{
     Legend, LineFormat, OutcomeSelection, Shape, evaluate_case_line, evaluate_case_line_codes,
     evaluate_case_line_selected, evaluate_line, evaluate_line_as, read_case_line, write_compact,
 };
-use inforce_engine::verdict::verdict_of;
+use inforce_engine::verdict::{reason_codes, rule_keys, verdict_of};
 
 use harness::{shipped_tree as shipped, tree_of};
+
+/// Fails unless each outcome's rules and reasons by number, looked up in
+/// `rule_keys` and `reason_codes`, are the rules and reasons it names:
+/// what a dictionary-encoded column writes.
+fn assert_numbers_name_the_same(tree: &RuleTree, line: &str) -> usize {
+    let (keys, codes) = (rule_keys(tree), reason_codes(tree));
+    let Ok((case, date)) = read_case_line(tree, None, 1, line.as_bytes()) else {
+        return 0;
+    };
+    let Ok(verdict) = verdict_of(tree, &case, date, None) else {
+        return 0;
+    };
+    let mut named = 0;
+    for o in verdict.outcomes() {
+        let by: Vec<&str> = o.by_numbers().map(|n| keys[n]).collect();
+        assert_eq!(by, o.by().collect::<Vec<_>>(), "{line}");
+        let reasons: Vec<&str> = o.reason_numbers().map(|n| codes[n]).collect();
+        assert_eq!(reasons, o.reason_codes().collect::<Vec<_>>(), "{line}");
+        named += by.len() + reasons.len();
+    }
+    named
+}
 
 /// Line `n` as `batch` writes it in both shapes, then the compact one
 /// expanded: fails where the expansion differs from the full line.
@@ -419,6 +441,40 @@ fn every_status_and_every_kind_of_reason_expands_from_compact_to_its_full_line()
     ] {
         assert!(seen.contains(want), "no case gave {want}: {seen:?}");
     }
+}
+
+#[test]
+fn rules_and_reasons_by_number_name_what_they_name_by_text_for_every_status_and_reason() {
+    let facts = [None, Some(true), Some(false)];
+    let mut named = 0;
+    let tree = every_status_tree();
+    for date in [
+        "1999-12-31",
+        "2003-01-01",
+        "2005-12-31",
+        "2006-01-01",
+        "2012-06-01",
+    ] {
+        for a in facts {
+            for b in facts {
+                for c in facts {
+                    let mut f = serde_json::Map::new();
+                    for (name, v) in [("a", a), ("b", b), ("c", c)] {
+                        if let Some(v) = v {
+                            f.insert(name.to_string(), v.into());
+                        }
+                    }
+                    let case = serde_json::json!({"date": date, "f": f}).to_string();
+                    named += assert_numbers_name_the_same(&tree, &case);
+                }
+            }
+        }
+    }
+    let shipped = shipped();
+    for line in generator::json_lines(1000, 9) {
+        named += assert_numbers_name_the_same(&shipped, &line);
+    }
+    assert!(named > 1000, "{named} rules and reasons named");
 }
 
 #[test]

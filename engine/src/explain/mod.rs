@@ -22,6 +22,13 @@ use crate::rules::tree::Resolved;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Wording {
     versions: Vec<VersionWording>,
+    /// Where each version's rules start in the numbering of every rule of
+    /// the tree (`rule_number`), by the version's number.
+    rule_base: Vec<usize>,
+    /// Where each version's reasons start in the numbering of every
+    /// reason of the tree (`reason_number`): repealed, not yet, lapsed,
+    /// then undecided by outcome number.
+    reason_base: Vec<usize>,
 }
 
 /// What results say about one version.
@@ -83,9 +90,68 @@ impl Wording {
         // Versions are numbered 0, 1, 2, ... as they compile, so in that
         // order each one's wording sits at its number.
         versions.sort_by_key(|(at, _)| *at);
+        let versions: Vec<VersionWording> = versions.into_iter().map(|(_, w)| w).collect();
+        let base = |count: fn(&VersionWording) -> usize| {
+            let mut next = 0;
+            versions
+                .iter()
+                .map(|w| {
+                    let at = next;
+                    next += count(w);
+                    at
+                })
+                .collect()
+        };
         Wording {
-            versions: versions.into_iter().map(|(_, w)| w).collect(),
+            rule_base: base(|w| w.rules.len()),
+            reason_base: base(|w| REASON_SLOTS + w.undecided.len()),
+            versions,
         }
+    }
+
+    /// Rule `r` of `v`'s number among every rule of the tree: versions in
+    /// their order (`Version::at`), each one's rules in theirs. `rule_keys`
+    /// gives the keys so numbered.
+    #[inline]
+    pub(crate) fn rule_number(&self, v: &Version, r: &Rule) -> Option<usize> {
+        Some(self.rule_base.get(v.at)? + r.at)
+    }
+
+    /// Every rule's key (`SET@VERSION#RULE`), by its `rule_number`.
+    pub(crate) fn rule_keys(&self) -> Vec<&str> {
+        self.versions
+            .iter()
+            .flat_map(|w| w.rules.iter().map(|r| &*r.key))
+            .collect()
+    }
+
+    /// The number of the reason `reason` gives (for the same outcome and
+    /// place) among every reason of the tree; `reason_codes` gives the
+    /// codes so numbered.
+    #[inline]
+    pub(crate) fn reason_number(&self, oid: OutcomeId, resolved: &Resolved) -> Option<usize> {
+        let (at, kind) = reason_place(oid, resolved);
+        let slot = match kind {
+            ReasonKind::Repealed => 0,
+            ReasonKind::NotYet => 1,
+            ReasonKind::Lapsed => 2,
+            ReasonKind::Undecided(o) => REASON_SLOTS + o,
+        };
+        Some(self.reason_base.get(at)? + slot)
+    }
+
+    /// Every reason's code, by its `reason_number` (empty for a reason no
+    /// case can be given: the repeal of a version that repeals nothing).
+    pub(crate) fn reason_codes(&self) -> Vec<&str> {
+        self.versions
+            .iter()
+            .flat_map(|w| {
+                [&w.repealed, &w.not_yet, &w.lapsed]
+                    .into_iter()
+                    .chain(w.undecided.iter())
+                    .map(|r| &*r.code)
+            })
+            .collect()
     }
 
     #[inline]
@@ -175,6 +241,10 @@ impl Wording {
         })
     }
 }
+
+/// A version's reasons before its undecided ones: repealed, not yet,
+/// lapsed.
+const REASON_SLOTS: usize = 3;
 
 /// Which of a version's reasons says why a rule set does not decide an
 /// outcome (`reason_place`).

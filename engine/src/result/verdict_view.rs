@@ -11,6 +11,7 @@
 use chrono::NaiveDate;
 
 use crate::case::Case;
+use crate::eval::memo::{Answer, CaseAnswer};
 use crate::eval::{OutcomeVerdict, Verdict};
 use crate::result::Status;
 use crate::result::lines::OutcomeSelection;
@@ -23,7 +24,17 @@ pub struct CaseVerdict<'a> {
     tree: &'a RuleTree,
     case: &'a str,
     date: NaiveDate,
-    verdict: Verdict<'a>,
+    parts: Parts<'a>,
+}
+
+/// Where a verdict's outcomes are held.
+enum Parts<'a> {
+    /// In one verdict, evaluated in full.
+    Verdict(Verdict<'a>),
+    /// In a memo's answer: each outcome read in place from its way's
+    /// leaf, with the values the case computed, rather than copied into
+    /// one verdict (which cost a Parquet row some 3,500 instructions).
+    Answer(CaseAnswer<'a>),
 }
 
 /// One outcome of a [`CaseVerdict`].
@@ -32,6 +43,9 @@ pub struct OutcomeView<'v, 'a> {
     tree: &'a RuleTree,
     verdict: &'v Verdict<'a>,
     o: &'v OutcomeVerdict<'a>,
+    /// The value the case computed that stands for the one `o` holds
+    /// (its way's leaf holds the value of the case it was learnt from).
+    computed: Option<&'v Value>,
 }
 
 /// `case` evaluated on `date` as [`evaluate_selected`] evaluates it (only
@@ -51,7 +65,7 @@ pub fn verdict_of<'a>(
         tree,
         case: &case.id,
         date,
-        verdict,
+        parts: Parts::Verdict(verdict),
     })
 }
 
@@ -65,15 +79,12 @@ pub fn verdict_by<'t: 'c, 'c>(
     case: &'c Case,
     date: NaiveDate,
 ) -> Result<CaseVerdict<'c>, String> {
-    let verdict = memo
-        .answer(case, date)
-        .map_err(|e| e.one_line())?
-        .into_verdict();
+    let answer = memo.answer(case, date).map_err(|e| e.one_line())?;
     Ok(CaseVerdict {
         tree: memo.tree(),
         case: &case.id,
         date,
-        verdict,
+        parts: Parts::Answer(answer),
     })
 }
 
@@ -92,11 +103,51 @@ impl<'a> CaseVerdict<'a> {
     /// (which is the order of their numbers).
     pub fn outcomes(&self) -> impl ExactSizeIterator<Item = OutcomeView<'_, 'a>> + '_ {
         let tree = self.tree;
-        let verdict = &self.verdict;
-        verdict
-            .outcomes
-            .iter()
-            .map(move |o| OutcomeView { tree, verdict, o })
+        let mut views = Vec::new();
+        match &self.parts {
+            Parts::Verdict(verdict) => push_views(&mut views, tree, verdict, None),
+            Parts::Answer(answer) => match &answer.whole {
+                Some((leaf, values)) => {
+                    for (l, numbers) in leaf.outcomes() {
+                        let (verdict, hole) = l.held();
+                        let computed = hole
+                            .and_then(|n| numbers.get(n))
+                            .and_then(|&i| values.get(i));
+                        push_views(&mut views, tree, verdict, computed);
+                    }
+                }
+                None => {
+                    for a in &answer.outcomes {
+                        match a {
+                            Answer::Known { leaf, values } => {
+                                let (verdict, hole) = leaf.held();
+                                let computed = hole.and_then(|n| values.get(n));
+                                push_views(&mut views, tree, verdict, computed);
+                            }
+                            Answer::New(verdict) => push_views(&mut views, tree, verdict, None),
+                        }
+                    }
+                }
+            },
+        }
+        views.into_iter()
+    }
+}
+
+/// Views of `verdict`'s outcomes, each with `computed` for its value.
+fn push_views<'v, 'a>(
+    views: &mut Vec<OutcomeView<'v, 'a>>,
+    tree: &'a RuleTree,
+    verdict: &'v Verdict<'a>,
+    computed: Option<&'v Value>,
+) {
+    for o in &verdict.outcomes {
+        views.push(OutcomeView {
+            tree,
+            verdict,
+            o,
+            computed,
+        });
     }
 }
 
@@ -124,7 +175,7 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
     /// `null`.
     pub fn value(&self) -> Option<&'v Value> {
         match self.o.status {
-            Status::Decided => self.o.value.as_deref(),
+            Status::Decided => self.computed.or(self.o.value.as_deref()),
             _ => None,
         }
     }
@@ -138,6 +189,20 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
         };
         let wording = &self.tree.wording;
         deciders.iter().map(|d| wording.key(d.version, d.rule))
+    }
+
+    /// [`OutcomeView::by`] as the rules' numbers among every rule of the
+    /// tree, whose keys [`rule_keys`] gives in that order: for writers
+    /// that name rules by a dictionary of them.
+    pub fn by_numbers(&self) -> impl ExactSizeIterator<Item = usize> + 'v {
+        let deciders = match self.o.status {
+            Status::Decided | Status::Conflict => self.verdict.by_of(self.o),
+            Status::Undetermined | Status::MissingFacts => &[],
+        };
+        let wording = &self.tree.wording;
+        deciders
+            .iter()
+            .map(|d| wording.rule_number(d.version, d.rule).unwrap_or(usize::MAX))
     }
 
     /// Missing facts: the numbers of the facts that would settle it (each
@@ -169,4 +234,31 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
             .iter()
             .filter_map(move |r| wording.reason(oid, r).map(|reason| &*reason.code))
     }
+
+    /// [`OutcomeView::reason_codes`] as the reasons' numbers among every
+    /// reason of the tree, whose codes [`reason_codes`] gives in that
+    /// order.
+    pub fn reason_numbers(&self) -> impl Iterator<Item = usize> + 'v {
+        let answering = match self.o.status {
+            Status::Undetermined => self.verdict.answering_of(self.o),
+            _ => &[],
+        };
+        let (wording, oid) = (&self.tree.wording, self.o.oid);
+        answering
+            .iter()
+            .filter_map(move |r| wording.reason_number(oid, r))
+    }
+}
+
+/// Every rule's key (`SET@VERSION#RULE`) in `tree`, by the number
+/// [`OutcomeView::by_numbers`] gives it.
+pub fn rule_keys(tree: &RuleTree) -> Vec<&str> {
+    tree.wording.rule_keys()
+}
+
+/// Every reason's code in `tree`, by the number
+/// [`OutcomeView::reason_numbers`] gives it; a reason no case is given
+/// (the repeal of a version that repeals nothing) has an empty code.
+pub fn reason_codes(tree: &RuleTree) -> Vec<&str> {
+    tree.wording.reason_codes()
 }

@@ -22,7 +22,8 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use indicatif::ProgressBar;
 use inforce_columnar::{
-    BatchCases, CaseReader, CsvRows, ParquetCases, ParquetOut, RecordBatch, ResultBuilder,
+    BatchCases, CaseReader, CsvRows, PageGroup, PageLayout, ParquetCases, RecordBatch, ResultFile,
+    ResultPages,
 };
 use inforce_engine::lines::{LineFormat, OutcomeSelection, evaluate_case_memo, read_case_line};
 use inforce_engine::memo::Memo;
@@ -99,22 +100,33 @@ pub(super) fn formats(args: &Args) -> Option<(InFormat, OutFormat)> {
     (input != InFormat::Jsonl || output != OutFormat::Jsonl).then_some((input, output))
 }
 
-/// Rows per chunk read, evaluated and handed to the writer, for columnar
-/// results (a few kilobytes of memory a row while in flight). Some five
-/// chunks are alive at once (being read, waiting, evaluated, waiting,
-/// written): with 8,192 rows a million cases to Parquet peaked at 188 to
-/// 219 MB, over the 200 MB `batch` keeps to; with 4,096 at 146 to 165 MB,
-/// for the same instructions (docs/performance.md, issue 14, sixth
-/// round). A Parquet row group is still `ROW_GROUP_ROWS`, two chunks.
+/// Rows per chunk read, evaluated and handed to the writer, for CSV
+/// results (a kilobyte of text a row while in flight).
 const CHUNK_ROWS: usize = 4_096;
+/// Rows per chunk for Parquet results: a row of encoded pages takes some
+/// fifty bytes, so what stays in flight is mostly the cases read (JSON
+/// Lines chunks also end at `CHUNK_BYTES`). Each worker's task is a data
+/// page of every column: an eighth of a chunk, some thousands of rows,
+/// so that a page's header and dictionary width cost little a row.
+const PAGE_CHUNK_ROWS: usize = 32_768;
 /// Rows per chunk for JSON Lines results of Parquet cases: a full result
 /// line is some 7 kB, and about three chunks are in flight at once, so
 /// columnar chunks would hold some 180 MB of lines.
 const LINE_CHUNK_ROWS: usize = 2_048;
-/// Rows per task given to a worker, whose results make one record batch
-/// (or one buffer of lines): large enough that writing a batch costs
-/// little per row, small enough to share a chunk among the workers.
-const GROUP_ROWS: usize = 1_024;
+
+/// Rows per chunk for results in `format`.
+fn chunk_rows(format: OutFormat) -> usize {
+    match format {
+        OutFormat::Jsonl => LINE_CHUNK_ROWS,
+        OutFormat::Parquet => PAGE_CHUNK_ROWS,
+        OutFormat::Csv => CHUNK_ROWS,
+    }
+}
+/// Rows per task given to a worker, whose results make one page of each
+/// column (or one buffer of text): large enough that writing a task's
+/// results costs little per row, small enough to share a chunk among the
+/// workers.
+const GROUP_ROWS: usize = 4_096;
 
 /// The run, once the rules and the outcomes kept are known: `legend` is
 /// where a compact JSON Lines run writes its legend.
@@ -141,14 +153,9 @@ pub(super) fn run(
                 );
                 return Err(Failure::BadInput);
             };
-            let file = File::open(path).map_err(|e| e.to_string()).and_then(|f| {
-                let rows = if out_format == OutFormat::Jsonl {
-                    LINE_CHUNK_ROWS
-                } else {
-                    CHUNK_ROWS
-                };
-                ParquetCases::open(f, rows)
-            });
+            let file = File::open(path)
+                .map_err(|e| e.to_string())
+                .and_then(|f| ParquetCases::open(f, chunk_rows(out_format)));
             let file = file.map_err(|e| {
                 crate::errln!("cannot read `{input_name}`: {e}");
                 Failure::BadInput
@@ -168,15 +175,25 @@ pub(super) fn run(
         sink,
         bytes: Arc::clone(&written),
     };
-    let writer = match out_format {
-        OutFormat::Parquet => match ParquetOut::new(out, tree, outcomes.as_ref()) {
+    let layout = match out_format {
+        OutFormat::Parquet => match PageLayout::new(tree, outcomes.as_ref()) {
+            Ok(layout) => Some(layout),
+            Err(e) => {
+                crate::errln!("{e}");
+                return Err(Failure::Internal);
+            }
+        },
+        _ => None,
+    };
+    let writer = match &layout {
+        Some(layout) => match ResultFile::new(out, tree, layout) {
             Ok(w) => Writer::Parquet(Box::new(w)),
             Err(e) => {
                 crate::errln!("{e}");
                 return Err(Failure::Internal);
             }
         },
-        OutFormat::Csv => {
+        None if out_format == OutFormat::Csv => {
             // The header row, then the rows as the workers wrote them.
             let mut out = out;
             let header = CsvRows::header(tree, outcomes.as_ref());
@@ -186,13 +203,14 @@ pub(super) fn run(
             }
             Writer::Text(out)
         }
-        OutFormat::Jsonl => Writer::Text(out),
+        None => Writer::Text(out),
     };
     let pool = worker_pool(args.jobs)?;
     let job = Job {
         tree,
         date: args.date,
         memo: Memo::new(tree, outcomes.clone()),
+        layout,
         format: LineFormat {
             shape: args.shape,
             outcomes,
@@ -232,6 +250,8 @@ struct Job<'t> {
     /// The ways cases went, shared by the workers (made with `format`'s
     /// outcomes).
     memo: Memo<'t>,
+    /// Parquet results' columns (with `format`'s outcomes).
+    layout: Option<Arc<PageLayout>>,
 }
 
 impl Job<'_> {
@@ -280,10 +300,10 @@ impl Chunk {
     }
 }
 
-/// One group's results: a record batch, or text (JSON lines, CSV rows)
-/// in one buffer.
+/// One group's results: a page of every Parquet column, or text (JSON
+/// lines, CSV rows) in one buffer.
 enum Piece {
-    Batch(RecordBatch),
+    Pages(PageGroup),
     Text(Vec<u8>),
     /// Results that could not be put together (a bug): the run fails
     /// rather than pass silently.
@@ -291,16 +311,16 @@ enum Piece {
 }
 
 enum Writer {
-    Parquet(Box<ParquetOut<Counting>>),
+    Parquet(Box<ResultFile<Counting>>),
     /// JSON lines, or CSV rows after their header.
     Text(Counting),
 }
 
 impl Writer {
-    fn write(&mut self, piece: &Piece) -> io::Result<()> {
+    fn write(&mut self, piece: Piece) -> io::Result<()> {
         match (self, piece) {
-            (Writer::Parquet(w), Piece::Batch(b)) => w.write(b),
-            (Writer::Text(w), Piece::Text(text)) => w.write_all(text),
+            (Writer::Parquet(w), Piece::Pages(pages)) => w.write(pages),
+            (Writer::Text(w), Piece::Text(text)) => w.write_all(&text),
             (_, Piece::Broken(e)) => Err(io::Error::other(format!(
                 "cannot build the results: {e}; please report it"
             ))),
@@ -356,9 +376,10 @@ fn run_chunks(
         Source::Parquet(p) => Some(p.schema()),
         Source::Lines(..) => None,
     };
+    let rows = chunk_rows(job.out);
     let reader = thread::Builder::new()
         .name("inforce-reader".to_string())
-        .spawn(move || read_chunks(source, &chunk_tx));
+        .spawn(move || read_chunks(source, rows, &chunk_tx));
     if let Err(e) = reader {
         return Err(Stop::Internal(format!("cannot start the reader: {e}")));
     }
@@ -367,7 +388,7 @@ fn run_chunks(
         .spawn(move || -> io::Result<Writer> {
             let mut writer = writer;
             for pieces in out_rx {
-                for piece in &pieces {
+                for piece in pieces {
                     writer.write(piece)?;
                 }
             }
@@ -537,11 +558,9 @@ fn emit(
     case: impl Fn(usize, u64) -> Result<(Case, NaiveDate), String>,
 ) -> (Piece, u64) {
     let rows = u64::try_from(count).unwrap_or(u64::MAX);
-    match job.out {
-        OutFormat::Parquet => {
-            let out = builder.0.get_or_insert_with(|| {
-                ResultBuilder::with_capacity(job.tree, job.outcomes(), count)
-            });
+    match (job.out, &job.layout) {
+        (OutFormat::Parquet, Some(layout)) => {
+            let out = builder.0.get_or_insert_with(|| ResultPages::new(layout));
             let before = out.errors();
             each_verdict(job, first, count, &case, |n, verdict| match verdict {
                 Ok(v) => out.append_verdict(n, v),
@@ -549,16 +568,20 @@ fn emit(
             });
             let errors = out.errors().saturating_sub(before);
             match out.finish() {
-                Ok(batch) => (Piece::Batch(batch), errors),
-                // Cannot happen with the builder's own schema; should it,
-                // the builder, half finished, is not used again.
+                Ok(pages) => (Piece::Pages(pages), errors),
+                // A page too large to count its values: the pages, half
+                // finished, are not used again.
                 Err(e) => {
                     builder.0 = None;
                     (Piece::Broken(e), rows)
                 }
             }
         }
-        OutFormat::Csv => {
+        (OutFormat::Parquet, None) => (
+            Piece::Broken("Parquet results without their layout".to_string()),
+            rows,
+        ),
+        (OutFormat::Csv, _) => {
             // Some 1 kB of text a row.
             let mut out = CsvRows::new(job.tree, job.outcomes(), count.saturating_mul(1024));
             each_verdict(job, first, count, &case, |n, verdict| match verdict {
@@ -568,7 +591,7 @@ fn emit(
             let errors = out.errors();
             (Piece::Text(out.finish()), errors)
         }
-        OutFormat::Jsonl => {
+        (OutFormat::Jsonl, _) => {
             let mut errors = 0;
             let mut out = Vec::with_capacity(count.saturating_mul(1024));
             for i in 0..count {
@@ -590,10 +613,10 @@ fn emit(
     }
 }
 
-/// A worker's result builder, made on its first group and reused for the
-/// next ones (it keeps room for as many rows as its last batch had).
+/// A worker's pages, made on its first group and reused for the next
+/// ones (they keep the room their last group took).
 #[derive(Default)]
-struct Builder(Option<ResultBuilder>);
+struct Builder(Option<ResultPages>);
 
 /// Each of `count` rows, the first numbered `first`, read as a case by
 /// `case(i, n)` and decided, handed to `row` as its verdict or the
@@ -620,7 +643,7 @@ fn each_verdict(
     }
 }
 
-fn read_chunks(source: Source, tx: &mpsc::SyncSender<Result<Chunk, String>>) {
+fn read_chunks(source: Source, rows: usize, tx: &mpsc::SyncSender<Result<Chunk, String>>) {
     match source {
         Source::Parquet(file) => {
             let mut first = 1;
@@ -639,10 +662,10 @@ fn read_chunks(source: Source, tx: &mpsc::SyncSender<Result<Chunk, String>>) {
         Source::Lines(mut input, _) => {
             let mut first = 1;
             loop {
-                let chunk = read_lines(&mut input, first);
+                let chunk = read_lines(&mut input, first, rows);
                 let last = match &chunk {
                     Ok(Chunk::Lines { lines, data, .. }) => {
-                        lines.len() < CHUNK_ROWS && data.len() < CHUNK_BYTES
+                        lines.len() < rows && data.len() < CHUNK_BYTES
                     }
                     _ => true,
                 };
@@ -660,11 +683,11 @@ fn read_chunks(source: Source, tx: &mpsc::SyncSender<Result<Chunk, String>>) {
     }
 }
 
-/// Up to `CHUNK_ROWS` lines into one buffer, read as `pipeline` reads
+/// Up to `rows` lines into one buffer, read as `pipeline` reads
 /// them: a line longer than `MAX_LINE` is skipped unread (its row becomes
 /// an error).
-fn read_lines(input: &mut Input, first: u64) -> Result<Chunk, String> {
-    let chunk = super::pipeline::read_chunk(input, first, CHUNK_ROWS).map_err(|e| e.to_string())?;
+fn read_lines(input: &mut Input, first: u64, rows: usize) -> Result<Chunk, String> {
+    let chunk = super::pipeline::read_chunk(input, first, rows).map_err(|e| e.to_string())?;
     let (data, lines, bytes) = chunk.into_parts();
     Ok(Chunk::Lines {
         first,

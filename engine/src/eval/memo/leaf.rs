@@ -124,6 +124,18 @@ impl<'a> Leaf<'a> {
         }
     }
 
+    /// The outcome's verdict as the leaf holds it, and the number of the
+    /// computed value that stands for its value (a case's own, where the
+    /// leaf holds the one of the case it was learnt from), if one does:
+    /// what `append_to` puts together, for readers that read it in place.
+    pub(crate) fn held(&self) -> (&Verdict<'a>, Option<usize>) {
+        let hole = self.subs.iter().find_map(|s| match *s {
+            Sub::Outcome { value } => Some(value),
+            Sub::Decider { .. } => None,
+        });
+        (&self.verdict, hole)
+    }
+
     /// Its outcome as a compact line writes it, made on first need by
     /// `make` (given the verdict and the number of the value to leave a
     /// hole for); none when a computed value stands in a conflict (the
@@ -148,6 +160,12 @@ impl<'a> Leaf<'a> {
 }
 
 impl<'a> CaseLeaf<'a> {
+    /// Each answered outcome's leaf, with the numbers (among the case's
+    /// computed values) of the values computed on its way.
+    pub(crate) fn outcomes(&self) -> &[(Arc<Leaf<'a>>, Vec<usize>)] {
+        &self.outcomes
+    }
+
     /// The versions in force and the answers outcome by outcome, for a
     /// case that went this way and computed `values`.
     #[allow(clippy::type_complexity)]

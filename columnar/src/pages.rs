@@ -31,7 +31,7 @@ use parquet::basic::Encoding;
 use parquet::schema::types::SchemaDescriptor;
 
 use crate::build::date32;
-use crate::hybrid::{bit_width, delta_rising_by_one, encode_hybrid, plain_booleans};
+use crate::hybrid::{Booleans, Hybrid, bit_width, delta_rising_by_one};
 use crate::schema::{STATUSES, kept, result_schema};
 
 /// What one column of the layout holds, in the order of `result_schema`.
@@ -199,15 +199,6 @@ impl Kind {
         }
     }
 
-    /// The encoding of its values in a data page.
-    pub(crate) fn encoding(self) -> Encoding {
-        match self {
-            Kind::Line => Encoding::DELTA_BINARY_PACKED,
-            Kind::Key(_) | Kind::Keys(_) => Encoding::RLE_DICTIONARY,
-            Kind::Text | Kind::Date | Kind::Value(_) => Encoding::PLAIN,
-        }
-    }
-
     /// Its dictionary, if its values are keys.
     pub(crate) fn dict(self) -> Option<Dict> {
         match self {
@@ -215,19 +206,6 @@ impl Kind {
             _ => None,
         }
     }
-}
-
-/// One column's page being built: its levels and values so far.
-#[derive(Default)]
-struct Column {
-    def: Vec<u32>,
-    rep: Vec<u32>,
-    /// Dictionary keys.
-    keys: Vec<u32>,
-    /// PLAIN values (numbers and texts).
-    plain: Vec<u8>,
-    bools: Vec<bool>,
-    stats: Stats,
 }
 
 /// What a page (and then a column chunk) says of its values: how many are
@@ -314,7 +292,126 @@ impl Range {
     }
 }
 
-impl Column {
+/// A group's rows being encoded: append rows, then
+/// [`ResultPages::finish`] gives one data page per column.
+///
+/// A row is held as little as it can be: per outcome the number of its
+/// *shape* (status, rules, needed facts and reasons: what the way a memo
+/// answered it by fixes, `OutcomeView::way`) and its value; the case's id,
+/// date and error. Each column is then encoded in one pass over the rows
+/// at `finish`, its encoder's state in registers. Encoding every column's
+/// levels and keys as each row came (hundreds of streams a row) cost a
+/// Parquet row a third of its time, mostly in cache misses
+/// (docs/performance.md, issue 14, seventh round).
+pub struct ResultPages {
+    layout: Arc<PageLayout>,
+    lines: Vec<u64>,
+    /// Per row: whether it has a result (else it is an error row).
+    answered: Vec<bool>,
+    /// Answered rows' ids, PLAIN.
+    cases: Vec<u8>,
+    /// Answered rows' dates, days since 1970.
+    dates: Vec<i32>,
+    /// Error rows' messages, PLAIN.
+    messages: Vec<u8>,
+    /// Per kept outcome, per row, its shape's number (`NO_OUTCOME` for a
+    /// row without it).
+    shapes: Vec<Vec<u32>>,
+    /// Per kept outcome, its values.
+    values: Vec<Values>,
+    /// Shapes: those of ways, kept from page to page, then (from
+    /// `PAGE_SHAPES` on) those of outcomes evaluated in full, this page's.
+    known: Shapes,
+    page: Shapes,
+    /// By way number (below `WAYS_TABLED`): its shape's number plus one,
+    /// or 0 for a way not seen yet.
+    ways: Vec<u32>,
+    rows: usize,
+    errors: u64,
+}
+
+/// A row without the outcome.
+const NO_OUTCOME: u32 = 0;
+/// Shape numbers from here on are the page's own.
+const PAGE_SHAPES: u32 = 1 << 31;
+/// Ways numbered past this (a long-lived process that made many memos)
+/// get their shapes as outcomes evaluated in full do: slower, the same.
+const WAYS_TABLED: usize = 1 << 22;
+
+/// What a way fixes of an outcome: its status's key and where the keys
+/// of its rules, needed facts and reasons are among its table's items.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shape {
+    status: u32,
+    by: (u32, u32),
+    needs: (u32, u32),
+    reason: (u32, u32),
+}
+
+/// A table of shapes, their keys in one list: going over a page's rows,
+/// column by column, reads them from a few small arrays, not a list on
+/// the heap per shape.
+#[derive(Debug, Clone, Default)]
+struct Shapes {
+    shapes: Vec<Shape>,
+    items: Vec<u32>,
+}
+
+impl Shapes {
+    /// Adds `o`'s shape; its number in the table.
+    fn add(&mut self, o: &OutcomeView<'_, '_>, layout: &PageLayout) -> usize {
+        let mut keys = |items: &mut dyn Iterator<Item = usize>, d| {
+            let entries = layout.dictionary(d).map_or(0, |d| d.entries);
+            let start = self.items.len();
+            // A number past its dictionary, which no tree's numbering
+            // gives, is left out rather than written as another text.
+            self.items
+                .extend(items.filter_map(|k| u32::try_from(k).ok().filter(|&k| k < entries)));
+            let span = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            (span(start), span(self.items.len() - start))
+        };
+        let shape = Shape {
+            status: status_key(o.status()),
+            by: keys(&mut o.by_numbers(), Dict::Rule),
+            needs: keys(&mut o.need_numbers(), Dict::Fact),
+            reason: keys(&mut o.reason_numbers(), Dict::Reason),
+        };
+        self.shapes.push(shape);
+        self.shapes.len() - 1
+    }
+
+    /// Shape `n`'s keys of `part`.
+    #[inline]
+    fn keys(&self, shape: &Shape, part: Dict) -> &[u32] {
+        let (start, len) = match part {
+            Dict::Rule => shape.by,
+            Dict::Fact => shape.needs,
+            _ => shape.reason,
+        };
+        let start = start as usize;
+        self.items
+            .get(start..start + len as usize)
+            .unwrap_or_default()
+    }
+
+    fn clear(&mut self) {
+        self.shapes.clear();
+        self.items.clear();
+    }
+}
+
+/// One kept outcome's values: levels (as bytes, encoded at `finish`) and
+/// PLAIN values, with their statistics.
+#[derive(Default)]
+struct Values {
+    def: Vec<u8>,
+    rep: Vec<u8>,
+    plain: Vec<u8>,
+    bools: Booleans,
+    stats: Stats,
+}
+
+impl Values {
     #[inline]
     fn null(&mut self, list: bool) {
         self.def.push(0);
@@ -324,56 +421,45 @@ impl Column {
         self.stats.nulls += 1;
     }
 
+    /// A value of type `ty` (null when it is none, or of another type).
     #[inline]
-    fn key(&mut self, k: u32) {
-        self.def.push(1);
-        self.keys.push(k);
-    }
-
-    /// A list of keys: empty, or its items (each a key below `entries`;
-    /// any other is left out, which no tree's numbering gives).
-    #[inline]
-    fn keys(&mut self, items: impl Iterator<Item = usize>, entries: u32) {
-        let mut first = true;
-        for k in items {
-            let Some(k) = u32::try_from(k).ok().filter(|&k| k < entries) else {
-                continue;
-            };
-            self.rep.push(u32::from(!first));
-            self.def.push(3);
-            self.keys.push(k);
-            first = false;
-        }
-        if first {
-            self.rep.push(0);
-            self.def.push(1);
-        }
-    }
-
-    /// A list of texts, as a list value is.
-    fn texts<'a>(&mut self, items: impl Iterator<Item = &'a str>) {
-        let mut first = true;
-        for t in items {
-            self.rep.push(u32::from(!first));
-            self.def.push(3);
-            put_bytes(&mut self.plain, t.as_bytes());
-            first = false;
-        }
-        if first {
-            self.rep.push(0);
-            self.def.push(1);
+    fn append(&mut self, ty: ValueType, value: Option<&Value>) {
+        match (ty, value) {
+            (ValueType::Bool, Some(Value::Bool(b))) => {
+                self.def.push(1);
+                self.bools.push(*b);
+                self.stats.range.bool(*b);
+            }
+            (ValueType::Int, Some(Value::Int(v))) => {
+                self.def.push(1);
+                self.plain.extend_from_slice(&v.to_le_bytes());
+                self.stats.range.int(*v);
+            }
+            (ValueType::Date, Some(Value::Date(d))) => {
+                let d = date32(*d);
+                self.def.push(1);
+                self.plain.extend_from_slice(&d.to_le_bytes());
+                self.stats.range.int(i64::from(d));
+            }
+            (ValueType::String, Some(Value::Str(s))) => {
+                self.def.push(1);
+                put_bytes(&mut self.plain, s.as_bytes());
+                self.stats.range.bytes(s.as_bytes());
+            }
+            (ValueType::List, Some(Value::List(items))) => {
+                if items.is_empty() {
+                    self.rep.push(0);
+                    self.def.push(1);
+                }
+                for (i, item) in items.iter().enumerate() {
+                    self.rep.push(u8::from(i > 0));
+                    self.def.push(3);
+                    put_bytes(&mut self.plain, item.as_bytes());
+                }
+            }
+            (ty, _) => self.null(ty == ValueType::List),
         }
     }
-}
-
-/// A group's rows being encoded, column by column: append rows, then
-/// [`ResultPages::finish`] gives one data page per column.
-pub struct ResultPages {
-    layout: Arc<PageLayout>,
-    columns: Vec<Column>,
-    lines: Vec<u64>,
-    rows: usize,
-    errors: u64,
 }
 
 /// A group's pages, one per column of the layout, in its order.
@@ -399,21 +485,42 @@ pub(crate) struct EncodedPage {
     pub(crate) stats: Stats,
 }
 
-/// The index of the first outcome column (after `line`, `case`, `date`,
-/// `digest`).
-const FIRST_OUTCOME: usize = 4;
-/// Columns per outcome: status, value, by, needs, reason.
-const PER_OUTCOME: usize = 5;
+/// A page's bytes before compression, and what it holds.
+struct Page {
+    bytes: Vec<u8>,
+    values: usize,
+    encoding: Encoding,
+    stats: Stats,
+}
 
 impl ResultPages {
     /// An empty group of rows of `layout`.
     pub fn new(layout: &Arc<PageLayout>) -> ResultPages {
+        ResultPages::with_capacity(layout, 0)
+    }
+
+    /// [`ResultPages::new`], with room for `rows` rows before anything
+    /// grows.
+    pub fn with_capacity(layout: &Arc<PageLayout>, rows: usize) -> ResultPages {
+        let kept = layout.types.len();
         ResultPages {
-            columns: layout.kinds.iter().map(|_| Column::default()).collect(),
-            layout: Arc::clone(layout),
-            lines: Vec::new(),
+            lines: Vec::with_capacity(rows),
+            answered: Vec::with_capacity(rows),
+            cases: Vec::with_capacity(rows.saturating_mul(16)),
+            dates: Vec::with_capacity(rows),
+            messages: Vec::new(),
+            shapes: (0..kept).map(|_| Vec::with_capacity(rows)).collect(),
+            values: (0..kept).map(|_| Values::default()).collect(),
+            // Shape 0 is a row without the outcome.
+            known: Shapes {
+                shapes: vec![Shape::default()],
+                items: Vec::new(),
+            },
+            page: Shapes::default(),
+            ways: Vec::new(),
             rows: 0,
             errors: 0,
+            layout: Arc::clone(layout),
         }
     }
 
@@ -432,219 +539,368 @@ impl ResultPages {
         self.errors
     }
 
-    fn start(&mut self, line: u64) -> &mut [Column] {
-        self.rows += 1;
-        self.lines.push(line);
-        &mut self.columns
-    }
-
     /// Appends the row of input line (or row) `line`, counted from 1, from
     /// a verdict by number: the row `ResultBuilder::append_verdict` makes.
     pub fn append_verdict(&mut self, line: u64, verdict: &CaseVerdict<'_>) {
-        let layout = Arc::clone(&self.layout);
-        let columns = self.start(line);
-        if let [_, case, date, digest, ..] = columns {
-            case.def.push(1);
-            put_bytes(&mut case.plain, verdict.case().as_bytes());
-            let d = date32(verdict.date());
-            date.def.push(1);
-            date.plain.extend_from_slice(&d.to_le_bytes());
-            date.stats.range.int(i64::from(d));
-            digest.key(0);
-        }
-        let outcomes = columns.get_mut(FIRST_OUTCOME..).unwrap_or_default();
+        self.rows += 1;
+        self.lines.push(line);
+        self.answered.push(true);
+        put_bytes(&mut self.cases, verdict.case().as_bytes());
+        self.dates.push(date32(verdict.date()));
         let mut next = 0;
         for o in verdict.outcomes() {
-            let Some(Some(k)) = layout.slot.get(o.number()) else {
+            let Some(&Some(k)) = self.layout.slot.get(o.number()) else {
                 continue;
             };
-            for skipped in next..*k {
-                null_outcome(outcomes, skipped, &layout.types);
+            for skipped in next..k {
+                self.no_outcome(skipped);
             }
-            append_outcome(outcomes, *k, &o, &layout);
+            let shape = self.shape(&o);
+            let ty = self.layout.types.get(k).copied();
+            if let (Some(shapes), Some(values), Some(ty)) =
+                (self.shapes.get_mut(k), self.values.get_mut(k), ty)
+            {
+                shapes.push(shape);
+                values.append(ty, o.value());
+            }
             next = k + 1;
         }
-        for rest in next..layout.types.len() {
-            null_outcome(outcomes, rest, &layout.types);
+        for rest in next..self.layout.types.len() {
+            self.no_outcome(rest);
         }
-        if let Some(error) = columns.last_mut() {
-            error.null(false);
+    }
+
+    /// Outcome `k` left out of the last row.
+    #[inline]
+    fn no_outcome(&mut self, k: usize) {
+        let list = self.layout.types.get(k) == Some(&ValueType::List);
+        if let (Some(shapes), Some(values)) = (self.shapes.get_mut(k), self.values.get_mut(k)) {
+            shapes.push(NO_OUTCOME);
+            values.null(list);
         }
+    }
+
+    /// The number of `o`'s shape: its way's, made on the way's first
+    /// row, or a new one of this page for an outcome evaluated in full.
+    #[inline]
+    fn shape(&mut self, o: &OutcomeView<'_, '_>) -> u32 {
+        let Some(way) = o.way().filter(|&w| w < WAYS_TABLED) else {
+            let n = self.page.add(o, &self.layout);
+            return PAGE_SHAPES | u32::try_from(n).unwrap_or(0);
+        };
+        if let Some(&known) = self.ways.get(way)
+            && known > 0
+        {
+            return known - 1;
+        }
+        let number = u32::try_from(self.known.add(o, &self.layout)).unwrap_or(u32::MAX);
+        if self.ways.len() <= way {
+            self.ways.resize(way + 1, 0);
+        }
+        if let Some(slot) = self.ways.get_mut(way) {
+            *slot = number.saturating_add(1);
+        }
+        number
     }
 
     /// Appends the error row of input line (or row) `line`, counted from
     /// 1: its line and `message`, nulls elsewhere.
     pub fn append_error_row(&mut self, line: u64, message: &str) {
         self.errors += 1;
-        let layout = Arc::clone(&self.layout);
-        let columns = self.start(line);
-        let last = columns.len().saturating_sub(1);
-        for (i, (c, kind)) in columns.iter_mut().zip(&layout.kinds).enumerate() {
-            if i == 0 {
-                continue;
-            }
-            if i == last {
-                c.def.push(1);
-                put_bytes(&mut c.plain, message.as_bytes());
-            } else {
-                c.null(kind.levels().1 > 0);
-            }
+        self.rows += 1;
+        self.lines.push(line);
+        self.answered.push(false);
+        put_bytes(&mut self.messages, message.as_bytes());
+        for k in 0..self.layout.types.len() {
+            self.no_outcome(k);
         }
+    }
+
+    /// Shape number `n`, with the table of its keys.
+    #[inline]
+    fn shape_of(&self, n: u32) -> Option<(&Shape, &Shapes)> {
+        let (table, at) = if n & PAGE_SHAPES != 0 {
+            (&self.page, n & !PAGE_SHAPES)
+        } else {
+            (&self.known, n)
+        };
+        table.shapes.get(at as usize).map(|s| (s, table))
     }
 
     /// The rows so far as one compressed data page per column; the group
-    /// is then empty, keeping its buffers' room.
+    /// is then empty, keeping its buffers' room and the shapes of ways.
     pub fn finish(&mut self) -> Result<PageGroup, String> {
-        let mut pages = Vec::with_capacity(self.columns.len());
-        let mut page = Vec::new();
-        for (c, kind) in self.columns.iter_mut().zip(&self.layout.kinds) {
-            page.clear();
-            let (max_def, max_rep) = kind.levels();
-            let values = if max_def > 0 {
-                c.def.len()
-            } else {
-                self.lines.len()
-            };
-            if max_rep > 0 {
-                levels(&c.rep, max_rep, &mut page);
-            }
-            if max_def > 0 {
-                levels(&c.def, max_def, &mut page);
-            }
-            let mut encoding = kind.encoding();
-            match kind {
-                Kind::Line => {
-                    let first = self.lines.first().copied().unwrap_or(1);
-                    let rising = self
-                        .lines
-                        .iter()
-                        .zip(first..)
-                        .all(|(&line, want)| line == want);
-                    if rising {
-                        delta_rising_by_one(
-                            i64::try_from(first).unwrap_or(i64::MAX),
-                            self.lines.len(),
-                            &mut page,
-                        );
-                    } else {
-                        // Only a caller numbering rows out of order: PLAIN.
-                        encoding = Encoding::PLAIN;
-                        for line in &self.lines {
-                            page.extend_from_slice(&line.to_le_bytes());
-                        }
-                    }
-                    if let (Some(&lo), Some(&hi)) =
-                        (self.lines.iter().min(), self.lines.iter().max())
-                    {
-                        c.stats.range = Range::Int(
-                            i64::try_from(lo).unwrap_or(i64::MAX),
-                            i64::try_from(hi).unwrap_or(i64::MAX),
-                        );
-                    }
-                }
-                Kind::Key(d) | Kind::Keys(d) => {
-                    let width = self.layout.dictionary(*d).map_or(1, |d| d.width);
-                    page.push(width);
-                    encode_hybrid(&c.keys, width, &mut page);
-                }
-                Kind::Value(ValueType::Bool) => plain_booleans(&c.bools, &mut page),
-                Kind::Text | Kind::Date | Kind::Value(_) => page.extend_from_slice(&c.plain),
-            }
-            let values =
-                u32::try_from(values).map_err(|_| "a page of too many values".to_string())?;
+        let layout = Arc::clone(&self.layout);
+        let mut pages = Vec::with_capacity(layout.kinds.len());
+        let mut push = |page: Page| -> Result<(), String> {
             pages.push(EncodedPage {
-                data: compress(&page)?,
-                uncompressed: page.len(),
-                values,
-                encoding,
-                stats: std::mem::take(&mut c.stats),
+                data: compress(&page.bytes)?,
+                uncompressed: page.bytes.len(),
+                values: u32::try_from(page.values)
+                    .map_err(|_| "a page of too many values".to_string())?,
+                encoding: page.encoding,
+                stats: page.stats,
             });
-            c.def.clear();
-            c.rep.clear();
-            c.keys.clear();
-            c.plain.clear();
-            c.bools.clear();
+            Ok(())
+        };
+        push(self.line_page())?;
+        push(self.texts_page(&self.cases, true))?;
+        push(self.date_page())?;
+        push(self.digest_page())?;
+        for k in 0..layout.types.len() {
+            let shapes = self.shapes.get(k).map_or(&[][..], Vec::as_slice);
+            push(self.status_page(shapes))?;
+            if let (Some(values), Some(&ty)) = (self.values.get(k), layout.types.get(k)) {
+                push(value_page(values, ty))?;
+            }
+            for part in [Dict::Rule, Dict::Fact, Dict::Reason] {
+                push(self.keys_page(shapes, part))?;
+            }
         }
+        push(self.error_page())?;
         let rows = std::mem::take(&mut self.rows);
         self.lines.clear();
+        self.answered.clear();
+        self.cases.clear();
+        self.dates.clear();
+        self.messages.clear();
+        for shapes in &mut self.shapes {
+            shapes.clear();
+        }
+        for values in &mut self.values {
+            values.def.clear();
+            values.rep.clear();
+            values.plain.clear();
+            values.bools.clear();
+            values.stats = Stats::default();
+        }
+        self.page.clear();
         Ok(PageGroup { rows, pages })
     }
-}
 
-/// Outcome `k`'s five columns for a row without it: all null.
-#[inline]
-fn null_outcome(outcomes: &mut [Column], k: usize, types: &[ValueType]) {
-    let Some([status, value, by, needs, reason]) = five(outcomes, k) else {
-        return;
-    };
-    status.null(false);
-    value.null(types.get(k) == Some(&ValueType::List));
-    by.null(true);
-    needs.null(true);
-    reason.null(true);
-}
+    /// `line`: rising by one (DELTA_BINARY_PACKED), else PLAIN.
+    fn line_page(&self) -> Page {
+        let mut bytes = Vec::new();
+        let first = self.lines.first().copied().unwrap_or(1);
+        let rising = self
+            .lines
+            .iter()
+            .zip(first..)
+            .all(|(&line, want)| line == want);
+        let encoding = if rising {
+            delta_rising_by_one(
+                i64::try_from(first).unwrap_or(i64::MAX),
+                self.lines.len(),
+                &mut bytes,
+            );
+            Encoding::DELTA_BINARY_PACKED
+        } else {
+            // Only a caller numbering rows out of order.
+            for line in &self.lines {
+                bytes.extend_from_slice(&line.to_le_bytes());
+            }
+            Encoding::PLAIN
+        };
+        let mut stats = Stats::default();
+        if let (Some(&lo), Some(&hi)) = (self.lines.iter().min(), self.lines.iter().max()) {
+            stats.range = Range::Int(
+                i64::try_from(lo).unwrap_or(i64::MAX),
+                i64::try_from(hi).unwrap_or(i64::MAX),
+            );
+        }
+        Page {
+            bytes,
+            values: self.lines.len(),
+            encoding,
+            stats,
+        }
+    }
 
-/// Outcome `k`'s five columns.
-#[inline]
-fn five(outcomes: &mut [Column], k: usize) -> Option<&mut [Column; PER_OUTCOME]> {
-    let at = k * PER_OUTCOME;
-    outcomes
-        .get_mut(at..at + PER_OUTCOME)
-        .and_then(|s| <&mut [Column; PER_OUTCOME]>::try_from(s).ok())
-}
+    fn error_page(&self) -> Page {
+        self.texts_page(&self.messages, false)
+    }
 
-/// Outcome `k`'s five columns for a row that has it, as `o`.
-fn append_outcome(outcomes: &mut [Column], k: usize, o: &OutcomeView<'_, '_>, layout: &PageLayout) {
-    let Some([status, value, by, needs, reason]) = five(outcomes, k) else {
-        return;
-    };
-    let key = status_key(o.status());
-    status.key(key);
-    status.stats.range.key(key);
-    let ty = layout.types.get(k).copied().unwrap_or(ValueType::Bool);
-    append_value(value, ty, o.value());
-    let entries = |d| layout.dictionary(d).map_or(0, |d| d.entries);
-    by.keys(o.by_numbers(), entries(Dict::Rule));
-    needs.keys(o.need_numbers(), entries(Dict::Fact));
-    reason.keys(o.reason_numbers(), entries(Dict::Reason));
-}
+    /// PLAIN texts on the rows answered (`case`), or on the others
+    /// (`error`, `answered` false).
+    fn texts_page(&self, plain: &[u8], answered: bool) -> Page {
+        let mut def = Hybrid::new(1);
+        let mut stats = Stats::default();
+        for &a in &self.answered {
+            let on = a == answered;
+            def.put(u32::from(on));
+            stats.nulls += u64::from(!on);
+        }
+        let mut bytes = Vec::with_capacity(plain.len() + 64);
+        levels(&mut def, &mut bytes);
+        bytes.extend_from_slice(plain);
+        Page {
+            bytes,
+            values: self.answered.len(),
+            encoding: Encoding::PLAIN,
+            stats: Stats {
+                nulls: stats.nulls,
+                range: Range::Empty,
+            },
+        }
+    }
 
-/// A value of type `ty` (null when it is none, or of another type).
-#[inline]
-fn append_value(c: &mut Column, ty: ValueType, value: Option<&Value>) {
-    match (ty, value) {
-        (ValueType::Bool, Some(Value::Bool(b))) => {
-            c.def.push(1);
-            c.bools.push(*b);
-            c.stats.range.bool(*b);
+    fn date_page(&self) -> Page {
+        let mut def = Hybrid::new(1);
+        let mut stats = Stats::default();
+        for &a in &self.answered {
+            def.put(u32::from(a));
+            stats.nulls += u64::from(!a);
         }
-        (ValueType::Int, Some(Value::Int(v))) => {
-            c.def.push(1);
-            c.plain.extend_from_slice(&v.to_le_bytes());
-            c.stats.range.int(*v);
+        let mut bytes = Vec::with_capacity(self.dates.len() * 4 + 64);
+        levels(&mut def, &mut bytes);
+        for &d in &self.dates {
+            bytes.extend_from_slice(&d.to_le_bytes());
+            stats.range.int(i64::from(d));
         }
-        (ValueType::Date, Some(Value::Date(d))) => {
-            let d = date32(*d);
-            c.def.push(1);
-            c.plain.extend_from_slice(&d.to_le_bytes());
-            c.stats.range.int(i64::from(d));
+        Page {
+            bytes,
+            values: self.answered.len(),
+            encoding: Encoding::PLAIN,
+            stats,
         }
-        (ValueType::String, Some(Value::Str(s))) => {
-            c.def.push(1);
-            put_bytes(&mut c.plain, s.as_bytes());
-            c.stats.range.bytes(s.as_bytes());
+    }
+
+    fn digest_page(&self) -> Page {
+        let mut def = Hybrid::new(1);
+        let mut keys = Hybrid::new(self.width(Dict::Digest));
+        let mut stats = Stats::default();
+        for &a in &self.answered {
+            def.put(u32::from(a));
+            if a {
+                keys.put(0);
+            } else {
+                stats.nulls += 1;
+            }
         }
-        (ValueType::List, Some(Value::List(items))) => c.texts(items.iter().map(String::as_str)),
-        (ty, _) => c.null(ty == ValueType::List),
+        self.dictionary_page(def, None, keys, Dict::Digest, self.answered.len(), stats)
+    }
+
+    fn width(&self, d: Dict) -> u8 {
+        self.layout.dictionary(d).map_or(1, |d| d.width)
+    }
+
+    /// An outcome's statuses, from its rows' shapes.
+    fn status_page(&self, shapes: &[u32]) -> Page {
+        let mut def = Hybrid::new(1);
+        let mut keys = Hybrid::new(self.width(Dict::Status));
+        let mut stats = Stats::default();
+        for &n in shapes {
+            match (n, self.shape_of(n)) {
+                (NO_OUTCOME, _) | (_, None) => {
+                    def.put(0);
+                    stats.nulls += 1;
+                }
+                (_, Some((shape, _))) => {
+                    def.put(1);
+                    keys.put(shape.status);
+                    stats.range.key(shape.status);
+                }
+            }
+        }
+        self.dictionary_page(def, None, keys, Dict::Status, shapes.len(), stats)
+    }
+
+    /// An outcome's rules, needed facts or reasons (`part`), from its
+    /// rows' shapes.
+    fn keys_page(&self, shapes: &[u32], part: Dict) -> Page {
+        let mut def = Hybrid::new(2);
+        let mut rep = Hybrid::new(1);
+        let mut keys = Hybrid::new(self.width(part));
+        let mut stats = Stats::default();
+        for &n in shapes {
+            let shape = if n == NO_OUTCOME {
+                None
+            } else {
+                self.shape_of(n)
+            };
+            let Some((shape, table)) = shape else {
+                def.put(0);
+                rep.put(0);
+                stats.nulls += 1;
+                continue;
+            };
+            let items = table.keys(shape, part);
+            if items.is_empty() {
+                def.put(1);
+                rep.put(0);
+            }
+            for (i, &k) in items.iter().enumerate() {
+                rep.put(u32::from(i > 0));
+                def.put(3);
+                keys.put(k);
+            }
+        }
+        let values = def.count();
+        self.dictionary_page(def, Some(rep), keys, part, values, stats)
+    }
+
+    /// A page of keys into dictionary `d`: repetition levels (for lists),
+    /// definition levels, then the keys.
+    fn dictionary_page(
+        &self,
+        mut def: Hybrid,
+        rep: Option<Hybrid>,
+        mut keys: Hybrid,
+        d: Dict,
+        values: usize,
+        stats: Stats,
+    ) -> Page {
+        let mut bytes = Vec::with_capacity(256);
+        if let Some(mut rep) = rep {
+            levels(&mut rep, &mut bytes);
+        }
+        levels(&mut def, &mut bytes);
+        bytes.push(self.width(d));
+        keys.finish_into(&mut bytes);
+        Page {
+            bytes,
+            values,
+            encoding: Encoding::RLE_DICTIONARY,
+            stats,
+        }
     }
 }
 
-/// Levels up to `max`, as a data page (v1) holds them: their length in
-/// four bytes, then the hybrid encoding.
-fn levels(levels: &[u32], max: i16, page: &mut Vec<u8>) {
+/// An outcome's values as a page.
+fn value_page(values: &Values, ty: ValueType) -> Page {
+    let mut bytes = Vec::with_capacity(values.plain.len() + 256);
+    if ty == ValueType::List {
+        let mut rep = Hybrid::new(1);
+        for &r in &values.rep {
+            rep.put(u32::from(r));
+        }
+        levels(&mut rep, &mut bytes);
+    }
+    let max = if ty == ValueType::List { 3 } else { 1 };
+    let mut def = Hybrid::new(bit_width(max));
+    for &d in &values.def {
+        def.put(u32::from(d));
+    }
+    levels(&mut def, &mut bytes);
+    if ty == ValueType::Bool {
+        bytes.extend_from_slice(values.bools.bytes());
+    } else {
+        bytes.extend_from_slice(&values.plain);
+    }
+    Page {
+        bytes,
+        values: values.def.len(),
+        encoding: Encoding::PLAIN,
+        stats: values.stats.clone(),
+    }
+}
+
+/// A stream of levels ended, as a data page (v1) holds them: their
+/// length in four bytes, then their encoding.
+fn levels(levels: &mut Hybrid, page: &mut Vec<u8>) {
     let at = page.len();
     page.extend_from_slice(&[0; 4]);
-    encode_hybrid(levels, bit_width(u32::try_from(max).unwrap_or(0)), page);
+    levels.finish_into(page);
     let len = u32::try_from(page.len() - at - 4).unwrap_or(u32::MAX);
     if let Some(prefix) = page.get_mut(at..at + 4) {
         prefix.copy_from_slice(&len.to_le_bytes());

@@ -18,7 +18,8 @@ use inforce_columnar::{
     LEGEND_KEY, PageLayout, ParquetOut, ROW_GROUP_ROWS, ResultBuilder, ResultFile, ResultPages,
 };
 use inforce_engine::lines::{OutcomeSelection, read_case_line};
-use inforce_engine::verdict::verdict_of;
+use inforce_engine::memo::Memo;
+use inforce_engine::verdict::{verdict_by, verdict_of};
 use inforce_engine::{Golden, RuleTree, load_with, read_dir};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::ParquetMetaData;
@@ -50,12 +51,16 @@ fn lines(n: usize) -> Vec<String> {
 }
 
 /// The same results written both ways, in groups of `group` rows: the
-/// file from pages, then the file from record batches.
+/// file from pages, then the file from record batches. With `memo`, the
+/// pages are written from verdicts a memo answers (read in place from its
+/// ways, each way's shape encoded once), the batches from verdicts
+/// evaluated in full.
 fn both_files(
     tree: &RuleTree,
     lines: &[String],
     keep: Option<&OutcomeSelection>,
     group: usize,
+    memo: Option<&Memo<'_>>,
 ) -> (Vec<u8>, Vec<u8>) {
     let layout = PageLayout::new(tree, keep).unwrap();
     let mut pages_file = ResultFile::new(Vec::new(), tree, &layout)
@@ -70,10 +75,13 @@ fn both_files(
             let n = (g * group + i + 1) as u64;
             let verdict =
                 read_case_line(tree, None, n, line.as_bytes()).and_then(|(case, date)| {
-                    verdict_of(tree, &case, date, keep).map(|v| {
-                        pages.append_verdict(n, &v);
-                        batches.append_verdict(n, &v);
-                    })
+                    let full = verdict_of(tree, &case, date, keep)?;
+                    batches.append_verdict(n, &full);
+                    match memo {
+                        Some(memo) => pages.append_verdict(n, &verdict_by(memo, &case, date)?),
+                        None => pages.append_verdict(n, &full),
+                    }
+                    Ok(())
                 });
             if let Err(message) = verdict {
                 pages.append_error_row(n, &message);
@@ -116,10 +124,19 @@ fn results_written_from_pages_read_back_as_the_batches_arrow_rs_writes_with_the_
         &["exit_permitted", "documents_required", "visa_free_days"],
     )
     .unwrap();
-    for keep in [None, Some(&keep)] {
+    for (keep, memo) in [
+        (None, false),
+        (None, true),
+        (Some(&keep), true),
+        (Some(&keep), false),
+    ] {
         // Groups of 1,024 rows fill row groups of 8,192 exactly, as the
         // arrow-rs writer cuts them: the row groups of both files match.
-        let (pages, batches) = both_files(&tree, &lines, keep, 1024);
+        let memo = memo.then(|| Memo::new(&tree, keep.cloned()));
+        let (pages, batches) = both_files(&tree, &lines, keep, 1024, memo.as_ref());
+        if let Some(memo) = &memo {
+            assert!(memo.ways() > 100, "{} ways", memo.ways());
+        }
         let (pages_meta, pages_read) = read(&pages);
         let (batch_meta, batch_read) = read(&batches);
         assert_eq!(legend(&pages_meta), legend(&batch_meta));
@@ -179,8 +196,9 @@ fn results_written_from_pages_read_back_as_the_batches_arrow_rs_writes_with_the_
 fn pages_of_any_size_make_the_same_rows_in_row_groups_of_whole_groups() {
     let tree = tree();
     let lines = lines(5_000);
-    let (pages, _) = both_files(&tree, &lines, None, 333);
-    let (_, one) = both_files(&tree, &lines, None, 5_000);
+    let memo = Memo::new(&tree, None);
+    let (pages, _) = both_files(&tree, &lines, None, 333, Some(&memo));
+    let (_, one) = both_files(&tree, &lines, None, 5_000, None);
     let (meta, a) = read(&pages);
     let (_, b) = read(&one);
     assert_eq!(a, b);

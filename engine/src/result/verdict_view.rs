@@ -46,6 +46,8 @@ pub struct OutcomeView<'v, 'a> {
     /// The value the case computed that stands for the one `o` holds
     /// (its way's leaf holds the value of the case it was learnt from).
     computed: Option<&'v Value>,
+    /// The number of the way's leaf it was read from, if any.
+    way: Option<usize>,
 }
 
 /// `case` evaluated on `date` as [`evaluate_selected`] evaluates it (only
@@ -103,9 +105,11 @@ impl<'a> CaseVerdict<'a> {
     /// (which is the order of their numbers).
     pub fn outcomes(&self) -> impl ExactSizeIterator<Item = OutcomeView<'_, 'a>> + '_ {
         let tree = self.tree;
-        let mut views = Vec::new();
+        // Room for every outcome at once: grown a push at a time, this
+        // vector was some 1,000 instructions of a Parquet row.
+        let mut views = Vec::with_capacity(tree.outcomes.len());
         match &self.parts {
-            Parts::Verdict(verdict) => push_views(&mut views, tree, verdict, None),
+            Parts::Verdict(verdict) => push_views(&mut views, tree, verdict, None, None),
             Parts::Answer(answer) => match &answer.whole {
                 Some((leaf, values)) => {
                     for (l, numbers) in leaf.outcomes() {
@@ -113,7 +117,7 @@ impl<'a> CaseVerdict<'a> {
                         let computed = hole
                             .and_then(|n| numbers.get(n))
                             .and_then(|&i| values.get(i));
-                        push_views(&mut views, tree, verdict, computed);
+                        push_views(&mut views, tree, verdict, computed, Some(l.number()));
                     }
                 }
                 None => {
@@ -122,9 +126,17 @@ impl<'a> CaseVerdict<'a> {
                             Answer::Known { leaf, values } => {
                                 let (verdict, hole) = leaf.held();
                                 let computed = hole.and_then(|n| values.get(n));
-                                push_views(&mut views, tree, verdict, computed);
+                                push_views(
+                                    &mut views,
+                                    tree,
+                                    verdict,
+                                    computed,
+                                    Some(leaf.number()),
+                                );
                             }
-                            Answer::New(verdict) => push_views(&mut views, tree, verdict, None),
+                            Answer::New(verdict) => {
+                                push_views(&mut views, tree, verdict, None, None)
+                            }
                         }
                     }
                 }
@@ -140,6 +152,7 @@ fn push_views<'v, 'a>(
     tree: &'a RuleTree,
     verdict: &'v Verdict<'a>,
     computed: Option<&'v Value>,
+    way: Option<usize>,
 ) {
     for o in &verdict.outcomes {
         views.push(OutcomeView {
@@ -147,6 +160,7 @@ fn push_views<'v, 'a>(
             verdict,
             o,
             computed,
+            way,
         });
     }
 }
@@ -164,6 +178,15 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
             .outcome_names
             .get(self.number())
             .map_or("", String::as_str)
+    }
+
+    /// A number for the way a memo answered the outcome by, unique in the
+    /// process: two outcomes with the same number have the same status,
+    /// rules ([`OutcomeView::by`]), needed facts and reasons, whatever
+    /// their values, so a writer may encode those once per way. `None`
+    /// for an outcome evaluated in full.
+    pub fn way(&self) -> Option<usize> {
+        self.way
     }
 
     /// How far the outcome is settled.

@@ -13,9 +13,9 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Instant;
 
@@ -211,6 +211,7 @@ pub(super) fn run(
         date: args.date,
         memo: Memo::new(tree, outcomes.clone()),
         layout,
+        pages: Mutex::new(Vec::new()),
         format: LineFormat {
             shape: args.shape,
             outcomes,
@@ -252,6 +253,11 @@ struct Job<'t> {
     memo: Memo<'t>,
     /// Parquet results' columns (with `format`'s outcomes).
     layout: Option<Arc<PageLayout>>,
+    /// Pages between tasks, a few (one a worker at most in use), each
+    /// taken by a task and given back: they keep their room and the
+    /// shapes of the ways they have seen, which a new one would make
+    /// again (rayon's `map_init` made one a task).
+    pages: Mutex<Vec<ResultPages>>,
 }
 
 impl Job<'_> {
@@ -490,11 +496,10 @@ fn evaluate_chunk(
         } => Ok(pool.install(|| {
             groups
                 .par_iter()
-                .map_init(Builder::default, |builder, g| {
+                .map(|g| {
                     let slots = lines.get(g.clone()).unwrap_or_default();
                     emit(
                         job,
-                        builder,
                         *first + g.start as u64,
                         slots.len(),
                         |i, n| match slots.get(i).cloned().flatten() {
@@ -516,8 +521,8 @@ fn evaluate_chunk(
             Ok(pool.install(|| {
                 groups
                     .par_iter()
-                    .map_init(Builder::default, |builder, g| {
-                        emit(job, builder, *first + g.start as u64, g.len(), |i, n| {
+                    .map(|g| {
+                        emit(job, *first + g.start as u64, g.len(), |i, n| {
                             row_case(job, &cases, g.start + i, n)
                         })
                     })
@@ -552,7 +557,6 @@ fn row_case(
 /// decided): no `EvalResult` is built.
 fn emit(
     job: &Job<'_>,
-    builder: &mut Builder,
     first: u64,
     count: usize,
     case: impl Fn(usize, u64) -> Result<(Case, NaiveDate), String>,
@@ -560,7 +564,12 @@ fn emit(
     let rows = u64::try_from(count).unwrap_or(u64::MAX);
     match (job.out, &job.layout) {
         (OutFormat::Parquet, Some(layout)) => {
-            let out = builder.0.get_or_insert_with(|| ResultPages::new(layout));
+            let mut out = job
+                .pages
+                .lock()
+                .ok()
+                .and_then(|mut pool| pool.pop())
+                .unwrap_or_else(|| ResultPages::with_capacity(layout, count));
             let before = out.errors();
             each_verdict(job, first, count, &case, |n, verdict| match verdict {
                 Ok(v) => out.append_verdict(n, v),
@@ -568,13 +577,15 @@ fn emit(
             });
             let errors = out.errors().saturating_sub(before);
             match out.finish() {
-                Ok(pages) => (Piece::Pages(pages), errors),
+                Ok(pages) => {
+                    if let Ok(mut pool) = job.pages.lock() {
+                        pool.push(out);
+                    }
+                    (Piece::Pages(pages), errors)
+                }
                 // A page too large to count its values: the pages, half
                 // finished, are not used again.
-                Err(e) => {
-                    builder.0 = None;
-                    (Piece::Broken(e), rows)
-                }
+                Err(e) => (Piece::Broken(e), rows),
             }
         }
         (OutFormat::Parquet, None) => (
@@ -612,11 +623,6 @@ fn emit(
         }
     }
 }
-
-/// A worker's pages, made on its first group and reused for the next
-/// ones (they keep the room their last group took).
-#[derive(Default)]
-struct Builder(Option<ResultPages>);
 
 /// Each of `count` rows, the first numbered `first`, read as a case by
 /// `case(i, n)` and decided, handed to `row` as its verdict or the

@@ -13,6 +13,8 @@ use super::way::ValueStep;
 /// from (a verdict of that one outcome), and where that case's computed
 /// values stand in it.
 pub(crate) struct Leaf<'a> {
+    /// A number no other leaf of the process has (`Leaf::number`).
+    pub(super) number: usize,
     pub(super) verdict: Verdict<'a>,
     pub(super) subs: Vec<Sub>,
     /// The rules that computed a value on the way, in order: the way's
@@ -122,6 +124,20 @@ impl<'a> Leaf<'a> {
                 }
             }
         }
+    }
+
+    /// A number that tells this leaf from every other of the process
+    /// (of any memo): outcomes answered by the same leaf have the same
+    /// status, rules, needed facts and reasons, whatever their values.
+    pub(crate) fn number(&self) -> usize {
+        self.number
+    }
+
+    /// A new leaf's number: from one count for the whole process, so that
+    /// numbers from two memos never meet.
+    pub(super) fn next_number() -> usize {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The outcome's verdict as the leaf holds it, and the number of the

@@ -397,6 +397,7 @@ impl<'a> Memo<'a> {
         });
         let values: Vec<(Value, bool)> = computed.into_iter().zip(constant).collect();
         let leaf = Leaf {
+            number: Leaf::next_number(),
             subs: self.subs(&verdict, &values),
             verdict,
             value_steps,

@@ -649,13 +649,14 @@ impl ResultPages {
         push(self.digest_page())?;
         for k in 0..layout.types.len() {
             let shapes = self.shapes.get(k).map_or(&[][..], Vec::as_slice);
-            push(self.status_page(shapes))?;
+            let [status, by, needs, reason] = self.outcome_pages(shapes);
+            push(status)?;
             if let (Some(values), Some(&ty)) = (self.values.get(k), layout.types.get(k)) {
                 push(value_page(values, ty))?;
             }
-            for part in [Dict::Rule, Dict::Fact, Dict::Reason] {
-                push(self.keys_page(shapes, part))?;
-            }
+            push(by)?;
+            push(needs)?;
+            push(reason)?;
         }
         push(self.error_page())?;
         let rows = std::mem::take(&mut self.rows);
@@ -777,41 +778,25 @@ impl ResultPages {
                 stats.nulls += 1;
             }
         }
-        self.dictionary_page(def, None, keys, Dict::Digest, self.answered.len(), stats)
+        let column = Keys {
+            def,
+            rep: None,
+            keys,
+            stats,
+        };
+        self.dictionary_page(column, Dict::Digest)
     }
 
     fn width(&self, d: Dict) -> u8 {
         self.layout.dictionary(d).map_or(1, |d| d.width)
     }
 
-    /// An outcome's statuses, from its rows' shapes.
-    fn status_page(&self, shapes: &[u32]) -> Page {
-        let mut def = Hybrid::new(1);
-        let mut keys = Hybrid::new(self.width(Dict::Status));
-        let mut stats = Stats::default();
-        for &n in shapes {
-            match (n, self.shape_of(n)) {
-                (NO_OUTCOME, _) | (_, None) => {
-                    def.put(0);
-                    stats.nulls += 1;
-                }
-                (_, Some((shape, _))) => {
-                    def.put(1);
-                    keys.put(shape.status);
-                    stats.range.key(shape.status);
-                }
-            }
-        }
-        self.dictionary_page(def, None, keys, Dict::Status, shapes.len(), stats)
-    }
-
-    /// An outcome's rules, needed facts or reasons (`part`), from its
-    /// rows' shapes.
-    fn keys_page(&self, shapes: &[u32], part: Dict) -> Page {
-        let mut def = Hybrid::new(2);
-        let mut rep = Hybrid::new(1);
-        let mut keys = Hybrid::new(self.width(part));
-        let mut stats = Stats::default();
+    /// An outcome's status, rules, needed facts and reasons pages, from
+    /// its rows' shapes, in one pass over them (each shape read once).
+    fn outcome_pages(&self, shapes: &[u32]) -> [Page; 4] {
+        let mut status = Keys::new(1, None, self.width(Dict::Status));
+        let parts = [Dict::Rule, Dict::Fact, Dict::Reason];
+        let mut lists = parts.map(|d| Keys::new(2, Some(1), self.width(d)));
         for &n in shapes {
             let shape = if n == NO_OUTCOME {
                 None
@@ -819,49 +804,90 @@ impl ResultPages {
                 self.shape_of(n)
             };
             let Some((shape, table)) = shape else {
-                def.put(0);
-                rep.put(0);
-                stats.nulls += 1;
+                status.null();
+                for list in &mut lists {
+                    list.null();
+                }
                 continue;
             };
-            let items = table.keys(shape, part);
-            if items.is_empty() {
-                def.put(1);
-                rep.put(0);
-            }
-            for (i, &k) in items.iter().enumerate() {
-                rep.put(u32::from(i > 0));
-                def.put(3);
-                keys.put(k);
+            status.def.put(1);
+            status.keys.put(shape.status);
+            status.stats.range.key(shape.status);
+            for (list, part) in lists.iter_mut().zip(parts) {
+                list.list(table.keys(shape, part));
             }
         }
-        let values = def.count();
-        self.dictionary_page(def, Some(rep), keys, part, values, stats)
+        let [by, needs, reason] = lists;
+        [
+            self.dictionary_page(status, Dict::Status),
+            self.dictionary_page(by, Dict::Rule),
+            self.dictionary_page(needs, Dict::Fact),
+            self.dictionary_page(reason, Dict::Reason),
+        ]
     }
 
     /// A page of keys into dictionary `d`: repetition levels (for lists),
     /// definition levels, then the keys.
-    fn dictionary_page(
-        &self,
-        mut def: Hybrid,
-        rep: Option<Hybrid>,
-        mut keys: Hybrid,
-        d: Dict,
-        values: usize,
-        stats: Stats,
-    ) -> Page {
+    fn dictionary_page(&self, mut column: Keys, d: Dict) -> Page {
+        let values = column.def.count();
         let mut bytes = Vec::with_capacity(256);
-        if let Some(mut rep) = rep {
-            levels(&mut rep, &mut bytes);
+        if let Some(rep) = &mut column.rep {
+            levels(rep, &mut bytes);
         }
-        levels(&mut def, &mut bytes);
+        levels(&mut column.def, &mut bytes);
         bytes.push(self.width(d));
-        keys.finish_into(&mut bytes);
+        column.keys.finish_into(&mut bytes);
         Page {
             bytes,
             values,
             encoding: Encoding::RLE_DICTIONARY,
-            stats,
+            stats: column.stats,
+        }
+    }
+}
+
+/// A column of keys being encoded: its levels, keys and statistics.
+struct Keys {
+    def: Hybrid,
+    rep: Option<Hybrid>,
+    keys: Hybrid,
+    stats: Stats,
+}
+
+impl Keys {
+    fn new(def: u8, rep: Option<u8>, keys: u8) -> Keys {
+        Keys {
+            def: Hybrid::new(def),
+            rep: rep.map(Hybrid::new),
+            keys: Hybrid::new(keys),
+            stats: Stats::default(),
+        }
+    }
+
+    /// A row without the outcome.
+    #[inline]
+    fn null(&mut self) {
+        self.def.put(0);
+        if let Some(rep) = &mut self.rep {
+            rep.put(0);
+        }
+        self.stats.nulls += 1;
+    }
+
+    /// A row's list of keys (empty, or its items).
+    #[inline]
+    fn list(&mut self, items: &[u32]) {
+        let Some(rep) = &mut self.rep else {
+            return;
+        };
+        if items.is_empty() {
+            self.def.put(1);
+            rep.put(0);
+        }
+        for (i, &k) in items.iter().enumerate() {
+            rep.put(u32::from(i > 0));
+            self.def.put(3);
+            self.keys.put(k);
         }
     }
 }

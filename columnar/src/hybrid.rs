@@ -239,7 +239,7 @@ pub(crate) struct Booleans {
 impl Booleans {
     #[inline]
     pub(crate) fn push(&mut self, b: bool) {
-        if self.bits % 8 == 0 {
+        if self.bits.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if let Some(last) = self.bytes.last_mut() {

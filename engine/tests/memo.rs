@@ -100,6 +100,64 @@ fn every_generated_case_of_the_shipped_rules_is_answered_by_the_memo_as_in_full_
 }
 
 #[test]
+fn outcomes_answered_by_the_same_way_have_the_same_status_rules_needs_and_reasons() {
+    let tree = shipped();
+    let memo = Memo::new(&tree, None);
+    let other = Memo::new(&tree, None);
+    let lines = generator::json_lines(3000, 12);
+    let mut shapes: std::collections::HashMap<usize, String> = Default::default();
+    let mut numbered: [std::collections::BTreeSet<usize>; 2] = Default::default();
+    let (mut repeated, mut without) = (0, 0);
+    for (memo, pass) in [(&memo, 0), (&memo, 1), (&other, 2)] {
+        for (i, line) in lines.iter().enumerate() {
+            let Ok((case, date)) = read_case_line(&tree, None, i as u64 + 1, line.as_bytes())
+            else {
+                continue;
+            };
+            let v = verdict_by(memo, &case, date).unwrap();
+            for o in v.outcomes() {
+                let shape = format!(
+                    "{} {:?} by {:?} needs {:?} reasons {:?}",
+                    o.name(),
+                    o.status(),
+                    o.by().collect::<Vec<_>>(),
+                    o.needs().collect::<Vec<_>>(),
+                    o.reason_codes().collect::<Vec<_>>(),
+                );
+                let Some(way) = o.way() else {
+                    without += 1;
+                    continue;
+                };
+                numbered[pass / 2].insert(way);
+                match shapes.get(&way) {
+                    Some(seen) => {
+                        assert_eq!(seen, &shape, "way {way}, pass {pass}, line {i}");
+                        repeated += 1;
+                    }
+                    None => {
+                        shapes.insert(way, shape);
+                    }
+                }
+            }
+        }
+    }
+    // Ways recur far more often than they are learnt; a second memo's
+    // ways are numbered apart from the first's.
+    assert!(
+        repeated > 10 * shapes.len(),
+        "{repeated} repeats of {} ways",
+        shapes.len()
+    );
+    assert!(
+        without > 0 && without < repeated / 10,
+        "{without} without a way"
+    );
+    let [first, second] = &numbered;
+    assert!(!first.is_empty() && !second.is_empty());
+    assert!(first.is_disjoint(second), "two memos' ways share numbers");
+}
+
+#[test]
 fn a_memo_of_some_outcomes_answers_them_as_a_run_that_keeps_them() {
     let tree = shipped();
     let keep = OutcomeSelection::new(&tree, &["visa_required", "registration_deadline"]).unwrap();

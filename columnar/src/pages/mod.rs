@@ -7,290 +7,38 @@
 //! names, reason codes) are keys into dictionaries fixed when the layout
 //! is made, from the tree: every rule's key, every fact's name, every
 //! reason's code. Pages written by different workers then share one
-//! dictionary per column, written once per row group, and a row costs a
-//! few pushes of small numbers, not a hash of each text, which is what the
-//! arrow-rs writer spent most of a row on (docs/performance.md, issue 14,
-//! seventh round). Values, ids, dates and errors are PLAIN. The file is
+//! dictionary per column, written once per row group, and a row holds per
+//! outcome only the number of its shape (`shapes`) and its value, not a
+//! hash of each text, which is what the arrow-rs writer spent most of a
+//! row on (docs/performance.md, issue 14, seventh round). Values, ids, dates and errors are PLAIN. The file is
 //! the same to a reader as the one `ParquetOut` writes from record
 //! batches (the same Arrow schema, stored with it); the tests read both
 //! back and compare them.
 //!
-//! Not here: the layout's names and types (`schema`), row groups and the
-//! footer (`result_file`), the encodings' bytes (`hybrid`).
+//! Not here: the layout's names and types (`schema`), the columns' kinds
+//! and dictionaries (`layout`), shapes (`shapes`), statistics (`stats`),
+//! row groups and the footer (`result_file`), the encodings' bytes
+//! (`hybrid`).
+
+mod layout;
+mod shapes;
+mod stats;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use inforce_engine::RuleTree;
-use inforce_engine::lines::OutcomeSelection;
 use inforce_engine::model::ValueType;
-use inforce_engine::verdict::{CaseVerdict, OutcomeView, reason_codes, rule_keys};
+use inforce_engine::verdict::{CaseVerdict, OutcomeView};
 use inforce_engine::{Status, Value};
-use parquet::arrow::ArrowSchemaConverter;
 use parquet::basic::Encoding;
-use parquet::schema::types::SchemaDescriptor;
+
+pub use layout::PageLayout;
+pub(crate) use layout::{Dict, Kind};
+use shapes::{NO_OUTCOME, PAGE_SHAPES, Shape, Shapes, WAYS_TABLED};
+pub(crate) use stats::{Range, Stats};
 
 use crate::build::date32;
 use crate::hybrid::{Booleans, Hybrid, bit_width, delta_rising_by_one};
-use crate::schema::{STATUSES, kept, result_schema};
-
-/// What one column of the layout holds, in the order of `result_schema`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Kind {
-    /// `line`: required, rising by one within a page.
-    Line,
-    /// `case`, `error`: optional texts.
-    Text,
-    /// `date`: optional, days since 1970.
-    Date,
-    /// `digest`, `<o>.status`: a key into a dictionary.
-    Key(Dict),
-    /// `<o>.value`: optional, of the outcome's type.
-    Value(ValueType),
-    /// `<o>.by`, `<o>.needs`, `<o>.reason`: lists of keys.
-    Keys(Dict),
-}
-
-/// The dictionaries a layout's keys point into.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Dict {
-    Digest,
-    Status,
-    Rule,
-    Fact,
-    Reason,
-}
-
-const DICTS: usize = 5;
-
-impl Dict {
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// A run's result columns: their kinds, the Parquet schema they make, and
-/// the dictionaries, each one PLAIN-encoded and compressed once.
-pub struct PageLayout {
-    pub(crate) kinds: Vec<Kind>,
-    pub(crate) schema: SchemaDescriptor,
-    pub(crate) arrow: arrow_schema::SchemaRef,
-    pub(crate) dictionaries: [Dictionary; DICTS],
-    /// For each declared outcome, its place among the kept ones.
-    slot: Vec<Option<usize>>,
-    /// Each kept outcome's type, in their order.
-    types: Vec<ValueType>,
-}
-
-/// One dictionary: its entries' count, the bits a key takes, and its page.
-pub(crate) struct Dictionary {
-    pub(crate) entries: u32,
-    pub(crate) width: u8,
-    /// Its entries PLAIN-encoded, then compressed.
-    pub(crate) page: Bytes,
-    pub(crate) uncompressed: usize,
-    /// Each entry's text, for statistics.
-    pub(crate) texts: Vec<Vec<u8>>,
-}
-
-impl Dictionary {
-    fn of<'t>(texts: impl IntoIterator<Item = &'t str>) -> Result<Dictionary, String> {
-        let texts: Vec<Vec<u8>> = texts.into_iter().map(|t| t.as_bytes().to_vec()).collect();
-        let mut plain = Vec::new();
-        for t in &texts {
-            put_bytes(&mut plain, t);
-        }
-        let entries = u32::try_from(texts.len())
-            .map_err(|_| "too many texts for a dictionary".to_string())?;
-        Ok(Dictionary {
-            entries,
-            // At least one bit: a width of 0 is valid, but not every
-            // reader takes it.
-            width: bit_width(entries.saturating_sub(1)).max(1),
-            uncompressed: plain.len(),
-            page: compress(&plain)?,
-            texts,
-        })
-    }
-}
-
-impl PageLayout {
-    /// The layout of results of `tree`, keeping the outcomes `selection`
-    /// names (all when `None`): the columns of `result_schema`.
-    pub fn new(
-        tree: &RuleTree,
-        selection: Option<&OutcomeSelection>,
-    ) -> Result<Arc<PageLayout>, String> {
-        let arrow = result_schema(tree, selection);
-        let schema = ArrowSchemaConverter::new()
-            .convert(&arrow)
-            .map_err(|e| format!("cannot lay the results out as Parquet: {e}"))?;
-        let mut kinds = vec![Kind::Line, Kind::Text, Kind::Date, Kind::Key(Dict::Digest)];
-        let outcomes = kept(tree, selection);
-        for (_, ty) in &outcomes {
-            kinds.push(Kind::Key(Dict::Status));
-            kinds.push(Kind::Value(*ty));
-            kinds.push(Kind::Keys(Dict::Rule));
-            kinds.push(Kind::Keys(Dict::Fact));
-            kinds.push(Kind::Keys(Dict::Reason));
-        }
-        kinds.push(Kind::Text);
-        // The kinds must be the schema's columns, one for one, with the
-        // levels each kind writes: checked once here rather than trusted.
-        if kinds.len() != schema.num_columns() {
-            return Err(format!(
-                "the result layout has {} columns, its Parquet schema {}",
-                kinds.len(),
-                schema.num_columns()
-            ));
-        }
-        for (i, kind) in kinds.iter().enumerate() {
-            let c = schema.column(i);
-            if (c.max_def_level(), c.max_rep_level()) != kind.levels() {
-                return Err(format!(
-                    "column `{}` has levels ({}, {}), not those of its kind",
-                    c.path(),
-                    c.max_def_level(),
-                    c.max_rep_level()
-                ));
-            }
-        }
-        let mut kept_so_far = 0;
-        let slot = tree
-            .outcomes
-            .keys()
-            .map(|name| {
-                selection.is_none_or(|s| s.keeps(name)).then(|| {
-                    kept_so_far += 1;
-                    kept_so_far - 1
-                })
-            })
-            .collect();
-        let dictionaries = [
-            Dictionary::of([tree.digest.as_str()])?,
-            Dictionary::of(STATUSES)?,
-            Dictionary::of(rule_keys(tree))?,
-            Dictionary::of(tree.facts.keys().map(String::as_str))?,
-            Dictionary::of(reason_codes(tree))?,
-        ];
-        Ok(Arc::new(PageLayout {
-            kinds,
-            schema,
-            arrow,
-            dictionaries,
-            slot,
-            types: outcomes.iter().map(|(_, ty)| *ty).collect(),
-        }))
-    }
-
-    pub(crate) fn dictionary(&self, d: Dict) -> Option<&Dictionary> {
-        self.dictionaries.get(d.index())
-    }
-}
-
-impl Kind {
-    /// The highest definition and repetition levels of its column.
-    fn levels(self) -> (i16, i16) {
-        match self {
-            Kind::Line => (0, 0),
-            Kind::Text | Kind::Date | Kind::Key(_) => (1, 0),
-            Kind::Value(ValueType::List) | Kind::Keys(_) => (3, 1),
-            Kind::Value(_) => (1, 0),
-        }
-    }
-
-    /// Its dictionary, if its values are keys.
-    pub(crate) fn dict(self) -> Option<Dict> {
-        match self {
-            Kind::Key(d) | Kind::Keys(d) => Some(d),
-            _ => None,
-        }
-    }
-}
-
-/// What a page (and then a column chunk) says of its values: how many are
-/// null, and the least and greatest, for the columns one filters on.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Stats {
-    pub(crate) nulls: u64,
-    pub(crate) range: Range,
-}
-
-/// The least and greatest value of a column so far.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) enum Range {
-    /// None yet, or a column without statistics.
-    #[default]
-    Empty,
-    Int(i64, i64),
-    Bool(bool, bool),
-    Bytes(Vec<u8>, Vec<u8>),
-    /// Dictionary keys used (a bit each): statuses.
-    Keys(u64),
-}
-
-impl Range {
-    fn int(&mut self, v: i64) {
-        *self = match *self {
-            Range::Int(lo, hi) => Range::Int(lo.min(v), hi.max(v)),
-            _ => Range::Int(v, v),
-        };
-    }
-
-    fn bool(&mut self, v: bool) {
-        *self = match *self {
-            Range::Bool(lo, hi) => Range::Bool(lo & v, hi | v),
-            _ => Range::Bool(v, v),
-        };
-    }
-
-    fn bytes(&mut self, v: &[u8]) {
-        match self {
-            Range::Bytes(lo, hi) => {
-                if v < lo.as_slice() {
-                    *lo = v.to_vec();
-                }
-                if v > hi.as_slice() {
-                    *hi = v.to_vec();
-                }
-            }
-            _ => *self = Range::Bytes(v.to_vec(), v.to_vec()),
-        }
-    }
-
-    fn key(&mut self, k: u32) {
-        let bit = 1u64.checked_shl(k).unwrap_or(0);
-        *self = match *self {
-            Range::Keys(used) => Range::Keys(used | bit),
-            _ => Range::Keys(bit),
-        };
-    }
-
-    /// Both ranges in one.
-    pub(crate) fn merge(&mut self, other: &Range) {
-        match other {
-            Range::Empty => {}
-            Range::Int(lo, hi) => {
-                self.int(*lo);
-                self.int(*hi);
-            }
-            Range::Bool(lo, hi) => {
-                self.bool(*lo);
-                self.bool(*hi);
-            }
-            Range::Bytes(lo, hi) => {
-                self.bytes(lo);
-                self.bytes(hi);
-            }
-            Range::Keys(used) => {
-                *self = match *self {
-                    Range::Keys(mine) => Range::Keys(mine | used),
-                    _ => Range::Keys(*used),
-                };
-            }
-        }
-    }
-}
 
 /// A group's rows being encoded: append rows, then
 /// [`ResultPages::finish`] gives one data page per column.
@@ -328,76 +76,6 @@ pub struct ResultPages {
     ways: Vec<u32>,
     rows: usize,
     errors: u64,
-}
-
-/// A row without the outcome.
-const NO_OUTCOME: u32 = 0;
-/// Shape numbers from here on are the page's own.
-const PAGE_SHAPES: u32 = 1 << 31;
-/// Ways numbered past this (a long-lived process that made many memos)
-/// get their shapes as outcomes evaluated in full do: slower, the same.
-const WAYS_TABLED: usize = 1 << 22;
-
-/// What a way fixes of an outcome: its status's key and where the keys
-/// of its rules, needed facts and reasons are among its table's items.
-#[derive(Debug, Clone, Copy, Default)]
-struct Shape {
-    status: u32,
-    by: (u32, u32),
-    needs: (u32, u32),
-    reason: (u32, u32),
-}
-
-/// A table of shapes, their keys in one list: going over a page's rows,
-/// column by column, reads them from a few small arrays, not a list on
-/// the heap per shape.
-#[derive(Debug, Clone, Default)]
-struct Shapes {
-    shapes: Vec<Shape>,
-    items: Vec<u32>,
-}
-
-impl Shapes {
-    /// Adds `o`'s shape; its number in the table.
-    fn add(&mut self, o: &OutcomeView<'_, '_>, layout: &PageLayout) -> usize {
-        let mut keys = |items: &mut dyn Iterator<Item = usize>, d| {
-            let entries = layout.dictionary(d).map_or(0, |d| d.entries);
-            let start = self.items.len();
-            // A number past its dictionary, which no tree's numbering
-            // gives, is left out rather than written as another text.
-            self.items
-                .extend(items.filter_map(|k| u32::try_from(k).ok().filter(|&k| k < entries)));
-            let span = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-            (span(start), span(self.items.len() - start))
-        };
-        let shape = Shape {
-            status: status_key(o.status()),
-            by: keys(&mut o.by_numbers(), Dict::Rule),
-            needs: keys(&mut o.need_numbers(), Dict::Fact),
-            reason: keys(&mut o.reason_numbers(), Dict::Reason),
-        };
-        self.shapes.push(shape);
-        self.shapes.len() - 1
-    }
-
-    /// Shape `n`'s keys of `part`.
-    #[inline]
-    fn keys(&self, shape: &Shape, part: Dict) -> &[u32] {
-        let (start, len) = match part {
-            Dict::Rule => shape.by,
-            Dict::Fact => shape.needs,
-            _ => shape.reason,
-        };
-        let start = start as usize;
-        self.items
-            .get(start..start + len as usize)
-            .unwrap_or_default()
-    }
-
-    fn clear(&mut self) {
-        self.shapes.clear();
-        self.items.clear();
-    }
 }
 
 /// One kept outcome's values: levels (as bytes, encoded at `finish`) and
@@ -934,13 +612,13 @@ fn levels(levels: &mut Hybrid, page: &mut Vec<u8>) {
 }
 
 /// A PLAIN byte array: its length in four bytes, then the bytes.
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
     out.extend_from_slice(bytes);
 }
 
 /// Snappy, as the file's column chunks say they are compressed.
-fn compress(data: &[u8]) -> Result<Bytes, String> {
+pub(super) fn compress(data: &[u8]) -> Result<Bytes, String> {
     snap::raw::Encoder::new()
         .compress_vec(data)
         .map(Bytes::from)
@@ -948,7 +626,7 @@ fn compress(data: &[u8]) -> Result<Bytes, String> {
 }
 
 /// A status's key into [`STATUSES`].
-fn status_key(status: Status) -> u32 {
+pub(super) fn status_key(status: Status) -> u32 {
     match status {
         Status::Decided => 0,
         Status::Undetermined => 1,

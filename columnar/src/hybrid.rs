@@ -35,8 +35,6 @@ pub(crate) struct Hybrid {
     /// Where the open bit-packed run's header byte is, and its groups.
     literal: Option<usize>,
     literal_groups: usize,
-    /// Values put since the stream last finished.
-    count: usize,
 }
 
 /// The most groups of eight one bit-packed run holds: its header is then
@@ -55,19 +53,12 @@ impl Hybrid {
             repeats: 0,
             literal: None,
             literal_groups: 0,
-            count: 0,
         }
-    }
-
-    /// Values put since the stream last finished.
-    pub(crate) fn count(&self) -> usize {
-        self.count
     }
 
     /// Appends `v` (which must fit in the stream's width).
     #[inline(always)]
     pub(crate) fn put(&mut self, v: u32) {
-        self.count += 1;
         if v == self.current {
             self.repeats += 1;
             if self.repeats > RUN {
@@ -161,8 +152,108 @@ impl Hybrid {
         self.repeats = 0;
         self.literal = None;
         self.literal_groups = 0;
-        self.count = 0;
     }
+}
+
+/// Appends levels (`values`, each below `1 << width`, `width` at most 8)
+/// to `out` in the RLE/bit-packed hybrid encoding, without a length
+/// prefix: what a [`Hybrid`] stream of them gives, made from the whole
+/// slice eight bytes at a time. Runs of eight or more equal levels become
+/// RLE runs; the rest is bit-packed up to the next group of eight equal
+/// ones, the last group padded with zeros. A page's levels are most of
+/// its values (some 230 a row of 300), and the stream's checks a value
+/// cost five times this.
+pub(crate) fn encode_levels(values: &[u8], width: u8, out: &mut Vec<u8>) {
+    let n = values.len();
+    let mut i = 0;
+    while let Some(&v) = values.get(i) {
+        let run = run_from(values, i, v);
+        if run >= RUN {
+            put_varint(out, (run as u64) << 1);
+            if width > 0 {
+                out.push(v);
+            }
+            i += run;
+            continue;
+        }
+        // Groups of eight from `i` until one is eight equal levels (an RLE
+        // run starts there) or the levels end.
+        let mut end = i + RUN;
+        while end < n && !uniform(values, end) {
+            end += RUN;
+        }
+        put_varint(out, ((((end - i) / RUN) as u64) << 1) | 1);
+        let mut at = i;
+        while at < end {
+            let mut eight = [0u8; RUN];
+            let have = values.get(at..n.min(at + RUN)).unwrap_or_default();
+            if let Some(head) = eight.get_mut(..have.len()) {
+                head.copy_from_slice(have);
+            }
+            pack_levels(eight, width, out);
+            at += RUN;
+        }
+        i = end;
+    }
+}
+
+/// How many levels from `at` on equal `v` (the one at `at`).
+#[inline]
+fn run_from(values: &[u8], at: usize, v: u8) -> usize {
+    let rest = values.get(at..).unwrap_or_default();
+    let pattern = u64::from(v) * 0x0101_0101_0101_0101;
+    let mut run = 0;
+    for eight in rest.chunks_exact(RUN) {
+        let word = u64::from_le_bytes(<[u8; RUN]>::try_from(eight).unwrap_or_default());
+        if word != pattern {
+            break;
+        }
+        run += RUN;
+    }
+    run + rest
+        .get(run..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&x| x == v)
+        .count()
+}
+
+/// Whether the eight levels from `at` are all equal.
+#[inline]
+fn uniform(values: &[u8], at: usize) -> bool {
+    match values
+        .get(at..at + RUN)
+        .and_then(|e| <[u8; RUN]>::try_from(e).ok())
+    {
+        Some(eight) => {
+            let word = u64::from_le_bytes(eight);
+            word == u64::from(eight[0]) * 0x0101_0101_0101_0101
+        }
+        None => false,
+    }
+}
+
+/// Eight levels packed least significant bit first at `width` bits each.
+#[inline]
+fn pack_levels(eight: [u8; RUN], width: u8, out: &mut Vec<u8>) {
+    if width == 1 {
+        // Each byte's low bit gathered into the top byte by one
+        // multiplication: level k lands on bit 56 + k, and no two
+        // products share a bit, so nothing carries.
+        let word = u64::from_le_bytes(eight) & 0x0101_0101_0101_0101;
+        out.push((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8);
+        return;
+    }
+    let mask = (1u64 << width) - 1;
+    let mut acc: u64 = 0;
+    for (k, &v) in eight.iter().enumerate() {
+        acc |= (u64::from(v) & mask) << (k as u32 * u32::from(width));
+    }
+    out.extend_from_slice(
+        acc.to_le_bytes()
+            .get(..usize::from(width))
+            .unwrap_or_default(),
+    );
 }
 
 /// Appends `values` to `out` in the RLE/bit-packed hybrid encoding at
@@ -374,11 +465,41 @@ mod tests {
             for &v in &values {
                 stream.put(v);
             }
-            assert_eq!(stream.count(), values.len());
             let mut out = Vec::new();
             stream.finish_into(&mut out);
             assert_eq!(decode(&out, 3, values.len()), values);
         }
+    }
+
+    #[test]
+    fn levels_encoded_from_a_slice_decode_to_themselves_at_widths_one_and_two() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+        for round in 0..3_000 {
+            let width = if round % 2 == 0 { 1 } else { 2 };
+            let top = 1u8 << width;
+            let mut levels: Vec<u8> = Vec::new();
+            while levels.len() < rng.random_range(0..300) {
+                let v = rng.random_range(0..top);
+                let run = if rng.random_bool(0.3) {
+                    rng.random_range(1..40)
+                } else {
+                    1
+                };
+                levels.extend(std::iter::repeat_n(v, run));
+            }
+            let mut out = Vec::new();
+            encode_levels(&levels, width, &mut out);
+            let wide: Vec<u32> = levels.iter().map(|&l| u32::from(l)).collect();
+            assert_eq!(decode(&out, width, levels.len()), wide, "{levels:?}");
+        }
+        let mut out = Vec::new();
+        encode_levels(&[1; 4096], 1, &mut out);
+        assert_eq!(out, vec![0x80, 0x40, 1]);
+        let mut out = Vec::new();
+        encode_levels(&[1, 0, 1, 1, 0, 0, 0, 0, 1], 1, &mut out);
+        // One bit-packed run of two groups: 0b1101 then 0b1, padded.
+        assert_eq!(out, vec![(2 << 1) | 1, 0b0000_1101, 0b0000_0001]);
     }
 
     #[test]

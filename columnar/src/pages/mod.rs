@@ -38,7 +38,7 @@ use shapes::{NO_OUTCOME, PAGE_SHAPES, Shape, Shapes, WAYS_TABLED};
 pub(crate) use stats::{Range, Stats};
 
 use crate::build::date32;
-use crate::hybrid::{Booleans, Hybrid, bit_width, delta_rising_by_one};
+use crate::hybrid::{Booleans, Hybrid, delta_rising_by_one, encode_levels};
 
 /// A group's rows being encoded: append rows, then
 /// [`ResultPages::finish`] gives one data page per column.
@@ -402,15 +402,15 @@ impl ResultPages {
     /// PLAIN texts on the rows answered (`case`), or on the others
     /// (`error`, `answered` false).
     fn texts_page(&self, plain: &[u8], answered: bool) -> Page {
-        let mut def = Hybrid::new(1);
+        let mut def = Vec::with_capacity(self.answered.len());
         let mut stats = Stats::default();
         for &a in &self.answered {
             let on = a == answered;
-            def.put(u32::from(on));
+            def.push(u8::from(on));
             stats.nulls += u64::from(!on);
         }
         let mut bytes = Vec::with_capacity(plain.len() + 64);
-        levels(&mut def, &mut bytes);
+        levels(&def, 1, &mut bytes);
         bytes.extend_from_slice(plain);
         Page {
             bytes,
@@ -424,14 +424,13 @@ impl ResultPages {
     }
 
     fn date_page(&self) -> Page {
-        let mut def = Hybrid::new(1);
-        let mut stats = Stats::default();
-        for &a in &self.answered {
-            def.put(u32::from(a));
-            stats.nulls += u64::from(!a);
-        }
+        let def: Vec<u8> = self.answered.iter().map(|&a| u8::from(a)).collect();
+        let mut stats = Stats {
+            nulls: self.answered.iter().filter(|&&a| !a).count() as u64,
+            ..Stats::default()
+        };
         let mut bytes = Vec::with_capacity(self.dates.len() * 4 + 64);
-        levels(&mut def, &mut bytes);
+        levels(&def, 1, &mut bytes);
         for &d in &self.dates {
             bytes.extend_from_slice(&d.to_le_bytes());
             stats.range.int(i64::from(d));
@@ -445,23 +444,15 @@ impl ResultPages {
     }
 
     fn digest_page(&self) -> Page {
-        let mut def = Hybrid::new(1);
-        let mut keys = Hybrid::new(self.width(Dict::Digest));
-        let mut stats = Stats::default();
+        let mut column = Keys::new(1, false, self.width(Dict::Digest));
         for &a in &self.answered {
-            def.put(u32::from(a));
             if a {
-                keys.put(0);
+                column.def.push(1);
+                column.keys.put(0);
             } else {
-                stats.nulls += 1;
+                column.null();
             }
         }
-        let column = Keys {
-            def,
-            rep: None,
-            keys,
-            stats,
-        };
         self.dictionary_page(column, Dict::Digest)
     }
 
@@ -472,9 +463,9 @@ impl ResultPages {
     /// An outcome's status, rules, needed facts and reasons pages, from
     /// its rows' shapes, in one pass over them (each shape read once).
     fn outcome_pages(&self, shapes: &[u32]) -> [Page; 4] {
-        let mut status = Keys::new(1, None, self.width(Dict::Status));
+        let mut status = Keys::new(1, false, self.width(Dict::Status));
         let parts = [Dict::Rule, Dict::Fact, Dict::Reason];
-        let mut lists = parts.map(|d| Keys::new(2, Some(1), self.width(d)));
+        let mut lists = parts.map(|d| Keys::new(3, true, self.width(d)));
         for &n in shapes {
             let shape = if n == NO_OUTCOME {
                 None
@@ -488,7 +479,7 @@ impl ResultPages {
                 }
                 continue;
             };
-            status.def.put(1);
+            status.def.push(1);
             status.keys.put(shape.status);
             status.stats.range.key(shape.status);
             for (list, part) in lists.iter_mut().zip(parts) {
@@ -507,12 +498,12 @@ impl ResultPages {
     /// A page of keys into dictionary `d`: repetition levels (for lists),
     /// definition levels, then the keys.
     fn dictionary_page(&self, mut column: Keys, d: Dict) -> Page {
-        let values = column.def.count();
+        let values = column.def.len();
         let mut bytes = Vec::with_capacity(256);
-        if let Some(rep) = &mut column.rep {
-            levels(rep, &mut bytes);
+        if let Some(rep) = &column.rep {
+            levels(rep, 1, &mut bytes);
         }
-        levels(&mut column.def, &mut bytes);
+        levels(&column.def, column.max_def, &mut bytes);
         bytes.push(self.width(d));
         column.keys.finish_into(&mut bytes);
         Page {
@@ -524,20 +515,25 @@ impl ResultPages {
     }
 }
 
-/// A column of keys being encoded: its levels, keys and statistics.
+/// A column of keys being encoded: its levels (as bytes, encoded once
+/// whole), its keys (a stream) and its statistics.
 struct Keys {
-    def: Hybrid,
-    rep: Option<Hybrid>,
+    def: Vec<u8>,
+    max_def: u8,
+    rep: Option<Vec<u8>>,
     keys: Hybrid,
     stats: Stats,
 }
 
 impl Keys {
-    fn new(def: u8, rep: Option<u8>, keys: u8) -> Keys {
+    /// A column whose definition levels go up to `max_def`, with
+    /// repetition levels if `list`, of keys of `width` bits.
+    fn new(max_def: u8, list: bool, width: u8) -> Keys {
         Keys {
-            def: Hybrid::new(def),
-            rep: rep.map(Hybrid::new),
-            keys: Hybrid::new(keys),
+            def: Vec::new(),
+            max_def,
+            rep: list.then(Vec::new),
+            keys: Hybrid::new(width),
             stats: Stats::default(),
         }
     }
@@ -545,9 +541,9 @@ impl Keys {
     /// A row without the outcome.
     #[inline]
     fn null(&mut self) {
-        self.def.put(0);
+        self.def.push(0);
         if let Some(rep) = &mut self.rep {
-            rep.put(0);
+            rep.push(0);
         }
         self.stats.nulls += 1;
     }
@@ -559,12 +555,12 @@ impl Keys {
             return;
         };
         if items.is_empty() {
-            self.def.put(1);
-            rep.put(0);
+            self.def.push(1);
+            rep.push(0);
         }
         for (i, &k) in items.iter().enumerate() {
-            rep.put(u32::from(i > 0));
-            self.def.put(3);
+            rep.push(u8::from(i > 0));
+            self.def.push(3);
             self.keys.put(k);
         }
     }
@@ -574,18 +570,10 @@ impl Keys {
 fn value_page(values: &Values, ty: ValueType) -> Page {
     let mut bytes = Vec::with_capacity(values.plain.len() + 256);
     if ty == ValueType::List {
-        let mut rep = Hybrid::new(1);
-        for &r in &values.rep {
-            rep.put(u32::from(r));
-        }
-        levels(&mut rep, &mut bytes);
+        levels(&values.rep, 1, &mut bytes);
     }
     let max = if ty == ValueType::List { 3 } else { 1 };
-    let mut def = Hybrid::new(bit_width(max));
-    for &d in &values.def {
-        def.put(u32::from(d));
-    }
-    levels(&mut def, &mut bytes);
+    levels(&values.def, max, &mut bytes);
     if ty == ValueType::Bool {
         bytes.extend_from_slice(values.bools.bytes());
     } else {
@@ -599,12 +587,12 @@ fn value_page(values: &Values, ty: ValueType) -> Page {
     }
 }
 
-/// A stream of levels ended, as a data page (v1) holds them: their
-/// length in four bytes, then their encoding.
-fn levels(levels: &mut Hybrid, page: &mut Vec<u8>) {
+/// Levels up to `max`, as a data page (v1) holds them: their length in
+/// four bytes, then their encoding.
+fn levels(levels: &[u8], max: u8, page: &mut Vec<u8>) {
     let at = page.len();
     page.extend_from_slice(&[0; 4]);
-    levels.finish_into(page);
+    encode_levels(levels, crate::hybrid::bit_width(u32::from(max)), page);
     let len = u32::try_from(page.len() - at - 4).unwrap_or(u32::MAX);
     if let Some(prefix) = page.get_mut(at..at + 4) {
         prefix.copy_from_slice(&len.to_le_bytes());

@@ -24,7 +24,7 @@ use inforce_engine::model::ValueType;
 use inforce_engine::verdict::{CaseVerdict, OutcomeView};
 use inforce_engine::{EvalResult, OutcomeResult, RuleTree, Status, Value};
 
-use crate::schema::{STATUSES, kept, result_schema};
+use crate::schema::{STATUSES, kept, result_schema, slots};
 
 /// Rows of results, built column by column into one record batch of
 /// [`result_schema`]: append rows, then [`ResultBuilder::finish`]. A row
@@ -180,17 +180,7 @@ impl ResultBuilder {
                 reason: TextLists::with_capacity(rows, rows / 4, rows * 8),
             })
             .collect();
-        let mut kept_so_far = 0;
-        let slot = tree
-            .outcomes
-            .keys()
-            .map(|name| {
-                selection.is_none_or(|s| s.keeps(name)).then(|| {
-                    kept_so_far += 1;
-                    kept_so_far - 1
-                })
-            })
-            .collect();
+        let slot = slots(tree, selection);
         ResultBuilder {
             schema: result_schema(tree, selection),
             declared: tree.outcomes.keys().cloned().collect(),

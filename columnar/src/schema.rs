@@ -74,6 +74,21 @@ pub(crate) fn kept<'t>(
         .collect()
 }
 
+/// For each declared outcome (in name order), its place among the
+/// outcomes a run keeps (`kept`), or `None` if it is left out.
+pub(crate) fn slots(tree: &RuleTree, selection: Option<&OutcomeSelection>) -> Vec<Option<usize>> {
+    let mut kept_so_far = 0;
+    tree.outcomes
+        .keys()
+        .map(|name| {
+            selection.is_none_or(|s| s.keeps(name)).then(|| {
+                kept_so_far += 1;
+                kept_so_far - 1
+            })
+        })
+        .collect()
+}
+
 /// A declared type's natural column type.
 pub(crate) fn natural(ty: ValueType) -> DataType {
     match ty {

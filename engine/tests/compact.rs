@@ -307,6 +307,29 @@ fn version(set: &str, id: &str, from: &str, until: Option<&str>, body: &str) -> 
     )
 }
 
+/// A case of `every_status_tree` on each of `dates` for every way of
+/// giving its three facts (true, false, or left out).
+fn cases_of_every_fact(dates: &[&str]) -> Vec<String> {
+    let facts = [None, Some(true), Some(false)];
+    let mut cases = Vec::new();
+    for date in dates {
+        for a in facts {
+            for b in facts {
+                for c in facts {
+                    let mut f = serde_json::Map::new();
+                    for (name, v) in [("a", a), ("b", b), ("c", c)] {
+                        if let Some(v) = v {
+                            f.insert(name.to_string(), v.into());
+                        }
+                    }
+                    cases.push(serde_json::json!({"date": date, "f": f}).to_string());
+                }
+            }
+        }
+    }
+    cases
+}
+
 fn every_status_tree() -> RuleTree {
     let rules = "rules:
   - id: yes
@@ -378,7 +401,6 @@ fn every_status_tree() -> RuleTree {
 fn every_status_and_every_kind_of_reason_expands_from_compact_to_its_full_line() {
     let tree = every_status_tree();
     let legend = Legend::of(&tree);
-    let facts = [None, Some(true), Some(false)];
     let dates = [
         "1999-12-31",
         "2000-01-01",
@@ -394,36 +416,23 @@ fn every_status_and_every_kind_of_reason_expands_from_compact_to_its_full_line()
     ];
     let mut seen = BTreeSet::new();
     let mut n = 0;
-    for date in dates {
-        for a in facts {
-            for b in facts {
-                for c in facts {
-                    let mut f = serde_json::Map::new();
-                    for (name, v) in [("a", a), ("b", b), ("c", c)] {
-                        if let Some(v) = v {
-                            f.insert(name.to_string(), v.into());
-                        }
-                    }
-                    let case = serde_json::json!({"date": date, "f": f}).to_string();
-                    n += 1;
-                    let compact = assert_expands_to_full(&tree, &legend, n, &case, None);
-                    let v: serde_json::Value = serde_json::from_str(&compact).unwrap();
-                    for o in v["outcomes"].as_object().unwrap().values() {
-                        seen.insert(o["status"].as_str().unwrap().to_string());
-                        if let Some(codes) = o["reason"].as_array() {
-                            if codes.len() > 1 {
-                                seen.insert("joined reasons".to_string());
-                            }
-                            for code in codes {
-                                let kind = &legend.reason[code.as_str().unwrap()].kind;
-                                seen.insert(kind.clone());
-                            }
-                        }
-                        if o.get("holds_whatever").is_some() {
-                            seen.insert("holds_whatever".to_string());
-                        }
-                    }
+    for case in cases_of_every_fact(&dates) {
+        n += 1;
+        let compact = assert_expands_to_full(&tree, &legend, n, &case, None);
+        let v: serde_json::Value = serde_json::from_str(&compact).unwrap();
+        for o in v["outcomes"].as_object().unwrap().values() {
+            seen.insert(o["status"].as_str().unwrap().to_string());
+            if let Some(codes) = o["reason"].as_array() {
+                if codes.len() > 1 {
+                    seen.insert("joined reasons".to_string());
                 }
+                for code in codes {
+                    let kind = &legend.reason[code.as_str().unwrap()].kind;
+                    seen.insert(kind.clone());
+                }
+            }
+            if o.get("holds_whatever").is_some() {
+                seen.insert("holds_whatever".to_string());
             }
         }
     }
@@ -445,30 +454,16 @@ fn every_status_and_every_kind_of_reason_expands_from_compact_to_its_full_line()
 
 #[test]
 fn rules_and_reasons_by_number_name_what_they_name_by_text_for_every_status_and_reason() {
-    let facts = [None, Some(true), Some(false)];
     let mut named = 0;
     let tree = every_status_tree();
-    for date in [
+    for case in cases_of_every_fact(&[
         "1999-12-31",
         "2003-01-01",
         "2005-12-31",
         "2006-01-01",
         "2012-06-01",
-    ] {
-        for a in facts {
-            for b in facts {
-                for c in facts {
-                    let mut f = serde_json::Map::new();
-                    for (name, v) in [("a", a), ("b", b), ("c", c)] {
-                        if let Some(v) = v {
-                            f.insert(name.to_string(), v.into());
-                        }
-                    }
-                    let case = serde_json::json!({"date": date, "f": f}).to_string();
-                    named += assert_numbers_name_the_same(&tree, &case);
-                }
-            }
-        }
+    ]) {
+        named += assert_numbers_name_the_same(&tree, &case);
     }
     let shipped = shipped();
     for line in generator::json_lines(1000, 9) {
@@ -615,33 +610,19 @@ fn a_verdict_read_by_number_says_what_the_result_says_for_every_generated_case()
 #[test]
 fn a_verdict_read_by_number_says_what_the_result_says_for_every_status_and_reason() {
     let tree = every_status_tree();
-    let facts = [None, Some(true), Some(false)];
     let mut seen = BTreeSet::new();
     let mut n = 0;
-    for date in [
+    for case in cases_of_every_fact(&[
         "1999-12-31",
         "2001-06-01",
         "2004-06-01",
         "2006-06-01",
         "2012-06-01",
-    ] {
-        for a in facts {
-            for b in facts {
-                for c in facts {
-                    let mut f = serde_json::Map::new();
-                    for (name, v) in [("a", a), ("b", b), ("c", c)] {
-                        if let Some(v) = v {
-                            f.insert(name.to_string(), v.into());
-                        }
-                    }
-                    let case = serde_json::json!({"date": date, "f": f}).to_string();
-                    n += 1;
-                    seen.extend(assert_verdict_is_the_result(&tree, n, &case, None));
-                    let keep = OutcomeSelection::new(&tree, &["grounds", "ok"]).unwrap();
-                    assert_verdict_is_the_result(&tree, n, &case, Some(&keep));
-                }
-            }
-        }
+    ]) {
+        n += 1;
+        seen.extend(assert_verdict_is_the_result(&tree, n, &case, None));
+        let keep = OutcomeSelection::new(&tree, &["grounds", "ok"]).unwrap();
+        assert_verdict_is_the_result(&tree, n, &case, Some(&keep));
     }
     for want in [
         "decided",

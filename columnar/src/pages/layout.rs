@@ -16,7 +16,7 @@ use parquet::schema::types::SchemaDescriptor;
 
 use super::{compress, put_bytes};
 use crate::hybrid::bit_width;
-use crate::schema::{STATUSES, kept, result_schema};
+use crate::schema::{STATUSES, kept, result_schema, slots};
 
 /// What one column of the layout holds, in the order of `result_schema`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,17 +139,7 @@ impl PageLayout {
                 ));
             }
         }
-        let mut kept_so_far = 0;
-        let slot = tree
-            .outcomes
-            .keys()
-            .map(|name| {
-                selection.is_none_or(|s| s.keeps(name)).then(|| {
-                    kept_so_far += 1;
-                    kept_so_far - 1
-                })
-            })
-            .collect();
+        let slot = slots(tree, selection);
         let dictionaries = [
             Dictionary::of([tree.digest.as_str()])?,
             Dictionary::of(STATUSES)?,

@@ -12,10 +12,11 @@ use chrono::NaiveDate;
 
 use crate::case::Case;
 use crate::eval::memo::{Answer, CaseAnswer};
-use crate::eval::{OutcomeVerdict, Verdict};
+use crate::eval::{Decider, OutcomeVerdict, Verdict};
 use crate::result::Status;
 use crate::result::lines::OutcomeSelection;
 use crate::rules::model::Value;
+use crate::rules::tree::Resolved;
 use crate::rules::tree::RuleTree;
 
 /// What a case comes to on a date, by number: what
@@ -206,24 +207,18 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
     /// Decided: the rules it rests on; conflict: every rule that
     /// disagreed; none for the other statuses. Each as `SET@VERSION#RULE`.
     pub fn by(&self) -> impl ExactSizeIterator<Item = &'a str> + 'v {
-        let deciders = match self.o.status {
-            Status::Decided | Status::Conflict => self.verdict.by_of(self.o),
-            Status::Undetermined | Status::MissingFacts => &[],
-        };
         let wording = &self.tree.wording;
-        deciders.iter().map(|d| wording.key(d.version, d.rule))
+        self.deciders()
+            .iter()
+            .map(|d| wording.key(d.version, d.rule))
     }
 
     /// [`OutcomeView::by`] as the rules' numbers among every rule of the
     /// tree, whose keys [`rule_keys`] gives in that order: for writers
     /// that name rules by a dictionary of them.
     pub fn by_numbers(&self) -> impl ExactSizeIterator<Item = usize> + 'v {
-        let deciders = match self.o.status {
-            Status::Decided | Status::Conflict => self.verdict.by_of(self.o),
-            Status::Undetermined | Status::MissingFacts => &[],
-        };
         let wording = &self.tree.wording;
-        deciders
+        self.deciders()
             .iter()
             .map(|d| wording.rule_number(d.version, d.rule).unwrap_or(usize::MAX))
     }
@@ -248,12 +243,8 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
     /// answers it (`n3`, `u5.12`, ...), whose kinds, versions and texts the
     /// legend gives; none for the other statuses.
     pub fn reason_codes(&self) -> impl Iterator<Item = &'a str> + 'v {
-        let answering = match self.o.status {
-            Status::Undetermined => self.verdict.answering_of(self.o),
-            _ => &[],
-        };
         let (wording, oid) = (&self.tree.wording, self.o.oid);
-        answering
+        self.answering()
             .iter()
             .filter_map(move |r| wording.reason(oid, r).map(|reason| &*reason.code))
     }
@@ -262,14 +253,28 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
     /// reason of the tree, whose codes [`reason_codes`] gives in that
     /// order.
     pub fn reason_numbers(&self) -> impl Iterator<Item = usize> + 'v {
-        let answering = match self.o.status {
-            Status::Undetermined => self.verdict.answering_of(self.o),
-            _ => &[],
-        };
         let (wording, oid) = (&self.tree.wording, self.o.oid);
-        answering
+        self.answering()
             .iter()
             .filter_map(move |r| wording.reason_number(oid, r))
+    }
+
+    /// Undetermined: the rule sets answering it; none for the other
+    /// statuses.
+    fn answering(&self) -> &'v [Resolved<'a>] {
+        match self.o.status {
+            Status::Undetermined => self.verdict.answering_of(self.o),
+            _ => &[],
+        }
+    }
+
+    /// Decided: the rules it rests on; conflict: every rule that
+    /// disagreed; none for the other statuses.
+    fn deciders(&self) -> &'v [Decider<'a>] {
+        match self.o.status {
+            Status::Decided | Status::Conflict => self.verdict.by_of(self.o),
+            Status::Undetermined | Status::MissingFacts => &[],
+        }
     }
 }
 

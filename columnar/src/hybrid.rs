@@ -1,5 +1,6 @@
 //! Parquet's value encodings that the result pages use, written from
-//! whole slices: the RLE/bit-packed hybrid (levels and dictionary keys),
+//! whole slices: the RLE/bit-packed hybrid (levels and dictionary keys,
+//! `encode_hybrid`),
 //! PLAIN booleans, and DELTA_BINARY_PACKED for the rising line numbers.
 //! Parquet's own encoders sit behind its unstable `experimental` feature
 //! (which also pulls in its variant crates), so these few are written here
@@ -11,261 +12,143 @@
 /// shorter ones are bit-packed eight at a time.
 const RUN: usize = 8;
 
-/// A stream of values being encoded in the RLE/bit-packed hybrid at a
-/// fixed bit width, a value at a time: a run of `RUN` or more equal values
-/// becomes one RLE run, other values are bit-packed in groups of eight.
-/// The algorithm is Impala's (which the parquet crate's own encoder also
-/// follows): only the group being filled and the current run are held, so
-/// a page's hundreds of streams (a row's levels and keys of every column)
-/// stay in the first-level cache while rows are appended. Holding every
-/// column's values until the page ended instead cost a Parquet row a
-/// third of its time in cache misses (docs/performance.md, issue 14,
-/// seventh round).
-#[derive(Debug, Clone)]
-pub(crate) struct Hybrid {
-    width: u8,
-    out: Vec<u8>,
-    /// The group of eight being filled.
-    group: [u32; RUN],
-    in_group: usize,
-    /// The value the last values repeat, and how many times in a row
-    /// (counted from the last bit-packed group).
-    current: u32,
-    repeats: usize,
-    /// Where the open bit-packed run's header byte is, and its groups.
-    literal: Option<usize>,
-    literal_groups: usize,
-}
-
-/// The most groups of eight one bit-packed run holds: its header is then
-/// one byte, reserved before its groups are known.
-const MOST_GROUPS: usize = 63;
-
-impl Hybrid {
-    /// An empty stream of values of `width` bits.
-    pub(crate) fn new(width: u8) -> Hybrid {
-        Hybrid {
-            width,
-            out: Vec::new(),
-            group: [0; RUN],
-            in_group: 0,
-            current: 0,
-            repeats: 0,
-            literal: None,
-            literal_groups: 0,
-        }
-    }
-
-    /// Appends `v` (which must fit in the stream's width).
-    #[inline(always)]
-    pub(crate) fn put(&mut self, v: u32) {
-        if v == self.current {
-            self.repeats += 1;
-            if self.repeats > RUN {
-                // Further into a run already long: nothing to hold.
-                return;
-            }
-        } else {
-            if self.repeats >= RUN {
-                self.flush_run();
-            }
-            self.repeats = 1;
-            self.current = v;
-        }
-        if let Some(slot) = self.group.get_mut(self.in_group) {
-            *slot = v;
-        }
-        self.in_group += 1;
-        if self.in_group == RUN {
-            self.flush_group();
-        }
-    }
-
-    /// A full group: part of a run (the group is all the run's value), or
-    /// bit-packed into the open bit-packed run.
-    fn flush_group(&mut self) {
-        self.in_group = 0;
-        if self.repeats >= RUN {
-            self.close_literal();
-            return;
-        }
-        if self.literal.is_none() {
-            self.literal = Some(self.out.len());
-            self.out.push(0);
-        }
-        pack_eight(&self.group, self.width, &mut self.out);
-        self.literal_groups += 1;
-        self.repeats = 0;
-        if self.literal_groups == MOST_GROUPS {
-            self.close_literal();
-        }
-    }
-
-    /// Writes the open bit-packed run's header.
-    fn close_literal(&mut self) {
-        if let Some(at) = self.literal.take()
-            && let Some(header) = self.out.get_mut(at)
-        {
-            *header = ((self.literal_groups << 1) | 1) as u8;
-        }
-        self.literal_groups = 0;
-    }
-
-    /// The current run, as one RLE run.
-    fn flush_run(&mut self) {
-        put_varint(&mut self.out, (self.repeats as u64) << 1);
-        let bytes = usize::from(self.width).div_ceil(8);
-        let value = self.current.to_le_bytes();
-        self.out
-            .extend_from_slice(value.get(..bytes).unwrap_or_default());
-        self.repeats = 0;
-        self.in_group = 0;
-    }
-
-    /// Ends the stream: what is held is written (a last run, or a last
-    /// group padded with zeros), and the encoding appended to `into`. The
-    /// stream is then empty, keeping its room.
-    pub(crate) fn finish_into(&mut self, into: &mut Vec<u8>) {
-        let all_repeat =
-            self.literal.is_none() && (self.in_group == 0 || self.repeats == self.in_group);
-        if self.repeats > 0 && all_repeat {
-            self.flush_run();
-        } else if self.in_group > 0 || self.literal.is_some() {
-            if self.in_group > 0 {
-                for slot in self.group.iter_mut().skip(self.in_group) {
-                    *slot = 0;
-                }
-                if self.literal.is_none() {
-                    self.literal = Some(self.out.len());
-                    self.out.push(0);
-                }
-                pack_eight(&self.group, self.width, &mut self.out);
-                self.literal_groups += 1;
-            }
-            self.close_literal();
-        }
-        into.extend_from_slice(&self.out);
-        self.out.clear();
-        self.group = [0; RUN];
-        self.in_group = 0;
-        self.current = 0;
-        self.repeats = 0;
-        self.literal = None;
-        self.literal_groups = 0;
-    }
-}
-
-/// Appends levels (`values`, each below `1 << width`, `width` at most 8)
+/// Appends `values` (levels or dictionary keys, each below `1 << width`)
 /// to `out` in the RLE/bit-packed hybrid encoding, without a length
-/// prefix: what a [`Hybrid`] stream of them gives, made from the whole
-/// slice eight bytes at a time. Runs of eight or more equal levels become
-/// RLE runs; the rest is bit-packed up to the next group of eight equal
-/// ones, the last group padded with zeros. A page's levels are most of
-/// its values (some 230 a row of 300), and the stream's checks a value
-/// cost five times this.
-pub(crate) fn encode_levels(values: &[u8], width: u8, out: &mut Vec<u8>) {
+/// prefix. Runs of eight or more equal values become RLE runs; the rest
+/// is bit-packed up to the next group of eight equal ones, the last group
+/// padded with zeros. A page's values are gathered first and encoded
+/// whole: encoding each column as rows came (hundreds of streams a row)
+/// cost a Parquet row a third of its time in cache misses, and a stream's
+/// checks a value five times this (docs/performance.md, issue 14, seventh
+/// round).
+pub(crate) fn encode_hybrid<T: Packed>(values: &[T], width: u8, out: &mut Vec<u8>) {
     let n = values.len();
     let mut i = 0;
     while let Some(&v) = values.get(i) {
-        let run = run_from(values, i, v);
+        let run = T::run_from(values, i, v);
         if run >= RUN {
             put_varint(out, (run as u64) << 1);
-            if width > 0 {
-                out.push(v);
-            }
+            let value = v.wide().to_le_bytes();
+            out.extend_from_slice(
+                value
+                    .get(..usize::from(width).div_ceil(8))
+                    .unwrap_or_default(),
+            );
             i += run;
             continue;
         }
-        // Groups of eight from `i` until one is eight equal levels (an RLE
-        // run starts there) or the levels end.
+        // Groups of eight from `i` until one is eight equal values (an RLE
+        // run starts there) or the values end.
         let mut end = i + RUN;
-        while end < n && !uniform(values, end) {
+        while end < n && !T::uniform(values, end) {
             end += RUN;
         }
         put_varint(out, ((((end - i) / RUN) as u64) << 1) | 1);
         let mut at = i;
         while at < end {
-            let mut eight = [0u8; RUN];
+            let mut eight = [T::default(); RUN];
             let have = values.get(at..n.min(at + RUN)).unwrap_or_default();
             if let Some(head) = eight.get_mut(..have.len()) {
                 head.copy_from_slice(have);
             }
-            pack_levels(eight, width, out);
+            T::pack(eight, width, out);
             at += RUN;
         }
         i = end;
     }
 }
 
-/// How many levels from `at` on equal `v` (the one at `at`).
-#[inline]
-fn run_from(values: &[u8], at: usize, v: u8) -> usize {
-    let rest = values.get(at..).unwrap_or_default();
-    let pattern = u64::from(v) * 0x0101_0101_0101_0101;
-    let mut run = 0;
-    for eight in rest.chunks_exact(RUN) {
-        let word = u64::from_le_bytes(<[u8; RUN]>::try_from(eight).unwrap_or_default());
-        if word != pattern {
-            break;
+/// What the hybrid encoding takes: levels as bytes (compared and packed
+/// eight at a time as one word), dictionary keys as `u32`.
+pub(crate) trait Packed: Copy + PartialEq + Default {
+    /// The value as the encoding's RLE runs write it.
+    fn wide(self) -> u32;
+
+    /// How many values from `at` on equal `v` (the one at `at`).
+    fn run_from(values: &[Self], at: usize, v: Self) -> usize {
+        values
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&x| x == v)
+            .count()
+    }
+
+    /// Whether the eight values from `at` are all equal.
+    fn uniform(values: &[Self], at: usize) -> bool {
+        match values.get(at..at + RUN) {
+            Some([first, rest @ ..]) => rest.iter().all(|x| x == first),
+            _ => false,
         }
-        run += RUN;
     }
-    run + rest
-        .get(run..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|&&x| x == v)
-        .count()
+
+    /// Eight values packed least significant bit first at `width` bits
+    /// each: `width` bytes.
+    fn pack(eight: [Self; RUN], width: u8, out: &mut Vec<u8>);
 }
 
-/// Whether the eight levels from `at` are all equal.
-#[inline]
-fn uniform(values: &[u8], at: usize) -> bool {
-    match values
-        .get(at..at + RUN)
-        .and_then(|e| <[u8; RUN]>::try_from(e).ok())
-    {
-        Some(eight) => {
-            let word = u64::from_le_bytes(eight);
-            word == u64::from(eight[0]) * 0x0101_0101_0101_0101
+impl Packed for u32 {
+    fn wide(self) -> u32 {
+        self
+    }
+
+    #[inline]
+    fn pack(eight: [u32; RUN], width: u8, out: &mut Vec<u8>) {
+        pack_eight(&eight, width, out);
+    }
+}
+
+impl Packed for u8 {
+    fn wide(self) -> u32 {
+        u32::from(self)
+    }
+
+    #[inline]
+    fn run_from(values: &[u8], at: usize, v: u8) -> usize {
+        let rest = values.get(at..).unwrap_or_default();
+        let pattern = u64::from(v) * 0x0101_0101_0101_0101;
+        let mut run = 0;
+        for eight in rest.chunks_exact(RUN) {
+            let word = u64::from_le_bytes(<[u8; RUN]>::try_from(eight).unwrap_or_default());
+            if word != pattern {
+                break;
+            }
+            run += RUN;
         }
-        None => false,
+        run + rest
+            .get(run..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&x| x == v)
+            .count()
     }
-}
 
-/// Eight levels packed least significant bit first at `width` bits each.
-#[inline]
-fn pack_levels(eight: [u8; RUN], width: u8, out: &mut Vec<u8>) {
-    if width == 1 {
-        // Each byte's low bit gathered into the top byte by one
-        // multiplication: level k lands on bit 56 + k, and no two
-        // products share a bit, so nothing carries.
-        let word = u64::from_le_bytes(eight) & 0x0101_0101_0101_0101;
-        out.push((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8);
-        return;
+    #[inline]
+    fn uniform(values: &[u8], at: usize) -> bool {
+        match values
+            .get(at..at + RUN)
+            .and_then(|e| <[u8; RUN]>::try_from(e).ok())
+        {
+            Some(eight) => {
+                let word = u64::from_le_bytes(eight);
+                word == u64::from(eight[0]) * 0x0101_0101_0101_0101
+            }
+            None => false,
+        }
     }
-    let mask = (1u64 << width) - 1;
-    let mut acc: u64 = 0;
-    for (k, &v) in eight.iter().enumerate() {
-        acc |= (u64::from(v) & mask) << (k as u32 * u32::from(width));
-    }
-    out.extend_from_slice(
-        acc.to_le_bytes()
-            .get(..usize::from(width))
-            .unwrap_or_default(),
-    );
-}
 
-/// Appends `values` to `out` in the RLE/bit-packed hybrid encoding at
-/// `bit_width` bits a value, without a length prefix: a stream's
-/// encoding of them.
-#[cfg(test)]
-pub(crate) fn encode_hybrid(values: &[u32], bit_width: u8, out: &mut Vec<u8>) {
-    let mut stream = Hybrid::new(bit_width);
-    for &v in values {
-        stream.put(v);
+    #[inline]
+    fn pack(eight: [u8; RUN], width: u8, out: &mut Vec<u8>) {
+        if width == 1 {
+            // Each byte's low bit gathered into the top byte by one
+            // multiplication: level k lands on bit 56 + k, and no two
+            // products share a bit, so nothing carries.
+            let word = u64::from_le_bytes(eight) & 0x0101_0101_0101_0101;
+            out.push((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8);
+            return;
+        }
+        pack_eight(&eight.map(u32::from), width, out);
     }
-    stream.finish_into(out);
 }
 
 /// Eight values packed least significant bit first at `bit_width` bits
@@ -449,7 +332,6 @@ mod tests {
     fn random_values_with_runs_of_every_length_decode_to_themselves() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(14);
-        let mut stream = Hybrid::new(3);
         for _ in 0..2_000 {
             let mut values = Vec::new();
             while values.len() < rng.random_range(0..400) {
@@ -461,12 +343,8 @@ mod tests {
                 };
                 values.extend(std::iter::repeat_n(v, run));
             }
-            // One stream, reused, as a page's columns are.
-            for &v in &values {
-                stream.put(v);
-            }
             let mut out = Vec::new();
-            stream.finish_into(&mut out);
+            encode_hybrid(&values, 3, &mut out);
             assert_eq!(decode(&out, 3, values.len()), values);
         }
     }
@@ -489,15 +367,15 @@ mod tests {
                 levels.extend(std::iter::repeat_n(v, run));
             }
             let mut out = Vec::new();
-            encode_levels(&levels, width, &mut out);
+            encode_hybrid(&levels, width, &mut out);
             let wide: Vec<u32> = levels.iter().map(|&l| u32::from(l)).collect();
             assert_eq!(decode(&out, width, levels.len()), wide, "{levels:?}");
         }
         let mut out = Vec::new();
-        encode_levels(&[1; 4096], 1, &mut out);
+        encode_hybrid(&[1u8; 4096], 1, &mut out);
         assert_eq!(out, vec![0x80, 0x40, 1]);
         let mut out = Vec::new();
-        encode_levels(&[1, 0, 1, 1, 0, 0, 0, 0, 1], 1, &mut out);
+        encode_hybrid(&[1u8, 0, 1, 1, 0, 0, 0, 0, 1], 1, &mut out);
         // One bit-packed run of two groups: 0b1101 then 0b1, padded.
         assert_eq!(out, vec![(2 << 1) | 1, 0b0000_1101, 0b0000_0001]);
     }
@@ -505,7 +383,7 @@ mod tests {
     #[test]
     fn a_long_run_is_one_rle_run_of_a_few_bytes() {
         let mut out = Vec::new();
-        encode_hybrid(&[3; 4096], 2, &mut out);
+        encode_hybrid(&[3u32; 4096], 2, &mut out);
         // Header 4096 << 1 as a varint (2 bytes), then the value (1 byte).
         assert_eq!(out, vec![0x80, 0x40, 3]);
     }

@@ -38,7 +38,7 @@ use shapes::{NO_OUTCOME, PAGE_SHAPES, Shape, Shapes, WAYS_TABLED};
 pub(crate) use stats::{Range, Stats};
 
 use crate::build::date32;
-use crate::hybrid::{Booleans, Hybrid, delta_rising_by_one, encode_levels};
+use crate::hybrid::{Booleans, delta_rising_by_one, encode_hybrid};
 
 /// A group's rows being encoded: append rows, then
 /// [`ResultPages::finish`] gives one data page per column.
@@ -54,8 +54,9 @@ use crate::hybrid::{Booleans, Hybrid, delta_rising_by_one, encode_levels};
 pub struct ResultPages {
     layout: Arc<PageLayout>,
     lines: Vec<u64>,
-    /// Per row: whether it has a result (else it is an error row).
-    answered: Vec<bool>,
+    /// Per row: 1 if it has a result, 0 for an error row: the definition
+    /// levels of `case`, `date` and `digest`.
+    answered: Vec<u8>,
     /// Answered rows' ids, PLAIN.
     cases: Vec<u8>,
     /// Answered rows' dates, days since 1970.
@@ -222,7 +223,7 @@ impl ResultPages {
     pub fn append_verdict(&mut self, line: u64, verdict: &CaseVerdict<'_>) {
         self.rows += 1;
         self.lines.push(line);
-        self.answered.push(true);
+        self.answered.push(1);
         put_bytes(&mut self.cases, verdict.case().as_bytes());
         self.dates.push(date32(verdict.date()));
         let mut next = 0;
@@ -287,7 +288,7 @@ impl ResultPages {
         self.errors += 1;
         self.rows += 1;
         self.lines.push(line);
-        self.answered.push(false);
+        self.answered.push(0);
         put_bytes(&mut self.messages, message.as_bytes());
         for k in 0..self.layout.types.len() {
             self.no_outcome(k);
@@ -322,7 +323,7 @@ impl ResultPages {
             Ok(())
         };
         push(self.line_page())?;
-        push(self.texts_page(&self.cases, true))?;
+        push(self.texts_page(&self.answered, &self.cases))?;
         push(self.date_page())?;
         push(self.digest_page())?;
         for k in 0..layout.types.len() {
@@ -336,7 +337,8 @@ impl ResultPages {
             push(needs)?;
             push(reason)?;
         }
-        push(self.error_page())?;
+        let errors: Vec<u8> = self.answered.iter().map(|&a| 1 - a).collect();
+        push(self.texts_page(&errors, &self.messages))?;
         let rows = std::mem::take(&mut self.rows);
         self.lines.clear();
         self.answered.clear();
@@ -395,42 +397,30 @@ impl ResultPages {
         }
     }
 
-    fn error_page(&self) -> Page {
-        self.texts_page(&self.messages, false)
-    }
-
-    /// PLAIN texts on the rows answered (`case`), or on the others
-    /// (`error`, `answered` false).
-    fn texts_page(&self, plain: &[u8], answered: bool) -> Page {
-        let mut def = Vec::with_capacity(self.answered.len());
-        let mut stats = Stats::default();
-        for &a in &self.answered {
-            let on = a == answered;
-            def.push(u8::from(on));
-            stats.nulls += u64::from(!on);
-        }
+    /// PLAIN texts on the rows whose definition level `def` is 1: the
+    /// answered rows' ids, the error rows' messages.
+    fn texts_page(&self, def: &[u8], plain: &[u8]) -> Page {
         let mut bytes = Vec::with_capacity(plain.len() + 64);
-        levels(&def, 1, &mut bytes);
+        levels(def, 1, &mut bytes);
         bytes.extend_from_slice(plain);
         Page {
             bytes,
-            values: self.answered.len(),
+            values: def.len(),
             encoding: Encoding::PLAIN,
             stats: Stats {
-                nulls: stats.nulls,
+                nulls: nulls(def),
                 range: Range::Empty,
             },
         }
     }
 
     fn date_page(&self) -> Page {
-        let def: Vec<u8> = self.answered.iter().map(|&a| u8::from(a)).collect();
         let mut stats = Stats {
-            nulls: self.answered.iter().filter(|&&a| !a).count() as u64,
-            ..Stats::default()
+            nulls: nulls(&self.answered),
+            range: Range::Empty,
         };
         let mut bytes = Vec::with_capacity(self.dates.len() * 4 + 64);
-        levels(&def, 1, &mut bytes);
+        levels(&self.answered, 1, &mut bytes);
         for &d in &self.dates {
             bytes.extend_from_slice(&d.to_le_bytes());
             stats.range.int(i64::from(d));
@@ -444,15 +434,17 @@ impl ResultPages {
     }
 
     fn digest_page(&self) -> Page {
-        let mut column = Keys::new(1, false, self.width(Dict::Digest));
-        for &a in &self.answered {
-            if a {
-                column.def.push(1);
-                column.keys.put(0);
-            } else {
-                column.null();
-            }
-        }
+        let answered = self.answered.len() as u64 - nulls(&self.answered);
+        let column = Keys {
+            def: self.answered.clone(),
+            max_def: 1,
+            rep: None,
+            keys: vec![0; usize::try_from(answered).unwrap_or(0)],
+            stats: Stats {
+                nulls: nulls(&self.answered),
+                range: Range::Empty,
+            },
+        };
         self.dictionary_page(column, Dict::Digest)
     }
 
@@ -463,9 +455,9 @@ impl ResultPages {
     /// An outcome's status, rules, needed facts and reasons pages, from
     /// its rows' shapes, in one pass over them (each shape read once).
     fn outcome_pages(&self, shapes: &[u32]) -> [Page; 4] {
-        let mut status = Keys::new(1, false, self.width(Dict::Status));
+        let mut status = Keys::new(1, false);
         let parts = [Dict::Rule, Dict::Fact, Dict::Reason];
-        let mut lists = parts.map(|d| Keys::new(3, true, self.width(d)));
+        let mut lists = parts.map(|_| Keys::new(3, true));
         for &n in shapes {
             let shape = if n == NO_OUTCOME {
                 None
@@ -480,7 +472,7 @@ impl ResultPages {
                 continue;
             };
             status.def.push(1);
-            status.keys.put(shape.status);
+            status.keys.push(shape.status);
             status.stats.range.key(shape.status);
             for (list, part) in lists.iter_mut().zip(parts) {
                 list.list(table.keys(shape, part));
@@ -497,15 +489,16 @@ impl ResultPages {
 
     /// A page of keys into dictionary `d`: repetition levels (for lists),
     /// definition levels, then the keys.
-    fn dictionary_page(&self, mut column: Keys, d: Dict) -> Page {
+    fn dictionary_page(&self, column: Keys, d: Dict) -> Page {
         let values = column.def.len();
         let mut bytes = Vec::with_capacity(256);
         if let Some(rep) = &column.rep {
             levels(rep, 1, &mut bytes);
         }
         levels(&column.def, column.max_def, &mut bytes);
-        bytes.push(self.width(d));
-        column.keys.finish_into(&mut bytes);
+        let width = self.width(d);
+        bytes.push(width);
+        encode_hybrid(&column.keys, width, &mut bytes);
         Page {
             bytes,
             values,
@@ -515,25 +508,25 @@ impl ResultPages {
     }
 }
 
-/// A column of keys being encoded: its levels (as bytes, encoded once
-/// whole), its keys (a stream) and its statistics.
+/// A column of keys gathered for its page: its levels, its keys and its
+/// statistics, encoded whole at the end (`dictionary_page`).
 struct Keys {
     def: Vec<u8>,
     max_def: u8,
     rep: Option<Vec<u8>>,
-    keys: Hybrid,
+    keys: Vec<u32>,
     stats: Stats,
 }
 
 impl Keys {
     /// A column whose definition levels go up to `max_def`, with
-    /// repetition levels if `list`, of keys of `width` bits.
-    fn new(max_def: u8, list: bool, width: u8) -> Keys {
+    /// repetition levels if `list`.
+    fn new(max_def: u8, list: bool) -> Keys {
         Keys {
             def: Vec::new(),
             max_def,
             rep: list.then(Vec::new),
-            keys: Hybrid::new(width),
+            keys: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -561,7 +554,7 @@ impl Keys {
         for (i, &k) in items.iter().enumerate() {
             rep.push(u8::from(i > 0));
             self.def.push(3);
-            self.keys.put(k);
+            self.keys.push(k);
         }
     }
 }
@@ -587,12 +580,18 @@ fn value_page(values: &Values, ty: ValueType) -> Page {
     }
 }
 
+/// How many of `def` (definition levels of a column without lists) are
+/// nulls.
+fn nulls(def: &[u8]) -> u64 {
+    def.iter().filter(|&&d| d == 0).count() as u64
+}
+
 /// Levels up to `max`, as a data page (v1) holds them: their length in
 /// four bytes, then their encoding.
 fn levels(levels: &[u8], max: u8, page: &mut Vec<u8>) {
     let at = page.len();
     page.extend_from_slice(&[0; 4]);
-    encode_levels(levels, crate::hybrid::bit_width(u32::from(max)), page);
+    encode_hybrid(levels, crate::hybrid::bit_width(u32::from(max)), page);
     let len = u32::try_from(page.len() - at - 4).unwrap_or(u32::MAX);
     if let Some(prefix) = page.get_mut(at..at + 4) {
         prefix.copy_from_slice(&len.to_le_bytes());

@@ -405,6 +405,28 @@ struct Evaluator<'a, 'c> {
     first: Option<Vec<memo::Seen<'a>>>,
 }
 
+thread_local! {
+    /// The last case's condition cache, cleared, for this thread's next:
+    /// allocating and zeroing a fresh one took a tenth of a case answered
+    /// by a memo (docs/performance.md, issue 14, eighth round).
+    static SPARE_CACHE: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty condition cache, with the room of this thread's last.
+fn spare_cache() -> Vec<u32> {
+    SPARE_CACHE.with(std::cell::Cell::take)
+}
+
+impl Drop for Evaluator<'_, '_> {
+    fn drop(&mut self) {
+        let mut cache = std::mem::take(&mut self.cache);
+        if cache.capacity() > 0 {
+            cache.clear();
+            SPARE_CACHE.with(|spare| spare.set(cache));
+        }
+    }
+}
+
 impl<'a, 'c> Evaluator<'a, 'c> {
     fn new(tree: &'a RuleTree, slots: Vec<Option<&'c Value>>, date: NaiveDate) -> Self {
         Evaluator {
@@ -498,7 +520,8 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             Truth::Unknown(needs) => needs.index().saturating_add(3),
         };
         if self.cache.is_empty() {
-            self.cache = vec![0; self.tree.conditions];
+            self.cache = spare_cache();
+            self.cache.resize(self.tree.conditions, 0);
         }
         if let Some(slot) = self.cache.get_mut(c.id) {
             *slot = code;

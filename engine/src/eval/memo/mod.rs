@@ -195,19 +195,23 @@ impl<'a> Memo<'a> {
         // Where this epoch's ways per outcome start among the shard's.
         let base = epoch.saturating_mul(tree.outcomes.len());
         let learning = self.room.load(Ordering::Relaxed) > 0;
-        if learning {
-            ev.first = Some(Vec::new());
-        }
         let shard = self.shard();
         // Poisoned by a worker's panic: answered in full from then on.
         let known = shard.and_then(|s| s.read().ok());
         let mut case_values = Vec::new();
-        if let Some(ways) = known.as_ref().and_then(|k| k.cases.get(epoch))
-            && let Walked::Leaf(leaf) = ways.walk(&mut ev, &mut case_values)
-        {
-            let values = case_values.into_iter().map(|(_, v)| v).collect();
-            answer.whole = Some((leaf, values));
-            return Ok(answer);
+        let whole_ways = known.as_ref().and_then(|k| k.cases.get(epoch));
+        if let Some(ways) = whole_ways {
+            if let Walked::Leaf(leaf) = ways.walk(&mut ev, &mut case_values) {
+                let values = case_values.into_iter().map(|(_, v)| v).collect();
+                answer.whole = Some((leaf, values));
+                return Ok(answer);
+            }
+            if learning {
+                // What the walk asked, as recording it would have.
+                ev.first = Some(ways.replay(&mut ev));
+            }
+        } else if learning {
+            ev.first = Some(Vec::new());
         }
         answer.rule_sets.reserve(tree.rule_sets.len());
         answer.outcomes.reserve(tree.outcomes.len());

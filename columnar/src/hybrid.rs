@@ -147,6 +147,17 @@ impl Packed for u8 {
             out.push((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8);
             return;
         }
+        if width == 2 {
+            // The definition levels of lists (0 to 3): each byte's low
+            // two bits folded together pairwise, then in fours, then in
+            // eights, by shifts and masks (no loop, no carry).
+            let mut x = u64::from_le_bytes(eight) & 0x0303_0303_0303_0303;
+            x = (x | (x >> 6)) & 0x000F_000F_000F_000F;
+            x = (x | (x >> 12)) & 0x0000_00FF_0000_00FF;
+            x = (x | (x >> 24)) & 0xFFFF;
+            out.extend_from_slice(&(x as u16).to_le_bytes());
+            return;
+        }
         pack_eight(&eight.map(u32::from), width, out);
     }
 }

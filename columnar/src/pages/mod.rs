@@ -77,6 +77,52 @@ pub struct ResultPages {
     ways: Vec<u32>,
     rows: usize,
     errors: u64,
+    /// Buffers a page is built in, kept from page to page: allocating
+    /// (and for snappy's table, zeroing) them afresh for each of a
+    /// group's hundred-odd pages cost a Parquet row a twentieth of its
+    /// time (docs/performance.md, issue 14, eighth round).
+    scratch: Scratch,
+}
+
+/// The buffers `finish` builds pages in, reused.
+#[derive(Default)]
+struct Scratch {
+    /// A column's keys gathered: status, rules, needs, reasons.
+    keys: [Keys; 4],
+    /// Pages' bytes before compression.
+    spare: Vec<Vec<u8>>,
+    /// Snappy's encoder (its hash table) and its output.
+    snappy: Snappy,
+}
+
+/// Snappy's encoder and an output buffer of the largest size it needs.
+struct Snappy {
+    encoder: snap::raw::Encoder,
+    out: Vec<u8>,
+}
+
+impl Default for Snappy {
+    fn default() -> Self {
+        Snappy {
+            encoder: snap::raw::Encoder::new(),
+            out: Vec::new(),
+        }
+    }
+}
+
+impl Snappy {
+    /// `data` compressed, as the file's column chunks say they are.
+    fn compress(&mut self, data: &[u8]) -> Result<Bytes, String> {
+        let room = snap::raw::max_compress_len(data.len());
+        if self.out.len() < room {
+            self.out.resize(room, 0);
+        }
+        let n = self
+            .encoder
+            .compress(data, &mut self.out)
+            .map_err(|e| format!("cannot compress a page: {e}"))?;
+        Ok(Bytes::copy_from_slice(self.out.get(..n).unwrap_or_default()))
+    }
 }
 
 /// One kept outcome's values: levels (as bytes, encoded at `finish`) and
@@ -199,6 +245,7 @@ impl ResultPages {
             ways: Vec::new(),
             rows: 0,
             errors: 0,
+            scratch: Scratch::default(),
             layout: Arc::clone(layout),
         }
     }
@@ -310,35 +357,46 @@ impl ResultPages {
     /// is then empty, keeping its buffers' room and the shapes of ways.
     pub fn finish(&mut self) -> Result<PageGroup, String> {
         let layout = Arc::clone(&self.layout);
+        let mut scratch = std::mem::take(&mut self.scratch);
         let mut pages = Vec::with_capacity(layout.kinds.len());
-        let mut push = |page: Page| -> Result<(), String> {
+        let mut push = |page: Page, scratch: &mut Scratch| -> Result<(), String> {
             pages.push(EncodedPage {
-                data: compress(&page.bytes)?,
+                data: scratch.snappy.compress(&page.bytes)?,
                 uncompressed: page.bytes.len(),
                 values: u32::try_from(page.values)
                     .map_err(|_| "a page of too many values".to_string())?,
                 encoding: page.encoding,
                 stats: page.stats,
             });
+            let mut bytes = page.bytes;
+            bytes.clear();
+            scratch.spare.push(bytes);
             Ok(())
         };
-        push(self.line_page())?;
-        push(self.texts_page(&self.answered, &self.cases))?;
-        push(self.date_page())?;
-        push(self.digest_page())?;
+        let page = self.line_page(scratch.bytes());
+        push(page, &mut scratch)?;
+        let page = self.texts_page(&self.answered, &self.cases, scratch.bytes());
+        push(page, &mut scratch)?;
+        let page = self.date_page(scratch.bytes());
+        push(page, &mut scratch)?;
+        let page = self.digest_page(&mut scratch);
+        push(page, &mut scratch)?;
         for k in 0..layout.types.len() {
             let shapes = self.shapes.get(k).map_or(&[][..], Vec::as_slice);
-            let [status, by, needs, reason] = self.outcome_pages(shapes);
-            push(status)?;
+            let [status, by, needs, reason] = self.outcome_pages(shapes, &mut scratch);
+            push(status, &mut scratch)?;
             if let (Some(values), Some(&ty)) = (self.values.get(k), layout.types.get(k)) {
-                push(value_page(values, ty))?;
+                let page = value_page(values, ty, scratch.bytes());
+                push(page, &mut scratch)?;
             }
-            push(by)?;
-            push(needs)?;
-            push(reason)?;
+            push(by, &mut scratch)?;
+            push(needs, &mut scratch)?;
+            push(reason, &mut scratch)?;
         }
         let errors: Vec<u8> = self.answered.iter().map(|&a| 1 - a).collect();
-        push(self.texts_page(&errors, &self.messages))?;
+        let page = self.texts_page(&errors, &self.messages, scratch.bytes());
+        push(page, &mut scratch)?;
+        self.scratch = scratch;
         let rows = std::mem::take(&mut self.rows);
         self.lines.clear();
         self.answered.clear();
@@ -360,8 +418,7 @@ impl ResultPages {
     }
 
     /// `line`: rising by one (DELTA_BINARY_PACKED), else PLAIN.
-    fn line_page(&self) -> Page {
-        let mut bytes = Vec::new();
+    fn line_page(&self, mut bytes: Vec<u8>) -> Page {
         let first = self.lines.first().copied().unwrap_or(1);
         let rising = self
             .lines
@@ -399,8 +456,7 @@ impl ResultPages {
 
     /// PLAIN texts on the rows whose definition level `def` is 1: the
     /// answered rows' ids, the error rows' messages.
-    fn texts_page(&self, def: &[u8], plain: &[u8]) -> Page {
-        let mut bytes = Vec::with_capacity(plain.len() + 64);
+    fn texts_page(&self, def: &[u8], plain: &[u8], mut bytes: Vec<u8>) -> Page {
         levels(def, 1, &mut bytes);
         bytes.extend_from_slice(plain);
         Page {
@@ -414,12 +470,11 @@ impl ResultPages {
         }
     }
 
-    fn date_page(&self) -> Page {
+    fn date_page(&self, mut bytes: Vec<u8>) -> Page {
         let mut stats = Stats {
             nulls: nulls(&self.answered),
             range: Range::Empty,
         };
-        let mut bytes = Vec::with_capacity(self.dates.len() * 4 + 64);
         levels(&self.answered, 1, &mut bytes);
         for &d in &self.dates {
             bytes.extend_from_slice(&d.to_le_bytes());
@@ -433,19 +488,18 @@ impl ResultPages {
         }
     }
 
-    fn digest_page(&self) -> Page {
+    fn digest_page(&self, scratch: &mut Scratch) -> Page {
         let answered = self.answered.len() as u64 - nulls(&self.answered);
-        let column = Keys {
-            def: self.answered.clone(),
-            max_def: 1,
-            rep: None,
-            keys: vec![0; usize::try_from(answered).unwrap_or(0)],
-            stats: Stats {
-                nulls: nulls(&self.answered),
-                range: Range::Empty,
-            },
-        };
-        self.dictionary_page(column, Dict::Digest)
+        let [column, ..] = &mut scratch.keys;
+        column.reset(1, false);
+        column.def.extend_from_slice(&self.answered);
+        column
+            .keys
+            .resize(usize::try_from(answered).unwrap_or(0), 0);
+        column.stats.nulls = nulls(&self.answered);
+        let bytes = scratch.bytes();
+        let [column, ..] = &scratch.keys;
+        self.dictionary_page(column, Dict::Digest, bytes)
     }
 
     fn width(&self, d: Dict) -> u8 {
@@ -454,10 +508,13 @@ impl ResultPages {
 
     /// An outcome's status, rules, needed facts and reasons pages, from
     /// its rows' shapes, in one pass over them (each shape read once).
-    fn outcome_pages(&self, shapes: &[u32]) -> [Page; 4] {
-        let mut status = Keys::new(1, false);
+    fn outcome_pages(&self, shapes: &[u32], scratch: &mut Scratch) -> [Page; 4] {
         let parts = [Dict::Rule, Dict::Fact, Dict::Reason];
-        let mut lists = parts.map(|_| Keys::new(3, true));
+        let [status, lists @ ..] = &mut scratch.keys;
+        status.reset(1, false);
+        for list in lists.iter_mut() {
+            list.reset(3, true);
+        }
         for &n in shapes {
             let shape = if n == NO_OUTCOME {
                 None
@@ -466,7 +523,7 @@ impl ResultPages {
             };
             let Some((shape, table)) = shape else {
                 status.null();
-                for list in &mut lists {
+                for list in lists.iter_mut() {
                     list.null();
                 }
                 continue;
@@ -478,20 +535,21 @@ impl ResultPages {
                 list.list(table.keys(shape, part));
             }
         }
-        let [by, needs, reason] = lists;
+        let bytes = [(); 4].map(|()| scratch.bytes());
+        let [b0, b1, b2, b3] = bytes;
+        let [status, by, needs, reason] = &scratch.keys;
         [
-            self.dictionary_page(status, Dict::Status),
-            self.dictionary_page(by, Dict::Rule),
-            self.dictionary_page(needs, Dict::Fact),
-            self.dictionary_page(reason, Dict::Reason),
+            self.dictionary_page(status, Dict::Status, b0),
+            self.dictionary_page(by, Dict::Rule, b1),
+            self.dictionary_page(needs, Dict::Fact, b2),
+            self.dictionary_page(reason, Dict::Reason, b3),
         ]
     }
 
     /// A page of keys into dictionary `d`: repetition levels (for lists),
     /// definition levels, then the keys.
-    fn dictionary_page(&self, column: Keys, d: Dict) -> Page {
+    fn dictionary_page(&self, column: &Keys, d: Dict, mut bytes: Vec<u8>) -> Page {
         let values = column.def.len();
-        let mut bytes = Vec::with_capacity(256);
         if let Some(rep) = &column.rep {
             levels(rep, 1, &mut bytes);
         }
@@ -503,13 +561,21 @@ impl ResultPages {
             bytes,
             values,
             encoding: Encoding::RLE_DICTIONARY,
-            stats: column.stats,
+            stats: column.stats.clone(),
         }
+    }
+}
+
+impl Scratch {
+    /// An empty buffer for a page, with the room of an earlier page's.
+    fn bytes(&mut self) -> Vec<u8> {
+        self.spare.pop().unwrap_or_default()
     }
 }
 
 /// A column of keys gathered for its page: its levels, its keys and its
 /// statistics, encoded whole at the end (`dictionary_page`).
+#[derive(Default)]
 struct Keys {
     def: Vec<u8>,
     max_def: u8,
@@ -519,16 +585,18 @@ struct Keys {
 }
 
 impl Keys {
-    /// A column whose definition levels go up to `max_def`, with
-    /// repetition levels if `list`.
-    fn new(max_def: u8, list: bool) -> Keys {
-        Keys {
-            def: Vec::new(),
-            max_def,
-            rep: list.then(Vec::new),
-            keys: Vec::new(),
-            stats: Stats::default(),
+    /// Emptied for a column whose definition levels go up to `max_def`,
+    /// with repetition levels if `list`; its buffers keep their room.
+    fn reset(&mut self, max_def: u8, list: bool) {
+        self.def.clear();
+        self.max_def = max_def;
+        match (&mut self.rep, list) {
+            (Some(rep), true) => rep.clear(),
+            (rep, true) => *rep = Some(Vec::new()),
+            (rep, false) => *rep = None,
         }
+        self.keys.clear();
+        self.stats = Stats::default();
     }
 
     /// A row without the outcome.
@@ -560,8 +628,7 @@ impl Keys {
 }
 
 /// An outcome's values as a page.
-fn value_page(values: &Values, ty: ValueType) -> Page {
-    let mut bytes = Vec::with_capacity(values.plain.len() + 256);
+fn value_page(values: &Values, ty: ValueType, mut bytes: Vec<u8>) -> Page {
     if ty == ValueType::List {
         levels(&values.rep, 1, &mut bytes);
     }

@@ -3,6 +3,7 @@
 //! (`exit`), here and nowhere else. No legal logic lives here; that is the
 //! engine's.
 
+mod allocator;
 mod command;
 mod diff_render;
 mod direct_write;
@@ -20,9 +21,11 @@ use clap::{Parser, Subcommand};
 /// mimalloc instead of the system allocator: `batch` builds and drops a few
 /// hundred small strings per case over millions of cases, from several
 /// threads, and glibc's malloc spent more on that than the evaluation did
-/// (see `docs/performance.md` and `docs/decisions.md`).
+/// (see `docs/performance.md` and `docs/decisions.md`). Through
+/// `allocator`, which asks it for plain blocks where Rust's alignment
+/// allows.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
 /// What did the law in force on a date say about this case?
 #[derive(Parser)]

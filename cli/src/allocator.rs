@@ -92,7 +92,22 @@ mod tests {
         let a = Mimalloc;
         for align in [1, 2, 4, 8, 16, 32, 64, 4096] {
             for size in [
-                1, 3, 8, 15, 16, 17, 24, 40, 56, 100, 1000, 1025, 1500, 4097, 70_000, 3 << 20,
+                1,
+                3,
+                8,
+                15,
+                16,
+                17,
+                24,
+                40,
+                56,
+                100,
+                1000,
+                1025,
+                1500,
+                4097,
+                70_000,
+                3 << 20,
             ] {
                 let layout = Layout::from_size_align(size, align).unwrap();
                 unsafe {
@@ -105,7 +120,11 @@ mod tests {
                     assert!(std::slice::from_raw_parts(z, size).iter().all(|&b| b == 0));
                     let grown = a.realloc(p, layout, size * 2 + 5);
                     assert_eq!(grown as usize % align, 0, "grown {size} align {align}");
-                    assert!(std::slice::from_raw_parts(grown, size).iter().all(|&b| b == 0xAB));
+                    assert!(
+                        std::slice::from_raw_parts(grown, size)
+                            .iter()
+                            .all(|&b| b == 0xAB)
+                    );
                     a.dealloc(grown, Layout::from_size_align(size * 2 + 5, align).unwrap());
                     a.dealloc(z, layout);
                 }

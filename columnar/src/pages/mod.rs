@@ -121,7 +121,9 @@ impl Snappy {
             .encoder
             .compress(data, &mut self.out)
             .map_err(|e| format!("cannot compress a page: {e}"))?;
-        Ok(Bytes::copy_from_slice(self.out.get(..n).unwrap_or_default()))
+        Ok(Bytes::copy_from_slice(
+            self.out.get(..n).unwrap_or_default(),
+        ))
     }
 }
 

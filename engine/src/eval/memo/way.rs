@@ -182,6 +182,33 @@ impl<'a, L> Ways<'a, L> {
         ev: &mut Evaluator<'a, '_>,
         values: &mut Vec<(OutcomeId, Value)>,
     ) -> Walked<L> {
+        self.follow(ev, values, None)
+    }
+
+    /// What a case that walked off these ways (`walk`) was asked on the
+    /// way, in order, as a learning evaluator records it: the part of
+    /// its whole way already known. Its conditions are answered from the
+    /// case's cache by now; its values are computed again.
+    ///
+    /// The walk itself records nothing: all but a few cases in a run end
+    /// at a leaf, and recording every step of theirs only to throw it
+    /// away cost some 250 instructions a case (docs/performance.md,
+    /// issue 14, eighth round).
+    pub(super) fn replay(&self, ev: &mut Evaluator<'a, '_>) -> Vec<Seen<'a>> {
+        let mut seen = Vec::new();
+        self.follow(ev, &mut Vec::new(), Some(&mut seen));
+        seen
+    }
+
+    /// `walk`, recording each step's question and answer in `record` if
+    /// given.
+    #[inline]
+    fn follow(
+        &self,
+        ev: &mut Evaluator<'a, '_>,
+        values: &mut Vec<(OutcomeId, Value)>,
+        mut record: Option<&mut Vec<Seen<'a>>>,
+    ) -> Walked<L> {
         let mut at = 0usize;
         loop {
             let (step, next) = match self.nodes.get(at) {
@@ -195,6 +222,9 @@ impl<'a, L> Ways<'a, L> {
                         Ok(t) => t,
                         Err(_) => return Walked::Off,
                     };
+                    if let Some(record) = record.as_deref_mut() {
+                        record.push(Seen::Cond(c, truth_key(t, &ev.needs)));
+                    }
                     next.iter().find(|(k, _)| k.is(t, &ev.needs))
                 }
                 Step::Value(step, literals) => {
@@ -204,10 +234,21 @@ impl<'a, L> Ways<'a, L> {
                         .filter(|(o, _)| *o == step.oid)
                         .map(|(_, v)| v);
                     let key = value_key(step, literals, &got, earlier);
-                    if let Got::Value(v) = got {
-                        values.push((step.oid, v));
+                    let found = next.iter().find(|(k, _)| *k == key);
+                    match record.as_deref_mut() {
+                        Some(record) => {
+                            if let Got::Value(v) = &got {
+                                values.push((step.oid, v.clone()));
+                            }
+                            record.push(Seen::Value(*step, got));
+                        }
+                        None => {
+                            if let Got::Value(v) = got {
+                                values.push((step.oid, v));
+                            }
+                        }
                     }
-                    next.iter().find(|(k, _)| *k == key)
+                    found
                 }
             };
             match found {
@@ -215,51 +256,6 @@ impl<'a, L> Ways<'a, L> {
                 None => return Walked::Off,
             }
         }
-    }
-
-    /// What a case that walked off these ways (`walk`) was asked on the
-    /// way, in order, as a learning evaluator records it: the part of
-    /// its whole way already known. Its conditions are answered from the
-    /// case's cache by now; its values are computed again.
-    ///
-    /// The walk itself records nothing: all but a few cases in a run end
-    /// at a leaf, and recording every step of theirs (to throw it away)
-    /// cost a tenth of answering them (docs/performance.md, issue 14,
-    /// eighth round).
-    pub(super) fn replay(&self, ev: &mut Evaluator<'a, '_>) -> Vec<Seen<'a>> {
-        let mut seen = Vec::new();
-        let mut values: Vec<(OutcomeId, Value)> = Vec::new();
-        let mut at = 0usize;
-        while let Some(Node::Ask(step, next)) = self.nodes.get(at) {
-            let found = match step {
-                Step::Cond(c) => {
-                    let Ok(t) = ev.ask(c) else {
-                        break;
-                    };
-                    seen.push(Seen::Cond(c, truth_key(t, &ev.needs)));
-                    next.iter().find(|(k, _)| k.is(t, &ev.needs))
-                }
-                Step::Value(step, literals) => {
-                    let got = Got::from(ev.compute(*step));
-                    let earlier = values
-                        .iter()
-                        .filter(|(o, _)| *o == step.oid)
-                        .map(|(_, v)| v);
-                    let key = value_key(step, literals, &got, earlier);
-                    let found = next.iter().find(|(k, _)| *k == key);
-                    if let Got::Value(v) = &got {
-                        values.push((step.oid, v.clone()));
-                    }
-                    seen.push(Seen::Value(*step, got));
-                    found
-                }
-            };
-            match found {
-                Some((_, n)) => at = *n as usize,
-                None => break,
-            }
-        }
-        seen
     }
 
     /// Adds a way ending in `leaf`: the leaf at its end, and whether it is

@@ -14,7 +14,7 @@ use inforce_engine::verdict::{reason_codes, rule_keys};
 use parquet::arrow::ArrowSchemaConverter;
 use parquet::schema::types::SchemaDescriptor;
 
-use super::{compress, put_bytes};
+use super::{Snappy, put_bytes};
 use crate::hybrid::bit_width;
 use crate::schema::{STATUSES, kept, result_schema, slots};
 
@@ -92,7 +92,7 @@ impl Dictionary {
             // reader takes it.
             width: bit_width(entries.saturating_sub(1)).max(1),
             uncompressed: plain.len(),
-            page: compress(&plain)?,
+            page: Snappy::default().compress(&plain)?,
             texts,
         })
     }

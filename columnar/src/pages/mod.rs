@@ -79,8 +79,8 @@ pub struct ResultPages {
     errors: u64,
     /// Buffers a page is built in, kept from page to page: allocating
     /// (and for snappy's table, zeroing) them afresh for each of a
-    /// group's hundred-odd pages cost a Parquet row a twentieth of its
-    /// time (docs/performance.md, issue 14, eighth round).
+    /// group's hundred-odd pages cost some 1,500 of a Parquet row's
+    /// 32,000 instructions (docs/performance.md, issue 14, eighth round).
     scratch: Scratch,
 }
 
@@ -95,8 +95,10 @@ struct Scratch {
     snappy: Snappy,
 }
 
-/// Snappy's encoder and an output buffer of the largest size it needs.
-struct Snappy {
+/// Snappy's encoder and an output buffer of the largest size it needs:
+/// how every page is compressed (the layout's dictionary pages, once, with
+/// a fresh one).
+pub(super) struct Snappy {
     encoder: snap::raw::Encoder,
     out: Vec<u8>,
 }
@@ -112,7 +114,7 @@ impl Default for Snappy {
 
 impl Snappy {
     /// `data` compressed, as the file's column chunks say they are.
-    fn compress(&mut self, data: &[u8]) -> Result<Bytes, String> {
+    pub(super) fn compress(&mut self, data: &[u8]) -> Result<Bytes, String> {
         let room = snap::raw::max_compress_len(data.len());
         if self.out.len() < room {
             self.out.resize(room, 0);
@@ -671,14 +673,6 @@ fn levels(levels: &[u8], max: u8, page: &mut Vec<u8>) {
 pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
     out.extend_from_slice(bytes);
-}
-
-/// Snappy, as the file's column chunks say they are compressed.
-pub(super) fn compress(data: &[u8]) -> Result<Bytes, String> {
-    snap::raw::Encoder::new()
-        .compress_vec(data)
-        .map(Bytes::from)
-        .map_err(|e| format!("cannot compress a page: {e}"))
 }
 
 /// A status's key into [`STATUSES`].

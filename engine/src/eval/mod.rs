@@ -406,9 +406,10 @@ struct Evaluator<'a, 'c> {
 }
 
 thread_local! {
-    /// The last case's condition cache, cleared, for this thread's next:
-    /// allocating and zeroing a fresh one took a tenth of a case answered
-    /// by a memo (docs/performance.md, issue 14, eighth round).
+    /// The last case's condition cache, cleared, for this thread's next,
+    /// rather than a fresh one allocated and zeroed for every case (with
+    /// the walk that records nothing, some 250 instructions a case;
+    /// docs/performance.md, issue 14, eighth round).
     static SPARE_CACHE: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
 }
 

@@ -387,10 +387,11 @@ struct Evaluator<'a, 'c> {
     /// The facts as rhai values, built only when a script needs rhai: most
     /// leaves are evaluated natively and never look at it.
     scope: Option<Scope<'static>>,
-    /// Condition results by condition number: each is evaluated once per
+    /// Condition results by condition number, then leaf results by the
+    /// tree's conditions plus leaf number: each is evaluated once per
     /// case. 0 not yet evaluated, 1 true, 2 false, 3 + n unknown needing
-    /// the facts of `Needs(n)`. Numbers rather than `Option<Truth>`s: a
-    /// few hundred conditions are set up per case.
+    /// the facts of `Needs(n)`, and for a leaf `FAILED`. Numbers rather
+    /// than `Option<Truth>`s: a few hundred are set up per case.
     cache: Vec<u32>,
     /// The facts the case's unknown truths need.
     needs: NeedsArena,
@@ -400,10 +401,14 @@ struct Evaluator<'a, 'c> {
     /// decided and every value computed from facts, in order.
     seen: Option<Vec<memo::Seen<'a>>>,
     /// When a memo is learning the case's whole way: every condition
-    /// decided for the first time, and every value computed from facts
-    /// (once each), in order.
+    /// leaf decided for the first time, and every value computed from
+    /// facts (once each), in order.
     first: Option<Vec<memo::Seen<'a>>>,
 }
+
+/// A leaf's place in the cache when it failed on the case: it is run
+/// again for its message whenever asked, but recorded once.
+const FAILED: u32 = u32::MAX;
 
 thread_local! {
     /// The last case's condition cache, cleared, for this thread's next,
@@ -411,6 +416,28 @@ thread_local! {
     /// the walk that records nothing, some 250 instructions a case;
     /// docs/performance.md, issue 14, eighth round).
     static SPARE_CACHE: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// A truth's code in the cache.
+#[inline]
+fn code_of(t: Truth) -> u32 {
+    match t {
+        Truth::True => 1,
+        Truth::False => 2,
+        Truth::Unknown(needs) => needs.index().saturating_add(3),
+    }
+}
+
+/// The truth a code in the cache stands for: none for a place not yet
+/// decided, or a leaf that failed.
+#[inline]
+fn truth_of(code: u32) -> Option<Truth> {
+    match code {
+        0 | FAILED => None,
+        1 => Some(Truth::True),
+        2 => Some(Truth::False),
+        n => Some(Truth::Unknown(Needs::at(n - 3))),
+    }
 }
 
 /// An empty condition cache, with the room of this thread's last.
@@ -512,19 +539,18 @@ impl<'a, 'c> Evaluator<'a, 'c> {
 
     /// Keeps a condition's truth for the rest of the case.
     fn keep(&mut self, c: &'a Condition, tv: Truth) {
-        if let Some(first) = &mut self.first {
-            first.push(memo::Seen::Cond(c, memo::truth_key(tv, &self.needs)));
-        }
-        let code = match tv {
-            Truth::True => 1,
-            Truth::False => 2,
-            Truth::Unknown(needs) => needs.index().saturating_add(3),
-        };
+        self.keep_at(c.id, code_of(tv));
+    }
+
+    /// Keeps a result at its place in the cache, set up on first use.
+    #[inline]
+    fn keep_at(&mut self, at: usize, code: u32) {
         if self.cache.is_empty() {
             self.cache = spare_cache();
-            self.cache.resize(self.tree.conditions, 0);
+            self.cache
+                .resize(self.tree.conditions.saturating_add(self.tree.leaves), 0);
         }
-        if let Some(slot) = self.cache.get_mut(c.id) {
+        if let Some(slot) = self.cache.get_mut(at) {
             *slot = code;
         }
     }
@@ -554,18 +580,43 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         self.condition_named(Some(c), v, "", || format!("scope.{outcome}"))
     }
 
-    fn leaf(&mut self, leaf: &crate::script::analysis::Leaf) -> Result<Truth, ScriptFailure> {
-        leaf_truth(
+    /// A leaf's truth for the case, decided once: a memo learning the
+    /// case's whole way records it then (`first`), failed or not.
+    fn leaf(&mut self, leaf: &'a crate::script::analysis::Leaf) -> Result<Truth, ScriptFailure> {
+        let at = self.tree.conditions.saturating_add(leaf.id);
+        let known = self.cache.get(at).copied().unwrap_or(0);
+        if let Some(t) = truth_of(known) {
+            return Ok(t);
+        }
+        let got = leaf_truth(
             self.tree,
             &self.slots,
             &mut self.scope,
             self.date,
             leaf,
             &mut self.needs,
-        )
+        );
+        if known == FAILED || leaf.id == crate::script::analysis::UNNUMBERED {
+            return got;
+        }
+        if let Some(first) = &mut self.first {
+            let key = match &got {
+                Ok(t) => memo::truth_key(*t, &self.needs),
+                Err(_) => memo::Key::Failed,
+            };
+            first.push(memo::Seen::Leaf(leaf, key));
+        }
+        self.keep_at(at, got.as_ref().map_or(FAILED, |t| code_of(*t)));
+        got
     }
 
-    fn cond(&mut self, c: &Cond) -> Result<Truth, ScriptFailure> {
+    /// A leaf's truth as a memo's way asks it: as `leaf` gives it, a
+    /// failure answered as such (`None`) rather than explained.
+    pub(crate) fn ask_leaf(&mut self, leaf: &'a crate::script::analysis::Leaf) -> Option<Truth> {
+        self.leaf(leaf).ok()
+    }
+
+    fn cond(&mut self, c: &'a Cond) -> Result<Truth, ScriptFailure> {
         match c {
             Cond::Leaf(leaf) => self.leaf(leaf),
             Cond::Not(inner) => Ok(match self.cond(inner)? {
@@ -582,7 +633,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     /// A part that fails after an unknown part is itself unknown: in the
     /// world where the unknown part decides, rhai would never have run it
     /// (`x != () && f(x)` guards `f` that way).
-    fn connective(&mut self, parts: &[Cond], dominant: Truth) -> Result<Truth, ScriptFailure> {
+    fn connective(&mut self, parts: &'a [Cond], dominant: Truth) -> Result<Truth, ScriptFailure> {
         let mut unknown: Option<Truth> = None;
         for p in parts {
             match self.cond(p) {

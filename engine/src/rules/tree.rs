@@ -48,6 +48,9 @@ pub struct RuleTree {
     pub(crate) engine: Engine,
     /// How many conditions the tree has (their `id`s are below this).
     pub(crate) conditions: usize,
+    /// How many distinct leaves the conditions have (their `id`s are
+    /// below this; `LeafNumbers`).
+    pub(crate) leaves: usize,
     /// This tree among those loaded in the process (see `Case`).
     pub(crate) stamp: TreeStamp,
     /// Fact names by number: the keys of `facts`, in order (a fact's

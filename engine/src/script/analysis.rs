@@ -119,6 +119,30 @@ pub struct Leaf {
     pub reads_date: bool,
     /// The same leaf compiled for the native evaluator, if its shape allows.
     pub native: Option<super::native::Native>,
+    /// Number of the leaf in the tree, given as the rules load
+    /// (`number_leaves`): leaves of the same native shape, written at
+    /// the same place of their scripts, share one, as they give the same
+    /// answer and the same failure on any case. [`UNNUMBERED`] until then.
+    pub id: usize,
+}
+
+/// A leaf's `id` before the loader numbers it.
+pub const UNNUMBERED: usize = usize::MAX;
+
+impl Cond {
+    /// Every leaf of the condition, left to right, to change.
+    pub fn leaves_mut(&mut self) -> Vec<&mut Leaf> {
+        fn walk<'c>(c: &'c mut Cond, out: &mut Vec<&'c mut Leaf>) {
+            match c {
+                Cond::Leaf(leaf) => out.push(leaf),
+                Cond::And(parts) | Cond::Or(parts) => parts.iter_mut().for_each(|p| walk(p, out)),
+                Cond::Not(inner) => walk(inner, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
 }
 
 /// A script error at a position inside the script.
@@ -515,6 +539,7 @@ pub fn skeleton(compiled: &Compiled, groups: &[String], fact_id: FactId) -> Cond
                 reads,
                 reads_date,
                 native: None,
+                id: UNNUMBERED,
             })
         }
     }
@@ -544,6 +569,7 @@ fn leaf(expr: &Expr, groups: &[String], fact_id: FactId) -> Cond {
         reads,
         reads_date,
         native: super::native::compile(expr, groups, fact_id),
+        id: UNNUMBERED,
     })
 }
 

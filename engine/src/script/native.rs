@@ -19,7 +19,7 @@ use super::dates;
 use crate::rules::model::Value;
 
 /// A compiled leaf.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Native {
     /// A yes/no term used as a condition: `person.secret_holder`.
     Truthy(Term),
@@ -32,7 +32,7 @@ pub enum Native {
     ListContains(Term, String, Position),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     Eq,
     Ne,
@@ -42,7 +42,7 @@ pub enum Op {
     Ge,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Term {
     Fact(FactRef),
     Date,
@@ -57,13 +57,13 @@ pub enum Term {
     Arith(ArithOp, Box<Term>, Box<Term>, Position),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArithOp {
     Add,
     Sub,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateFn {
     AddDays,
     AddMonths,
@@ -75,7 +75,7 @@ pub enum DateFn {
 /// A fact a term reads: its name, and its number in the tree's declared
 /// facts, given as the term is compiled, so
 /// that evaluation looks facts up by position rather than by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FactRef {
     pub name: String,
     pub id: usize,

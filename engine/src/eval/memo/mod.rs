@@ -14,6 +14,13 @@
 //! combination make a new way for the whole case, but seldom for one
 //! outcome, which asks about a few facts.
 //!
+//! Ways of whole cases are kept too, per epoch, and tried first: most
+//! cases of an archive go one. Their questions are the leaves of
+//! conditions (`Leaf::id`), each asked once however many conditions hold
+//! it, rather than the conditions: the walk then skips the `&&`, `||` and
+//! `!` between them, and a leaf shared by many conditions is decided once
+//! (issue 14, ninth round).
+//!
 //! A computed value is answered by its *equality class*, not by itself:
 //! equal to which literal the outcome's rules state or which value an
 //! earlier rule computed for it, or to none. Resolution only compares
@@ -41,23 +48,30 @@ mod way;
 use leaf::Sub;
 pub(crate) use leaf::{Answer, CaseAnswer, CaseLeaf, Leaf, Tail};
 pub(in crate::eval) use way::truth_key;
-pub(crate) use way::{Got, Seen, ValueStep};
-use way::{Key, Step, Walked, Ways, leaves, value_key};
+pub(crate) use way::{Got, Key, Seen, ValueStep};
+use way::{Step, Walked, Ways, leaves, value_key};
 
 use super::*;
 use crate::result::lines::OutcomeSelection;
 
-/// How much a memo may hold by default: enough for most ways of the
-/// shipped law on archives of millions of cases (a third of this room
-/// answers all but 5% more instructions than all of it), small beside a
-/// batch run's other buffers and within its 200 MB.
-const DEFAULT_ROOM: usize = 24 << 20;
+/// How much a memo may hold by default, as estimated (`OVERHEAD`,
+/// `NODE`): enough for most ways of the shipped law on archives of
+/// millions of cases, and within a batch run's 200 MB. Measured on a
+/// million generated cases to Parquet (docs/performance.md, issue 14,
+/// ninth round): the first 10,000 cases spent 24 MB, after which a
+/// quarter of the cases missed a way of whole cases; 64 MB answers 300,000
+/// cases in 4.9% fewer instructions than 24 MB, 96 MB in 6.1% fewer,
+/// and peak memory grew from 160 MB (no memo: 142 MB) to 146-176 MB.
+const DEFAULT_ROOM: usize = 64 << 20;
 
 /// What a way really takes over what its parts' sizes add up to
-/// (allocations, vectors' spare room, the trie's nodes): measured, peak
-/// memory of a million compact lines went from 73 MB without a memo to
-/// 147 MB with 24 MB of estimated room.
+/// (allocations, vectors' spare room): kept from when each way counted a
+/// node for every step; since ways count only the nodes they add, the
+/// estimate is about twice what a run's peak memory shows.
 const OVERHEAD: usize = 3;
+
+/// What a node of a way's trie takes, its answers included (roughly).
+const NODE: usize = 96;
 
 /// One thread's ways: per epoch and outcome (`epoch * outcomes +
 /// outcome`), and per epoch for whole cases.
@@ -324,21 +338,19 @@ impl<'a> Memo<'a> {
             outcomes: numbered,
             compact: OnceLock::new(),
         };
-        let size = OVERHEAD
-            * (std::mem::size_of::<CaseLeaf>()
-                + leaf.outcomes.len() * 64
-                + leaf.rule_sets.len() * 16
-                + way.len() * 96
-                // The compact text it may keep.
-                + leaf.outcomes.len() * 80);
+        let size = std::mem::size_of::<CaseLeaf>()
+            + leaf.outcomes.len() * 64
+            + leaf.rule_sets.len() * 16
+            // The compact text it may keep.
+            + leaf.outcomes.len() * 80;
         let Ok(mut all) = shard.write() else {
             return;
         };
         let Some(ways) = all.cases.get_mut(epoch) else {
             return;
         };
-        if let Some((_, true)) = ways.add(way, leaf) {
-            self.spend(size);
+        if let Some((_, Some(nodes))) = ways.add(way, leaf) {
+            self.spend(OVERHEAD * (size + nodes * NODE));
         }
     }
 
@@ -356,6 +368,7 @@ impl<'a> Memo<'a> {
         for s in seen {
             match s {
                 Seen::Cond(c, key) => way.push((Step::Cond(c), key)),
+                Seen::Leaf(leaf, key) => way.push((Step::Leaf(leaf), key)),
                 Seen::Value(step, got) => {
                     let literals = literals(self.tree, plan, step.oid);
                     let key = value_key(
@@ -407,12 +420,12 @@ impl<'a> Memo<'a> {
             value_steps,
             compact: OnceLock::new(),
         };
-        let size = OVERHEAD * (leaf.size() + way.len() * 96);
+        let size = leaf.size();
         let mut all = shard.write().ok()?;
         let ways = all.outcomes.get_mut(at)?;
-        let (leaf, new) = ways.add(way, leaf)?;
-        if new {
-            self.spend(size);
+        let (leaf, nodes) = ways.add(way, leaf)?;
+        if let Some(nodes) = nodes {
+            self.spend(OVERHEAD * (size + nodes * NODE));
         }
         Some(leaf)
     }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::super::*;
+use crate::script::analysis::Leaf;
 
 /// A rule computing an outcome's value (or stating it: only computed
 /// values are steps of a way).
@@ -19,9 +20,12 @@ pub(crate) struct ValueStep<'a> {
 }
 
 /// What the evaluator learnt of a case, in order: what a learning
-/// evaluator records.
+/// evaluator records. The way to an outcome is made of the conditions
+/// asked; the way of a whole case, of the leaves of conditions decided
+/// (each once, whichever conditions hold it).
 pub(crate) enum Seen<'a> {
     Cond(&'a Condition, Key),
+    Leaf(&'a Leaf, Key),
     Value(ValueStep<'a>, Got),
 }
 
@@ -132,6 +136,8 @@ pub(super) fn value_key<'v>(
 /// A step of a way.
 pub(super) enum Step<'a> {
     Cond(&'a Condition),
+    /// A leaf of conditions, by its number (`Leaf::id`).
+    Leaf(&'a Leaf),
     /// With the literals the outcome's rules state in the epoch.
     Value(ValueStep<'a>, Vec<&'a Value>),
 }
@@ -140,6 +146,7 @@ impl Step<'_> {
     pub(super) fn same(&self, other: &Step<'_>) -> bool {
         match (self, other) {
             (Step::Cond(a), Step::Cond(b)) => std::ptr::eq(*a, *b),
+            (Step::Leaf(a), Step::Leaf(b)) => a.id == b.id,
             (Step::Value(a, _), Step::Value(b, _)) => a.same(b),
             _ => false,
         }
@@ -175,8 +182,9 @@ pub(super) enum Walked<L> {
 
 impl<'a, L> Ways<'a, L> {
     /// Follows a case's answers from the root; `values` gets the values
-    /// it computes, in order, each with its outcome. Conditions are asked
-    /// through the case's cache, as the evaluation in full asks them.
+    /// it computes, in order, each with its outcome. Conditions and their
+    /// leaves are asked through the case's cache, as the evaluation in
+    /// full asks them.
     pub(super) fn walk(
         &self,
         ev: &mut Evaluator<'a, '_>,
@@ -187,8 +195,9 @@ impl<'a, L> Ways<'a, L> {
 
     /// What a case that walked off these ways (`walk`) was asked on the
     /// way, in order, as a learning evaluator records it: the part of
-    /// its whole way already known. Its conditions are answered from the
-    /// case's cache by now; its values are computed again.
+    /// its whole way already known. Its leaves are answered from the
+    /// case's cache by now (a failed one is run again); its values are
+    /// computed again.
     ///
     /// The walk itself records nothing: all but a few cases in a run end
     /// at a leaf, and recording every step of theirs only to throw it
@@ -227,6 +236,20 @@ impl<'a, L> Ways<'a, L> {
                     }
                     next.iter().find(|(k, _)| k.is(t, &ev.needs))
                 }
+                Step::Leaf(leaf) => {
+                    let t = ev.ask_leaf(leaf);
+                    if let Some(record) = record.as_deref_mut() {
+                        let key = match t {
+                            Some(t) => truth_key(t, &ev.needs),
+                            None => Key::Failed,
+                        };
+                        record.push(Seen::Leaf(leaf, key));
+                    }
+                    match t {
+                        Some(t) => next.iter().find(|(k, _)| k.is(t, &ev.needs)),
+                        None => next.iter().find(|(k, _)| *k == Key::Failed),
+                    }
+                }
                 Step::Value(step, literals) => {
                     let got = Got::from(ev.computed(*step));
                     let earlier = values
@@ -258,10 +281,17 @@ impl<'a, L> Ways<'a, L> {
         }
     }
 
-    /// Adds a way ending in `leaf`: the leaf at its end, and whether it is
-    /// new (not if this thread learnt the way before); none if the way
-    /// disagrees with what is known.
-    pub(super) fn add(&mut self, way: Vec<(Step<'a>, Key)>, leaf: L) -> Option<(Arc<L>, bool)> {
+    /// Adds a way ending in `leaf`: the leaf at its end, and how many
+    /// nodes the way added if its leaf is new (none if this thread learnt
+    /// the way before); none at all if the way disagrees with what is
+    /// known. Ways share their beginnings: most new ones add a few nodes
+    /// for their last steps, not one for each step.
+    pub(super) fn add(
+        &mut self,
+        way: Vec<(Step<'a>, Key)>,
+        leaf: L,
+    ) -> Option<(Arc<L>, Option<usize>)> {
+        let before = self.nodes.len();
         let mut at = 0usize;
         for (step, key) in way {
             let fresh = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
@@ -282,6 +312,10 @@ impl<'a, L> Ways<'a, L> {
             at = match next.iter().find(|(k, _)| *k == key) {
                 Some((_, n)) => *n as usize,
                 None => {
+                    // Most questions have one or two answers: room for
+                    // four (what a first push gives) was most of what a
+                    // way of a whole case took.
+                    next.reserve_exact(1);
                     next.push((key, fresh));
                     self.nodes.push(Node::Open);
                     fresh as usize
@@ -292,9 +326,9 @@ impl<'a, L> Ways<'a, L> {
             node @ Node::Open => {
                 let leaf = Arc::new(leaf);
                 *node = Node::Leaf(Arc::clone(&leaf));
-                Some((leaf, true))
+                Some((leaf, Some(self.nodes.len().saturating_sub(before))))
             }
-            Node::Leaf(known) => Some((Arc::clone(known), false)),
+            Node::Leaf(known) => Some((Arc::clone(known), None)),
             Node::Ask(..) => None,
         }
     }
@@ -310,4 +344,37 @@ pub(super) fn leaves<L>(ways: &[Ways<'_, L>]) -> usize {
                 .count()
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::shipped;
+
+    #[test]
+    fn a_new_way_counts_only_the_nodes_it_adds_and_a_known_one_none() {
+        let tree = shipped();
+        let leaves: Vec<&Leaf> = tree
+            .rule_sets
+            .iter()
+            .flat_map(|s| &s.versions)
+            .flat_map(|v| v.rules.iter().filter_map(|r| r.when.as_ref()))
+            .flat_map(|c| c.cond.leaves())
+            .collect();
+        let a = leaves[0];
+        let b = *leaves.iter().find(|l| l.id != a.id).unwrap();
+        let way = |x: Key, y: Key| vec![(Step::Leaf(a), x), (Step::Leaf(b), y)];
+        let mut ways: Ways<'_, u8> = Ways::default();
+        let (_, nodes) = ways.add(way(Key::True, Key::True), 1).unwrap();
+        assert_eq!(nodes, Some(2));
+        // It shares its first question and answer with the first way.
+        let (_, nodes) = ways.add(way(Key::True, Key::False), 2).unwrap();
+        assert_eq!(nodes, Some(1));
+        let (leaf, nodes) = ways.add(way(Key::True, Key::False), 3).unwrap();
+        assert_eq!((*leaf, nodes), (2, None));
+        let (_, nodes) = ways.add(way(Key::False, Key::False), 4).unwrap();
+        assert_eq!(nodes, Some(2));
+        // A way asking another question where one is known is refused.
+        assert!(ways.add(vec![(Step::Leaf(b), Key::True)], 5).is_none());
+    }
 }

@@ -160,6 +160,7 @@ pub fn load_with(files: Vec<SourceFile>, source_label: &str, golden: Golden) -> 
         tests: Vec::new(),
         engine,
         conditions: l.conditions,
+        leaves: l.leaves.count,
         stamp: crate::rules::tree::TreeStamp::new(),
         fact_names: numbers.facts,
         outcome_names: numbers.outcomes,
@@ -191,6 +192,8 @@ struct Loader {
     problems: Vec<RuleProblem>,
     /// Conditions compiled so far: each gets the next number.
     conditions: usize,
+    /// The leaves of conditions numbered so far.
+    leaves: LeafNumbers,
     /// Versions compiled so far: each gets the next number (`Version::at`).
     versions: usize,
     facts: BTreeMap<String, (FactDef, Src)>,
@@ -243,4 +246,93 @@ impl Loader {
 fn first_line(src: &Src) -> SourceSpan {
     let text = src.inner();
     SourceSpan::new(0.into(), text.find('\n').unwrap_or(text.len()))
+}
+
+/// Numbers the leaves of conditions as they load: a leaf the native
+/// evaluator runs takes the number of an earlier leaf of the same shape
+/// (same facts, literals and operators, written at the same place of its
+/// script, so that a failure reads the same), any other leaf a number of
+/// its own. Evaluation then decides a leaf once per case however many
+/// conditions hold it, and a memo's way of a whole case asks each once.
+#[derive(Default)]
+struct LeafNumbers {
+    count: usize,
+    native: std::collections::HashMap<crate::script::native::Native, usize>,
+}
+
+impl LeafNumbers {
+    fn number(&mut self, cond: &mut crate::script::analysis::Cond) {
+        for leaf in cond.leaves_mut() {
+            let fresh = self.count;
+            leaf.id = match &leaf.native {
+                Some(n) => *self.native.entry(n.clone()).or_insert(fresh),
+                None => fresh,
+            };
+            if leaf.id == fresh {
+                self.count += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::rules::model::Condition;
+    use crate::script::analysis::{Leaf, UNNUMBERED};
+    use crate::testing::shipped;
+
+    /// Every condition of a tree: versions' `applies_when` and scopes,
+    /// rules' `when`, and the checks across facts.
+    fn conditions(tree: &crate::rules::tree::RuleTree) -> Vec<&Condition> {
+        let mut out: Vec<&Condition> = tree.checks.iter().map(|c| &c.condition).collect();
+        for v in tree.rule_sets.iter().flat_map(|s| &s.versions) {
+            out.extend(v.applies_when.iter());
+            out.extend(v.scope.values());
+            out.extend(v.rules.iter().filter_map(|r| r.when.as_ref()));
+        }
+        out
+    }
+
+    #[test]
+    fn leaves_of_one_native_shape_at_one_place_share_a_number_and_all_others_have_their_own() {
+        let tree = shipped();
+        let leaves: Vec<&Leaf> = conditions(tree)
+            .into_iter()
+            .flat_map(|c| c.cond.leaves())
+            .collect();
+        let mut by_id: HashMap<usize, &Leaf> = HashMap::new();
+        for leaf in &leaves {
+            assert_ne!(leaf.id, UNNUMBERED);
+            assert!(leaf.id < tree.leaves, "{} of {}", leaf.id, tree.leaves);
+            match by_id.get(&leaf.id) {
+                Some(other) => {
+                    // Shared only by leaves the native evaluator runs, of
+                    // the same shape, written at the same place.
+                    assert!(leaf.native.is_some(), "{:?}", leaf.reads);
+                    assert_eq!(other.native, leaf.native);
+                }
+                None => {
+                    by_id.insert(leaf.id, leaf);
+                }
+            }
+        }
+        // And leaves of one shape and place always do.
+        for a in &leaves {
+            for b in &leaves {
+                if a.native.is_some() && a.native == b.native {
+                    assert_eq!(a.id, b.id);
+                }
+            }
+        }
+        assert_eq!(by_id.len(), tree.leaves);
+        // The shipped law repeats its parts across rules: sharing counts.
+        assert!(
+            tree.leaves < leaves.len(),
+            "{} of {}",
+            tree.leaves,
+            leaves.len()
+        );
+    }
 }

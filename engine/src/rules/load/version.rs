@@ -263,9 +263,11 @@ impl VersionCtx<'_> {
         let compiled = self.compile(field, script)?;
         let numbers = self.numbers;
         self.l.conditions += 1;
+        let mut cond = analysis::skeleton(&compiled, self.groups, &|f| numbers.fact(f));
+        self.l.leaves.number(&mut cond);
         Some(Condition {
             text: script.value.clone(),
-            cond: analysis::skeleton(&compiled, self.groups, &|f| numbers.fact(f)),
+            cond,
             id: self.l.conditions - 1,
         })
     }

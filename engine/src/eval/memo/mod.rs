@@ -56,13 +56,14 @@ use crate::result::lines::OutcomeSelection;
 
 /// How much a memo may hold by default, as estimated (`OVERHEAD`,
 /// `NODE`): enough for most ways of the shipped law on archives of
-/// millions of cases, and within a batch run's 200 MB. Measured on a
-/// million generated cases to Parquet (docs/performance.md, issue 14,
-/// ninth round): the first 10,000 cases spent 24 MB, after which a
-/// quarter of the cases missed a way of whole cases; 64 MB answers 300,000
-/// cases in 4.9% fewer instructions than 24 MB, 96 MB in 6.1% fewer,
-/// and peak memory grew from 160 MB (no memo: 142 MB) to 146-176 MB.
-const DEFAULT_ROOM: usize = 64 << 20;
+/// millions of cases, and within a batch run's 200 MB. Measured on
+/// generated cases to Parquet (docs/performance.md, issue 14, ninth
+/// round): the first 10,000 cases spent 24 MB, after which a quarter of
+/// the cases missed a way of whole cases; 64 MB answered 300,000 cases in
+/// 4.9% fewer instructions than 24 MB, but full lines then peaked at up
+/// to 209 MB. 48 MB takes about what 24 MB took when every step of a way
+/// was counted as a node.
+const DEFAULT_ROOM: usize = 48 << 20;
 
 /// What a way really takes over what its parts' sizes add up to
 /// (allocations, vectors' spare room): kept from when each way counted a

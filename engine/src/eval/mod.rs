@@ -428,8 +428,9 @@ fn code_of(t: Truth) -> u32 {
     }
 }
 
-/// The truth a code in the cache stands for: none for a place not yet
-/// decided, or a leaf that failed.
+/// The truth a code in the cache stands for (the one reading of `code_of`
+/// for conditions and leaves alike): none for a place not yet decided, or
+/// a leaf that failed.
 #[inline]
 fn truth_of(code: u32) -> Option<Truth> {
     match code {
@@ -509,11 +510,10 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         field: impl FnOnce() -> String,
     ) -> Result<Truth, Box<EvalError>> {
         let Some(c) = c else { return Ok(Truth::True) };
-        let t = match self.cache.get(c.id).copied() {
-            Some(1) => Truth::True,
-            Some(2) => Truth::False,
-            Some(code @ 3..) => Truth::Unknown(Needs::at(code - 3)),
-            _ => self.decide_condition(c, v, rule, field)?,
+        let known = self.cache.get(c.id).copied().and_then(truth_of);
+        let t = match known {
+            Some(t) => t,
+            None => self.decide_condition(c, v, rule, field)?,
         };
         if let Some(seen) = &mut self.seen {
             seen.push(memo::Seen::Cond(c, memo::truth_key(t, &self.needs)));
@@ -525,16 +525,12 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     /// with a failure unnamed: what a memo's walk asks (a failure sends
     /// the case to the evaluation in full, which names it).
     fn ask(&mut self, c: &'a Condition) -> Result<Truth, ScriptFailure> {
-        match self.cache.get(c.id).copied() {
-            Some(1) => Ok(Truth::True),
-            Some(2) => Ok(Truth::False),
-            Some(code @ 3..) => Ok(Truth::Unknown(Needs::at(code - 3))),
-            _ => {
-                let tv = self.cond(&c.cond)?;
-                self.keep(c, tv);
-                Ok(tv)
-            }
+        if let Some(t) = self.cache.get(c.id).copied().and_then(truth_of) {
+            return Ok(t);
         }
+        let tv = self.cond(&c.cond)?;
+        self.keep(c, tv);
+        Ok(tv)
     }
 
     /// Keeps a condition's truth for the rest of the case.

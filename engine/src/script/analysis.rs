@@ -120,7 +120,7 @@ pub struct Leaf {
     /// The same leaf compiled for the native evaluator, if its shape allows.
     pub native: Option<super::native::Native>,
     /// Number of the leaf in the tree, given as the rules load
-    /// (`number_leaves`): leaves of the same native shape, written at
+    /// (`LeafNumbers` in `rules::load`): leaves of the same native shape, written at
     /// the same place of their scripts, share one, as they give the same
     /// answer and the same failure on any case. [`UNNUMBERED`] until then.
     pub id: usize,

@@ -539,16 +539,24 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     }
 
     /// Keeps a result at its place in the cache, set up on first use.
-    #[inline]
+    /// Inlined, the setting up apart: a call cost more than the store.
+    #[inline(always)]
     fn keep_at(&mut self, at: usize, code: u32) {
         if self.cache.is_empty() {
-            self.cache = spare_cache();
-            self.cache
-                .resize(self.tree.conditions.saturating_add(self.tree.leaves), 0);
+            self.set_up_cache();
         }
         if let Some(slot) = self.cache.get_mut(at) {
             *slot = code;
         }
+    }
+
+    /// The cache, empty, with a place for every condition and leaf.
+    #[cold]
+    #[inline(never)]
+    fn set_up_cache(&mut self) {
+        self.cache = spare_cache();
+        self.cache
+            .resize(self.tree.conditions.saturating_add(self.tree.leaves), 0);
     }
 
     /// A condition not yet decided for the case, decided and kept.
@@ -610,6 +618,27 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     /// failure answered as such (`None`) rather than explained.
     pub(crate) fn ask_leaf(&mut self, leaf: &'a crate::script::analysis::Leaf) -> Option<Truth> {
         self.leaf(leaf).ok()
+    }
+
+    /// A leaf's truth as a walk of the ways of whole cases asks it:
+    /// decided afresh, neither looked up in the case's cache nor kept
+    /// there. Such a walk asks each leaf once (a way records a leaf the
+    /// first time it is decided), so the cache would only be written, and
+    /// setting it up and keeping each truth cost a case more than deciding
+    /// its leaves again on the few walks that end off the known ways,
+    /// which the replay (`Ways::replay`) asks through the cache
+    /// (docs/performance.md, issue 14, tenth round).
+    #[inline]
+    pub(crate) fn walk_leaf(&mut self, leaf: &'a crate::script::analysis::Leaf) -> Option<Truth> {
+        leaf_truth(
+            self.tree,
+            &self.slots,
+            &mut self.scope,
+            self.date,
+            leaf,
+            &mut self.needs,
+        )
+        .ok()
     }
 
     fn cond(&mut self, c: &'a Cond) -> Result<Truth, ScriptFailure> {

@@ -182,9 +182,10 @@ pub(super) enum Walked<L> {
 
 impl<'a, L> Ways<'a, L> {
     /// Follows a case's answers from the root; `values` gets the values
-    /// it computes, in order, each with its outcome. Conditions and their
-    /// leaves are asked through the case's cache, as the evaluation in
-    /// full asks them.
+    /// it computes, in order, each with its outcome. Conditions are asked
+    /// through the case's cache, as the evaluation in full asks them;
+    /// leaves (the questions of ways of whole cases, each asked once on a
+    /// way) are decided afresh (`Evaluator::walk_leaf`).
     pub(super) fn walk(
         &self,
         ev: &mut Evaluator<'a, '_>,
@@ -237,14 +238,18 @@ impl<'a, L> Ways<'a, L> {
                     next.iter().find(|(k, _)| k.is(t, &ev.needs))
                 }
                 Step::Leaf(leaf) => {
-                    let t = ev.ask_leaf(leaf);
-                    if let Some(record) = record.as_deref_mut() {
-                        let key = match t {
-                            Some(t) => truth_key(t, &ev.needs),
-                            None => Key::Failed,
-                        };
-                        record.push(Seen::Leaf(leaf, key));
-                    }
+                    let t = match record.as_deref_mut() {
+                        Some(record) => {
+                            let t = ev.ask_leaf(leaf);
+                            let key = match t {
+                                Some(t) => truth_key(t, &ev.needs),
+                                None => Key::Failed,
+                            };
+                            record.push(Seen::Leaf(leaf, key));
+                            t
+                        }
+                        None => ev.walk_leaf(leaf),
+                    };
                     match t {
                         Some(t) => next.iter().find(|(k, _)| k.is(t, &ev.needs)),
                         None => next.iter().find(|(k, _)| *k == Key::Failed),

@@ -8,6 +8,8 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 /// What direct writes are aligned to, in memory and in the file, and what
 /// their lengths are multiples of: the largest logical block size of
@@ -15,20 +17,146 @@ use std::io::{self, Write};
 const ALIGN: usize = 4096;
 
 /// Bytes gathered before they are written at once. At the disk's speed
-/// here (about 1.1 GB/s) a block takes some 4 ms, while the workers go on
-/// with the chunks waiting to be written.
+/// here (about 1.5 GB/s) a block takes some 3 ms, while the next one is
+/// gathered.
 const BLOCK: usize = 4 << 20;
 
 /// Bytes being gathered into aligned blocks for a file opened for direct
 /// writes. Once the file system refuses a direct write, the rest goes
 /// through the page cache, as any other file's.
+///
+/// A full block is written by a thread of its own while the next one is
+/// gathered: written by the thread that gathers, each block's copy and
+/// its write took turns, and a million compact lines (1.2 GB) kept that
+/// thread busy more than half the run, long enough at times for the
+/// workers to run out of room for their results and wait
+/// (docs/performance.md, issue 14, tenth round).
 pub struct DirectWrite {
-    /// `BLOCK` bytes from `start`, aligned to `ALIGN`.
-    buf: Vec<u8>,
-    start: usize,
+    block: Block,
     filled: usize,
     /// Whether the file is still written around the page cache.
     direct: bool,
+    /// The thread writing full blocks, where one could be started.
+    writer: Option<BlockWriter>,
+}
+
+/// `BLOCK` bytes from `start`, aligned to `ALIGN`.
+struct Block {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Block {
+    /// A new block; `None` where its bytes cannot be aligned.
+    fn new() -> Option<Block> {
+        let buf = vec![0u8; BLOCK + ALIGN];
+        // An offset past `ALIGN` is the "cannot align" answer: never for
+        // bytes, but then the file is written as any other.
+        let start = buf.as_ptr().align_offset(ALIGN);
+        (start < ALIGN).then_some(Block { buf, start })
+    }
+
+    /// The first `len` bytes gathered.
+    fn bytes(&self, len: usize) -> &[u8] {
+        self.buf
+            .get(self.start..self.start + len)
+            .unwrap_or_default()
+    }
+}
+
+/// The thread writing full blocks to its own handle of the file (one
+/// open file, so one position and one set of flags: a fall back to the
+/// page cache there holds for both handles), one block at a time: the
+/// gathering thread waits for it before it touches the file itself.
+struct BlockWriter {
+    /// A full block, with whether the file is still written around the
+    /// page cache.
+    to: Option<mpsc::SyncSender<(Block, bool)>>,
+    /// A block written, with how the write went and whether the file is
+    /// still written around the page cache.
+    back: mpsc::Receiver<(Block, io::Result<bool>)>,
+    /// Whether a block is out with the thread.
+    out: bool,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl BlockWriter {
+    fn start(file: &File) -> Option<BlockWriter> {
+        let mut file = file.try_clone().ok()?;
+        let (to, blocks) = mpsc::sync_channel::<(Block, bool)>(1);
+        let (done, back) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name("inforce-direct".to_string())
+            .spawn(move || {
+                for (block, mut direct) in blocks {
+                    let written = write_all(&mut file, block.bytes(BLOCK), &mut direct);
+                    if done.send((block, written.map(|()| direct))).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(BlockWriter {
+            to: Some(to),
+            back,
+            out: false,
+            thread: Some(thread),
+        })
+    }
+
+    /// Waits for the block out, if one is: it back, or the write's error.
+    fn wait(&mut self, direct: &mut bool) -> io::Result<Option<Block>> {
+        if !self.out {
+            return Ok(None);
+        }
+        self.out = false;
+        let (block, written) = self
+            .back
+            .recv()
+            .map_err(|_| io::Error::other("the thread writing the file stopped"))?;
+        *direct = written?;
+        Ok(Some(block))
+    }
+
+    fn send(&mut self, block: Block, direct: bool) -> io::Result<()> {
+        let sent = self.to.as_ref().map(|to| to.send((block, direct)));
+        match sent {
+            Some(Ok(())) => {
+                self.out = true;
+                Ok(())
+            }
+            _ => Err(io::Error::other("the thread writing the file stopped")),
+        }
+    }
+}
+
+impl Drop for BlockWriter {
+    fn drop(&mut self) {
+        // Its channel closed, the thread ends after the block it has.
+        self.to = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Writes `data` whole to `file`; a direct write refused as invalid (a
+/// file system that takes the flag but not the write) is made again
+/// through the page cache, and `direct` says so.
+fn write_all(file: &mut File, mut data: &[u8], direct: &mut bool) -> io::Result<()> {
+    while !data.is_empty() {
+        match file.write(data) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => data = data.get(n..).unwrap_or_default(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if *direct && e.kind() == io::ErrorKind::InvalidInput => {
+                stop_direct(file)?;
+                *direct = false;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 impl DirectWrite {
@@ -39,19 +167,16 @@ impl DirectWrite {
         use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
         let flags = fcntl_getfl(file).ok()?;
         fcntl_setfl(file, flags | OFlags::DIRECT).ok()?;
-        let buf = vec![0u8; BLOCK + ALIGN];
-        // An offset past `ALIGN` is the "cannot align" answer: never for
-        // bytes, but then the file is written as any other.
-        let start = buf.as_ptr().align_offset(ALIGN);
-        if start >= ALIGN {
+        let Some(block) = Block::new() else {
             let _ = stop_direct(file);
             return None;
-        }
+        };
         Some(DirectWrite {
-            buf,
-            start,
+            block,
             filled: 0,
             direct: true,
+            // Without a thread, each full block is written in turn.
+            writer: BlockWriter::start(file),
         })
     }
 
@@ -61,50 +186,61 @@ impl DirectWrite {
         None
     }
 
-    /// Whether writes still go around the page cache.
+    /// Whether writes still go around the page cache, as far as the
+    /// blocks written back so far tell.
     #[cfg(test)]
     pub fn is_direct(&self) -> bool {
         self.direct
     }
 
-    /// Takes what fits of `data` into the block, writing the block to
-    /// `file` when it is full; returns how much it took.
+    /// Takes what fits of `data` into the block, handing the block to be
+    /// written when it is full; returns how much it took.
     pub fn write(&mut self, file: &mut File, data: &[u8]) -> io::Result<usize> {
         let n = data.len().min(BLOCK - self.filled);
-        let at = self.start + self.filled;
-        if let (Some(to), Some(from)) = (self.buf.get_mut(at..at + n), data.get(..n)) {
+        let at = self.block.start + self.filled;
+        if let (Some(to), Some(from)) = (self.block.buf.get_mut(at..at + n), data.get(..n)) {
             to.copy_from_slice(from);
         }
         self.filled += n;
         if self.filled == BLOCK {
-            self.write_out(file, BLOCK)?;
+            self.hand_off(file)?;
         }
         Ok(n)
     }
 
-    /// Writes the first `len` bytes gathered to `file` and keeps the rest.
-    /// A direct write refused as invalid (a file system that takes the
-    /// flag but not the write) is made again through the page cache.
-    fn write_out(&mut self, file: &mut File, len: usize) -> io::Result<()> {
-        let mut done = 0;
-        while done < len {
-            let part = self
-                .buf
-                .get(self.start + done..self.start + len)
-                .unwrap_or_default();
-            match file.write(part) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if self.direct && e.kind() == io::ErrorKind::InvalidInput => {
-                    stop_direct(file)?;
-                    self.direct = false;
-                }
-                Err(e) => return Err(e),
-            }
+    /// The full block to the writing thread, once it is done with the one
+    /// before (which is gathered into next); written here without one.
+    fn hand_off(&mut self, file: &mut File) -> io::Result<()> {
+        let Some(writer) = &mut self.writer else {
+            return self.write_out(file, BLOCK);
+        };
+        let next = match writer.wait(&mut self.direct)? {
+            Some(block) => block,
+            None => match Block::new() {
+                Some(block) => block,
+                None => return self.write_out(file, BLOCK),
+            },
+        };
+        let full = std::mem::replace(&mut self.block, next);
+        self.filled = 0;
+        writer.send(full, self.direct)
+    }
+
+    /// Waits for the block being written, if any: before the file is
+    /// written here, or finished.
+    fn wait(&mut self) -> io::Result<()> {
+        if let Some(writer) = &mut self.writer {
+            writer.wait(&mut self.direct)?;
         }
-        self.buf
-            .copy_within(self.start + len..self.start + self.filled, self.start);
+        Ok(())
+    }
+
+    /// Writes the first `len` bytes gathered to `file` and keeps the rest.
+    fn write_out(&mut self, file: &mut File, len: usize) -> io::Result<()> {
+        self.wait()?;
+        write_all(file, self.block.bytes(len), &mut self.direct)?;
+        let Block { buf, start } = &mut self.block;
+        buf.copy_within(*start + len..*start + self.filled, *start);
         self.filled -= len;
         Ok(())
     }
@@ -116,7 +252,7 @@ impl DirectWrite {
         if whole > 0 {
             self.write_out(file, whole)?;
         }
-        Ok(())
+        self.wait()
     }
 
     /// Writes everything gathered: whole multiples of `ALIGN` directly,
@@ -216,6 +352,36 @@ mod tests {
     }
 
     #[test]
+    fn blocks_written_by_the_thread_while_the_next_fills_keep_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let mut file = File::create(&path).unwrap();
+        let Some(mut direct) = DirectWrite::start(&file) else {
+            eprintln!(
+                "skipped: the file system of {} has no direct writes",
+                dir.path().display()
+            );
+            return;
+        };
+        // Five blocks and a bit, in pieces that never meet a block's end.
+        let want: Vec<u8> = (0..5 * BLOCK + 123)
+            .map(|i| u8::try_from(i % 253).unwrap())
+            .collect();
+        for piece in want.chunks((1 << 20) - 1) {
+            let mut rest = piece;
+            while !rest.is_empty() {
+                let n = direct.write(&mut file, rest).unwrap();
+                rest = &rest[n..];
+            }
+        }
+        direct.finish(&mut file).unwrap();
+        drop((direct, file));
+        let got = std::fs::read(&path).unwrap();
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "the bytes differ");
+    }
+
+    #[test]
     fn a_direct_write_refused_goes_through_the_page_cache_and_loses_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
@@ -228,7 +394,7 @@ mod tests {
             return;
         };
         // A block one byte off its alignment: the kernel refuses it.
-        direct.start += 1;
+        direct.block.start += 1;
         written_and_read_back(direct, file, &path, true);
     }
 }

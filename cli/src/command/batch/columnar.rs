@@ -104,11 +104,12 @@ pub(super) fn formats(args: &Args) -> Option<(InFormat, OutFormat)> {
 /// results (a kilobyte of text a row while in flight).
 const CHUNK_ROWS: usize = 4_096;
 /// Rows per chunk for Parquet results: a row of encoded pages takes some
-/// fifty bytes, so what stays in flight is mostly the cases read (JSON
-/// Lines chunks also end at `CHUNK_BYTES`). Each worker's task is a data
-/// page of every column: an eighth of a chunk, some thousands of rows,
-/// so that a page's header and dictionary width cost little a row.
-const PAGE_CHUNK_ROWS: usize = 32_768;
+/// fifty bytes, so what stays in flight is mostly the cases read, some
+/// 4 MB of JSON Lines a chunk (`IN_FLIGHT` of them evaluated at once, one
+/// more read ahead). Each worker's task is a data page of every column: a
+/// quarter of a chunk, some 1,500 rows, so that a page's header and
+/// dictionary width cost little a row.
+const PAGE_CHUNK_ROWS: usize = 6_144;
 /// Rows per chunk for JSON Lines results of Parquet cases: a full result
 /// line is some 7 kB, and about three chunks are in flight at once, so
 /// columnar chunks would hold some 180 MB of lines.
@@ -206,10 +207,14 @@ pub(super) fn run(
         None => Writer::Text(out),
     };
     let pool = worker_pool(args.jobs)?;
+    let room = match out_format {
+        OutFormat::Jsonl => super::memo_room(args.shape),
+        OutFormat::Parquet | OutFormat::Csv => super::COLUMNAR_MEMO_ROOM,
+    };
     let job = Job {
         tree,
         date: args.date,
-        memo: Memo::new(tree, outcomes.clone()),
+        memo: Memo::with_room(tree, outcomes.clone(), room),
         layout,
         pages: Mutex::new(Vec::new()),
         format: LineFormat {
@@ -365,19 +370,29 @@ impl Write for Counting {
 }
 
 /// Reads, evaluates and writes at once, as `pipeline` does: a reader
-/// thread reads the next chunk and a writer thread writes the previous
-/// one while the pool evaluates the current one; the channels hold one
-/// chunk each.
+/// thread reads the next chunk while the pool evaluates the chunks out
+/// (`IN_FLIGHT` at most), each as a task of its own, and a writer thread
+/// writes their results in the order of the input. A worker done with its
+/// share of one chunk starts on the next: evaluated one chunk at a time,
+/// the two workers of this machine waited for each other at the end of
+/// every chunk, some 7% of a Parquet run (docs/performance.md, issue 14,
+/// tenth round).
 fn run_chunks(
     job: &Job<'_>,
     pool: &rayon::ThreadPool,
     source: Source,
     writer: Writer,
     progress: &ProgressBar,
-    written: &AtomicU64,
+    written: &Arc<AtomicU64>,
 ) -> Result<Ran, Stop> {
     let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Result<Chunk, String>>(1);
-    let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Piece>>(1);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    // A token for each chunk that may be out; the writer hands one back
+    // for each chunk it has written (or dropped, having stopped).
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        let _ = token_tx.send(());
+    }
     let schema = match &source {
         Source::Parquet(p) => Some(p.schema()),
         Source::Lines(..) => None,
@@ -389,17 +404,10 @@ fn run_chunks(
     if let Err(e) = reader {
         return Err(Stop::Internal(format!("cannot start the reader: {e}")));
     }
+    let shown = (progress.clone(), Arc::clone(written));
     let writer = thread::Builder::new()
         .name("inforce-writer".to_string())
-        .spawn(move || -> io::Result<Writer> {
-            let mut writer = writer;
-            for pieces in out_rx {
-                for piece in pieces {
-                    writer.write(piece)?;
-                }
-            }
-            Ok(writer)
-        });
+        .spawn(move || write_in_order(writer, &done_rx, &token_tx, &shown));
     let writer = match writer {
         Ok(w) => w,
         Err(e) => return Err(Stop::Internal(format!("cannot start the writer: {e}"))),
@@ -411,61 +419,72 @@ fn run_chunks(
         },
         None => None,
     };
-    let mut ran = Ran::default();
-    let mut stop = None;
-    let mut consumed = 0;
-    for message in chunk_rx {
-        let chunk = match message {
-            Ok(c) => c,
-            Err(error) => {
-                stop = Some(error);
-                break;
-            }
-        };
-        let pieces = match evaluate_chunk(job, pool, &chunk, columns.as_ref()) {
-            Ok(p) => p,
-            Err(error) => {
-                stop = Some(error);
-                break;
-            }
-        };
-        ran.cases += chunk.rows() as u64;
-        ran.errors += pieces.iter().map(|(_, e)| e).sum::<u64>();
-        consumed += match &chunk {
-            Chunk::Lines { bytes, .. } => *bytes,
-            Chunk::Batch { batch, .. } => batch.num_rows() as u64,
-        };
-        progress.set_position(consumed);
-        progress.set_message(format!(
-            "{}, {}, {} written",
-            render::count(ran.cases as usize, "case", "cases"),
-            render::count(ran.errors as usize, "error", "errors"),
-            render::bytes(written.load(Ordering::Relaxed))
-        ));
-        if out_tx
-            .send(pieces.into_iter().map(|(p, _)| p).collect())
-            .is_err()
-        {
-            break;
+    let mut read_error = None;
+    pool.in_place_scope(|scope| {
+        // A token first, then a chunk: a chunk taken while waiting for a
+        // token would be one more held in memory.
+        let mut seq = 0;
+        // No token: the writer stopped (on an error it reports).
+        while token_rx.recv().is_ok() {
+            let chunk = match chunk_rx.recv() {
+                Ok(Ok(c)) => c,
+                Ok(Err(error)) => {
+                    read_error = Some(error);
+                    break;
+                }
+                // The reader is done.
+                Err(_) => break,
+            };
+            seq += 1;
+            let seq = seq - 1;
+            let done = done_tx.clone();
+            let columns = columns.as_ref();
+            scope.spawn(move |_| {
+                let pieces = evaluate_chunk(job, &chunk, columns);
+                let consumed = match &chunk {
+                    Chunk::Lines { bytes, .. } => *bytes,
+                    Chunk::Batch { batch, .. } => batch.num_rows() as u64,
+                };
+                // A writer that stopped takes nothing more.
+                let _ = done.send(Done {
+                    seq,
+                    rows: chunk.rows() as u64,
+                    consumed,
+                    pieces,
+                });
+            });
         }
-    }
-    drop(out_tx);
-    let Ok(writer) = writer.join() else {
+        drop(done_tx);
+    });
+    let Ok((writer, mut ran)) = writer.join() else {
         return Err(Stop::Internal(
             "the writer of the results stopped unexpectedly".to_string(),
         ));
     };
-    if let Some(error) = stop {
+    ran.bytes = written.load(Ordering::Relaxed);
+    let writer = match writer {
+        Ok(w) => w,
+        Err(Halt::Output(error)) => return Err(Stop::Output { error, ran }),
+        Err(Halt::Input(error)) => {
+            read_error = Some(error);
+            None
+        }
+    };
+    if let Some(error) = read_error {
         // The output is dropped unfinished: a temporary file goes.
         drop(writer);
-        ran.bytes = written.load(Ordering::Relaxed);
         return Err(Stop::Input {
             after: ran.cases,
             error: io::Error::other(error),
             ran,
         });
     }
-    let finished = writer.and_then(Writer::finish);
+    let Some(writer) = writer else {
+        return Err(Stop::Internal(
+            "the writer of the results stopped unexpectedly".to_string(),
+        ));
+    };
+    let finished = writer.finish();
     // Counted once the file is finished: Parquet writes its last row
     // group and footer then.
     ran.bytes = written.load(Ordering::Relaxed);
@@ -475,17 +494,82 @@ fn run_chunks(
     }
 }
 
+/// Chunks out at once: being evaluated, or evaluated and waiting to be
+/// written. Two let a worker go on to the next chunk; each more holds
+/// another chunk of cases read (up to `CHUNK_BYTES`) in memory.
+const IN_FLIGHT: usize = 2;
+
+/// A chunk's results, by its place in the input.
+struct Done {
+    seq: u64,
+    rows: u64,
+    /// What the progress bar counts: bytes of input, or rows.
+    consumed: u64,
+    pieces: Result<Vec<(Piece, u64)>, String>,
+}
+
+/// Why the writer stopped before the end.
+enum Halt {
+    /// The cases of a chunk could not be read.
+    Input(String),
+    Output(io::Error),
+}
+
+/// Writes evaluated chunks in the order of the input as they come, a
+/// token back for each; stops at the first chunk whose cases could not be
+/// read or whose results could not be written. The writer back (`None`
+/// where the run stopped on its input, as its output is then dropped),
+/// with the counts of what it wrote.
+fn write_in_order(
+    mut writer: Writer,
+    done: &mpsc::Receiver<Done>,
+    tokens: &mpsc::SyncSender<()>,
+    (progress, written): &(ProgressBar, Arc<AtomicU64>),
+) -> (Result<Option<Writer>, Halt>, Ran) {
+    let mut ran = Ran::default();
+    let mut consumed = 0;
+    let mut next = 0;
+    let mut waiting = std::collections::BTreeMap::new();
+    for chunk in done {
+        waiting.insert(chunk.seq, chunk);
+        while let Some(chunk) = waiting.remove(&next) {
+            next += 1;
+            let pieces = match chunk.pieces {
+                Ok(p) => p,
+                Err(error) => return (Err(Halt::Input(error)), ran),
+            };
+            ran.cases += chunk.rows;
+            for (piece, errors) in pieces {
+                ran.errors += errors;
+                if let Err(error) = writer.write(piece) {
+                    return (Err(Halt::Output(error)), ran);
+                }
+            }
+            consumed += chunk.consumed;
+            progress.set_position(consumed);
+            progress.set_message(format!(
+                "{}, {}, {} written",
+                render::count(ran.cases as usize, "case", "cases"),
+                render::count(ran.errors as usize, "error", "errors"),
+                render::bytes(written.load(Ordering::Relaxed))
+            ));
+            let _ = tokens.send(());
+        }
+    }
+    (Ok(Some(writer)), ran)
+}
+
 /// A chunk's results, a group at a time in parallel, in order, each with
 /// its count of error rows.
 fn evaluate_chunk(
     job: &Job<'_>,
-    pool: &rayon::ThreadPool,
     chunk: &Chunk,
     columns: Option<&CaseReader<'_>>,
 ) -> Result<Vec<(Piece, u64)>, String> {
     let rows = chunk.rows();
-    // At least eight tasks a chunk, so that the workers share it evenly.
-    let size = GROUP_ROWS.min(rows.div_ceil(8)).max(1);
+    // At least four tasks a chunk, so that the workers share it evenly
+    // (and go on to the next chunk where they do not).
+    let size = GROUP_ROWS.min(rows.div_ceil(4)).max(1);
     let groups: Vec<Range<usize>> = (0..rows)
         .step_by(size)
         .map(|s| s..(s + size).min(rows))
@@ -493,41 +577,37 @@ fn evaluate_chunk(
     match chunk {
         Chunk::Lines {
             first, data, lines, ..
-        } => Ok(pool.install(|| {
-            groups
-                .par_iter()
-                .map(|g| {
-                    let slots = lines.get(g.clone()).unwrap_or_default();
-                    emit(
-                        job,
-                        *first + g.start as u64,
-                        slots.len(),
-                        |i, n| match slots.get(i).cloned().flatten() {
-                            Some(r) => line_case(job, n, data.get(r).unwrap_or_default()),
-                            None => Err(format!(
-                                "the line is longer than {} MiB; a case fits on far fewer",
-                                MAX_LINE >> 20
-                            )),
-                        },
-                    )
-                })
-                .collect()
-        })),
+        } => Ok(groups
+            .par_iter()
+            .map(|g| {
+                let slots = lines.get(g.clone()).unwrap_or_default();
+                emit(
+                    job,
+                    *first + g.start as u64,
+                    slots.len(),
+                    |i, n| match slots.get(i).cloned().flatten() {
+                        Some(r) => line_case(job, n, data.get(r).unwrap_or_default()),
+                        None => Err(format!(
+                            "the line is longer than {} MiB; a case fits on far fewer",
+                            MAX_LINE >> 20
+                        )),
+                    },
+                )
+            })
+            .collect()),
         Chunk::Batch { first, batch } => {
             let Some(reader) = columns else {
                 return Err("no columns to read the cases with".to_string());
             };
             let cases = reader.batch(batch)?;
-            Ok(pool.install(|| {
-                groups
-                    .par_iter()
-                    .map(|g| {
-                        emit(job, *first + g.start as u64, g.len(), |i, n| {
-                            row_case(job, &cases, g.start + i, n)
-                        })
+            Ok(groups
+                .par_iter()
+                .map(|g| {
+                    emit(job, *first + g.start as u64, g.len(), |i, n| {
+                        row_case(job, &cases, g.start + i, n)
                     })
-                    .collect()
-            }))
+                })
+                .collect())
         }
     }
 }

@@ -101,6 +101,25 @@ fn parse_shape(s: &str) -> Result<Shape, String> {
     }
 }
 
+/// What the memo of a run may hold (as it estimates its ways), by what the
+/// run writes: more ways known answer more cases by a way of whole cases,
+/// and memory is what bounds them. Full lines hold some 8 MB of results a
+/// chunk in flight, and with 64 MB of ways peaked past 200 MB, so they keep
+/// the memo's default, 48 MB; compact lines and columnar results hold far
+/// less in flight and take 96 MB, which answered a million generated cases
+/// to Parquet 83% by ways of whole cases rather than 74%
+/// (docs/performance.md, issue 14, tenth round).
+pub(super) fn memo_room(shape: Shape) -> usize {
+    match shape {
+        Shape::Full => 48 << 20,
+        Shape::Compact => 96 << 20,
+    }
+}
+
+/// The memo's room for columnar results (Parquet, CSV): as compact lines'
+/// (`memo_room`).
+pub(super) const COLUMNAR_MEMO_ROOM: usize = 96 << 20;
+
 pub fn run(args: Args) -> Outcome {
     // Before anything is read: `-o` naming the input would replace the
     // cases with their results.
@@ -155,7 +174,7 @@ pub fn run(args: Args) -> Outcome {
     let pool = worker_pool(args.jobs)?;
     let job = Job {
         date: args.date,
-        memo: Memo::new(&tree, outcomes.clone()),
+        memo: Memo::with_room(&tree, outcomes.clone(), memo_room(args.shape)),
         format: LineFormat {
             shape: args.shape,
             outcomes,

@@ -138,12 +138,14 @@ const SYNC_EVERY: u64 = 32 << 20;
 ///
 /// Where the file's system allows, the file is written around the page
 /// cache instead (`DirectWrite`): then there is nothing to write out as
-/// it grows, and no thread.
+/// it grows, and no syncing thread (full blocks are written by a thread
+/// of `DirectWrite`'s own).
 pub struct Durable {
     file: File,
     since_sync: u64,
     syncer: Option<(mpsc::SyncSender<()>, JoinHandle<()>)>,
-    direct: Option<DirectWrite>,
+    /// Boxed: with its writing thread's channels it is larger than the rest.
+    direct: Option<Box<DirectWrite>>,
 }
 
 impl Durable {
@@ -153,7 +155,7 @@ impl Durable {
                 file,
                 since_sync: 0,
                 syncer: None,
-                direct: Some(direct),
+                direct: Some(Box::new(direct)),
             };
         }
         // Without a second handle or a thread, only the final sync is made.

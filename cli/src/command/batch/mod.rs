@@ -105,19 +105,20 @@ fn parse_shape(s: &str) -> Result<Shape, String> {
 /// run writes: more ways known answer more cases by a way of whole cases,
 /// and memory is what bounds them. Full lines hold some 8 MB of results a
 /// chunk in flight, and with 64 MB of ways peaked past 200 MB, so they keep
-/// the memo's default, 48 MB; compact lines and columnar results hold far
-/// less in flight and take 96 MB, which answered a million generated cases
-/// to Parquet 83% by ways of whole cases rather than 74%
-/// (docs/performance.md, issue 14, tenth round).
+/// the memo's default, 48 MB. Compact lines keep each way's compact text
+/// too, and peaked at 192 MB with 96 MB: they take 64 MB. Columnar results
+/// hold least (`COLUMNAR_MEMO_ROOM`) (docs/performance.md, issue 14, tenth
+/// round).
 pub(super) fn memo_room(shape: Shape) -> usize {
     match shape {
         Shape::Full => 48 << 20,
-        Shape::Compact => 96 << 20,
+        Shape::Compact => 64 << 20,
     }
 }
 
-/// The memo's room for columnar results (Parquet, CSV): as compact lines'
-/// (`memo_room`).
+/// The memo's room for columnar results (Parquet, CSV): 96 MB, which
+/// answered a million generated cases to Parquet 83% by ways of whole
+/// cases rather than 74%, and peaked under 160 MB.
 pub(super) const COLUMNAR_MEMO_ROOM: usize = 96 << 20;
 
 pub fn run(args: Args) -> Outcome {

@@ -200,11 +200,11 @@ const IN_FLIGHT_MOST: usize = 16;
 /// The input and output bytes the chunks out may hold between them, which
 /// sets how many there are between the two bounds above: sixteen chunks
 /// of compact lines (about 2 MB each, in and out), four of full ones
-/// (about 7.4 MB), so memory stays under 200 MB in every shape. At 40 MB,
+/// (about 8.3 MB), so memory stays under 200 MB in every shape. At 40 MB,
 /// five chunks of full lines were out, and a million of them to
 /// `/dev/null` peaked at 202 MB once (docs/performance.md, issue 14,
 /// tenth round).
-const HELD_BYTES: u64 = 32 << 20;
+const HELD_BYTES: u64 = 36 << 20;
 
 /// How many chunks may be out, given the bytes (in and out) of the last
 /// one written.

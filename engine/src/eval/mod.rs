@@ -592,14 +592,7 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         if let Some(t) = truth_of(known) {
             return Ok(t);
         }
-        let got = leaf_truth(
-            self.tree,
-            &self.slots,
-            &mut self.scope,
-            self.date,
-            leaf,
-            &mut self.needs,
-        );
+        let got = self.decide_leaf(leaf);
         if known == FAILED || leaf.id == crate::script::analysis::UNNUMBERED {
             return got;
         }
@@ -630,6 +623,15 @@ impl<'a, 'c> Evaluator<'a, 'c> {
     /// (docs/performance.md, issue 14, tenth round).
     #[inline]
     pub(crate) fn walk_leaf(&mut self, leaf: &'a crate::script::analysis::Leaf) -> Option<Truth> {
+        self.decide_leaf(leaf).ok()
+    }
+
+    /// A leaf decided on the case's facts, neither looked up nor kept.
+    #[inline(always)]
+    fn decide_leaf(
+        &mut self,
+        leaf: &crate::script::analysis::Leaf,
+    ) -> Result<Truth, ScriptFailure> {
         leaf_truth(
             self.tree,
             &self.slots,
@@ -638,7 +640,6 @@ impl<'a, 'c> Evaluator<'a, 'c> {
             leaf,
             &mut self.needs,
         )
-        .ok()
     }
 
     fn cond(&mut self, c: &'a Cond) -> Result<Truth, ScriptFailure> {

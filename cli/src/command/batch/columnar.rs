@@ -32,11 +32,10 @@ use inforce_engine::{Case, RuleTree};
 use rayon::prelude::*;
 
 use super::panics::{QuietPanics, guarded, worker_pool};
-use super::pipeline::{CHUNK_BYTES, MAX_LINE, Ran, Stop};
+use super::pipeline::{CHUNK_BYTES, InOrder, MAX_LINE, Ran, Stop};
 use super::streams::{Input, Sink, open_input};
 use super::{Args, progress};
 use crate::exit::{Failure, Outcome};
-use crate::render;
 
 /// The format of the results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -528,32 +527,23 @@ fn write_in_order(
 ) -> (Result<Option<Writer>, Halt>, Ran) {
     let mut ran = Ran::default();
     let mut consumed = 0;
-    let mut next = 0;
-    let mut waiting = std::collections::BTreeMap::new();
+    let mut order = InOrder::default();
     for chunk in done {
-        waiting.insert(chunk.seq, chunk);
-        while let Some(chunk) = waiting.remove(&next) {
-            next += 1;
-            let pieces = match chunk.pieces {
-                Ok(p) => p,
-                Err(error) => return (Err(Halt::Input(error)), ran),
-            };
+        let handed = order.add(chunk.seq, chunk, |chunk| {
+            let pieces = chunk.pieces.map_err(Halt::Input)?;
             ran.cases += chunk.rows;
             for (piece, errors) in pieces {
                 ran.errors += errors;
-                if let Err(error) = writer.write(piece) {
-                    return (Err(Halt::Output(error)), ran);
-                }
+                writer.write(piece).map_err(Halt::Output)?;
             }
             consumed += chunk.consumed;
-            progress.set_position(consumed);
-            progress.set_message(format!(
-                "{}, {}, {} written",
-                render::count(ran.cases as usize, "case", "cases"),
-                render::count(ran.errors as usize, "error", "errors"),
-                render::bytes(written.load(Ordering::Relaxed))
-            ));
+            let bytes = written.load(Ordering::Relaxed);
+            progress::show(progress, consumed, ran.cases, ran.errors, bytes);
             let _ = tokens.send(());
+            Ok(())
+        });
+        if let Err(halt) = handed {
+            return (Err(halt), ran);
         }
     }
     (Ok(Some(writer)), ran)

@@ -18,7 +18,6 @@ use rayon::prelude::*;
 
 use super::line::{error_line, line_output};
 use super::streams::{Input, Sink};
-use crate::render;
 
 /// A line longer than this is refused without being held in memory: a
 /// case is a few hundred bytes, and one runaway line must not exhaust memory.
@@ -224,23 +223,33 @@ struct Evaluated {
     groups: Vec<(Vec<u8>, u64)>,
 }
 
-/// Puts evaluated chunks back in the order of the input.
-#[derive(Default)]
-struct InOrder {
+/// Puts evaluated chunks back in the order of the input (this pipeline's
+/// and the columnar one's).
+pub(super) struct InOrder<T> {
     /// The number of the next chunk to hand on.
     next: u64,
-    waiting: std::collections::BTreeMap<u64, Evaluated>,
+    waiting: std::collections::BTreeMap<u64, T>,
 }
 
-impl InOrder {
-    /// Takes `done` and hands on, in order, every chunk now next; stops
-    /// at the first that `hand` fails to write.
-    fn add(
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            next: 0,
+            waiting: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    /// Takes chunk number `seq` and hands on, in order, every chunk now
+    /// next; stops at the first that `hand` fails on.
+    pub(super) fn add<E>(
         &mut self,
-        done: Evaluated,
-        mut hand: impl FnMut(Evaluated) -> io::Result<()>,
-    ) -> io::Result<()> {
-        self.waiting.insert(done.seq, done);
+        seq: u64,
+        done: T,
+        mut hand: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.waiting.insert(seq, done);
         while let Some(next) = self.waiting.remove(&self.next) {
             self.next += 1;
             hand(next)?;
@@ -453,7 +462,7 @@ fn write_in_order(
     // `IN_FLIGHT_LEAST`.
     let mut out = IN_FLIGHT_LEAST;
     for evaluated in done {
-        let written = order.add(evaluated, |chunk| {
+        let written = order.add(evaluated.seq, evaluated, |chunk| {
             ran.cases += chunk.lines;
             ran.errors += chunk.groups.iter().map(|(_, e)| e).sum::<u64>();
             let mut held = chunk.bytes;
@@ -463,13 +472,7 @@ fn write_in_order(
                 held += text.len() as u64;
             }
             consumed += chunk.bytes;
-            progress.set_position(consumed);
-            progress.set_message(format!(
-                "{}, {}, {} written",
-                render::count(ran.cases as usize, "case", "cases"),
-                render::count(ran.errors as usize, "error", "errors"),
-                render::bytes(ran.bytes)
-            ));
+            super::progress::show(progress, consumed, ran.cases, ran.errors, ran.bytes);
             // This chunk's token back, one more while chunks like it fit
             // in `HELD_BYTES`, or none while too many are out.
             let want = chunks_out(held);

@@ -7,6 +7,20 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::render;
+
+/// Shows how far a run is: `consumed` of what the bar counts (bytes or
+/// rows read), and the cases, errors and bytes written so far.
+pub(super) fn show(bar: &ProgressBar, consumed: u64, cases: u64, errors: u64, written: u64) {
+    bar.set_position(consumed);
+    bar.set_message(format!(
+        "{}, {}, {} written",
+        render::count(cases as usize, "case", "cases"),
+        render::count(errors as usize, "error", "errors"),
+        render::bytes(written)
+    ));
+}
+
 /// A bar (for a file, by bytes read) or a spinner (for standard input) on
 /// a terminal; nothing at all when stderr is a pipe or a file.
 pub(super) fn bar(size: Option<u64>) -> ProgressBar {

@@ -1,5 +1,5 @@
 //! Parquet files: cases read from one a record batch at a time
-//! (`ParquetCases`), results written to one a row group at a time
+//! (`ParquetCases`, its columns of text as dictionaries), results written to one a row group at a time
 //! (`ParquetOut`), with the legend of compact ids in the file's key-value
 //! metadata. Both keep memory bounded by a row group, never the whole
 //! file. Not here: the layouts (`schema`), the arrays (`read`, `build`).
@@ -8,16 +8,51 @@ use std::fs::File;
 use std::io::Write;
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use inforce_engine::RuleTree;
 use inforce_engine::lines::{Legend, OutcomeSelection};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
 use parquet::basic::{Compression, Encoding};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::schema::result_schema;
+use crate::schema::{ID, result_schema};
+
+/// `schema` with every column of text but `id` read as a dictionary of
+/// its values: a case's text facts are codes repeated on row after row,
+/// which Parquet stores as a dictionary already, so they are read as one
+/// (no text copied a row) and each value is checked once a batch
+/// (`read::BatchCases`). A column written without a dictionary is made
+/// one as it is read. `id`, different on every row, is left as it is.
+fn dictionary_hint(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let as_dictionary = |values: DataType| {
+                Field::new(
+                    field.name(),
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(values)),
+                    field.is_nullable(),
+                )
+                .with_metadata(field.metadata().clone())
+            };
+            match field.data_type() {
+                _ if field.name() == ID => field.as_ref().clone(),
+                DataType::Utf8 => as_dictionary(DataType::Utf8),
+                DataType::LargeUtf8 => as_dictionary(DataType::LargeUtf8),
+                _ => field.as_ref().clone(),
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
 
 /// The key of the file metadata entry holding the legend (JSON) that
 /// gives the texts behind rule ids and reason codes.
@@ -41,14 +76,27 @@ impl ParquetCases {
     /// Opens `file` as Parquet, to read `batch_rows` rows at a time. The
     /// error says why it is no Parquet file.
     pub fn open(file: File, batch_rows: usize) -> Result<ParquetCases, String> {
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| format!("it is not a Parquet file that can be read: {e}"))?;
-        let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-        let schema = builder.schema().clone();
-        let reader = builder
+        let unreadable = |e: parquet::errors::ParquetError| {
+            format!("it is not a Parquet file that can be read: {e}")
+        };
+        let found =
+            ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(unreadable)?;
+        let hinted = dictionary_hint(found.schema());
+        let metadata = if hinted == *found.schema() {
+            found
+        } else {
+            ArrowReaderMetadata::try_new(
+                found.metadata().clone(),
+                ArrowReaderOptions::new().with_schema(hinted),
+            )
+            .map_err(unreadable)?
+        };
+        let rows = u64::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let schema = metadata.schema().clone();
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
             .with_batch_size(batch_rows.max(1))
             .build()
-            .map_err(|e| format!("it is not a Parquet file that can be read: {e}"))?;
+            .map_err(unreadable)?;
         Ok(ParquetCases {
             reader,
             schema,

@@ -5,8 +5,10 @@
 //! (narrower integers, large and view strings, dictionaries of strings,
 //! Date64 and timestamps without a time zone, large lists); refuses any
 //! other type, and any column that is not `id`, `date` or a declared fact,
-//! for the whole input, naming the column. Not here: validating a value
-//! (the engine's `Case::from_values`, so messages match the JSON reader).
+//! for the whole input, naming the column. A column of text held as a
+//! dictionary, or of true/false values, has each of its values converted
+//! once a batch (`Case::convert`), not once a row. Not here: validating a value (the
+//! engine's `CaseRow`, so messages match the JSON reader's).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -21,7 +23,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Schema, TimeUnit};
 use chrono::NaiveDate;
 use inforce_engine::model::ValueType;
-use inforce_engine::{Case, CaseError, FactValue, RuleTree};
+use inforce_engine::{Case, CaseError, CaseRow, Converted, FactValue, RuleTree};
 
 use crate::schema::{DATE, ID};
 
@@ -125,7 +127,14 @@ impl<'t> CaseReader<'t> {
                 .get(i)
                 .map(|f| f.name().clone())
                 .unwrap_or_default();
-            facts.push((number, Cells::of(column(i)?, &name)?, name));
+            let cells = Cells::of(column(i)?, &name)?;
+            let prepared = prepared(self.tree, number, &cells);
+            facts.push(FactColumn {
+                number,
+                cells,
+                prepared,
+                name,
+            });
         }
         Ok(BatchCases {
             tree: self.tree,
@@ -137,14 +146,55 @@ impl<'t> CaseReader<'t> {
     }
 }
 
+/// The values of a column converted once a batch for fact `number`, for
+/// each row to copy: a column of text held as a dictionary (each of its
+/// values; `None` for a null value), a column of true/false values (both
+/// of them). Archives repeat a few values on every row, so this checks
+/// each against the declaration once a batch, not once a row. Other
+/// columns are converted cell by cell.
+enum Prepared {
+    Dictionary(Vec<Option<Converted>>),
+    Bool { no: Converted, yes: Converted },
+    None,
+}
+
+fn prepared(tree: &RuleTree, number: usize, cells: &Cells<'_>) -> Prepared {
+    match cells {
+        Cells::Text(Texts::Dict { values, .. }) => Prepared::Dictionary(
+            (0..values.len())
+                .map(|i| {
+                    values
+                        .get(i)
+                        .map(|s| Case::convert(tree, number, &FactValue::Str(s)))
+                })
+                .collect(),
+        ),
+        Cells::Bool(_) => Prepared::Bool {
+            no: Case::convert(tree, number, &FactValue::Bool(false)),
+            yes: Case::convert(tree, number, &FactValue::Bool(true)),
+        },
+        _ => Prepared::None,
+    }
+}
+
+/// A fact's column in one batch.
+struct FactColumn<'b> {
+    /// The fact's number (its place in `tree.facts`).
+    number: usize,
+    cells: Cells<'b>,
+    /// Its values converted once, if it is a column of few values.
+    prepared: Prepared,
+    /// The column's name, for messages.
+    name: String,
+}
+
 /// The rows of one batch, each of which can be made a case.
 pub struct BatchCases<'b> {
     tree: &'b RuleTree,
     rows: usize,
     id: Option<Cells<'b>>,
     date: Option<Cells<'b>>,
-    /// Fact number, cells and column name.
-    facts: Vec<(usize, Cells<'b>, String)>,
+    facts: Vec<FactColumn<'b>>,
 }
 
 impl BatchCases<'_> {
@@ -162,18 +212,28 @@ impl BatchCases<'_> {
     /// row: the problems, joined by `; `, worded as for a JSON case. A
     /// case without an id is named `fallback_id`.
     pub fn case(&self, row: usize, fallback_id: &str) -> Result<Case, String> {
+        self.case_or(row, || fallback_id.to_string())
+    }
+
+    /// `case`, with the fallback id made only for a row without one (most
+    /// rows of an archive have one).
+    pub fn case_or(
+        &self,
+        row: usize,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Result<Case, String> {
         let mut problems = Vec::new();
         let id = match &self.id {
             Some(cells) => match cells.get(row) {
-                Ok(Some(Cell::Text(s))) => s.to_string(),
-                Ok(Some(Cell::Int(i))) => i.to_string(),
-                Ok(_) => fallback_id.to_string(),
+                Ok(Some(Cell::Text(s))) => Some(s.to_string()),
+                Ok(Some(Cell::Int(i))) => Some(i.to_string()),
+                Ok(_) => None,
                 Err(e) => {
                     problems.push(e);
-                    fallback_id.to_string()
+                    None
                 }
             },
-            None => fallback_id.to_string(),
+            None => None,
         };
         let date = match &self.date {
             Some(cells) => match cells.get(row) {
@@ -195,24 +255,36 @@ impl BatchCases<'_> {
             },
             None => None,
         };
-        let mut values: Vec<Option<FactValue<'_>>> = vec![None; self.tree.facts.len()];
-        for (number, cells, name) in &self.facts {
-            let value = match cells.fact(row) {
-                Ok(Some(value)) => value,
-                Ok(None) => continue,
-                Err(e) => {
-                    problems.push(e.replace("{column}", name));
-                    continue;
+        let mut case = CaseRow::new(self.tree);
+        for column in &self.facts {
+            match (&column.prepared, &column.cells) {
+                (Prepared::Dictionary(values), cells) => {
+                    if let Some(Some(value)) = cells.key(row).and_then(|k| values.get(k)) {
+                        case.give_converted(value);
+                    }
                 }
-            };
-            if let Some(slot) = values.get_mut(*number) {
-                *slot = Some(value);
+                (Prepared::Bool { no, yes }, Cells::Bool(a)) => {
+                    if row < a.len() && a.is_valid(row) {
+                        case.give_converted(if a.value(row) { yes } else { no });
+                    }
+                }
+                _ => match column.cells.fact(row) {
+                    Ok(Some(value)) => case.give(column.number, &value),
+                    Ok(None) => {}
+                    Err(e) => problems.push(e.replace("{column}", &column.name)),
+                },
             }
         }
+        let id = id.unwrap_or_else(fallback_id);
+        let made = case.finish(id, date);
         if !problems.is_empty() {
+            // The columns' own problems first, then the facts refused.
+            if let Err(errors) = made {
+                problems.extend(errors.iter().map(CaseError::one_line));
+            }
             return Err(problems.join("; "));
         }
-        Case::from_values(self.tree, id, date, values).map_err(|errors| {
+        made.map_err(|errors| {
             errors
                 .iter()
                 .map(CaseError::one_line)
@@ -286,6 +358,20 @@ impl<'a> Cells<'a> {
                 )),
             },
         })
+    }
+
+    /// For a column of text held as a dictionary, the place of `row`'s
+    /// value in it: `None` for a null, and for any other column.
+    fn key(&self, row: usize) -> Option<usize> {
+        match self {
+            Cells::Text(Texts::Dict { array, keys, .. }) => {
+                if row >= array.len() || array.is_null(row) {
+                    return None;
+                }
+                keys.get(row).copied()
+            }
+            _ => None,
+        }
     }
 
     /// The cell of `row` of the `id` or `date` column: `None` for a null
@@ -445,6 +531,16 @@ impl<'a> Texts<'a> {
             }
             _ => return None,
         })
+    }
+
+    /// How many values the array holds (a dictionary: its rows).
+    fn len(&self) -> usize {
+        match self {
+            Texts::Utf8(a) => a.len(),
+            Texts::Large(a) => a.len(),
+            Texts::View(a) => a.len(),
+            Texts::Dict { array, .. } => array.len(),
+        }
     }
 
     fn get(&self, row: usize) -> Option<&'a str> {

@@ -567,6 +567,156 @@ fn a_parquet_file_of_cases_reads_back_as_its_cases() {
     assert_eq!(read, originals);
 }
 
+/// `cases` as a Parquet file of cases at `path`, written by arrow-rs's
+/// writer with or without dictionaries.
+fn cases_file(tree: &RuleTree, cases: &[Case], path: &std::path::Path, dictionaries: bool) {
+    let mut b = CaseBuilder::new(tree);
+    for c in cases {
+        b.append(c);
+    }
+    let batch = b.finish().unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_dictionary_enabled(dictionaries)
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// Every row of a Parquet file of cases, read as `inforce batch` reads it.
+fn read_cases_file(tree: &RuleTree, path: &std::path::Path) -> Vec<Result<Case, String>> {
+    let file = ParquetCases::open(std::fs::File::open(path).unwrap(), 64).unwrap();
+    let reader = CaseReader::new(tree, &file.schema()).unwrap();
+    let mut read = Vec::new();
+    for batch in file {
+        let batch = batch.unwrap();
+        let rows = reader.batch(&batch).unwrap();
+        for i in 0..rows.len() {
+            read.push(rows.case_or(i, || format!("line-{}", i + 1)));
+        }
+    }
+    read
+}
+
+#[test]
+fn text_columns_are_read_as_dictionaries_whether_or_not_the_file_holds_them_so() {
+    let tree = tree();
+    let originals: Vec<Case> = cases(300)
+        .iter()
+        .map(|l| Case::from_json(&tree, l, "x").unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for dictionaries in [true, false] {
+        let path = dir.path().join(format!("cases-{dictionaries}.parquet"));
+        cases_file(&tree, &originals, &path, dictionaries);
+        let file = ParquetCases::open(std::fs::File::open(&path).unwrap(), 64).unwrap();
+        let schema = file.schema();
+        let ty = |name: &str| schema.field_with_name(name).unwrap().data_type().clone();
+        assert!(
+            matches!(ty("person.citizenship"), DataType::Dictionary(..)),
+            "{:?}",
+            ty("person.citizenship")
+        );
+        // Ids differ on every row: left as text.
+        assert_eq!(ty("id"), DataType::Utf8);
+        let read: Vec<Case> = read_cases_file(&tree, &path)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(read, originals, "dictionaries written: {dictionaries}");
+    }
+}
+
+#[test]
+fn a_refused_value_of_a_dictionary_is_an_error_of_each_row_holding_it_and_no_other() {
+    let tree = tree();
+    let mut citizenship = StringDictionaryBuilder::<Int8Type>::new();
+    for v in [
+        Some("KZ"),
+        Some("Atlantis"),
+        Some("KZ"),
+        Some("Atlantis"),
+        None,
+    ] {
+        citizenship.append_option(v);
+    }
+    let mut married = BooleanBuilder::new();
+    for v in [Some(true), Some(false), None, Some(true), Some(false)] {
+        married.append_option(v);
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new(
+            "person.citizenship",
+            DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
+            true,
+        ),
+        Field::new("person.married", DataType::Boolean, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(citizenship.finish()) as ArrayRef,
+            Arc::new(married.finish()),
+        ],
+    )
+    .unwrap();
+    let rows = CaseReader::new(&tree, &schema)
+        .unwrap()
+        .batch(&batch)
+        .unwrap();
+    let json = evaluate_case_line(
+        &tree,
+        None,
+        1,
+        br#"{"person": {"citizenship": "Atlantis", "married": false}}"#,
+    )
+    .unwrap_err();
+    for i in [1, 3] {
+        assert_eq!(rows.case(i, "x").unwrap_err(), json, "row {i}");
+    }
+    let fact = |i: usize, name: &str| rows.case(i, "x").unwrap().fact(&tree, name).cloned();
+    use inforce_engine::Value;
+    assert_eq!(fact(0, "person.citizenship"), Some(Value::Str("KZ".into())));
+    assert_eq!(fact(0, "person.married"), Some(Value::Bool(true)));
+    assert_eq!(fact(2, "person.married"), None);
+    assert_eq!(fact(4, "person.citizenship"), None);
+    assert_eq!(fact(4, "person.married"), Some(Value::Bool(false)));
+}
+
+#[test]
+fn a_row_with_a_bad_cell_and_a_refused_value_reports_both() {
+    let tree = tree();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new(
+            "person.birth_date",
+            DataType::Timestamp(arrow_schema::TimeUnit::Second, None),
+            true,
+        ),
+        Field::new("person.citizenship", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(TimestampSecondArray::from(vec![86_400 + 3600])) as ArrayRef,
+            Arc::new(arrow_array::StringArray::from(vec!["Atlantis"])),
+        ],
+    )
+    .unwrap();
+    let error = CaseReader::new(&tree, &schema)
+        .unwrap()
+        .batch(&batch)
+        .unwrap()
+        .case(0, "x")
+        .unwrap_err();
+    assert!(error.contains("holds a time of day"), "{error}");
+    assert!(error.contains("`Atlantis`"), "{error}");
+}
+
 #[test]
 fn a_file_that_is_not_parquet_is_refused_in_words() {
     let dir = tempfile::tempdir().unwrap();

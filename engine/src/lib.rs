@@ -62,7 +62,7 @@ mod script;
 #[cfg(test)]
 mod testing;
 
-pub use case::{Case, CaseError, FactValue};
+pub use case::{Case, CaseError, CaseRow, Converted, FactValue};
 pub use diagnostics::{EvalError, FailureKind, RuleProblem, ScriptPlace};
 pub use drawable::{Drawable, drawable};
 pub use eval::evaluate;

@@ -121,7 +121,7 @@ fn row_case(
     n: u64,
     date: Option<chrono::NaiveDate>,
 ) -> Result<(Case, chrono::NaiveDate), String> {
-    let case = cases.case(row, &format!("line-{n}"))?;
+    let case = cases.case_or(row, || format!("line-{n}"))?;
     let on = case.date_on(date).map_err(|e| e.one_line())?;
     Ok((case, on))
 }

@@ -43,7 +43,7 @@ pub(crate) enum Given<'a> {
 }
 
 /// Why a fact's value was refused.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Refusal {
     /// Not of the declared type: what was expected and what to do.
     Type { expected: String, help: String },

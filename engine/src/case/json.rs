@@ -46,7 +46,7 @@ pub(super) fn read(
 /// The fast path of `read`: `None` for anything but a valid case, a case
 /// failing a check included (the long way says which).
 fn direct(tree: &RuleTree, text: &str) -> Option<DirectCase> {
-    read_direct(tree, text).filter(|parts| passes_checks(tree, &parts.values))
+    read_direct(tree, text).filter(|parts| super::passes_checks(tree, &parts.values))
 }
 
 /// The case on a line of bytes, if the direct reader takes it as it is
@@ -59,7 +59,7 @@ pub(super) fn read_bytes(
     fallback_id: impl FnOnce() -> String,
 ) -> Option<Case> {
     let parts = super::json_scan::scan(tree, bytes)?;
-    passes_checks(tree, &parts.values).then(|| {
+    super::passes_checks(tree, &parts.values).then(|| {
         let id = parts.id.unwrap_or_else(fallback_id);
         Case::numbered(tree, id, parts.date, parts.values)
     })
@@ -70,22 +70,6 @@ pub(super) fn read_bytes(
 fn read_long_way(tree: &RuleTree, text: &str, fallback_id: &str) -> Result<Case, Vec<CaseError>> {
     let value = parse_json(text).map_err(|e| vec![CaseError::not_json(&e)])?;
     from_value(tree, &value, fallback_id)
-}
-
-/// Whether facts read directly pass the checks across facts (a case
-/// failing one is read the long way, which says which).
-fn passes_checks(tree: &RuleTree, values: &[Option<Value>]) -> bool {
-    // A check is made only on a case giving a value to every fact it
-    // reads, as `eval::checks` says (`null` is none): a case giving no
-    // check all of its facts, as many do, passes without an evaluator.
-    let given = |id: &crate::rules::model::FactId| {
-        values
-            .get(id.index())
-            .is_some_and(|v| v.as_ref().is_some_and(|v| *v != Value::Null))
-    };
-    let made = |check: &crate::rules::model::CaseCheck| check.read_ids.iter().all(given);
-    !tree.checks.iter().any(made)
-        || crate::eval::passes_checks(tree, values.iter().map(Option::as_ref).collect())
 }
 
 /// A valid case as read directly, checks across facts not yet made: its

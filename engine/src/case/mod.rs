@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 
 pub use error::CaseError;
 pub(crate) use json_scan::JsonKeys;
-pub use values::FactValue;
+pub use values::{CaseRow, Converted, FactValue};
 pub(crate) use yaml::from_node;
 
 use crate::rules::model::Value;
@@ -110,6 +110,15 @@ impl Case {
         facts: Vec<Option<FactValue<'_>>>,
     ) -> Result<Case, Vec<CaseError>> {
         values::read(tree, id, date, facts)
+    }
+
+    /// Fact `number`'s value (its place in `tree.facts`) converted to
+    /// its declared type and checked once, for every row of typed columns
+    /// that holds it (`CaseRow::give_converted`): a column's dictionary
+    /// of values is converted value by value, not row by row. A refusal is
+    /// kept, and reported by each row given it.
+    pub fn convert(tree: &RuleTree, number: usize, value: &FactValue<'_>) -> Converted {
+        values::convert(tree, number, value)
     }
 
     /// An empty case (no facts known) for `tree`: for tools that build
@@ -206,6 +215,21 @@ impl Case {
             tree: tree.stamp,
         }
     }
+}
+
+/// Whether facts already converted pass the checks across facts. A check
+/// is made only on a case giving a value to every fact it reads, as
+/// `eval::checks` says (`null` is none): a case giving no check all of
+/// its facts, as many do, passes without an evaluator.
+fn passes_checks(tree: &RuleTree, values: &[Option<Value>]) -> bool {
+    let given = |id: &crate::rules::model::FactId| {
+        values
+            .get(id.index())
+            .is_some_and(|v| v.as_ref().is_some_and(|v| *v != Value::Null))
+    };
+    let made = |check: &crate::rules::model::CaseCheck| check.read_ids.iter().all(given);
+    !tree.checks.iter().any(made)
+        || crate::eval::passes_checks(tree, values.iter().map(Option::as_ref).collect())
 }
 
 /// A fact group to show in an example of a case's shape: the tree's

@@ -615,7 +615,7 @@ fn row_case(
     row: usize,
     n: u64,
 ) -> Result<(Case, NaiveDate), String> {
-    let case = cases.case(row, &format!("line-{n}"))?;
+    let case = cases.case_or(row, || format!("line-{n}"))?;
     let date = case.date_on(job.date).map_err(|e| e.one_line())?;
     Ok((case, date))
 }

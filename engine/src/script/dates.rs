@@ -74,21 +74,30 @@ pub fn add_years(d: NaiveDate, n: i64) -> Option<NaiveDate> {
 /// Days from `from` to `to`: negative when `to` is earlier.
 #[must_use]
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
-    to.signed_duration_since(from).num_days()
+    // Day numbers, not a duration: the same count without a duration's
+    // seconds and nanoseconds made and divided again (conditions ask it
+    // of most cases).
+    i64::from(to.num_days_from_ce()) - i64::from(from.num_days_from_ce())
 }
 
 /// Completed years from `birth` to `on`: the largest `n` with
 /// `add_years(birth, n) <= on`, negative when `on` is before `birth`.
 #[must_use]
 pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i64 {
-    // The answer is the year difference or one less: `add_years` is strictly
-    // increasing in `n` and lands in `on`'s year for this candidate.
+    // The answer is the year difference or one less: `add_years` is
+    // strictly increasing in `n`, and for this candidate it lands in
+    // `on`'s year, on `birth`'s month and day (29 February made 28 in a
+    // common year, as `add_months` clamps it). So compare months and
+    // days, without making the anniversary.
     let candidate = i64::from(on.year()) - i64::from(birth.year());
-    match add_years(birth, candidate) {
-        Some(anniversary) if anniversary > on => candidate - 1,
-        // `None` cannot happen: the anniversary falls in `on`'s year, which
-        // is in range because `on` is.
-        _ => candidate,
+    let (month, mut day) = (birth.month(), birth.day());
+    if month == 2 && day == 29 && !on.leap_year() {
+        day = 28;
+    }
+    if (month, day) > (on.month(), on.day()) {
+        candidate - 1
+    } else {
+        candidate
     }
 }
 
@@ -733,6 +742,25 @@ mod tests {
             if let Some(next) = add_years(b, age + 1) {
                 prop_assert!(next > on);
             }
+        }
+
+        #[test]
+        fn age_on_is_the_year_difference_less_one_exactly_when_the_anniversary_is_later(
+            b in any_date(),
+            on in any_date(),
+        ) {
+            let candidate = i64::from(on.year()) - i64::from(b.year());
+            let anniversary = add_years(b, candidate).unwrap();
+            let expected = if anniversary > on { candidate - 1 } else { candidate };
+            prop_assert_eq!(age_on(b, on), expected);
+        }
+
+        #[test]
+        fn days_between_agrees_with_the_duration_between_the_dates(
+            a in any_supported_date(),
+            b in any_supported_date(),
+        ) {
+            prop_assert_eq!(days_between(a, b), b.signed_duration_since(a).num_days());
         }
 
         #[test]

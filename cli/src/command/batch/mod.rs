@@ -116,10 +116,14 @@ pub(super) fn memo_room(shape: Shape) -> usize {
     }
 }
 
-/// The memo's room for columnar results (Parquet, CSV): 96 MB, which
+/// The memo's room for columnar results (Parquet, CSV): 128 MB. 96 MB
 /// answered a million generated cases to Parquet 83% by ways of whole
-/// cases rather than 74%, and peaked under 160 MB.
-pub(super) const COLUMNAR_MEMO_ROOM: usize = 96 << 20;
+/// cases rather than 74% (48 MB); 128 MB took 1.0% fewer instructions
+/// than 96 MB on 300,000 (192 MB only 0.2% fewer again), and a million
+/// still peaked at 150–164 MB, as with 96 MB: without any ways a run
+/// peaks at 109 MB, and 96 MB of the estimate is some 50 MB of memory
+/// (docs/performance.md, issue 14, eleventh round).
+pub(super) const COLUMNAR_MEMO_ROOM: usize = 128 << 20;
 
 pub fn run(args: Args) -> Outcome {
     // Before anything is read: `-o` naming the input would replace the

@@ -1,15 +1,15 @@
 //! Parquet files: cases read from one a record batch at a time
-//! (`ParquetCases`, its columns of text as dictionaries), results written to one a row group at a time
-//! (`ParquetOut`), with the legend of compact ids in the file's key-value
-//! metadata. Both keep memory bounded by a row group, never the whole
-//! file. Not here: the layouts (`schema`), the arrays (`read`, `build`).
+//! (`ParquetCases`, its columns of text as dictionaries), results written
+//! to one a row group at a time (`ParquetOut`), with the legend of
+//! compact ids in the file's key-value metadata. Both keep memory bounded
+//! by a row group, never the whole file. Not here: the layouts
+//! (`schema`), the arrays (`read`, `build`).
 
 use std::fs::File;
 use std::io::Write;
-
-use arrow_array::RecordBatch;
 use std::sync::Arc;
 
+use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use inforce_engine::RuleTree;
 use inforce_engine::lines::{Legend, OutcomeSelection};

@@ -7,8 +7,8 @@
 //! other type, and any column that is not `id`, `date` or a declared fact,
 //! for the whole input, naming the column. A column of text held as a
 //! dictionary, or of true/false values, has each of its values converted
-//! once a batch (`Case::convert`), not once a row. Not here: validating a value (the
-//! engine's `CaseRow`, so messages match the JSON reader's).
+//! once a batch (`Case::convert`), not once a row. Not here: validating a
+//! value (the engine's `CaseRow`, so messages match the JSON reader's).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{

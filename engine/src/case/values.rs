@@ -83,6 +83,8 @@ pub(super) fn convert(tree: &RuleTree, number: usize, given: &FactValue<'_>) -> 
             Ok(None) => Ok(Value::Null),
             Err(refusal) => Err(Box::new((refusal, given.found()))),
         },
+        // A number past the declared facts: `give_converted` reports it
+        // as `give` does (`CaseRow::place`), before this refusal is read.
         None => Err(Box::new((
             Refusal::Type {
                 expected: "a declared fact".to_string(),
@@ -197,12 +199,11 @@ impl<'t> CaseRow<'t> {
         if !self.errors.is_empty() {
             return Err(self.errors);
         }
-        let tree = self.tree;
-        if super::passes_checks(tree, &self.values) {
-            return Ok(Case::numbered(tree, id, date, self.values));
+        let case = Case::numbered(self.tree, id, date, self.values);
+        if !super::passes_checks(self.tree, &case.values) {
+            // The long way, which says which checks fail.
+            case.check(self.tree)?;
         }
-        let case = Case::numbered(tree, id, date, self.values);
-        case.check(tree)?;
         Ok(case)
     }
 }

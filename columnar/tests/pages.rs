@@ -136,6 +136,8 @@ fn results_written_from_pages_read_back_as_the_batches_arrow_rs_writes_with_the_
         let (pages, batches) = both_files(&tree, &lines, keep, 1024, memo.as_ref());
         if let Some(memo) = &memo {
             assert!(memo.ways() > 100, "{} ways", memo.ways());
+            // Rows laid out once per way of whole cases (`RowLayout`).
+            assert!(memo.case_ways() > 100, "{} ways", memo.case_ways());
         }
         let (pages_meta, pages_read) = read(&pages);
         let (batch_meta, batch_read) = read(&batches);

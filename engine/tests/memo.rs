@@ -24,8 +24,11 @@ use inforce_engine::verdict::{CaseVerdict, verdict_by, verdict_of};
 
 use harness::{shipped_tree as shipped, tree_of};
 
-/// A verdict read by number, as text to compare.
+/// A verdict read by number, as text to compare; its values read
+/// without views are checked to be the views' values.
 fn described(v: &CaseVerdict<'_>) -> String {
+    let viewed: Vec<_> = v.outcomes().map(|o| o.value()).collect();
+    assert_eq!(v.values().collect::<Vec<_>>(), viewed, "{}", v.case());
     let mut out = format!("{} {}\n", v.case(), v.date());
     for o in v.outcomes() {
         out.push_str(&format!(
@@ -155,6 +158,83 @@ fn outcomes_answered_by_the_same_way_have_the_same_status_rules_needs_and_reason
     let [first, second] = &numbered;
     assert!(!first.is_empty() && !second.is_empty());
     assert!(first.is_disjoint(second), "two memos' ways share numbers");
+}
+
+#[test]
+fn cases_answered_by_the_same_way_of_whole_cases_have_the_same_outcomes_each_by_the_same_way() {
+    let tree = shipped();
+    let memo = Memo::new(&tree, None);
+    let other = Memo::new(&tree, None);
+    let lines = generator::json_lines(3000, 13);
+    let mut rows: std::collections::HashMap<usize, Vec<(usize, Option<usize>)>> =
+        Default::default();
+    let mut numbered: [std::collections::BTreeSet<usize>; 2] = Default::default();
+    let mut outcome_ways = std::collections::BTreeSet::new();
+    let (mut repeated, mut whole) = (0, 0);
+    for (memo, pass) in [(&memo, 0), (&memo, 1), (&other, 2)] {
+        for (i, line) in lines.iter().enumerate() {
+            let Ok((case, date)) = read_case_line(&tree, None, i as u64 + 1, line.as_bytes())
+            else {
+                continue;
+            };
+            let v = verdict_by(memo, &case, date).unwrap();
+            let row: Vec<(usize, Option<usize>)> =
+                v.outcomes().map(|o| (o.number(), o.way())).collect();
+            outcome_ways.extend(row.iter().filter_map(|&(_, w)| w));
+            let Some(way) = v.whole_way() else {
+                continue;
+            };
+            whole += 1;
+            numbered[pass / 2].insert(way);
+            match rows.get(&way) {
+                Some(seen) => {
+                    assert_eq!(seen, &row, "way {way}, pass {pass}, line {i}");
+                    repeated += 1;
+                }
+                None => {
+                    rows.insert(way, row);
+                }
+            }
+        }
+    }
+    // The second pass goes ways of whole cases learnt in the first.
+    assert!(whole > lines.len(), "{whole} cases by ways of whole cases");
+    assert!(
+        repeated > rows.len(),
+        "{repeated} repeats of {}",
+        rows.len()
+    );
+    let [first, second] = &numbered;
+    assert!(first.is_disjoint(second), "two memos' ways share numbers");
+    assert!(
+        first.is_disjoint(&outcome_ways) && second.is_disjoint(&outcome_ways),
+        "a way of whole cases shares a number with an outcome's way"
+    );
+}
+
+#[test]
+fn cases_that_walk_off_the_ways_of_whole_cases_after_the_memo_stops_learning_are_answered_as_in_full()
+ {
+    // Room for a few hundred ways: the memo learns ways of whole cases,
+    // then stops, and every case whose way it did not learn walks off the
+    // known ones and is answered outcome by outcome from what the walk
+    // decided (`Ways::replay` without recording).
+    let tree = shipped();
+    let memo = Memo::with_room(&tree, None, 3 << 20);
+    let lines = generator::json_lines(3000, 14);
+    for (i, line) in lines.iter().enumerate() {
+        assert!(assert_same(&memo, i as u64 + 1, line), "line {i}");
+    }
+    let learnt = memo.case_ways();
+    assert!(learnt > 0, "no way of whole cases learnt");
+    for (i, line) in lines.iter().enumerate() {
+        assert!(assert_same(&memo, i as u64 + 1, line), "again, line {i}");
+    }
+    assert_eq!(
+        memo.case_ways(),
+        learnt,
+        "the memo learnt after its room ran out"
+    );
 }
 
 #[test]

@@ -75,6 +75,12 @@ pub struct ResultPages {
     /// By way number (below `WAYS_TABLED`): its shape's number plus one,
     /// or 0 for a way not seen yet.
     ways: Vec<u32>,
+    /// By number of a way of whole cases (`CaseVerdict::whole_way`, below
+    /// `WAYS_TABLED`): its row's place in `rows_laid_out` plus one, or 0
+    /// for one not seen yet (or whose row cannot be kept).
+    whole_ways: Vec<u32>,
+    /// Rows laid out once per way of whole cases, kept from page to page.
+    rows_laid_out: Vec<RowLayout>,
     rows: usize,
     errors: u64,
     /// Buffers a page is built in, kept from page to page: allocating
@@ -82,6 +88,23 @@ pub struct ResultPages {
     /// group's hundred-odd pages cost some 1,500 of a Parquet row's
     /// 32,000 instructions (docs/performance.md, issue 14, eighth round).
     scratch: Scratch,
+}
+
+/// A row as a way of whole cases lays it out: each kept outcome's shape,
+/// and which column each answered outcome's value goes to. Most rows of
+/// an archive go a way of whole cases, and such a row is then its shapes
+/// copied and its values appended, rather than a view made of every
+/// outcome and its column and shape looked up (about 2,000 of a Parquet
+/// row's instructions; docs/performance.md, issue 14, twelfth round).
+struct RowLayout {
+    /// By kept outcome: its shape (`NO_OUTCOME` where the way answers it
+    /// not), never one of `PAGE_SHAPES`.
+    shapes: Box<[u32]>,
+    /// By answered outcome, in the verdict's order: its column and type,
+    /// or none for an outcome not kept.
+    values: Box<[Option<(u32, ValueType)>]>,
+    /// The kept outcomes the way answers not: their values are null.
+    absent: Box<[(u32, bool)]>,
 }
 
 /// The buffers `finish` builds pages in, reused.
@@ -247,6 +270,8 @@ impl ResultPages {
             },
             page: Shapes::default(),
             ways: Vec::new(),
+            whole_ways: Vec::new(),
+            rows_laid_out: Vec::new(),
             rows: 0,
             errors: 0,
             scratch: Scratch::default(),
@@ -277,6 +302,16 @@ impl ResultPages {
         self.answered.push(1);
         put_bytes(&mut self.cases, verdict.case().as_bytes());
         self.dates.push(date32(verdict.date()));
+        if let Some(way) = verdict.whole_way().filter(|&w| w < WAYS_TABLED) {
+            let known = match self.whole_ways.get(way) {
+                Some(&n) if n > 0 => Some(n as usize - 1),
+                _ => self.lay_out(way, verdict),
+            };
+            if let Some(at) = known {
+                self.append_laid_out(at, verdict);
+                return;
+            }
+        }
         let mut next = 0;
         for o in verdict.outcomes() {
             let Some(&Some(k)) = self.layout.slot.get(o.number()) else {
@@ -297,6 +332,86 @@ impl ResultPages {
         }
         for rest in next..self.layout.types.len() {
             self.no_outcome(rest);
+        }
+    }
+
+    /// The row that `verdict`, answered by way of whole cases `way`, lays
+    /// out, kept and given its place; none if one of its outcomes has a
+    /// shape of this page only (a way numbered past `WAYS_TABLED`).
+    fn lay_out(&mut self, way: usize, verdict: &CaseVerdict<'_>) -> Option<usize> {
+        let kept = self.layout.types.len();
+        let mut shapes = vec![NO_OUTCOME; kept];
+        let mut values = Vec::with_capacity(verdict.outcomes().len());
+        for o in verdict.outcomes() {
+            let Some(&Some(k)) = self.layout.slot.get(o.number()) else {
+                values.push(None);
+                continue;
+            };
+            let shape = self.shape(&o);
+            if shape & PAGE_SHAPES != 0 {
+                return None;
+            }
+            let (Some(slot), Some(&ty)) = (shapes.get_mut(k), self.layout.types.get(k)) else {
+                return None;
+            };
+            *slot = shape;
+            values.push(Some((u32::try_from(k).ok()?, ty)));
+        }
+        let answered: Vec<bool> = (0..kept)
+            .map(|k| values.iter().flatten().any(|&(at, _)| at as usize == k))
+            .collect();
+        let absent = (0..kept)
+            .filter(|&k| !answered.get(k).copied().unwrap_or(false))
+            .map(|k| {
+                let list = self.layout.types.get(k) == Some(&ValueType::List);
+                Some((u32::try_from(k).ok()?, list))
+            })
+            .collect::<Option<Box<[_]>>>()?;
+        let at = self.rows_laid_out.len();
+        self.rows_laid_out.push(RowLayout {
+            shapes: shapes.into_boxed_slice(),
+            values: values.into_boxed_slice(),
+            absent,
+        });
+        if self.whole_ways.len() <= way {
+            self.whole_ways.resize(way + 1, 0);
+        }
+        if let Some(slot) = self.whole_ways.get_mut(way) {
+            *slot = u32::try_from(at + 1).ok()?;
+        }
+        Some(at)
+    }
+
+    /// Appends the outcomes of a row laid out (`lay_out`) as its place
+    /// `at` says, with `verdict`'s values. Every kept outcome's column
+    /// gets one shape and one value (null where there is none).
+    #[inline]
+    fn append_laid_out(&mut self, at: usize, verdict: &CaseVerdict<'_>) {
+        let ResultPages {
+            rows_laid_out,
+            shapes,
+            values,
+            ..
+        } = self;
+        let Some(row) = rows_laid_out.get(at) else {
+            return;
+        };
+        for (column, &shape) in shapes.iter_mut().zip(row.shapes.iter()) {
+            column.push(shape);
+        }
+        let mut got = verdict.values();
+        for slot in row.values.iter() {
+            let value = got.next().flatten();
+            if let Some((k, ty)) = *slot
+                && let Some(column) = values.get_mut(k as usize)
+            {
+                column.append(ty, value);
+            }
+        }
+        for &(k, list) in row.absent.iter() {
+            if let Some(column) = values.get_mut(k as usize) {
+                column.null(list);
+            }
         }
     }
 

@@ -613,6 +613,24 @@ impl<'a, 'c> Evaluator<'a, 'c> {
         self.leaf(leaf).ok()
     }
 
+    /// A leaf's truth `t` as a walk of the ways of whole cases decided it
+    /// (`walk_leaf`), given again on the replay of that walk: kept in the
+    /// case's cache as `leaf` keeps what it decides, without deciding it
+    /// again.
+    pub(crate) fn given_leaf(
+        &mut self,
+        leaf: &'a crate::script::analysis::Leaf,
+        t: Option<Truth>,
+    ) -> Option<Truth> {
+        if leaf.id != crate::script::analysis::UNNUMBERED {
+            let at = self.tree.conditions.saturating_add(leaf.id);
+            if self.cache.get(at).copied().unwrap_or(0) == 0 {
+                self.keep_at(at, t.map_or(FAILED, code_of));
+            }
+        }
+        t
+    }
+
     /// A leaf's truth as a walk of the ways of whole cases asks it:
     /// decided afresh, neither looked up in the case's cache nor kept
     /// there. Such a walk asks each leaf once (a way records a leaf the

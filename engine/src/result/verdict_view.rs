@@ -147,6 +147,61 @@ impl<'a> CaseVerdict<'a> {
     }
 }
 
+impl CaseVerdict<'_> {
+    /// A number for the way of whole cases a memo answered the case by,
+    /// unique in the process: two verdicts with the same number have the
+    /// same outcomes in the same order, each with the same
+    /// [`OutcomeView::way`], so that a writer may lay out a row once per
+    /// such way and take only the values ([`CaseVerdict::values`]) from
+    /// each case. `None` for a case answered outcome by outcome.
+    pub fn whole_way(&self) -> Option<usize> {
+        match &self.parts {
+            Parts::Answer(CaseAnswer {
+                whole: Some((leaf, _)),
+                ..
+            }) => Some(leaf.number()),
+            _ => None,
+        }
+    }
+
+    /// Each outcome's [`OutcomeView::value`], in the order of
+    /// [`CaseVerdict::outcomes`], without making the views (which cost a
+    /// Parquet row some 600 instructions).
+    pub fn values(&self) -> impl Iterator<Item = Option<&Value>> + '_ {
+        let whole = match &self.parts {
+            Parts::Answer(CaseAnswer {
+                whole: Some((leaf, values)),
+                ..
+            }) => Some((leaf, values)),
+            _ => None,
+        };
+        let views = match whole {
+            Some(_) => None,
+            None => Some(self.outcomes()),
+        };
+        let held = whole.into_iter().flat_map(|(leaf, values)| {
+            leaf.outcomes().iter().flat_map(move |(l, numbers)| {
+                let (verdict, hole) = l.held();
+                let computed = hole
+                    .and_then(|n| numbers.get(n))
+                    .and_then(|&i| values.get(i));
+                verdict.outcomes.iter().map(move |o| value_of(o, computed))
+            })
+        });
+        held.chain(views.into_iter().flatten().map(|o| o.value()))
+    }
+}
+
+/// An outcome's decided value: the case's `computed` one where its way's
+/// leaf holds another case's, else its own; `None` for every other
+/// status, and for a decided `null`.
+fn value_of<'v>(o: &'v OutcomeVerdict<'_>, computed: Option<&'v Value>) -> Option<&'v Value> {
+    match o.status {
+        Status::Decided => computed.or(o.value.as_deref()),
+        _ => None,
+    }
+}
+
 /// Views of `verdict`'s outcomes, each with `computed` for its value.
 fn push_views<'v, 'a>(
     views: &mut Vec<OutcomeView<'v, 'a>>,
@@ -198,10 +253,7 @@ impl<'v, 'a> OutcomeView<'v, 'a> {
     /// The decided value; `None` for every other status, and for a decided
     /// `null`.
     pub fn value(&self) -> Option<&'v Value> {
-        match self.o.status {
-            Status::Decided => self.computed.or(self.o.value.as_deref()),
-            _ => None,
-        }
+        value_of(self.o, self.computed)
     }
 
     /// Decided: the rules it rests on; conflict: every rule that

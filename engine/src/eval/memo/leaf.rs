@@ -28,6 +28,9 @@ pub(crate) struct Leaf<'a> {
 /// numbers (among the case's computed values) of the values computed on
 /// it.
 pub(crate) struct CaseLeaf<'a> {
+    /// A number no other leaf of the process has, of either kind
+    /// (`Leaf::next_number`).
+    pub(super) number: usize,
     pub(super) rule_sets: Vec<(&'a Version, Option<bool>)>,
     pub(super) outcomes: Vec<(Arc<Leaf<'a>>, Vec<usize>)>,
     pub(super) compact: OnceLock<Option<Tail>>,
@@ -176,6 +179,13 @@ impl<'a> Leaf<'a> {
 }
 
 impl<'a> CaseLeaf<'a> {
+    /// A number that tells this way of whole cases from every other leaf
+    /// of the process: cases that went the same way have the same
+    /// outcomes, each answered by the same leaf (`Leaf::number`).
+    pub(crate) fn number(&self) -> usize {
+        self.number
+    }
+
     /// Each answered outcome's leaf, with the numbers (among the case's
     /// computed values) of the values computed on its way.
     pub(crate) fn outcomes(&self) -> &[(Arc<Leaf<'a>>, Vec<usize>)] {

@@ -65,6 +65,13 @@ use crate::result::lines::OutcomeSelection;
 /// was counted as a node.
 const DEFAULT_ROOM: usize = 48 << 20;
 
+thread_local! {
+    /// The truths of the leaves the last walk of ways of whole cases
+    /// decided, kept for a replay (`Ways::replay`): the buffer is reused
+    /// from case to case rather than allocated for each.
+    static TRAIL: std::cell::Cell<Vec<Option<Truth>>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// What a way really takes over what its parts' sizes add up to
 /// (allocations, vectors' spare room): kept from when each way counted a
 /// node for every step; since ways count only the nodes they add, the
@@ -216,15 +223,21 @@ impl<'a> Memo<'a> {
         let mut case_values = Vec::new();
         let whole_ways = known.as_ref().and_then(|k| k.cases.get(epoch));
         if let Some(ways) = whole_ways {
-            if let Walked::Leaf(leaf) = ways.walk(&mut ev, &mut case_values) {
+            let mut trail = TRAIL.with(std::cell::Cell::take);
+            trail.clear();
+            let walked = ways.walk_keeping(&mut ev, &mut case_values, &mut trail);
+            if let Walked::Leaf(leaf) = walked {
+                TRAIL.with(|t| t.set(trail));
                 let values = case_values.into_iter().map(|(_, v)| v).collect();
                 answer.whole = Some((leaf, values));
                 return Ok(answer);
             }
-            if learning {
-                // What the walk asked, as recording it would have.
-                ev.first = Some(ways.replay(&mut ev));
-            }
+            // What the walk asked, as recording it would have, when
+            // learning; its leaves kept in the case's cache either way.
+            let mut first = learning.then(Vec::new);
+            ways.replay(&mut ev, &trail, first.as_mut());
+            ev.first = first;
+            TRAIL.with(|t| t.set(trail));
         } else if learning {
             ev.first = Some(Vec::new());
         }
@@ -335,6 +348,7 @@ impl<'a> Memo<'a> {
             numbered.push((leaf, numbers));
         }
         let leaf = CaseLeaf {
+            number: Leaf::next_number(),
             rule_sets: rule_sets.to_vec(),
             outcomes: numbered,
             compact: OnceLock::new(),

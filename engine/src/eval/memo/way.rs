@@ -174,6 +174,16 @@ impl<L> Default for Ways<'_, L> {
     }
 }
 
+/// Where a walk finds the truths of leaves.
+enum Leaves<'t> {
+    /// Decided on the case's facts.
+    Decide,
+    /// Decided, and kept in order.
+    Keep(&'t mut Vec<Option<Truth>>),
+    /// Given by an earlier walk's trail, from the place it holds.
+    Given(&'t [Option<Truth>], usize),
+}
+
 pub(super) enum Walked<L> {
     Leaf(Arc<L>),
     /// The way is not known (or a question failed): evaluate in full.
@@ -191,7 +201,18 @@ impl<'a, L> Ways<'a, L> {
         ev: &mut Evaluator<'a, '_>,
         values: &mut Vec<(OutcomeId, Value)>,
     ) -> Walked<L> {
-        self.follow(ev, values, None)
+        self.follow(ev, values, None, Leaves::Decide)
+    }
+
+    /// `walk`, keeping in `trail` the truth of each leaf it decides, in
+    /// order, for `replay` to give again if the case walks off the ways.
+    pub(super) fn walk_keeping(
+        &self,
+        ev: &mut Evaluator<'a, '_>,
+        values: &mut Vec<(OutcomeId, Value)>,
+        trail: &mut Vec<Option<Truth>>,
+    ) -> Walked<L> {
+        self.follow(ev, values, None, Leaves::Keep(trail))
     }
 
     /// What a case that walked off these ways (`walk`) was asked on the
@@ -204,20 +225,31 @@ impl<'a, L> Ways<'a, L> {
     /// at a leaf, and recording every step of theirs only to throw it
     /// away cost some 250 instructions a case (docs/performance.md,
     /// issue 14, eighth round).
-    pub(super) fn replay(&self, ev: &mut Evaluator<'a, '_>) -> Vec<Seen<'a>> {
-        let mut seen = Vec::new();
-        self.follow(ev, &mut Vec::new(), Some(&mut seen));
-        seen
+    ///
+    /// `trail` holds the truths the walk kept (`walk_keeping`): each leaf
+    /// is then given its truth and kept in the case's cache, not decided
+    /// again, which cost a case that walked off some 8,000 instructions
+    /// (docs/performance.md, issue 14, twelfth round). Without `record`
+    /// the replay only fills the cache: the outcomes' ways, asked next,
+    /// then find the leaves decided.
+    pub(super) fn replay(
+        &self,
+        ev: &mut Evaluator<'a, '_>,
+        trail: &[Option<Truth>],
+        record: Option<&mut Vec<Seen<'a>>>,
+    ) {
+        self.follow(ev, &mut Vec::new(), record, Leaves::Given(trail, 0));
     }
 
     /// `walk`, recording each step's question and answer in `record` if
-    /// given.
+    /// given, its leaves' truths found as `leaves` says.
     #[inline]
     fn follow(
         &self,
         ev: &mut Evaluator<'a, '_>,
         values: &mut Vec<(OutcomeId, Value)>,
         mut record: Option<&mut Vec<Seen<'a>>>,
+        mut leaves: Leaves<'_>,
     ) -> Walked<L> {
         let mut at = 0usize;
         loop {
@@ -238,18 +270,31 @@ impl<'a, L> Ways<'a, L> {
                     next.iter().find(|(k, _)| k.is(t, &ev.needs))
                 }
                 Step::Leaf(leaf) => {
-                    let t = match record.as_deref_mut() {
-                        Some(record) => {
-                            let t = ev.ask_leaf(leaf);
-                            let key = match t {
-                                Some(t) => truth_key(t, &ev.needs),
-                                None => Key::Failed,
-                            };
-                            record.push(Seen::Leaf(leaf, key));
+                    let t = match &mut leaves {
+                        Leaves::Decide => ev.walk_leaf(leaf),
+                        Leaves::Keep(trail) => {
+                            let t = ev.walk_leaf(leaf);
+                            trail.push(t);
                             t
                         }
-                        None => ev.walk_leaf(leaf),
+                        Leaves::Given(trail, next) => {
+                            let t = match trail.get(*next) {
+                                Some(&t) => ev.given_leaf(leaf, t),
+                                // Never: the walk kept every leaf it
+                                // decided, and this replay goes its way.
+                                None => ev.ask_leaf(leaf),
+                            };
+                            *next += 1;
+                            t
+                        }
                     };
+                    if let Some(record) = record.as_deref_mut() {
+                        let key = match t {
+                            Some(t) => truth_key(t, &ev.needs),
+                            None => Key::Failed,
+                        };
+                        record.push(Seen::Leaf(leaf, key));
+                    }
                     match t {
                         Some(t) => next.iter().find(|(k, _)| k.is(t, &ev.needs)),
                         None => next.iter().find(|(k, _)| *k == Key::Failed),

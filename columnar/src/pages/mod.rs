@@ -76,8 +76,9 @@ pub struct ResultPages {
     /// or 0 for a way not seen yet.
     ways: Vec<u32>,
     /// By number of a way of whole cases (`CaseVerdict::whole_way`, below
-    /// `WAYS_TABLED`): its row's place in `rows_laid_out` plus one, or 0
-    /// for one not seen yet (or whose row cannot be kept).
+    /// `WAYS_TABLED`): its row's place in `rows_laid_out` plus one,
+    /// `MET_ONCE`, or 0 for one not met yet (or whose row cannot be
+    /// kept).
     whole_ways: Vec<u32>,
     /// Rows laid out once per way of whole cases, kept from page to page.
     rows_laid_out: Vec<RowLayout>,
@@ -94,18 +95,25 @@ pub struct ResultPages {
 /// and which column each answered outcome's value goes to. Most rows of
 /// an archive go a way of whole cases, and such a row is then its shapes
 /// copied and its values appended, rather than a view made of every
-/// outcome and its column and shape looked up (about 2,000 of a Parquet
-/// row's instructions; docs/performance.md, issue 14, twelfth round).
+/// outcome and its column and shape looked up (docs/performance.md,
+/// issue 14, twelfth round). A way is laid out the second time a page
+/// meets it: most ways a run learns are gone by a case or two, and laying
+/// each out cost a million rows some 25 MB.
 struct RowLayout {
-    /// By kept outcome: its shape (`NO_OUTCOME` where the way answers it
-    /// not), never one of `PAGE_SHAPES`.
-    shapes: Box<[u32]>,
-    /// By answered outcome, in the verdict's order: its column and type,
-    /// or none for an outcome not kept.
-    values: Box<[Option<(u32, ValueType)>]>,
-    /// The kept outcomes the way answers not: their values are null.
-    absent: Box<[(u32, bool)]>,
+    /// In one allocation: by kept outcome its shape (`NO_OUTCOME` where
+    /// the way answers it not; never one of `PAGE_SHAPES`), then by
+    /// answered outcome in the verdict's order its column (`NOT_KEPT` for
+    /// an outcome not kept), then the columns the way answers not.
+    cells: Box<[u32]>,
+    /// How many outcomes the way answers.
+    answered: u32,
 }
+
+/// A whole way's answered outcome that is not kept (`RowLayout::cells`).
+const NOT_KEPT: u32 = u32::MAX;
+
+/// A way of whole cases met once and not laid out yet (`whole_ways`).
+const MET_ONCE: u32 = u32::MAX;
 
 /// The buffers `finish` builds pages in, reused.
 #[derive(Default)]
@@ -304,8 +312,12 @@ impl ResultPages {
         self.dates.push(date32(verdict.date()));
         if let Some(way) = verdict.whole_way().filter(|&w| w < WAYS_TABLED) {
             let known = match self.whole_ways.get(way) {
+                Some(&MET_ONCE) => self.lay_out(way, verdict),
                 Some(&n) if n > 0 => Some(n as usize - 1),
-                _ => self.lay_out(way, verdict),
+                _ => {
+                    self.set_whole_way(way, MET_ONCE);
+                    None
+                }
             };
             if let Some(at) = known {
                 self.append_laid_out(at, verdict);
@@ -340,46 +352,44 @@ impl ResultPages {
     /// shape of this page only (a way numbered past `WAYS_TABLED`).
     fn lay_out(&mut self, way: usize, verdict: &CaseVerdict<'_>) -> Option<usize> {
         let kept = self.layout.types.len();
-        let mut shapes = vec![NO_OUTCOME; kept];
-        let mut values = Vec::with_capacity(verdict.outcomes().len());
+        let answered = verdict.outcomes().len();
+        let mut cells = vec![NO_OUTCOME; kept];
+        cells.reserve_exact(answered + kept);
         for o in verdict.outcomes() {
             let Some(&Some(k)) = self.layout.slot.get(o.number()) else {
-                values.push(None);
+                cells.push(NOT_KEPT);
                 continue;
             };
             let shape = self.shape(&o);
             if shape & PAGE_SHAPES != 0 {
                 return None;
             }
-            let (Some(slot), Some(&ty)) = (shapes.get_mut(k), self.layout.types.get(k)) else {
-                return None;
-            };
-            *slot = shape;
-            values.push(Some((u32::try_from(k).ok()?, ty)));
+            *cells.get_mut(k)? = shape;
+            cells.push(u32::try_from(k).ok()?);
         }
-        let answered: Vec<bool> = (0..kept)
-            .map(|k| values.iter().flatten().any(|&(at, _)| at as usize == k))
+        let columns = cells.get(kept..)?;
+        let absent: Vec<u32> = (0..kept)
+            .filter_map(|k| u32::try_from(k).ok())
+            .filter(|k| !columns.contains(k))
             .collect();
-        let absent = (0..kept)
-            .filter(|&k| !answered.get(k).copied().unwrap_or(false))
-            .map(|k| {
-                let list = self.layout.types.get(k) == Some(&ValueType::List);
-                Some((u32::try_from(k).ok()?, list))
-            })
-            .collect::<Option<Box<[_]>>>()?;
+        cells.extend_from_slice(&absent);
         let at = self.rows_laid_out.len();
         self.rows_laid_out.push(RowLayout {
-            shapes: shapes.into_boxed_slice(),
-            values: values.into_boxed_slice(),
-            absent,
+            cells: cells.into_boxed_slice(),
+            answered: u32::try_from(answered).ok()?,
         });
+        self.set_whole_way(way, u32::try_from(at + 1).ok()?);
+        Some(at)
+    }
+
+    /// Sets what `whole_ways` holds for way of whole cases `way`.
+    fn set_whole_way(&mut self, way: usize, to: u32) {
         if self.whole_ways.len() <= way {
             self.whole_ways.resize(way + 1, 0);
         }
         if let Some(slot) = self.whole_ways.get_mut(way) {
-            *slot = u32::try_from(at + 1).ok()?;
+            *slot = to;
         }
-        Some(at)
     }
 
     /// Appends the outcomes of a row laid out (`lay_out`) as its place
@@ -391,24 +401,28 @@ impl ResultPages {
             rows_laid_out,
             shapes,
             values,
+            layout,
             ..
         } = self;
         let Some(row) = rows_laid_out.get(at) else {
             return;
         };
-        for (column, &shape) in shapes.iter_mut().zip(row.shapes.iter()) {
+        let (row_shapes, rest) = row.cells.split_at(shapes.len().min(row.cells.len()));
+        let (columns, absent) = rest.split_at((row.answered as usize).min(rest.len()));
+        for (column, &shape) in shapes.iter_mut().zip(row_shapes) {
             column.push(shape);
         }
         let mut got = verdict.values();
-        for slot in row.values.iter() {
+        for &k in columns {
             let value = got.next().flatten();
-            if let Some((k, ty)) = *slot
-                && let Some(column) = values.get_mut(k as usize)
+            if let (Some(column), Some(&ty)) =
+                (values.get_mut(k as usize), layout.types.get(k as usize))
             {
                 column.append(ty, value);
             }
         }
-        for &(k, list) in row.absent.iter() {
+        for &k in absent {
+            let list = layout.types.get(k as usize) == Some(&ValueType::List);
             if let Some(column) = values.get_mut(k as usize) {
                 column.null(list);
             }

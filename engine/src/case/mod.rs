@@ -228,7 +228,30 @@ fn passes_checks(tree: &RuleTree, values: &[Option<Value>]) -> bool {
             .is_some_and(|v| v.as_ref().is_some_and(|v| *v != Value::Null))
     };
     let made = |check: &crate::rules::model::CaseCheck| check.read_ids.iter().all(given);
-    !tree.checks.iter().any(made)
+    // Checks of one leaf with a native form (every shipped one) decided
+    // on the values as they are: an evaluator, and the facts borrowed
+    // into slots for it, cost a case that gave both dates some 900
+    // instructions (docs/performance.md, issue 14, twelfth round).
+    // Anything else, and any failure, goes the evaluator's way, which
+    // words it.
+    let native_pass = |check: &crate::rules::model::CaseCheck| {
+        let crate::script::analysis::Cond::Leaf(leaf) = &check.condition.cond else {
+            return false;
+        };
+        let Some(native) = &leaf.native else {
+            return false;
+        };
+        let facts = crate::script::native::OwnedSlots(values);
+        // Checks never read `date` (the loader refuses it).
+        matches!(
+            crate::script::native::eval(native, &facts, NaiveDate::MIN),
+            Ok(Some(true))
+        )
+    };
+    !tree
+        .checks
+        .iter()
+        .any(|check| made(check) && !native_pass(check))
         || crate::eval::passes_checks(tree, values.iter().map(Option::as_ref).collect())
 }
 

@@ -31,11 +31,31 @@ pub(super) fn leaf_truth(
         Some(n) => match native::eval(n, &Slots(slots), date) {
             Ok(Some(b)) => return Ok(if b { Truth::True } else { Truth::False }),
             Ok(None) => return Ok(Truth::False),
-            Err(NativeError::Failed(f)) => Some(f.to_string()),
+            Err(NativeError::Failed(f)) => Some(f),
             Err(NativeError::Unsupported) => None,
         },
         None => None,
     };
+    leaf_by_script(tree, slots, scope, date, leaf, native)
+}
+
+/// What `leaf_truth` makes of a leaf the native evaluator did not answer:
+/// its failure (`native`), or rhai's answer. Apart and never inlined, so
+/// that the native path, which answers nearly every leaf of a run, does
+/// not save and restore the registers rhai's needs: some 25 instructions
+/// a leaf, 14 leaves a case (docs/performance.md, issue 14, twelfth
+/// round).
+#[cold]
+#[inline(never)]
+fn leaf_by_script(
+    tree: &RuleTree,
+    slots: &[Option<&Value>],
+    scope: &mut Option<Scope<'static>>,
+    date: NaiveDate,
+    leaf: &crate::script::analysis::Leaf,
+    native: Option<native::Failure>,
+) -> Result<Truth, ScriptFailure> {
+    let native = native.map(|f| f.to_string());
     let out = match native {
         Some(message) => Err(message),
         None => {

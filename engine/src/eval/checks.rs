@@ -48,7 +48,15 @@ fn checks_on<'t>(tree: &'t RuleTree, slots: Vec<Option<&Value>>) -> Vec<FailedCh
         if !given {
             continue;
         }
-        match ev.cond(&check.condition.cond) {
+        // A check of one leaf (as every shipped check is) is decided
+        // without the case's cache: setting it up for one question cost
+        // a case that gave both dates some 600 instructions
+        // (docs/performance.md, issue 14, twelfth round).
+        let truth = match &check.condition.cond {
+            Cond::Leaf(leaf) => ev.decide_leaf(leaf),
+            cond => ev.cond(cond),
+        };
+        match truth {
             Ok(Truth::False) => failed.push(FailedCheck { check, error: None }),
             Ok(_) => {}
             Err(ScriptFailure(e)) => failed.push(FailedCheck {

@@ -102,6 +102,16 @@ impl FactSource for Slots<'_> {
     }
 }
 
+/// A case's facts by number as a reader holds them, before they are
+/// borrowed into [`Slots`]: `None` for a fact the case leaves out.
+pub struct OwnedSlots<'a>(pub &'a [Option<Value>]);
+
+impl FactSource for OwnedSlots<'_> {
+    fn fact(&self, f: &FactRef) -> Option<&Value> {
+        self.0.get(f.id).and_then(Option::as_ref)
+    }
+}
+
 /// A value during native evaluation, borrowed from the case where it can be.
 #[derive(Debug, Clone, PartialEq)]
 enum V<'a> {

@@ -156,8 +156,67 @@ impl Step<'_> {
 pub(super) enum Node<'a, L> {
     /// Made for a way being learnt, not yet given its step or leaf.
     Open,
-    Ask(Step<'a>, Vec<(Key, u32)>),
+    Ask(Step<'a>, Edges),
     Leaf(Arc<L>),
+}
+
+/// A question's answers, each with the node it leads to. `true` and
+/// `false`, what nearly every question of a walk is answered, are held in
+/// place and found without a search or a second allocation to follow:
+/// looking each answer up in a list cost a case some 600 instructions
+/// (docs/performance.md, issue 14, twelfth round). The other answers are
+/// listed.
+#[derive(Default)]
+pub(super) struct Edges {
+    /// The node answer `true` leads to; 0 for none (the root, node 0, is
+    /// no node's child).
+    yes: u32,
+    /// The node answer `false` leads to; 0 for none.
+    no: u32,
+    other: Vec<(Key, u32)>,
+}
+
+impl Edges {
+    /// The node truth `t` leads to, if any.
+    #[inline]
+    fn by_truth(&self, t: Truth, needs: &NeedsArena) -> Option<u32> {
+        let n = match t {
+            Truth::True => self.yes,
+            Truth::False => self.no,
+            Truth::Unknown(_) => return self.listed(|k| k.is(t, needs)),
+        };
+        (n != 0).then_some(n)
+    }
+
+    /// The node answer `key` leads to, if any.
+    #[inline]
+    fn by_key(&self, key: &Key) -> Option<u32> {
+        let n = match key {
+            Key::True => self.yes,
+            Key::False => self.no,
+            key => return self.listed(|k| k == key),
+        };
+        (n != 0).then_some(n)
+    }
+
+    fn listed(&self, is: impl Fn(&Key) -> bool) -> Option<u32> {
+        self.other.iter().find(|(k, _)| is(k)).map(|&(_, n)| n)
+    }
+
+    /// Adds answer `key`, leading to node `n` (not the root).
+    fn add(&mut self, key: Key, n: u32) {
+        match key {
+            Key::True => self.yes = n,
+            Key::False => self.no = n,
+            key => {
+                // Most listed answers are one or two: room for four (what
+                // a first push gives) was most of what a way of a whole
+                // case took.
+                self.other.reserve_exact(1);
+                self.other.push((key, n));
+            }
+        }
+    }
 }
 
 /// The ways of one epoch (for one outcome, or for whole cases), ending
@@ -267,7 +326,7 @@ impl<'a, L> Ways<'a, L> {
                     if let Some(record) = record.as_deref_mut() {
                         record.push(Seen::Cond(c, truth_key(t, &ev.needs)));
                     }
-                    next.iter().find(|(k, _)| k.is(t, &ev.needs))
+                    next.by_truth(t, &ev.needs)
                 }
                 Step::Leaf(leaf) => {
                     let t = match &mut leaves {
@@ -296,8 +355,8 @@ impl<'a, L> Ways<'a, L> {
                         record.push(Seen::Leaf(leaf, key));
                     }
                     match t {
-                        Some(t) => next.iter().find(|(k, _)| k.is(t, &ev.needs)),
-                        None => next.iter().find(|(k, _)| *k == Key::Failed),
+                        Some(t) => next.by_truth(t, &ev.needs),
+                        None => next.by_key(&Key::Failed),
                     }
                 }
                 Step::Value(step, literals) => {
@@ -307,7 +366,7 @@ impl<'a, L> Ways<'a, L> {
                         .filter(|(o, _)| *o == step.oid)
                         .map(|(_, v)| v);
                     let key = value_key(step, literals, &got, earlier);
-                    let found = next.iter().find(|(k, _)| *k == key);
+                    let found = next.by_key(&key);
                     match record.as_deref_mut() {
                         Some(record) => {
                             if let Got::Value(v) = &got {
@@ -325,7 +384,7 @@ impl<'a, L> Ways<'a, L> {
                 }
             };
             match found {
-                Some((_, n)) => at = *n as usize,
+                Some(n) => at = n as usize,
                 None => return Walked::Off,
             }
         }
@@ -348,7 +407,7 @@ impl<'a, L> Ways<'a, L> {
             let node = self.nodes.get_mut(at)?;
             let next = match node {
                 Node::Open => {
-                    *node = Node::Ask(step, Vec::new());
+                    *node = Node::Ask(step, Edges::default());
                     match node {
                         Node::Ask(_, next) => next,
                         _ => return None,
@@ -359,14 +418,10 @@ impl<'a, L> Ways<'a, L> {
                 // answer from a disagreeing way.
                 _ => return None,
             };
-            at = match next.iter().find(|(k, _)| *k == key) {
-                Some((_, n)) => *n as usize,
+            at = match next.by_key(&key) {
+                Some(n) => n as usize,
                 None => {
-                    // Most questions have one or two answers: room for
-                    // four (what a first push gives) was most of what a
-                    // way of a whole case took.
-                    next.reserve_exact(1);
-                    next.push((key, fresh));
+                    next.add(key, fresh);
                     self.nodes.push(Node::Open);
                     fresh as usize
                 }

@@ -399,7 +399,7 @@ impl<'a> Memo<'a> {
                         values.push((step.oid, v));
                         steps.push(step);
                     }
-                    way.push((Step::Value(step, literals), key));
+                    way.push((Step::Value(Box::new((step, literals))), key));
                 }
             }
         }
@@ -422,7 +422,7 @@ impl<'a> Memo<'a> {
         // The values the way computed, by number, each with whether it is
         // constant (equal to a literal its outcome's rules state).
         let constant = way.iter().filter_map(|(step, key)| match (step, key) {
-            (Step::Value(_, literals), Key::Same(i)) => Some((*i as usize) < literals.len()),
+            (Step::Value(value), Key::Same(i)) => Some((*i as usize) < value.1.len()),
             (Step::Value(..), Key::Exact(_)) => Some(true),
             (Step::Value(..), Key::Fresh) => Some(false),
             _ => None,

@@ -138,8 +138,10 @@ pub(super) enum Step<'a> {
     Cond(&'a Condition),
     /// A leaf of conditions, by its number (`Leaf::id`).
     Leaf(&'a Leaf),
-    /// With the literals the outcome's rules state in the epoch.
-    Value(ValueStep<'a>, Vec<&'a Value>),
+    /// With the literals the outcome's rules state in the epoch. Boxed:
+    /// the rare computed value would make every node of a trie twice the
+    /// size, and a walk reads a node a question.
+    Value(Box<(ValueStep<'a>, Vec<&'a Value>)>),
 }
 
 impl Step<'_> {
@@ -147,7 +149,7 @@ impl Step<'_> {
         match (self, other) {
             (Step::Cond(a), Step::Cond(b)) => std::ptr::eq(*a, *b),
             (Step::Leaf(a), Step::Leaf(b)) => a.id == b.id,
-            (Step::Value(a, _), Step::Value(b, _)) => a.same(b),
+            (Step::Value(a), Step::Value(b)) => a.0.same(&b.0),
             _ => false,
         }
     }
@@ -359,7 +361,8 @@ impl<'a, L> Ways<'a, L> {
                         None => next.by_key(&Key::Failed),
                     }
                 }
-                Step::Value(step, literals) => {
+                Step::Value(value) => {
+                    let (step, literals) = &**value;
                     let got = Got::from(ev.computed(*step));
                     let earlier = values
                         .iter()

@@ -460,6 +460,25 @@ mod tests {
     use crate::testing::shipped;
 
     #[test]
+    fn true_and_false_lead_from_a_node_in_place_and_other_answers_from_its_list() {
+        let mut edges = Edges::default();
+        assert_eq!(edges.by_key(&Key::True), None);
+        edges.add(Key::True, 3);
+        edges.add(Key::Failed, 5);
+        edges.add(Key::Same(1), 6);
+        let needs = NeedsArena::default();
+        assert_eq!(edges.by_truth(Truth::True, &needs), Some(3));
+        assert_eq!(edges.by_truth(Truth::False, &needs), None);
+        edges.add(Key::False, 4);
+        assert_eq!(edges.by_truth(Truth::False, &needs), Some(4));
+        assert_eq!(edges.by_key(&Key::False), Some(4));
+        assert_eq!(edges.by_key(&Key::Failed), Some(5));
+        assert_eq!(edges.by_key(&Key::Same(1)), Some(6));
+        assert_eq!(edges.by_key(&Key::Same(0)), None);
+        assert_eq!(edges.other.len(), 2, "true and false are not listed");
+    }
+
+    #[test]
     fn a_new_way_counts_only_the_nodes_it_adds_and_a_known_one_none() {
         let tree = shipped();
         let leaves: Vec<&Leaf> = tree

@@ -168,10 +168,36 @@ struct Values {
     rep: Vec<u8>,
     plain: Vec<u8>,
     bools: Booleans,
+    /// Nulls, and the range of texts (`Range::bytes`).
     stats: Stats,
+    /// The lowest and highest integer or date, and the lowest and highest
+    /// truth (`false` < `true`): kept in plain fields and made a `Range`
+    /// at `finish`, rather than the range rewritten for every value.
+    ints: Option<(i64, i64)>,
+    truths: Option<(bool, bool)>,
 }
 
 impl Values {
+    #[inline]
+    fn int(&mut self, v: i64) {
+        self.ints = Some(match self.ints {
+            Some((lo, hi)) => (lo.min(v), hi.max(v)),
+            None => (v, v),
+        });
+    }
+
+    /// The statistics of the values so far.
+    fn stats(&self) -> Stats {
+        let mut stats = self.stats.clone();
+        if let Some((lo, hi)) = self.ints {
+            stats.range = Range::Int(lo, hi);
+        }
+        if let Some((lo, hi)) = self.truths {
+            stats.range = Range::Bool(lo, hi);
+        }
+        stats
+    }
+
     #[inline]
     fn null(&mut self, list: bool) {
         self.def.push(0);
@@ -188,18 +214,21 @@ impl Values {
             (ValueType::Bool, Some(Value::Bool(b))) => {
                 self.def.push(1);
                 self.bools.push(*b);
-                self.stats.range.bool(*b);
+                self.truths = Some(match self.truths {
+                    Some((lo, hi)) => (lo & *b, hi | *b),
+                    None => (*b, *b),
+                });
             }
             (ValueType::Int, Some(Value::Int(v))) => {
                 self.def.push(1);
                 self.plain.extend_from_slice(&v.to_le_bytes());
-                self.stats.range.int(*v);
+                self.int(*v);
             }
             (ValueType::Date, Some(Value::Date(d))) => {
                 let d = date32(*d);
                 self.def.push(1);
                 self.plain.extend_from_slice(&d.to_le_bytes());
-                self.stats.range.int(i64::from(d));
+                self.int(i64::from(d));
             }
             (ValueType::String, Some(Value::Str(s))) => {
                 self.def.push(1);
@@ -545,6 +574,8 @@ impl ResultPages {
             values.plain.clear();
             values.bools.clear();
             values.stats = Stats::default();
+            values.ints = None;
+            values.truths = None;
         }
         self.page.clear();
         Ok(PageGroup { rows, pages })
@@ -648,6 +679,9 @@ impl ResultPages {
         for list in lists.iter_mut() {
             list.reset(3, true);
         }
+        // The statuses used, as `Range::Keys` holds them: kept in a
+        // register and stored once, not the range rewritten every row.
+        let mut used = 0u64;
         for &n in shapes {
             let shape = if n == NO_OUTCOME {
                 None
@@ -663,10 +697,13 @@ impl ResultPages {
             };
             status.def.push(1);
             status.keys.push(shape.status);
-            status.stats.range.key(shape.status);
+            used |= 1u64.checked_shl(shape.status).unwrap_or(0);
             for (list, part) in lists.iter_mut().zip(parts) {
                 list.list(table.keys(shape, part));
             }
+        }
+        if used != 0 {
+            status.stats.range = Range::Keys(used);
         }
         let bytes = [(); 4].map(|()| scratch.bytes());
         let [b0, b1, b2, b3] = bytes;
@@ -776,7 +813,7 @@ fn value_page(values: &Values, ty: ValueType, mut bytes: Vec<u8>) -> Page {
         bytes,
         values: values.def.len(),
         encoding: Encoding::PLAIN,
-        stats: values.stats.clone(),
+        stats: values.stats(),
     }
 }
 

@@ -52,14 +52,6 @@ impl Range {
         }
     }
 
-    pub(super) fn key(&mut self, k: u32) {
-        let bit = 1u64.checked_shl(k).unwrap_or(0);
-        *self = match *self {
-            Range::Keys(used) => Range::Keys(used | bit),
-            _ => Range::Keys(bit),
-        };
-    }
-
     /// Both ranges in one.
     pub(crate) fn merge(&mut self, other: &Range) {
         match other {

@@ -102,48 +102,56 @@ fn every_generated_case_of_the_shipped_rules_is_answered_by_the_memo_as_in_full_
     assert!(ways > 10 && ways < lines.len() / 2, "{ways} ways");
 }
 
-#[test]
-fn outcomes_answered_by_the_same_way_have_the_same_status_rules_needs_and_reasons() {
+/// The cases of `lines` answered by one memo of the shipped rules twice
+/// over (passes 0 and 1), then by a second memo (pass 2): `each(pass,
+/// line index, verdict)`; lines that are no case are left out.
+fn twice_then_by_another(lines: &[String], mut each: impl FnMut(usize, usize, &CaseVerdict<'_>)) {
     let tree = shipped();
     let memo = Memo::new(&tree, None);
     let other = Memo::new(&tree, None);
-    let lines = generator::json_lines(3000, 12);
-    let mut shapes: std::collections::HashMap<usize, String> = Default::default();
-    let mut numbered: [std::collections::BTreeSet<usize>; 2] = Default::default();
-    let (mut repeated, mut without) = (0, 0);
     for (memo, pass) in [(&memo, 0), (&memo, 1), (&other, 2)] {
         for (i, line) in lines.iter().enumerate() {
             let Ok((case, date)) = read_case_line(&tree, None, i as u64 + 1, line.as_bytes())
             else {
                 continue;
             };
-            let v = verdict_by(memo, &case, date).unwrap();
-            for o in v.outcomes() {
-                let shape = format!(
-                    "{} {:?} by {:?} needs {:?} reasons {:?}",
-                    o.name(),
-                    o.status(),
-                    o.by().collect::<Vec<_>>(),
-                    o.needs().collect::<Vec<_>>(),
-                    o.reason_codes().collect::<Vec<_>>(),
-                );
-                let Some(way) = o.way() else {
-                    without += 1;
-                    continue;
-                };
-                numbered[pass / 2].insert(way);
-                match shapes.get(&way) {
-                    Some(seen) => {
-                        assert_eq!(seen, &shape, "way {way}, pass {pass}, line {i}");
-                        repeated += 1;
-                    }
-                    None => {
-                        shapes.insert(way, shape);
-                    }
+            each(pass, i, &verdict_by(memo, &case, date).unwrap());
+        }
+    }
+}
+
+#[test]
+fn outcomes_answered_by_the_same_way_have_the_same_status_rules_needs_and_reasons() {
+    let lines = generator::json_lines(3000, 12);
+    let mut shapes: std::collections::HashMap<usize, String> = Default::default();
+    let mut numbered: [std::collections::BTreeSet<usize>; 2] = Default::default();
+    let (mut repeated, mut without) = (0, 0);
+    twice_then_by_another(&lines, |pass, i, v| {
+        for o in v.outcomes() {
+            let shape = format!(
+                "{} {:?} by {:?} needs {:?} reasons {:?}",
+                o.name(),
+                o.status(),
+                o.by().collect::<Vec<_>>(),
+                o.needs().collect::<Vec<_>>(),
+                o.reason_codes().collect::<Vec<_>>(),
+            );
+            let Some(way) = o.way() else {
+                without += 1;
+                continue;
+            };
+            numbered[pass / 2].insert(way);
+            match shapes.get(&way) {
+                Some(seen) => {
+                    assert_eq!(seen, &shape, "way {way}, pass {pass}, line {i}");
+                    repeated += 1;
+                }
+                None => {
+                    shapes.insert(way, shape);
                 }
             }
         }
-    }
+    });
     // Ways recur far more often than they are learnt; a second memo's
     // ways are numbered apart from the first's.
     assert!(
@@ -162,41 +170,31 @@ fn outcomes_answered_by_the_same_way_have_the_same_status_rules_needs_and_reason
 
 #[test]
 fn cases_answered_by_the_same_way_of_whole_cases_have_the_same_outcomes_each_by_the_same_way() {
-    let tree = shipped();
-    let memo = Memo::new(&tree, None);
-    let other = Memo::new(&tree, None);
     let lines = generator::json_lines(3000, 13);
     let mut rows: std::collections::HashMap<usize, Vec<(usize, Option<usize>)>> =
         Default::default();
     let mut numbered: [std::collections::BTreeSet<usize>; 2] = Default::default();
     let mut outcome_ways = std::collections::BTreeSet::new();
     let (mut repeated, mut whole) = (0, 0);
-    for (memo, pass) in [(&memo, 0), (&memo, 1), (&other, 2)] {
-        for (i, line) in lines.iter().enumerate() {
-            let Ok((case, date)) = read_case_line(&tree, None, i as u64 + 1, line.as_bytes())
-            else {
-                continue;
-            };
-            let v = verdict_by(memo, &case, date).unwrap();
-            let row: Vec<(usize, Option<usize>)> =
-                v.outcomes().map(|o| (o.number(), o.way())).collect();
-            outcome_ways.extend(row.iter().filter_map(|&(_, w)| w));
-            let Some(way) = v.whole_way() else {
-                continue;
-            };
-            whole += 1;
-            numbered[pass / 2].insert(way);
-            match rows.get(&way) {
-                Some(seen) => {
-                    assert_eq!(seen, &row, "way {way}, pass {pass}, line {i}");
-                    repeated += 1;
-                }
-                None => {
-                    rows.insert(way, row);
-                }
+    twice_then_by_another(&lines, |pass, i, v| {
+        let row: Vec<(usize, Option<usize>)> =
+            v.outcomes().map(|o| (o.number(), o.way())).collect();
+        outcome_ways.extend(row.iter().filter_map(|&(_, w)| w));
+        let Some(way) = v.whole_way() else {
+            return;
+        };
+        whole += 1;
+        numbered[pass / 2].insert(way);
+        match rows.get(&way) {
+            Some(seen) => {
+                assert_eq!(seen, &row, "way {way}, pass {pass}, line {i}");
+                repeated += 1;
+            }
+            None => {
+                rows.insert(way, row);
             }
         }
-    }
+    });
     // The second pass goes ways of whole cases learnt in the first.
     assert!(whole > lines.len(), "{whole} cases by ways of whole cases");
     assert!(

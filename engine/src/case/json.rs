@@ -46,7 +46,7 @@ pub(super) fn read(
 /// The fast path of `read`: `None` for anything but a valid case, a case
 /// failing a check included (the long way says which).
 fn direct(tree: &RuleTree, text: &str) -> Option<DirectCase> {
-    read_direct(tree, text).filter(|parts| super::passes_checks(tree, &parts.values))
+    read_direct(tree, text).filter(|parts| crate::eval::passes_checks(tree, &parts.values))
 }
 
 /// The case on a line of bytes, if the direct reader takes it as it is
@@ -59,7 +59,7 @@ pub(super) fn read_bytes(
     fallback_id: impl FnOnce() -> String,
 ) -> Option<Case> {
     let parts = super::json_scan::scan(tree, bytes)?;
-    super::passes_checks(tree, &parts.values).then(|| {
+    crate::eval::passes_checks(tree, &parts.values).then(|| {
         let id = parts.id.unwrap_or_else(fallback_id);
         Case::numbered(tree, id, parts.date, parts.values)
     })

@@ -217,44 +217,6 @@ impl Case {
     }
 }
 
-/// Whether facts already converted pass the checks across facts. A check
-/// is made only on a case giving a value to every fact it reads, as
-/// `eval::checks` says (`null` is none): a case giving no check all of
-/// its facts, as many do, passes without an evaluator.
-fn passes_checks(tree: &RuleTree, values: &[Option<Value>]) -> bool {
-    let given = |id: &crate::rules::model::FactId| {
-        values
-            .get(id.index())
-            .is_some_and(|v| v.as_ref().is_some_and(|v| *v != Value::Null))
-    };
-    let made = |check: &crate::rules::model::CaseCheck| check.read_ids.iter().all(given);
-    // Checks of one leaf with a native form (every shipped one) decided
-    // on the values as they are: an evaluator, and the facts borrowed
-    // into slots for it, cost a case that gave both dates some 900
-    // instructions (docs/performance.md, issue 14, twelfth round).
-    // Anything else, and any failure, goes the evaluator's way, which
-    // words it.
-    let native_pass = |check: &crate::rules::model::CaseCheck| {
-        let crate::script::analysis::Cond::Leaf(leaf) = &check.condition.cond else {
-            return false;
-        };
-        let Some(native) = &leaf.native else {
-            return false;
-        };
-        let facts = crate::script::native::OwnedSlots(values);
-        // Checks never read `date` (the loader refuses it).
-        matches!(
-            crate::script::native::eval(native, &facts, NaiveDate::MIN),
-            Ok(Some(true))
-        )
-    };
-    !tree
-        .checks
-        .iter()
-        .any(|check| made(check) && !native_pass(check))
-        || crate::eval::passes_checks(tree, values.iter().map(Option::as_ref).collect())
-}
-
 /// A fact group to show in an example of a case's shape: the tree's
 /// first, so that the example is one the rules would accept.
 fn example_group(tree: &RuleTree) -> &str {

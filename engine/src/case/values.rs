@@ -200,7 +200,7 @@ impl<'t> CaseRow<'t> {
             return Err(self.errors);
         }
         let case = Case::numbered(self.tree, id, date, self.values);
-        if !super::passes_checks(self.tree, &case.values) {
+        if !crate::eval::passes_checks(self.tree, &case.values) {
             // The long way, which says which checks fail.
             case.check(self.tree)?;
         }

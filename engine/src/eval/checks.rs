@@ -21,11 +21,46 @@ pub fn failed_checks<'t>(tree: &'t RuleTree, case: &Case) -> Vec<FailedCheck<'t>
     checks_on(tree, case.slots())
 }
 
-/// Whether facts laid out by number pass every check. Takes the slots
-/// themselves: the evaluator of the checks keeps them, and a reader builds
-/// them for this call only, so they are not copied once more per case.
-pub(crate) fn passes_checks(tree: &RuleTree, slots: Vec<Option<&Value>>) -> bool {
-    tree.checks.is_empty() || checks_on(tree, slots).is_empty()
+/// Whether facts already converted, by number, pass every check. A
+/// check is made only on a case giving a value to every fact it reads
+/// (`given`): a case giving no check all of its facts, as many do,
+/// passes without an evaluator. A check of one leaf with a native form
+/// (every shipped one) is decided on the values as they are: an
+/// evaluator, and the facts borrowed into slots for it, cost a case that
+/// gave both dates some 900 instructions (docs/performance.md, issue 14,
+/// twelfth round). Anything else, and any check that does not pass so,
+/// goes the evaluator's way (`checks_on`), which words a failure.
+pub(crate) fn passes_checks(tree: &RuleTree, values: &[Option<Value>]) -> bool {
+    let facts = crate::script::native::OwnedSlots(values);
+    let passes_natively = |check: &CaseCheck| match &check.condition.cond {
+        // Checks never read `date` (the loader refuses it).
+        Cond::Leaf(leaf) => leaf.native.as_ref().is_some_and(|native| {
+            matches!(
+                crate::script::native::eval(native, &facts, NaiveDate::MIN),
+                Ok(Some(true))
+            )
+        }),
+        _ => false,
+    };
+    let settled = |check: &CaseCheck| {
+        !given(check, |id| values.get(id.index()).and_then(Option::as_ref))
+            || passes_natively(check)
+    };
+    tree.checks.iter().all(settled)
+        || checks_on(tree, values.iter().map(Option::as_ref).collect()).is_empty()
+}
+
+/// Whether a case gives a value to every fact `check` reads (`value` of
+/// a fact's number): a check is made only then. One it leaves unknown, or
+/// gives as `null` meaning none (no such event), cannot be wrong.
+fn given<'v>(
+    check: &CaseCheck,
+    value: impl Fn(crate::rules::model::FactId) -> Option<&'v Value>,
+) -> bool {
+    check
+        .read_ids
+        .iter()
+        .all(|&id| value(id).is_some_and(|v| *v != Value::Null))
 }
 
 fn checks_on<'t>(tree: &'t RuleTree, slots: Vec<Option<&Value>>) -> Vec<FailedCheck<'t>> {
@@ -35,28 +70,10 @@ fn checks_on<'t>(tree: &'t RuleTree, slots: Vec<Option<&Value>>) -> Vec<FailedCh
     let mut ev = Evaluator::new(tree, slots, date);
     let mut failed = Vec::new();
     for check in &tree.checks {
-        // A check is made only on facts the case gives a value: one it
-        // leaves unknown, or gives as `null` meaning none (no such event),
-        // cannot be wrong.
-        let given = check.read_ids.iter().all(|&id| {
-            ev.slots
-                .get(id.index())
-                .copied()
-                .flatten()
-                .is_some_and(|v| *v != Value::Null)
-        });
-        if !given {
+        if !given(check, |id| ev.slots.get(id.index()).copied().flatten()) {
             continue;
         }
-        // A check of one leaf (as every shipped check is) is decided
-        // without the case's cache: setting it up for one question cost
-        // a case that gave both dates some 600 instructions
-        // (docs/performance.md, issue 14, twelfth round).
-        let truth = match &check.condition.cond {
-            Cond::Leaf(leaf) => ev.decide_leaf(leaf),
-            cond => ev.cond(cond),
-        };
-        match truth {
+        match ev.cond(&check.condition.cond) {
             Ok(Truth::False) => failed.push(FailedCheck { check, error: None }),
             Ok(_) => {}
             Err(ScriptFailure(e)) => failed.push(FailedCheck {

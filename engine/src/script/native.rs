@@ -496,15 +496,7 @@ pub fn eval<F: FactSource + ?Sized>(
         }
         Native::Cmp(op, Term::Fact(f), Term::Str(lit), _) => {
             if let Some(Value::Str(v)) = facts.fact(f) {
-                // Equality first compares lengths: ordering compared the
-                // bytes of every pair (a call to `memcmp` each), some 1.5%
-                // of a Parquet row's instructions (docs/performance.md,
-                // issue 14, twelfth round).
-                return Ok(Some(match op {
-                    Op::Eq => v.as_str() == lit.as_str(),
-                    Op::Ne => v.as_str() != lit.as_str(),
-                    _ => holds(*op, v.as_str().cmp(lit.as_str())),
-                }));
+                return Ok(Some(texts_hold(*op, v, lit)));
             }
         }
         Native::Cmp(op, Term::Fact(f), Term::Int(lit), _) => {
@@ -523,9 +515,9 @@ pub fn eval<F: FactSource + ?Sized>(
         // path's errors, which only a side that is not such a value needs.
         Native::Cmp(op, a, b, _) => {
             if let (Some(x), Some(y)) = (plain(a, facts, date), plain(b, facts, date))
-                && let Some(ord) = x.order(*op, &y)
+                && let Some(b) = x.holds(*op, &y)
             {
-                return Ok(Some(holds(*op, ord)));
+                return Ok(Some(b));
             }
         }
         _ => {}
@@ -585,28 +577,30 @@ enum Plain<'a> {
 }
 
 impl Plain<'_> {
-    /// How two plain values of one kind order, as `compare` orders them;
-    /// `None` for two kinds (which `compare` refuses).
-    /// For `==` and `!=`, two texts of different lengths are told apart
-    /// by their lengths, without comparing bytes.
+    /// Whether `self op other` holds, as `compare` decides it; `None` for
+    /// two kinds (which `compare` refuses).
     #[inline]
-    fn order(&self, op: Op, other: &Plain<'_>) -> Option<std::cmp::Ordering> {
-        match (self, other) {
-            (Plain::Bool(x), Plain::Bool(y)) => Some(x.cmp(y)),
-            (Plain::Int(x), Plain::Int(y)) => Some(x.cmp(y)),
-            (Plain::Date(x), Plain::Date(y)) => Some(x.cmp(y)),
-            (Plain::Str(x), Plain::Str(y)) if matches!(op, Op::Eq | Op::Ne) => {
-                Some(if x == y {
-                    std::cmp::Ordering::Equal
-                } else {
-                    // Any order but equal: `holds` reads only equality
-                    // for these two.
-                    std::cmp::Ordering::Less
-                })
-            }
-            (Plain::Str(x), Plain::Str(y)) => Some(x.cmp(y)),
-            _ => None,
-        }
+    fn holds(&self, op: Op, other: &Plain<'_>) -> Option<bool> {
+        Some(match (self, other) {
+            (Plain::Bool(x), Plain::Bool(y)) => holds(op, x.cmp(y)),
+            (Plain::Int(x), Plain::Int(y)) => holds(op, x.cmp(y)),
+            (Plain::Date(x), Plain::Date(y)) => holds(op, x.cmp(y)),
+            (Plain::Str(x), Plain::Str(y)) => texts_hold(op, x, y),
+            _ => return None,
+        })
+    }
+}
+
+/// Whether `x op y` holds for two texts. Equality compares lengths first:
+/// ordering compared the bytes of every pair (a call to `memcmp` each),
+/// some 1.5% of a Parquet row's instructions (docs/performance.md, issue
+/// 14, twelfth round).
+#[inline]
+fn texts_hold(op: Op, x: &str, y: &str) -> bool {
+    match op {
+        Op::Eq => x == y,
+        Op::Ne => x != y,
+        _ => holds(op, x.cmp(y)),
     }
 }
 

@@ -11,11 +11,54 @@
 //! blocks: in a Parquet `batch` that path cost over a thousand
 //! instructions a case (docs/performance.md, issue 14, eighth round).
 //! This is the rule the `mimalloc` crate itself followed before 0.1.44.
+//!
+//! Also here: how mimalloc gives memory back (`release_freed_lazily`).
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;
 
 use libmimalloc_sys as ffi;
+
+// mimalloc's options, which `libmimalloc_sys` declares only with a
+// feature that brings in a crate more and the option numbers of
+// mimalloc 2; the functions are in the library it builds either way.
+unsafe extern "C" {
+    #[cfg(test)]
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// `mi_option_purge_decommits` (the same number in mimalloc 2 and 3):
+/// whether memory freed for a while is decommitted (1) or reset (0).
+const PURGE_DECOMMITS: std::ffi::c_int = 5;
+
+/// The variable by which a user sets the same option, and is obeyed.
+const PURGE_DECOMMITS_VARIABLE: &str = "MIMALLOC_PURGE_DECOMMITS";
+
+/// Makes mimalloc give freed memory back to the system by resetting it
+/// (`MADV_FREE`: the kernel takes the pages when it needs them) rather
+/// than decommitting it (`MADV_DONTNEED`: the pages go at once), unless
+/// the user set `MIMALLOC_PURGE_DECOMMITS`.
+///
+/// Why: a `batch` run frees and reuses chunks of pages all along, and
+/// mimalloc purged them within the run; each page used again was then
+/// a fresh one the kernel zeroed first (transparent huge pages: two
+/// megabytes at a time). That zeroing was 8% of a Parquet run's time
+/// (docs/performance.md, issue 14, thirteenth round). A reset page used
+/// again before the kernel took it costs nothing.
+pub fn release_freed_lazily() {
+    if reset_on_purge(std::env::var_os(PURGE_DECOMMITS_VARIABLE).is_some()) {
+        // SAFETY: the option exists (it is below mimalloc's last), and
+        // setting it is safe at any time; it is set before the threads
+        // that allocate the most start.
+        unsafe { mi_option_set(PURGE_DECOMMITS, 0) }
+    }
+}
+
+/// Whether to reset rather than decommit: whenever the user did not say.
+fn reset_on_purge(user_set: bool) -> bool {
+    !user_set
+}
 
 /// The alignment every block of mimalloc's has: its size classes are
 /// whole machine words and its pages start aligned. (Sixteen, the size
@@ -86,6 +129,22 @@ unsafe impl GlobalAlloc for Mimalloc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether mimalloc decommits memory it purges (`true`) or resets it.
+    fn purge_decommits() -> bool {
+        unsafe { mi_option_get(PURGE_DECOMMITS) != 0 }
+    }
+
+    #[test]
+    fn freed_memory_is_reset_rather_than_decommitted_unless_the_user_says() {
+        assert!(reset_on_purge(false));
+        assert!(!reset_on_purge(true));
+        if std::env::var_os(PURGE_DECOMMITS_VARIABLE).is_none() {
+            assert!(purge_decommits(), "mimalloc's own default is to decommit");
+            release_freed_lazily();
+            assert!(!purge_decommits());
+        }
+    }
 
     #[test]
     fn blocks_of_every_size_and_alignment_come_back_aligned_and_usable() {

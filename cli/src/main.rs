@@ -66,6 +66,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::release_freed_lazily();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check(a) => command::check::run(a),

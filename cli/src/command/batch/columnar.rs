@@ -32,7 +32,8 @@ use inforce_engine::{Case, RuleTree};
 use rayon::prelude::*;
 
 use super::panics::{QuietPanics, guarded, worker_pool};
-use super::pipeline::{CHUNK_BYTES, InOrder, MAX_LINE, Ran, Stop};
+use super::pipeline::{self, InOrder, MAX_LINE, Ran, Stop};
+use super::spare::Spares;
 use super::streams::{Input, Sink, open_input};
 use super::{Args, progress};
 use crate::exit::{Failure, Outcome};
@@ -288,24 +289,23 @@ impl Source {
 
 /// A chunk of cases, the first numbered `first` (from 1).
 enum Chunk {
-    Lines {
-        first: u64,
-        data: Vec<u8>,
-        /// Each line's bytes in `data`; `None` for a line past `MAX_LINE`.
-        lines: Vec<Option<Range<usize>>>,
-        bytes: u64,
-    },
-    Batch {
-        first: u64,
-        batch: RecordBatch,
-    },
+    Lines(pipeline::Chunk),
+    Batch { first: u64, batch: RecordBatch },
 }
 
 impl Chunk {
     fn rows(&self) -> usize {
         match self {
-            Chunk::Lines { lines, .. } => lines.len(),
+            Chunk::Lines(lines) => lines.len(),
             Chunk::Batch { batch, .. } => batch.num_rows(),
+        }
+    }
+
+    /// What the progress bar counts: bytes of input, or rows.
+    fn consumed(&self) -> u64 {
+        match self {
+            Chunk::Lines(lines) => lines.bytes(),
+            Chunk::Batch { batch, .. } => batch.num_rows() as u64,
         }
     }
 }
@@ -397,9 +397,11 @@ fn run_chunks(
         Source::Lines(..) => None,
     };
     let rows = chunk_rows(job.out);
+    let spares = Arc::new(Spares::new(pipeline::SPARE_CHUNKS));
+    let reading = Arc::clone(&spares);
     let reader = thread::Builder::new()
         .name("inforce-reader".to_string())
-        .spawn(move || read_chunks(source, rows, &chunk_tx));
+        .spawn(move || read_chunks(source, rows, &chunk_tx, &reading));
     if let Err(e) = reader {
         return Err(Stop::Internal(format!("cannot start the reader: {e}")));
     }
@@ -419,6 +421,7 @@ fn run_chunks(
         None => None,
     };
     let mut read_error = None;
+    let spares = &*spares;
     pool.in_place_scope(|scope| {
         // A token first, then a chunk: a chunk taken while waiting for a
         // token would be one more held in memory.
@@ -440,14 +443,14 @@ fn run_chunks(
             let columns = columns.as_ref();
             scope.spawn(move |_| {
                 let pieces = evaluate_chunk(job, &chunk, columns);
-                let consumed = match &chunk {
-                    Chunk::Lines { bytes, .. } => *bytes,
-                    Chunk::Batch { batch, .. } => batch.num_rows() as u64,
-                };
+                let (rows, consumed) = (chunk.rows() as u64, chunk.consumed());
+                if let Chunk::Lines(lines) = chunk {
+                    spares.give(lines);
+                }
                 // A writer that stopped takes nothing more.
                 let _ = done.send(Done {
                     seq,
-                    rows: chunk.rows() as u64,
+                    rows,
                     consumed,
                     pieces,
                 });
@@ -565,18 +568,15 @@ fn evaluate_chunk(
         .map(|s| s..(s + size).min(rows))
         .collect();
     match chunk {
-        Chunk::Lines {
-            first, data, lines, ..
-        } => Ok(groups
+        Chunk::Lines(lines) => Ok(groups
             .par_iter()
             .map(|g| {
-                let slots = lines.get(g.clone()).unwrap_or_default();
                 emit(
                     job,
-                    *first + g.start as u64,
-                    slots.len(),
-                    |i, n| match slots.get(i).cloned().flatten() {
-                        Some(r) => line_case(job, n, data.get(r).unwrap_or_default()),
+                    lines.first() + g.start as u64,
+                    g.len(),
+                    |i, n| match lines.line(g.start + i) {
+                        Some(bytes) => line_case(job, n, bytes),
                         None => Err(format!(
                             "the line is longer than {} MiB; a case fits on far fewer",
                             MAX_LINE >> 20
@@ -719,7 +719,12 @@ fn each_verdict(
     }
 }
 
-fn read_chunks(source: Source, rows: usize, tx: &mpsc::SyncSender<Result<Chunk, String>>) {
+fn read_chunks(
+    source: Source,
+    rows: usize,
+    tx: &mpsc::SyncSender<Result<Chunk, String>>,
+    spares: &Spares<pipeline::Chunk>,
+) {
     match source {
         Source::Parquet(file) => {
             let mut first = 1;
@@ -738,13 +743,13 @@ fn read_chunks(source: Source, rows: usize, tx: &mpsc::SyncSender<Result<Chunk, 
         Source::Lines(mut input, _) => {
             let mut first = 1;
             loop {
-                let chunk = read_lines(&mut input, first, rows);
+                let chunk = pipeline::read_chunk(&mut input, first, rows, spares.take())
+                    .map_err(|e| e.to_string());
                 let last = match &chunk {
-                    Ok(Chunk::Lines { lines, data, .. }) => {
-                        lines.len() < rows && data.len() < CHUNK_BYTES
-                    }
-                    _ => true,
+                    Ok(lines) => lines.ended_input(rows),
+                    Err(_) => true,
                 };
+                let chunk = chunk.map(Chunk::Lines);
                 if let Ok(c) = &chunk {
                     if c.rows() == 0 {
                         return;
@@ -757,18 +762,4 @@ fn read_chunks(source: Source, rows: usize, tx: &mpsc::SyncSender<Result<Chunk, 
             }
         }
     }
-}
-
-/// Up to `rows` lines into one buffer, read as `pipeline` reads
-/// them: a line longer than `MAX_LINE` is skipped unread (its row becomes
-/// an error).
-fn read_lines(input: &mut Input, first: u64, rows: usize) -> Result<Chunk, String> {
-    let chunk = super::pipeline::read_chunk(input, first, rows).map_err(|e| e.to_string())?;
-    let (data, lines, bytes) = chunk.into_parts();
-    Ok(Chunk::Lines {
-        first,
-        data,
-        lines,
-        bytes,
-    })
 }

@@ -18,6 +18,7 @@ mod line;
 mod panics;
 mod pipeline;
 mod progress;
+mod spare;
 mod streams;
 
 use std::io;

@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::io::{self, BufRead};
 use std::ops::Range;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use chrono::NaiveDate;
@@ -17,6 +17,7 @@ use inforce_engine::memo::Memo;
 use rayon::prelude::*;
 
 use super::line::{error_line, line_output};
+use super::spare::Spares;
 use super::streams::{Input, Sink};
 
 /// A line longer than this is refused without being held in memory: a
@@ -26,6 +27,10 @@ pub(super) const MAX_LINE: usize = 1 << 20;
 /// Bytes of a chunk's buffer reserved a line: a case is a few hundred
 /// bytes, so the buffer of a chunk of cases mostly never grows.
 const LINE_ROOM: usize = 1 << 10;
+
+/// Chunks read and done with, kept for the reader to fill again
+/// (`spare`): one a worker, and one to spare.
+pub(super) const SPARE_CHUNKS: usize = 3;
 
 /// Lines per task given to a worker, whose results share one buffer.
 const GROUP: usize = 32;
@@ -108,9 +113,11 @@ pub(super) fn pipeline(
     for _ in 0..IN_FLIGHT_LEAST {
         let _ = token_tx.send(());
     }
+    let spares = Arc::new(Spares::new(SPARE_CHUNKS));
+    let reading = Arc::clone(&spares);
     let reader = thread::Builder::new()
         .name("inforce-reader".to_string())
-        .spawn(move || read_chunks(input, lines_per_chunk, &chunk_tx));
+        .spawn(move || read_chunks(input, lines_per_chunk, &chunk_tx, &reading));
     if let Err(e) = reader {
         return Err(Stop::Internal(format!("cannot start the reader: {e}")));
     }
@@ -123,6 +130,7 @@ pub(super) fn pipeline(
         Err(e) => return Err(Stop::Internal(format!("cannot start the writer: {e}"))),
     };
     let mut read_error = None;
+    let spares = &*spares;
     pool.in_place_scope(|scope| {
         for (seq, message) in chunk_rx.iter().enumerate() {
             let chunk = match message {
@@ -150,11 +158,13 @@ pub(super) fn pipeline(
                         evaluate_group(job, &chunk, chunk.first + (g * GROUP) as u64, slots)
                     })
                     .collect();
+                let (lines, bytes) = (chunk.lines.len() as u64, chunk.bytes);
+                spares.give(chunk);
                 // A writer that stopped takes nothing more.
                 let _ = done.send(Evaluated {
                     seq: this,
-                    lines: chunk.lines.len() as u64,
-                    bytes: chunk.bytes,
+                    lines,
+                    bytes,
                     groups,
                 });
             });
@@ -309,19 +319,35 @@ pub(super) struct Chunk {
 }
 
 impl Chunk {
-    /// The buffer, each line's bytes in it (`None` for a line longer than
-    /// `MAX_LINE`, skipped unread) and the input bytes consumed: for the
-    /// columnar outputs, which read JSON Lines as this pipeline does.
-    pub(super) fn into_parts(self) -> (Vec<u8>, Vec<Option<Range<usize>>>, u64) {
-        let lines = self
-            .lines
-            .into_iter()
-            .map(|slot| match slot {
-                Slot::Line(range) => Some(range),
-                Slot::TooLong => None,
-            })
-            .collect();
-        (self.data, lines, self.bytes)
+    /// The number (from 1) of its first line.
+    pub(super) fn first(&self) -> u64 {
+        self.first
+    }
+
+    /// How many lines it holds.
+    pub(super) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Bytes of input it consumed, for the progress bar.
+    pub(super) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Whether it was cut short of `lines_per_chunk` lines and of
+    /// `CHUNK_BYTES`: where only the end of the input stops a chunk.
+    pub(super) fn ended_input(&self, lines_per_chunk: usize) -> bool {
+        self.lines.len() < lines_per_chunk && self.data.len() < CHUNK_BYTES
+    }
+
+    /// Line `i`'s bytes, without its line ending; `None` for a line
+    /// longer than `MAX_LINE`, skipped unread: for the columnar outputs,
+    /// which read JSON Lines as this pipeline does.
+    pub(super) fn line(&self, i: usize) -> Option<&[u8]> {
+        match self.lines.get(i)? {
+            Slot::Line(range) => self.data.get(range.clone()),
+            Slot::TooLong => None,
+        }
     }
 }
 
@@ -332,12 +358,17 @@ enum Slot {
     TooLong,
 }
 
-fn read_chunks(mut input: Input, lines_per_chunk: usize, tx: &mpsc::SyncSender<io::Result<Chunk>>) {
+fn read_chunks(
+    mut input: Input,
+    lines_per_chunk: usize,
+    tx: &mpsc::SyncSender<io::Result<Chunk>>,
+    spares: &Spares<Chunk>,
+) {
     let mut first = 1;
     loop {
-        let chunk = read_chunk(&mut input, first, lines_per_chunk);
+        let chunk = read_chunk(&mut input, first, lines_per_chunk, spares.take());
         let last = match &chunk {
-            Ok(c) => c.lines.len() < lines_per_chunk && c.data.len() < CHUNK_BYTES,
+            Ok(c) => c.ended_input(lines_per_chunk),
             Err(_) => true,
         };
         if let Ok(c) = &chunk {
@@ -353,18 +384,30 @@ fn read_chunks(mut input: Input, lines_per_chunk: usize, tx: &mpsc::SyncSender<i
     }
 }
 
+/// Reads up to `lines_per_chunk` lines (or `CHUNK_BYTES`) into a chunk,
+/// the `spare` one's buffers if there is one.
 pub(super) fn read_chunk(
     input: &mut impl BufRead,
     first: u64,
     lines_per_chunk: usize,
+    spare: Option<Chunk>,
 ) -> io::Result<Chunk> {
-    let mut chunk = Chunk {
-        first,
-        // Room for the lines up front: a buffer grown as they come is
-        // copied at each growth, which was most of the copying of a run.
-        data: Vec::with_capacity(lines_per_chunk.saturating_mul(LINE_ROOM).min(CHUNK_BYTES)),
-        lines: Vec::with_capacity(lines_per_chunk),
-        bytes: 0,
+    let mut chunk = match spare {
+        Some(mut chunk) => {
+            chunk.first = first;
+            chunk.data.clear();
+            chunk.lines.clear();
+            chunk.bytes = 0;
+            chunk
+        }
+        None => Chunk {
+            first,
+            // Room for the lines up front: a buffer grown as they come is
+            // copied at each growth, which was most of the copying of a run.
+            data: Vec::with_capacity(lines_per_chunk.saturating_mul(LINE_ROOM).min(CHUNK_BYTES)),
+            lines: Vec::with_capacity(lines_per_chunk),
+            bytes: 0,
+        },
     };
     while chunk.lines.len() < lines_per_chunk && chunk.data.len() < CHUNK_BYTES {
         let start = chunk.data.len();
@@ -607,7 +650,7 @@ mod tests {
         text.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
         text.extend(b"\r\n\n{\"a\": 1}");
         let mut input = io::Cursor::new(text);
-        let chunk = read_chunk(&mut input, 1, 100).unwrap();
+        let chunk = read_chunk(&mut input, 1, 100, None).unwrap();
         assert_eq!(chunk.lines.len(), 4);
         assert!(matches!(chunk.lines[1], Slot::TooLong));
         let texts: Vec<&[u8]> = chunk
@@ -626,14 +669,41 @@ mod tests {
     fn chunks_split_the_input_at_the_line_count() {
         let text = "1\n2\n3\n4\n5\n";
         let mut input = io::Cursor::new(text.as_bytes());
-        let a = read_chunk(&mut input, 1, 2).unwrap();
-        let b = read_chunk(&mut input, 3, 2).unwrap();
-        let c = read_chunk(&mut input, 5, 2).unwrap();
-        let d = read_chunk(&mut input, 6, 2).unwrap();
+        let a = read_chunk(&mut input, 1, 2, None).unwrap();
+        let b = read_chunk(&mut input, 3, 2, None).unwrap();
+        let c = read_chunk(&mut input, 5, 2, None).unwrap();
+        let d = read_chunk(&mut input, 6, 2, None).unwrap();
         assert_eq!(
             (a.lines.len(), b.lines.len(), c.lines.len(), d.lines.len()),
             (2, 2, 1, 0)
         );
         assert_eq!(a.bytes + b.bytes + c.bytes, text.len() as u64);
+    }
+
+    #[test]
+    fn a_spare_chunk_is_filled_as_a_new_one_and_keeps_its_buffer() {
+        let text = "{\"a\": 1}\n{}\r\nlonger line three\n";
+        let fresh = read_chunk(&mut io::Cursor::new(text.as_bytes()), 7, 10, None).unwrap();
+        let mut input = io::Cursor::new("x\ny\nz\nw\n".as_bytes());
+        let used = read_chunk(&mut input, 1, 10, None).unwrap();
+        let at = used.data.as_ptr();
+        let again = read_chunk(&mut io::Cursor::new(text.as_bytes()), 7, 10, Some(used)).unwrap();
+        assert_eq!(again.data.as_ptr(), at);
+        assert_eq!(again.data, fresh.data);
+        assert_eq!(
+            (again.first(), again.len(), again.bytes()),
+            (7, 3, text.len() as u64)
+        );
+        assert_eq!(
+            (fresh.first(), fresh.len(), fresh.bytes()),
+            (7, 3, text.len() as u64)
+        );
+        for i in 0..3 {
+            assert_eq!(again.line(i), fresh.line(i));
+        }
+        assert_eq!(again.line(1), Some(&b"{}"[..]));
+        assert_eq!(again.line(3), None);
+        assert!(again.ended_input(10));
+        assert!(!again.ended_input(3));
     }
 }

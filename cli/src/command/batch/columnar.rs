@@ -31,8 +31,9 @@ use inforce_engine::verdict::{CaseVerdict, verdict_by};
 use inforce_engine::{Case, RuleTree};
 use rayon::prelude::*;
 
+use super::chunks::{self, MAX_LINE};
 use super::panics::{QuietPanics, guarded, worker_pool};
-use super::pipeline::{self, InOrder, MAX_LINE, Ran, Stop};
+use super::pipeline::{self, InOrder, Ran, Stop};
 use super::spare::Spares;
 use super::streams::{Input, Sink, open_input};
 use super::{Args, progress};
@@ -289,7 +290,7 @@ impl Source {
 
 /// A chunk of cases, the first numbered `first` (from 1).
 enum Chunk {
-    Lines(pipeline::Chunk),
+    Lines(chunks::Chunk),
     Batch { first: u64, batch: RecordBatch },
 }
 
@@ -723,7 +724,7 @@ fn read_chunks(
     source: Source,
     rows: usize,
     tx: &mpsc::SyncSender<Result<Chunk, String>>,
-    spares: &Spares<pipeline::Chunk>,
+    spares: &Spares<chunks::Chunk>,
 ) {
     match source {
         Source::Parquet(file) => {
@@ -740,13 +741,15 @@ fn read_chunks(
                 }
             }
         }
-        Source::Lines(mut input, _) => {
+        Source::Lines(input, _) => {
+            let mut reader = chunks::ChunkReader::new(input);
             let mut first = 1;
             loop {
-                let chunk = pipeline::read_chunk(&mut input, first, rows, spares.take())
+                let chunk = reader
+                    .read_chunk(first, rows, spares.take())
                     .map_err(|e| e.to_string());
                 let last = match &chunk {
-                    Ok(lines) => lines.ended_input(rows),
+                    Ok(lines) => lines.ended_input(),
                     Err(_) => true,
                 };
                 let chunk = chunk.map(Chunk::Lines);

@@ -13,6 +13,7 @@
 //! - a case without `id` is named `line-N` after its line;
 //! - `--date` overrides every case's `date`.
 
+mod chunks;
 mod columnar;
 mod line;
 mod panics;

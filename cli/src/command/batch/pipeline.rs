@@ -5,8 +5,7 @@
 //! the bytes come from and go (`streams`).
 
 use std::cell::Cell;
-use std::io::{self, BufRead};
-use std::ops::Range;
+use std::io;
 use std::sync::{Arc, mpsc};
 use std::thread;
 
@@ -16,27 +15,18 @@ use inforce_engine::lines::LineFormat;
 use inforce_engine::memo::Memo;
 use rayon::prelude::*;
 
+use super::chunks::{Chunk, ChunkReader, MAX_LINE, Slot};
 use super::line::{error_line, line_output};
 use super::spare::Spares;
 use super::streams::{Input, Sink};
 
-/// A line longer than this is refused without being held in memory: a
-/// case is a few hundred bytes, and one runaway line must not exhaust memory.
-pub(super) const MAX_LINE: usize = 1 << 20;
-
-/// Bytes of a chunk's buffer reserved a line: a case is a few hundred
-/// bytes, so the buffer of a chunk of cases mostly never grows.
-const LINE_ROOM: usize = 1 << 10;
-
 /// Chunks read and done with, kept for the reader to fill again
-/// (`spare`): one a worker, and one to spare.
-pub(super) const SPARE_CHUNKS: usize = 3;
+/// (`spare`): as many as may be out. A chunk is new only when none is
+/// spare, so no more are ever kept than were out at once.
+pub(super) const SPARE_CHUNKS: usize = IN_FLIGHT_MOST;
 
 /// Lines per task given to a worker, whose results share one buffer.
 const GROUP: usize = 32;
-
-/// A chunk ends after this many bytes of input even if it has fewer lines.
-pub(super) const CHUNK_BYTES: usize = 8 << 20;
 
 /// Lines per chunk: a few hundred cases per worker between the waits for
 /// the slowest one at the end of each chunk, and few enough that the
@@ -151,14 +141,14 @@ pub(super) fn pipeline(
                 // results written into one buffer: one allocation and one
                 // write per group rather than per line.
                 let groups: Vec<(Vec<u8>, u64)> = chunk
-                    .lines
+                    .slots()
                     .par_chunks(GROUP)
                     .enumerate()
                     .map(|(g, slots)| {
-                        evaluate_group(job, &chunk, chunk.first + (g * GROUP) as u64, slots)
+                        evaluate_group(job, &chunk, chunk.first() + (g * GROUP) as u64, slots)
                     })
                     .collect();
-                let (lines, bytes) = (chunk.lines.len() as u64, chunk.bytes);
+                let (lines, bytes) = (chunk.len() as u64, chunk.bytes());
                 spares.give(chunk);
                 // A writer that stopped takes nothing more.
                 let _ = done.send(Evaluated {
@@ -283,14 +273,9 @@ fn evaluate_group(job: &Job<'_>, chunk: &Chunk, first: u64, slots: &[Slot]) -> (
     let mut errors = 0;
     for (i, slot) in slots.iter().enumerate() {
         let n = first + i as u64;
-        let failed = match slot {
-            Slot::Line(range) => line_output(
-                job,
-                n,
-                chunk.data.get(range.clone()).unwrap_or_default(),
-                &mut out,
-            ),
-            Slot::TooLong => {
+        let failed = match chunk.text(slot) {
+            Some(text) => line_output(job, n, text, &mut out),
+            None => {
                 error_line(
                     n,
                     &format!(
@@ -308,182 +293,29 @@ fn evaluate_group(job: &Job<'_>, chunk: &Chunk, first: u64, slots: &[Slot]) -> (
     (out, errors)
 }
 
-/// Lines of the input, held in one buffer.
-pub(super) struct Chunk {
-    /// Line number (1-based) of the first line.
-    first: u64,
-    data: Vec<u8>,
-    lines: Vec<Slot>,
-    /// Bytes of input consumed, for the progress bar.
-    bytes: u64,
-}
-
-impl Chunk {
-    /// The number (from 1) of its first line.
-    pub(super) fn first(&self) -> u64 {
-        self.first
-    }
-
-    /// How many lines it holds.
-    pub(super) fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// Bytes of input it consumed, for the progress bar.
-    pub(super) fn bytes(&self) -> u64 {
-        self.bytes
-    }
-
-    /// Whether it was cut short of `lines_per_chunk` lines and of
-    /// `CHUNK_BYTES`: where only the end of the input stops a chunk.
-    pub(super) fn ended_input(&self, lines_per_chunk: usize) -> bool {
-        self.lines.len() < lines_per_chunk && self.data.len() < CHUNK_BYTES
-    }
-
-    /// Line `i`'s bytes, without its line ending; `None` for a line
-    /// longer than `MAX_LINE`, skipped unread: for the columnar outputs,
-    /// which read JSON Lines as this pipeline does.
-    pub(super) fn line(&self, i: usize) -> Option<&[u8]> {
-        match self.lines.get(i)? {
-            Slot::Line(range) => self.data.get(range.clone()),
-            Slot::TooLong => None,
-        }
-    }
-}
-
-enum Slot {
-    /// The line's bytes in `data`, without its line ending.
-    Line(Range<usize>),
-    /// Longer than `MAX_LINE`: skipped unread.
-    TooLong,
-}
-
 fn read_chunks(
-    mut input: Input,
+    input: Input,
     lines_per_chunk: usize,
     tx: &mpsc::SyncSender<io::Result<Chunk>>,
     spares: &Spares<Chunk>,
 ) {
+    let mut reader = ChunkReader::new(input);
     let mut first = 1;
     loop {
-        let chunk = read_chunk(&mut input, first, lines_per_chunk, spares.take());
+        let chunk = reader.read_chunk(first, lines_per_chunk, spares.take());
         let last = match &chunk {
-            Ok(c) => c.ended_input(lines_per_chunk),
+            Ok(c) => c.ended_input(),
             Err(_) => true,
         };
         if let Ok(c) = &chunk {
-            if c.lines.is_empty() {
+            if c.len() == 0 {
                 return;
             }
-            first += c.lines.len() as u64;
+            first += c.len() as u64;
         }
         // A closed channel means the run stopped; nothing more to read.
         if tx.send(chunk).is_err() || last {
             return;
-        }
-    }
-}
-
-/// Reads up to `lines_per_chunk` lines (or `CHUNK_BYTES`) into a chunk,
-/// the `spare` one's buffers if there is one.
-pub(super) fn read_chunk(
-    input: &mut impl BufRead,
-    first: u64,
-    lines_per_chunk: usize,
-    spare: Option<Chunk>,
-) -> io::Result<Chunk> {
-    let mut chunk = match spare {
-        Some(mut chunk) => {
-            chunk.first = first;
-            chunk.data.clear();
-            chunk.lines.clear();
-            chunk.bytes = 0;
-            chunk
-        }
-        None => Chunk {
-            first,
-            // Room for the lines up front: a buffer grown as they come is
-            // copied at each growth, which was most of the copying of a run.
-            data: Vec::with_capacity(lines_per_chunk.saturating_mul(LINE_ROOM).min(CHUNK_BYTES)),
-            lines: Vec::with_capacity(lines_per_chunk),
-            bytes: 0,
-        },
-    };
-    while chunk.lines.len() < lines_per_chunk && chunk.data.len() < CHUNK_BYTES {
-        let start = chunk.data.len();
-        let n = read_line_into(input, &mut chunk.data, MAX_LINE + 1)?;
-        if n == 0 {
-            break;
-        }
-        chunk.bytes += n as u64;
-        if chunk.data.last() == Some(&b'\n') {
-            chunk.data.pop();
-            if chunk.data.last() == Some(&b'\r') {
-                chunk.data.pop();
-            }
-        } else if n > MAX_LINE {
-            chunk.data.truncate(start);
-            chunk.bytes += skip_line(input)?;
-            chunk.lines.push(Slot::TooLong);
-            continue;
-        }
-        chunk.lines.push(Slot::Line(start..chunk.data.len()));
-    }
-    Ok(chunk)
-}
-
-/// Reads up to `limit` bytes of `input` into `data`, stopping after the
-/// first line ending: what `input.take(limit).read_until(b'\n', data)`
-/// does, with line endings found by the `memchr` crate's vectorised
-/// search. The standard library's byte-at-a-time search was a twentieth
-/// of a compact run's instructions, on the reader's thread.
-fn read_line_into(input: &mut impl BufRead, data: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
-    let mut read = 0;
-    while read < limit {
-        let available = match input.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let window = available
-            .get(..(limit - read).min(available.len()))
-            .unwrap_or_default();
-        if window.is_empty() {
-            break;
-        }
-        let (ended, used) = match memchr::memchr(b'\n', window) {
-            Some(at) => (true, at + 1),
-            None => (false, window.len()),
-        };
-        data.extend_from_slice(window.get(..used).unwrap_or_default());
-        input.consume(used);
-        read += used;
-        if ended {
-            break;
-        }
-    }
-    Ok(read)
-}
-
-/// Skips to just after the next line ending (or the end), returning the
-/// bytes skipped.
-fn skip_line(input: &mut impl BufRead) -> io::Result<u64> {
-    let mut skipped = 0;
-    loop {
-        let buf = input.fill_buf()?;
-        if buf.is_empty() {
-            return Ok(skipped);
-        }
-        match buf.iter().position(|b| *b == b'\n') {
-            Some(i) => {
-                input.consume(i + 1);
-                return Ok(skipped + i as u64 + 1);
-            }
-            None => {
-                let n = buf.len();
-                input.consume(n);
-                skipped += n as u64;
-            }
         }
     }
 }
@@ -554,28 +386,6 @@ mod tests {
     }
 
     #[test]
-    fn lines_are_read_as_the_standard_library_reads_them_across_buffers_and_limits() {
-        let text: &[u8] = b"one\r\ntwo\n\nthree is longer than the buffer\nlast without an ending";
-        for capacity in [1, 2, 7, 64] {
-            for limit in [1, 5, 12, 100] {
-                let mut ours = io::BufReader::with_capacity(capacity, text);
-                let mut std_reader = io::BufReader::with_capacity(capacity, text);
-                loop {
-                    let (mut a, mut b) = (Vec::new(), Vec::new());
-                    let n = read_line_into(&mut ours, &mut a, limit).unwrap();
-                    let m = io::Read::take(&mut std_reader, limit as u64)
-                        .read_until(b'\n', &mut b)
-                        .unwrap();
-                    assert_eq!((n, &a), (m, &b), "buffer {capacity}, limit {limit}");
-                    if n == 0 {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
     fn small_chunks_may_be_many_out_and_large_ones_few() {
         // A chunk of compact lines (1 MB in, 1.2 MB out), of full lines
         // (1 MB in, 7.4 MB out), of nothing, and of far too much.
@@ -642,68 +452,5 @@ mod tests {
                 _ => assert_eq!(line["case"], format!("c{i}"), "line {}", i + 1),
             }
         }
-    }
-
-    #[test]
-    fn a_line_longer_than_the_limit_is_skipped_without_being_kept() {
-        let mut text = b"{}\n".to_vec();
-        text.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
-        text.extend(b"\r\n\n{\"a\": 1}");
-        let mut input = io::Cursor::new(text);
-        let chunk = read_chunk(&mut input, 1, 100, None).unwrap();
-        assert_eq!(chunk.lines.len(), 4);
-        assert!(matches!(chunk.lines[1], Slot::TooLong));
-        let texts: Vec<&[u8]> = chunk
-            .lines
-            .iter()
-            .filter_map(|s| match s {
-                Slot::Line(r) => Some(&chunk.data[r.clone()]),
-                Slot::TooLong => None,
-            })
-            .collect();
-        assert_eq!(texts, vec![&b"{}"[..], b"", b"{\"a\": 1}"]);
-        assert!(chunk.data.len() < 100);
-    }
-
-    #[test]
-    fn chunks_split_the_input_at_the_line_count() {
-        let text = "1\n2\n3\n4\n5\n";
-        let mut input = io::Cursor::new(text.as_bytes());
-        let a = read_chunk(&mut input, 1, 2, None).unwrap();
-        let b = read_chunk(&mut input, 3, 2, None).unwrap();
-        let c = read_chunk(&mut input, 5, 2, None).unwrap();
-        let d = read_chunk(&mut input, 6, 2, None).unwrap();
-        assert_eq!(
-            (a.lines.len(), b.lines.len(), c.lines.len(), d.lines.len()),
-            (2, 2, 1, 0)
-        );
-        assert_eq!(a.bytes + b.bytes + c.bytes, text.len() as u64);
-    }
-
-    #[test]
-    fn a_spare_chunk_is_filled_as_a_new_one_and_keeps_its_buffer() {
-        let text = "{\"a\": 1}\n{}\r\nlonger line three\n";
-        let fresh = read_chunk(&mut io::Cursor::new(text.as_bytes()), 7, 10, None).unwrap();
-        let mut input = io::Cursor::new("x\ny\nz\nw\n".as_bytes());
-        let used = read_chunk(&mut input, 1, 10, None).unwrap();
-        let at = used.data.as_ptr();
-        let again = read_chunk(&mut io::Cursor::new(text.as_bytes()), 7, 10, Some(used)).unwrap();
-        assert_eq!(again.data.as_ptr(), at);
-        assert_eq!(again.data, fresh.data);
-        assert_eq!(
-            (again.first(), again.len(), again.bytes()),
-            (7, 3, text.len() as u64)
-        );
-        assert_eq!(
-            (fresh.first(), fresh.len(), fresh.bytes()),
-            (7, 3, text.len() as u64)
-        );
-        for i in 0..3 {
-            assert_eq!(again.line(i), fresh.line(i));
-        }
-        assert_eq!(again.line(1), Some(&b"{}"[..]));
-        assert_eq!(again.line(3), None);
-        assert!(again.ended_input(10));
-        assert!(!again.ended_input(3));
     }
 }

@@ -63,9 +63,11 @@ pub struct ResultPages {
     dates: Vec<i32>,
     /// Error rows' messages, PLAIN.
     messages: Vec<u8>,
-    /// Per kept outcome, per row, its shape's number (`NO_OUTCOME` for a
-    /// row without it).
-    shapes: Vec<Vec<u32>>,
+    /// Per row, per kept outcome, its shape's number (`NO_OUTCOME` for a
+    /// row without it): a row's shapes side by side, so that a row laid
+    /// out is one copy, not a store into each outcome's own buffer (whose
+    /// places the evaluation between two rows had pushed out of the cache).
+    shapes: Vec<u32>,
     /// Per kept outcome, its values.
     values: Vec<Values>,
     /// Shapes: those of ways, kept from page to page, then (from
@@ -298,7 +300,7 @@ impl ResultPages {
             cases: Vec::with_capacity(rows.saturating_mul(16)),
             dates: Vec::with_capacity(rows),
             messages: Vec::new(),
-            shapes: (0..kept).map(|_| Vec::with_capacity(rows)).collect(),
+            shapes: Vec::with_capacity(rows.saturating_mul(kept)),
             values: (0..kept).map(|_| Values::default()).collect(),
             // Shape 0 is a row without the outcome.
             known: Shapes {
@@ -353,26 +355,28 @@ impl ResultPages {
                 return;
             }
         }
+        let row = self.shapes.len();
+        self.no_outcomes();
         let mut next = 0;
         for o in verdict.outcomes() {
             let Some(&Some(k)) = self.layout.slot.get(o.number()) else {
                 continue;
             };
             for skipped in next..k {
-                self.no_outcome(skipped);
+                self.no_value(skipped);
             }
             let shape = self.shape(&o);
             let ty = self.layout.types.get(k).copied();
-            if let (Some(shapes), Some(values), Some(ty)) =
-                (self.shapes.get_mut(k), self.values.get_mut(k), ty)
+            if let (Some(cell), Some(values), Some(ty)) =
+                (self.shapes.get_mut(row + k), self.values.get_mut(k), ty)
             {
-                shapes.push(shape);
+                *cell = shape;
                 values.append(ty, o.value());
             }
             next = k + 1;
         }
         for rest in next..self.layout.types.len() {
-            self.no_outcome(rest);
+            self.no_value(rest);
         }
     }
 
@@ -436,11 +440,10 @@ impl ResultPages {
         let Some(row) = rows_laid_out.get(at) else {
             return;
         };
-        let (row_shapes, rest) = row.cells.split_at(shapes.len().min(row.cells.len()));
+        let kept = layout.types.len();
+        let (row_shapes, rest) = row.cells.split_at(kept.min(row.cells.len()));
         let (columns, absent) = rest.split_at((row.answered as usize).min(rest.len()));
-        for (column, &shape) in shapes.iter_mut().zip(row_shapes) {
-            column.push(shape);
-        }
+        shapes.extend_from_slice(row_shapes);
         let mut got = verdict.values();
         for &k in columns {
             let value = got.next().flatten();
@@ -458,12 +461,18 @@ impl ResultPages {
         }
     }
 
-    /// Outcome `k` left out of the last row.
+    /// A new row's shapes, every outcome left out until it is given.
     #[inline]
-    fn no_outcome(&mut self, k: usize) {
+    fn no_outcomes(&mut self) {
+        let kept = self.layout.types.len();
+        self.shapes.resize(self.shapes.len() + kept, NO_OUTCOME);
+    }
+
+    /// Outcome `k`'s value left out of the last row.
+    #[inline]
+    fn no_value(&mut self, k: usize) {
         let list = self.layout.types.get(k) == Some(&ValueType::List);
-        if let (Some(shapes), Some(values)) = (self.shapes.get_mut(k), self.values.get_mut(k)) {
-            shapes.push(NO_OUTCOME);
+        if let Some(values) = self.values.get_mut(k) {
             values.null(list);
         }
     }
@@ -499,8 +508,9 @@ impl ResultPages {
         self.lines.push(line);
         self.answered.push(0);
         put_bytes(&mut self.messages, message.as_bytes());
+        self.no_outcomes();
         for k in 0..self.layout.types.len() {
-            self.no_outcome(k);
+            self.no_value(k);
         }
     }
 
@@ -543,8 +553,14 @@ impl ResultPages {
         push(page, &mut scratch)?;
         let page = self.digest_page(&mut scratch);
         push(page, &mut scratch)?;
-        for k in 0..layout.types.len() {
-            let shapes = self.shapes.get(k).map_or(&[][..], Vec::as_slice);
+        let kept = layout.types.len();
+        for k in 0..kept {
+            let shapes = self
+                .shapes
+                .get(k..)
+                .unwrap_or_default()
+                .iter()
+                .step_by(kept.max(1));
             let [status, by, needs, reason] = self.outcome_pages(shapes, &mut scratch);
             push(status, &mut scratch)?;
             if let (Some(values), Some(&ty)) = (self.values.get(k), layout.types.get(k)) {
@@ -565,9 +581,7 @@ impl ResultPages {
         self.cases.clear();
         self.dates.clear();
         self.messages.clear();
-        for shapes in &mut self.shapes {
-            shapes.clear();
-        }
+        self.shapes.clear();
         for values in &mut self.values {
             values.def.clear();
             values.rep.clear();
@@ -672,7 +686,11 @@ impl ResultPages {
 
     /// An outcome's status, rules, needed facts and reasons pages, from
     /// its rows' shapes, in one pass over them (each shape read once).
-    fn outcome_pages(&self, shapes: &[u32], scratch: &mut Scratch) -> [Page; 4] {
+    fn outcome_pages<'s>(
+        &self,
+        shapes: impl Iterator<Item = &'s u32>,
+        scratch: &mut Scratch,
+    ) -> [Page; 4] {
         let parts = [Dict::Rule, Dict::Fact, Dict::Reason];
         let [status, lists @ ..] = &mut scratch.keys;
         status.reset(1, false);

@@ -42,10 +42,11 @@ const PURGE_DECOMMITS_VARIABLE: &str = "MIMALLOC_PURGE_DECOMMITS";
 ///
 /// Why: a `batch` run frees and reuses chunks of pages all along, and
 /// mimalloc purged them within the run; each page used again was then
-/// a fresh one the kernel zeroed first (transparent huge pages: two
-/// megabytes at a time). That zeroing was 8% of a Parquet run's time
-/// (docs/performance.md, issue 14, thirteenth round). A reset page used
-/// again before the kernel took it costs nothing.
+/// a fresh one the kernel zeroed first (with transparent huge pages,
+/// which mimalloc no longer asks for, two megabytes at a time). That
+/// zeroing was 8% of a Parquet run's time (docs/performance.md, issue
+/// 14, thirteenth round; decision 58). A reset page used again before
+/// the kernel took it costs nothing.
 pub fn release_freed_lazily() {
     if reset_on_purge(std::env::var_os(PURGE_DECOMMITS_VARIABLE).is_some()) {
         // SAFETY: the option exists (it is below mimalloc's last), and

@@ -2,11 +2,11 @@
 //! and allocated anew. Not here: what fills them or when they are done
 //! with (the pipelines say).
 //!
-//! Why: a buffer of a megabyte or more, freed, went back to the operating
-//! system within a second, and the next one came as fresh pages the
-//! kernel zeroed on first touch. A chunk's input buffer a chunk made the
-//! kernel zero several gigabytes over a million cases: a tenth of a
-//! Parquet run's time (docs/performance.md, issue 14, thirteenth round).
+//! Why: a chunk's buffer is a megabyte or more; one freed and another
+//! allocated for each next chunk came back from the system as fresh
+//! pages the kernel zeroed on first touch, some hundreds of times a
+//! run, while a buffer used again is already in place (decision 58;
+//! docs/performance.md, issue 14, thirteenth round).
 
 use std::sync::Mutex;
 

@@ -120,6 +120,26 @@ fn twice_then_by_another(lines: &[String], mut each: impl FnMut(usize, usize, &C
     }
 }
 
+/// Whether `way` was met before, asserting that it then gave the same
+/// `got`; kept for the next time otherwise. `at`: the pass and the line.
+fn same_as_before<T: PartialEq + std::fmt::Debug>(
+    seen: &mut std::collections::HashMap<usize, T>,
+    way: usize,
+    got: T,
+    (pass, i): (usize, usize),
+) -> bool {
+    match seen.get(&way) {
+        Some(before) => {
+            assert_eq!(before, &got, "way {way}, pass {pass}, line {i}");
+            true
+        }
+        None => {
+            seen.insert(way, got);
+            false
+        }
+    }
+}
+
 #[test]
 fn outcomes_answered_by_the_same_way_have_the_same_status_rules_needs_and_reasons() {
     let lines = generator::json_lines(3000, 12);
@@ -141,15 +161,7 @@ fn outcomes_answered_by_the_same_way_have_the_same_status_rules_needs_and_reason
                 continue;
             };
             numbered[pass / 2].insert(way);
-            match shapes.get(&way) {
-                Some(seen) => {
-                    assert_eq!(seen, &shape, "way {way}, pass {pass}, line {i}");
-                    repeated += 1;
-                }
-                None => {
-                    shapes.insert(way, shape);
-                }
-            }
+            repeated += usize::from(same_as_before(&mut shapes, way, shape, (pass, i)));
         }
     });
     // Ways recur far more often than they are learnt; a second memo's
@@ -185,15 +197,7 @@ fn cases_answered_by_the_same_way_of_whole_cases_have_the_same_outcomes_each_by_
         };
         whole += 1;
         numbered[pass / 2].insert(way);
-        match rows.get(&way) {
-            Some(seen) => {
-                assert_eq!(seen, &row, "way {way}, pass {pass}, line {i}");
-                repeated += 1;
-            }
-            None => {
-                rows.insert(way, row);
-            }
-        }
+        repeated += usize::from(same_as_before(&mut rows, way, row, (pass, i)));
     });
     // The second pass goes ways of whole cases learnt in the first.
     assert!(whole > lines.len(), "{whole} cases by ways of whole cases");

@@ -12,6 +12,8 @@
 use std::io::{self, Read};
 use std::ops::Range;
 
+use super::spare::Spares;
+
 /// A line longer than this is refused without being held in memory: a
 /// case is a few hundred bytes, and one runaway line must not exhaust memory.
 pub(super) const MAX_LINE: usize = 1 << 20;
@@ -128,6 +130,8 @@ pub(super) struct ChunkReader<R> {
     skipping: bool,
     /// Whether the input has ended (a read gave nothing).
     ended: bool,
+    /// The number (from 1) of the next chunk's first line.
+    next_line: u64,
     max_line: usize,
     chunk_bytes: usize,
     read: usize,
@@ -146,24 +150,47 @@ impl<R: Read> ChunkReader<R> {
             carry: Vec::new(),
             skipping: false,
             ended: false,
+            next_line: 1,
             max_line,
             chunk_bytes,
             read: read.max(1),
         }
     }
 
-    /// The next chunk, numbered from `first`: up to `lines_per_chunk`
-    /// lines (or `CHUNK_BYTES`), in the `spare` chunk's buffers if there
-    /// is one. A chunk of no lines: the input has ended.
+    /// Reads chunk after chunk of up to `lines_per_chunk` lines, in
+    /// `spares`' chunks where there are some, and hands each to `send`:
+    /// until the input ends, a read fails (its error is handed on, last)
+    /// or `send` says no more (the run stopped).
+    pub(super) fn send_all(
+        mut self,
+        lines_per_chunk: usize,
+        spares: &Spares<Chunk>,
+        mut send: impl FnMut(io::Result<Chunk>) -> bool,
+    ) {
+        loop {
+            let chunk = self.read_chunk(lines_per_chunk, spares.take());
+            let last = match &chunk {
+                Ok(c) if c.len() == 0 => return,
+                Ok(c) => c.ended_input(),
+                Err(_) => true,
+            };
+            if !send(chunk) || last {
+                return;
+            }
+        }
+    }
+
+    /// The next chunk: up to `lines_per_chunk` lines (or `CHUNK_BYTES`),
+    /// numbered on from the last chunk's, in the `spare` chunk's buffers
+    /// if there is one. A chunk of no lines: the input has ended.
     pub(super) fn read_chunk(
         &mut self,
-        first: u64,
         lines_per_chunk: usize,
         spare: Option<Chunk>,
     ) -> io::Result<Chunk> {
         let lines_per_chunk = lines_per_chunk.max(1);
         let mut chunk = spare.unwrap_or_else(|| Chunk::new(lines_per_chunk));
-        chunk.first = first;
+        chunk.first = self.next_line;
         chunk.lines.clear();
         chunk.bytes = 0;
         chunk.ended = false;
@@ -250,6 +277,7 @@ impl<R: Read> ChunkReader<R> {
         self.carry
             .extend_from_slice(chunk.data.get(start..chunk.filled).unwrap_or_default());
         chunk.filled = start;
+        self.next_line += chunk.lines.len() as u64;
         Ok(chunk)
     }
 }
@@ -322,9 +350,7 @@ mod tests {
         let mut first = 1;
         let mut spare = None;
         loop {
-            let chunk = reader
-                .read_chunk(first, lines_per_chunk, spare.take())
-                .unwrap();
+            let chunk = reader.read_chunk(lines_per_chunk, spare.take()).unwrap();
             assert_eq!(chunk.first(), first);
             assert!(chunk.len() <= lines_per_chunk);
             // The last chunk may hold none but the end of a line skipped.
@@ -392,7 +418,7 @@ mod tests {
         text.extend(std::iter::repeat_n(b'x', 4 * MAX_LINE));
         text.extend(b"\r\n\n{\"a\": 1}");
         let mut reader = ChunkReader::new(io::Cursor::new(text));
-        let chunk = reader.read_chunk(1, 100, None).unwrap();
+        let chunk = reader.read_chunk(100, None).unwrap();
         assert_eq!(chunk.len(), 4);
         assert!(matches!(chunk.slots()[1], Slot::TooLong));
         let texts: Vec<&[u8]> = chunk.slots().iter().filter_map(|s| chunk.text(s)).collect();
@@ -410,10 +436,11 @@ mod tests {
     fn chunks_split_the_input_at_the_line_count_and_at_the_byte_count() {
         let text = "1\n2\n3\n4\n5\n";
         let mut reader = ChunkReader::new(io::Cursor::new(text.as_bytes()));
-        let a = reader.read_chunk(1, 2, None).unwrap();
-        let b = reader.read_chunk(3, 2, None).unwrap();
-        let c = reader.read_chunk(5, 2, None).unwrap();
+        let a = reader.read_chunk(2, None).unwrap();
+        let b = reader.read_chunk(2, None).unwrap();
+        let c = reader.read_chunk(2, None).unwrap();
         assert_eq!((a.len(), b.len(), c.len()), (2, 2, 1));
+        assert_eq!((a.first(), b.first(), c.first()), (1, 3, 5));
         assert!(!a.ended_input() && !b.ended_input() && c.ended_input());
         assert_eq!(a.bytes() + b.bytes() + c.bytes(), text.len() as u64);
         let (lines, _, chunks) = read_all(b"aaaa\nbbbb\ncccc\ndddd\n", 1 << 10, 100, 8, 3, 1000);
@@ -425,29 +452,74 @@ mod tests {
     fn a_spare_chunk_is_filled_as_a_new_one_and_keeps_its_buffer() {
         let text = "{\"a\": 1}\n{}\r\nlonger line three\n";
         let fresh = ChunkReader::new(io::Cursor::new(text.as_bytes()))
-            .read_chunk(7, 10, None)
+            .read_chunk(10, None)
             .unwrap();
         let mut other = ChunkReader::new(io::Cursor::new(
             "x\ny\nz\nwwwwwwwwwwwwwwwwwwwwwwwwww\n".as_bytes(),
         ));
-        let used = other.read_chunk(1, 10, None).unwrap();
+        let used = other.read_chunk(10, None).unwrap();
         let at = used.data.as_ptr();
         let again = ChunkReader::new(io::Cursor::new(text.as_bytes()))
-            .read_chunk(7, 10, Some(used))
+            .read_chunk(10, Some(used))
             .unwrap();
         assert_eq!(again.data.as_ptr(), at);
         assert_eq!(
             (again.first(), again.len(), again.bytes()),
-            (7, 3, text.len() as u64)
+            (1, 3, text.len() as u64)
         );
         assert_eq!(
             (fresh.first(), fresh.len(), fresh.bytes()),
-            (7, 3, text.len() as u64)
+            (1, 3, text.len() as u64)
         );
         for i in 0..4 {
             assert_eq!(again.line(i), fresh.line(i));
         }
         assert_eq!(again.line(1), Some(&b"{}"[..]));
         assert_eq!(again.line(3), None);
+    }
+
+    /// An input that gives `text`, then fails.
+    struct Failing<'t> {
+        text: &'t [u8],
+    }
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.text.is_empty() {
+                return Err(io::Error::other("the disk went away"));
+            }
+            let n = buf.len().min(self.text.len());
+            buf[..n].copy_from_slice(&self.text[..n]);
+            self.text = &self.text[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn chunks_are_sent_until_the_end_a_failed_read_or_a_refusal() {
+        let text = "1\n2\n3\n4\n5\n";
+        let spares = Spares::new(2);
+        let mut firsts = Vec::new();
+        ChunkReader::new(text.as_bytes()).send_all(2, &spares, |c| {
+            firsts.push(c.unwrap().first());
+            true
+        });
+        assert_eq!(firsts, vec![1, 3, 5]);
+        let mut sent = Vec::new();
+        ChunkReader::new(Failing { text: b"1\n2\n3" }).send_all(2, &spares, |c| {
+            sent.push(c.map(|c| c.len()).map_err(|e| e.to_string()));
+            true
+        });
+        assert_eq!(
+            sent,
+            vec![Ok(2), Err("the disk went away".to_string())],
+            "the error is handed on, last"
+        );
+        let mut asked = 0;
+        ChunkReader::new(text.as_bytes()).send_all(1, &spares, |_| {
+            asked += 1;
+            false
+        });
+        assert_eq!(asked, 1, "a refusal stops the reading");
     }
 }

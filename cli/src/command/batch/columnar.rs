@@ -742,27 +742,10 @@ fn read_chunks(
             }
         }
         Source::Lines(input, _) => {
-            let mut reader = chunks::ChunkReader::new(input);
-            let mut first = 1;
-            loop {
-                let chunk = reader
-                    .read_chunk(first, rows, spares.take())
-                    .map_err(|e| e.to_string());
-                let last = match &chunk {
-                    Ok(lines) => lines.ended_input(),
-                    Err(_) => true,
-                };
-                let chunk = chunk.map(Chunk::Lines);
-                if let Ok(c) = &chunk {
-                    if c.rows() == 0 {
-                        return;
-                    }
-                    first += c.rows() as u64;
-                }
-                if tx.send(chunk).is_err() || last {
-                    return;
-                }
-            }
+            chunks::ChunkReader::new(input).send_all(rows, spares, |chunk| {
+                let chunk = chunk.map(Chunk::Lines).map_err(|e| e.to_string());
+                tx.send(chunk).is_ok()
+            });
         }
     }
 }

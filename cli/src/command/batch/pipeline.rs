@@ -107,7 +107,12 @@ pub(super) fn pipeline(
     let reading = Arc::clone(&spares);
     let reader = thread::Builder::new()
         .name("inforce-reader".to_string())
-        .spawn(move || read_chunks(input, lines_per_chunk, &chunk_tx, &reading));
+        .spawn(move || {
+            // A closed channel means the run stopped; nothing more to read.
+            ChunkReader::new(input).send_all(lines_per_chunk, &reading, |chunk| {
+                chunk_tx.send(chunk).is_ok()
+            });
+        });
     if let Err(e) = reader {
         return Err(Stop::Internal(format!("cannot start the reader: {e}")));
     }
@@ -291,33 +296,6 @@ fn evaluate_group(job: &Job<'_>, chunk: &Chunk, first: u64, slots: &[Slot]) -> (
     }
     LAST_LENGTH.set(out.len() / slots.len().max(1));
     (out, errors)
-}
-
-fn read_chunks(
-    input: Input,
-    lines_per_chunk: usize,
-    tx: &mpsc::SyncSender<io::Result<Chunk>>,
-    spares: &Spares<Chunk>,
-) {
-    let mut reader = ChunkReader::new(input);
-    let mut first = 1;
-    loop {
-        let chunk = reader.read_chunk(first, lines_per_chunk, spares.take());
-        let last = match &chunk {
-            Ok(c) => c.ended_input(),
-            Err(_) => true,
-        };
-        if let Ok(c) = &chunk {
-            if c.len() == 0 {
-                return;
-            }
-            first += c.len() as u64;
-        }
-        // A closed channel means the run stopped; nothing more to read.
-        if tx.send(chunk).is_err() || last {
-            return;
-        }
-    }
 }
 
 /// Writes evaluated chunks in the order of the input, counting them and

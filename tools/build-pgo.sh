@@ -42,15 +42,13 @@ if [ -z "$tool" ]; then
   exit 1
 fi
 
-rm -rf "$work/data" "$work/train"
-mkdir -p "$work/data" "$work/train"
-
 echo "== 1. the instrumented build (target/pgo/instrumented)"
 RUSTFLAGS="-Cprofile-generate=$work/data" \
   cargo build --release --locked -p inforce --target-dir "$work/instrumented"
-# What cargo built of its own (build scripts) counted too: start clean.
-rm -rf "$work/data"
-mkdir -p "$work/data"
+# Counts start here: not an earlier run's, nor those of the build
+# scripts cargo ran while building (they were instrumented too).
+rm -rf "$work/data" "$work/train"
+mkdir -p "$work/data" "$work/train"
 
 echo "== 2. training runs"
 cargo run --quiet --release --locked -p inforce-gen-cases -- 200000 7 > "$work/train/cases.jsonl"

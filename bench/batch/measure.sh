@@ -7,7 +7,7 @@
 #   bash bench/batch/measure.sh [BINARY] [CASES.jsonl]
 #
 # BINARY defaults to target/release/inforce; CASES to /tmp/c1m.jsonl,
-# made with `cargo run --release -p gen-cases -- 1000000 1 > /tmp/c1m.jsonl`
+# made with `cargo run --release -p inforce-gen-cases -- 1000000 1 > /tmp/c1m.jsonl`
 # if it is missing. Needs valgrind, hyperfine and GNU time. Measure on a
 # quiet machine: the whole-process figures move with the load.
 set -u
@@ -18,7 +18,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 if [ ! -s "$IN" ]; then
   echo "== making $IN"
-  cargo run --quiet --release -p gen-cases -- 1000000 1 > "$IN"
+  cargo run --quiet --release -p inforce-gen-cases -- 1000000 1 > "$IN"
 fi
 head -5000 "$IN" > "$W/c5k.jsonl"
 head -1 "$IN" > "$W/c1.jsonl"

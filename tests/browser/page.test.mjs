@@ -4,7 +4,7 @@
 // itself (the server crate's tests).
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -130,10 +130,11 @@ describe('the evaluate form', () => {
     noProblems();
   });
 
-  it('shows a refused case file with the server message, its field and its line', async () => {
+  it('shows a refused case file with the server message, its field and its line', async (t) => {
     const { page } = browser;
     await openPage(page, server.url);
     const dir = mkdtempSync(path.join(tmpdir(), 'inforce-case-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, '{\n  "date": "2010-08-01",\n  "person": {"citizenship": "kz"}\n}\n');
     await page.locator('#case-file').setInputFiles(file);
@@ -295,7 +296,7 @@ describe('answers the shipped rules do not give', () => {
 });
 
 describe('batch', () => {
-  it('streams a JSON Lines upload with progress and offers the results for download', async () => {
+  it('streams a JSON Lines upload with progress and offers the results for download', async (t) => {
     const { page } = browser;
     await openPage(page, server.url, '#batch');
     const lines = [];
@@ -304,6 +305,7 @@ describe('batch', () => {
     lines[10] = '{not json';
     lines[20] = JSON.stringify({ id: 'typo', persn: {} });
     const dir = mkdtempSync(path.join(tmpdir(), 'inforce-batch-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'cases.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
     await page.locator('#batch-file').setInputFiles(file);

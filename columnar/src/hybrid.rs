@@ -28,12 +28,14 @@ pub(crate) fn encode_hybrid<T: Packed>(values: &[T], width: u8, out: &mut Vec<u8
         let run = T::run_from(values, i, v);
         if run >= RUN {
             put_varint(out, (run as u64) << 1);
-            let value = v.wide().to_le_bytes();
-            out.extend_from_slice(
-                value
-                    .get(..usize::from(width).div_ceil(8))
-                    .unwrap_or_default(),
-            );
+            // The value in as many bytes as its width takes: one, for
+            // every level and most keys, pushed as such; a copy of a length
+            // known only here would be a call to `memcpy` a run.
+            match usize::from(width).div_ceil(8) {
+                0 => {}
+                1 => out.push(v.wide() as u8),
+                n => out.extend_from_slice(v.wide().to_le_bytes().get(..n).unwrap_or_default()),
+            }
             i += run;
             continue;
         }
@@ -46,11 +48,20 @@ pub(crate) fn encode_hybrid<T: Packed>(values: &[T], width: u8, out: &mut Vec<u8
         put_varint(out, ((((end - i) / RUN) as u64) << 1) | 1);
         let mut at = i;
         while at < end {
-            let mut eight = [T::default(); RUN];
-            let have = values.get(at..n.min(at + RUN)).unwrap_or_default();
-            if let Some(head) = eight.get_mut(..have.len()) {
-                head.copy_from_slice(have);
-            }
+            // Eight values taken as one array where there are eight (a
+            // copy of known length, in registers); only the last group
+            // of a page may be short, and is padded with zeros.
+            let eight = match values.get(at..at + RUN).map(<[T; RUN]>::try_from) {
+                Some(Ok(eight)) => eight,
+                _ => {
+                    let mut eight = [T::default(); RUN];
+                    let have = values.get(at..n.min(at + RUN)).unwrap_or_default();
+                    if let Some(head) = eight.get_mut(..have.len()) {
+                        head.copy_from_slice(have);
+                    }
+                    eight
+                }
+            };
             T::pack(eight, width, out);
             at += RUN;
         }
@@ -177,7 +188,12 @@ fn pack_eight(eight: &[u32], bit_width: u8, out: &mut Vec<u8>) {
             acc |= (u64::from(v) & mask) << shift;
             shift += width;
         }
-        out.extend_from_slice(acc.to_le_bytes().get(..width as usize).unwrap_or_default());
+        // All eight bytes, then the ones past `width` taken back: a copy
+        // of a known length is a store, where one of `width` bytes would
+        // be a call to `memcpy` each eight values.
+        let keep = out.len() + width as usize;
+        out.extend_from_slice(&acc.to_le_bytes());
+        out.truncate(keep);
         return;
     }
     let mask = if width >= 32 {
@@ -336,6 +352,19 @@ mod tests {
                 encode_hybrid(&values, width, &mut out);
                 assert_eq!(decode(&out, width, values.len()), values, "width {width}");
             }
+        }
+    }
+
+    #[test]
+    fn keys_into_a_dictionary_of_one_text_take_width_zero_and_only_headers() {
+        for n in [1, 7, 8, 9, 100] {
+            let values = vec![0u32; n];
+            let mut out = Vec::new();
+            encode_hybrid(&values, 0, &mut out);
+            assert_eq!(decode(&out, 0, n), values, "{n} keys");
+            // Headers only: one varint for a run, or for the groups of a
+            // short page; no value bytes at all.
+            assert!(out.len() <= 2, "{n} keys took {out:?}");
         }
     }
 

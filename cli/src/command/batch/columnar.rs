@@ -106,7 +106,7 @@ pub(super) fn formats(args: &Args) -> Option<(InFormat, OutFormat)> {
 const CHUNK_ROWS: usize = 4_096;
 /// Rows per chunk for Parquet results: a row of encoded pages takes some
 /// fifty bytes, so what stays in flight is mostly the cases read, some
-/// 4 MB of JSON Lines a chunk (`IN_FLIGHT` of them evaluated at once, one
+/// 4 MB of JSON Lines a chunk (`in_flight` of them evaluated at once, one
 /// more read ahead). Each worker's task is a data page of every column: a
 /// quarter of a chunk, some 1,500 rows, so that a page's header and
 /// dictionary width cost little a row.
@@ -371,7 +371,7 @@ impl Write for Counting {
 
 /// Reads, evaluates and writes at once, as `pipeline` does: a reader
 /// thread reads the next chunk while the pool evaluates the chunks out
-/// (`IN_FLIGHT` at most), each as a task of its own, and a writer thread
+/// (`in_flight` at most), each as a task of its own, and a writer thread
 /// writes their results in the order of the input. A worker done with its
 /// share of one chunk starts on the next: evaluated one chunk at a time,
 /// the two workers of this machine waited for each other at the end of
@@ -389,8 +389,9 @@ fn run_chunks(
     let (done_tx, done_rx) = mpsc::channel::<Done>();
     // A token for each chunk that may be out; the writer hands one back
     // for each chunk it has written (or dropped, having stopped).
-    let (token_tx, token_rx) = mpsc::sync_channel::<()>(IN_FLIGHT);
-    for _ in 0..IN_FLIGHT {
+    let in_flight = in_flight(job.out);
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
         let _ = token_tx.send(());
     }
     let schema = match &source {
@@ -497,10 +498,23 @@ fn run_chunks(
     }
 }
 
-/// Chunks out at once: being evaluated, or evaluated and waiting to be
-/// written. Two let a worker go on to the next chunk; each more holds
-/// another chunk of cases read (up to `CHUNK_BYTES`) in memory.
-const IN_FLIGHT: usize = 2;
+/// Chunks out at once, being evaluated or evaluated and waiting to be
+/// written, for results in `format`. Two let a worker go on to the next
+/// chunk; each more holds another chunk of cases read (up to
+/// `CHUNK_BYTES`) and its results in memory. With two, a worker done with
+/// the second chunk while the first's last task still ran had nothing to
+/// take until that task ended and the first chunk was written (its token
+/// comes back only then): the two cores stood idle some 9% of a Parquet
+/// run. A third chunk cut that by about a third, for some 6 MB more at
+/// the peak (docs/performance.md, issue 14, fifteenth round). JSON Lines
+/// results (of Parquet cases) keep two: a chunk of full lines is some
+/// 14 MB, and a third took the peak from 118 to 151 MB.
+fn in_flight(format: OutFormat) -> usize {
+    match format {
+        OutFormat::Parquet | OutFormat::Csv => 3,
+        OutFormat::Jsonl => 2,
+    }
+}
 
 /// A chunk's results, by its place in the input.
 struct Done {

@@ -29,13 +29,13 @@ use inforce_engine::lines::{LineFormat, OutcomeSelection, evaluate_case_memo, re
 use inforce_engine::memo::Memo;
 use inforce_engine::verdict::{CaseVerdict, verdict_by};
 use inforce_engine::{Case, RuleTree};
-use rayon::prelude::*;
 
 use super::chunks::{self, MAX_LINE};
 use super::panics::{QuietPanics, guarded, worker_pool};
 use super::pipeline::{self, InOrder, Ran, Stop};
 use super::spare::Spares;
 use super::streams::{Input, Sink, open_input};
+use super::tasks::Gathering;
 use super::{Args, progress};
 use crate::exit::{Failure, Outcome};
 
@@ -440,23 +440,38 @@ fn run_chunks(
                 Err(_) => break,
             };
             seq += 1;
-            let seq = seq - 1;
+            let this = seq - 1;
+            // Each group of the chunk a task of its own (`tasks`), the
+            // chunk handed to the writer by the last one done.
+            let groups = groups_of(chunk.rows());
             let done = done_tx.clone();
-            let columns = columns.as_ref();
-            scope.spawn(move |_| {
-                let pieces = evaluate_chunk(job, &chunk, columns);
-                let (rows, consumed) = (chunk.rows() as u64, chunk.consumed());
-                if let Chunk::Lines(lines) = chunk {
-                    spares.give(lines);
-                }
-                // A writer that stopped takes nothing more.
-                let _ = done.send(Done {
-                    seq,
-                    rows,
-                    consumed,
-                    pieces,
+            let out = Arc::new(Gathering::new(
+                chunk,
+                groups.len(),
+                move |chunk: &Chunk, results: Vec<Result<(Piece, u64), String>>| {
+                    // A writer that stopped takes nothing more.
+                    let _ = done.send(Done {
+                        seq: this,
+                        rows: chunk.rows() as u64,
+                        consumed: chunk.consumed(),
+                        pieces: results.into_iter().collect(),
+                    });
+                },
+                move |chunk: Chunk| {
+                    if let Chunk::Lines(lines) = chunk {
+                        spares.give(lines);
+                    }
+                },
+            ));
+            for (g, rows) in groups.into_iter().enumerate() {
+                let out = Arc::clone(&out);
+                let columns = columns.as_ref();
+                scope.spawn(move |_| {
+                    if let Some(chunk) = out.chunk() {
+                        out.put(g, evaluate_rows(job, chunk, rows, columns));
+                    }
                 });
-            });
+            }
         }
         drop(done_tx);
     });
@@ -567,52 +582,48 @@ fn write_in_order(
     (Ok(Some(writer)), ran)
 }
 
-/// A chunk's results, a group at a time in parallel, in order, each with
-/// its count of error rows.
-fn evaluate_chunk(
-    job: &Job<'_>,
-    chunk: &Chunk,
-    columns: Option<&CaseReader<'_>>,
-) -> Result<Vec<(Piece, u64)>, String> {
-    let rows = chunk.rows();
-    // At least four tasks a chunk, so that the workers share it evenly
-    // (and go on to the next chunk where they do not).
+/// A chunk of `rows` rows in groups, one task each: at least four, so
+/// that the workers share it evenly (and go on to the next chunk where
+/// they do not).
+fn groups_of(rows: usize) -> Vec<Range<usize>> {
     let size = GROUP_ROWS.min(rows.div_ceil(4)).max(1);
-    let groups: Vec<Range<usize>> = (0..rows)
+    (0..rows)
         .step_by(size)
         .map(|s| s..(s + size).min(rows))
-        .collect();
+        .collect()
+}
+
+/// The results of one group of a chunk's rows, with its count of error
+/// rows; `Err` where the chunk's cases cannot be read at all.
+fn evaluate_rows(
+    job: &Job<'_>,
+    chunk: &Chunk,
+    g: Range<usize>,
+    columns: Option<&CaseReader<'_>>,
+) -> Result<(Piece, u64), String> {
     match chunk {
-        Chunk::Lines(lines) => Ok(groups
-            .par_iter()
-            .map(|g| {
-                emit(
-                    job,
-                    lines.first() + g.start as u64,
-                    g.len(),
-                    |i, n| match lines.line(g.start + i) {
-                        Some(bytes) => line_case(job, n, bytes),
-                        None => Err(format!(
-                            "the line is longer than {} MiB; a case fits on far fewer",
-                            MAX_LINE >> 20
-                        )),
-                    },
-                )
-            })
-            .collect()),
+        Chunk::Lines(lines) => Ok(emit(
+            job,
+            lines.first() + g.start as u64,
+            g.len(),
+            |i, n| match lines.line(g.start + i) {
+                Some(bytes) => line_case(job, n, bytes),
+                None => Err(format!(
+                    "the line is longer than {} MiB; a case fits on far fewer",
+                    MAX_LINE >> 20
+                )),
+            },
+        )),
         Chunk::Batch { first, batch } => {
             let Some(reader) = columns else {
                 return Err("no columns to read the cases with".to_string());
             };
+            // The batch's arrays looked at by each group: a few dozen
+            // columns, not worth sharing across tasks.
             let cases = reader.batch(batch)?;
-            Ok(groups
-                .par_iter()
-                .map(|g| {
-                    emit(job, *first + g.start as u64, g.len(), |i, n| {
-                        row_case(job, &cases, g.start + i, n)
-                    })
-                })
-                .collect())
+            Ok(emit(job, *first + g.start as u64, g.len(), |i, n| {
+                row_case(job, &cases, g.start + i, n)
+            }))
         }
     }
 }

@@ -21,6 +21,7 @@ mod pipeline;
 mod progress;
 mod spare;
 mod streams;
+mod tasks;
 
 use std::io;
 use std::path::PathBuf;

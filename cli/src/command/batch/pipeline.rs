@@ -13,12 +13,12 @@ use chrono::NaiveDate;
 use indicatif::ProgressBar;
 use inforce_engine::lines::LineFormat;
 use inforce_engine::memo::Memo;
-use rayon::prelude::*;
 
 use super::chunks::{Chunk, ChunkReader, MAX_LINE, Slot};
 use super::line::{error_line, line_output};
 use super::spare::Spares;
 use super::streams::{Input, Sink};
+use super::tasks::Gathering;
 
 /// Chunks read and done with, kept for the reader to fill again
 /// (`spare`): as many as may be out. A chunk is new only when none is
@@ -139,30 +139,44 @@ pub(super) fn pipeline(
             if token_rx.recv().is_err() {
                 break;
             }
+            // Lines are evaluated a group at a time, each group's results
+            // written into one buffer: one allocation and one write per
+            // group rather than per line. Each group is a task of its own
+            // (`tasks`), the chunk handed to the writer by the last one
+            // done.
+            let groups = chunk.len().div_ceil(GROUP);
             let done = done_tx.clone();
             let this = seq as u64;
-            scope.spawn(move |_| {
-                // Lines are evaluated a group at a time, each group's
-                // results written into one buffer: one allocation and one
-                // write per group rather than per line.
-                let groups: Vec<(Vec<u8>, u64)> = chunk
-                    .slots()
-                    .par_chunks(GROUP)
-                    .enumerate()
-                    .map(|(g, slots)| {
-                        evaluate_group(job, &chunk, chunk.first() + (g * GROUP) as u64, slots)
-                    })
-                    .collect();
-                let (lines, bytes) = (chunk.len() as u64, chunk.bytes());
-                spares.give(chunk);
-                // A writer that stopped takes nothing more.
-                let _ = done.send(Evaluated {
-                    seq: this,
-                    lines,
-                    bytes,
-                    groups,
+            let out = Arc::new(Gathering::new(
+                chunk,
+                groups,
+                move |chunk: &Chunk, groups: Vec<(Vec<u8>, u64)>| {
+                    // A writer that stopped takes nothing more.
+                    let _ = done.send(Evaluated {
+                        seq: this,
+                        lines: chunk.len() as u64,
+                        bytes: chunk.bytes(),
+                        groups,
+                    });
+                },
+                move |chunk: Chunk| spares.give(chunk),
+            ));
+            for g in 0..groups {
+                let out = Arc::clone(&out);
+                scope.spawn(move |_| {
+                    let Some(chunk) = out.chunk() else {
+                        return;
+                    };
+                    let slots = chunk
+                        .slots()
+                        .get(g * GROUP..((g + 1) * GROUP).min(chunk.len()))
+                        .unwrap_or_default();
+                    out.put(
+                        g,
+                        evaluate_group(job, chunk, chunk.first() + (g * GROUP) as u64, slots),
+                    );
                 });
-            });
+            }
         }
         drop(done_tx);
     });

@@ -49,7 +49,10 @@ run() {
   /usr/bin/time -f "$name: %e s wall, %U s user, %S s sys, %M KB peak" "$@" 2>&1 >/dev/null | grep -E 'wall'
 }
 hyperfine -N -w 1 -r 5 "$B batch --rules rules $IN -o /dev/null" 2>/dev/null | grep -E 'Time|Range'
-hyperfine -N -r 3 "$B batch --rules rules $IN --output compact -o $W/m.c.jsonl" 2>/dev/null | grep -E 'Time|Range'
+# Each run writes a new file: renaming over the last run's output would
+# add the old file's removal (0.27 s for 121 MB on the measuring VM's
+# ext4; docs/performance.md, issue 14, fifteenth round).
+hyperfine -N -r 3 --prepare "rm -f $W/m.c.jsonl $W/m.c.legend.json" "$B batch --rules rules $IN --output compact -o $W/m.c.jsonl" 2>/dev/null | grep -E 'Time|Range'
 run "full -> /dev/null" "$B" batch --rules rules "$IN" -o /dev/null
 run "full -> file" "$B" batch --rules rules "$IN" -o "$W/m.full.jsonl"; rm -f "$W/m.full.jsonl"
 run "compact -> file" "$B" batch --rules rules "$IN" --output compact -o "$W/m.c.jsonl"

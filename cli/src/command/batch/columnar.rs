@@ -35,7 +35,7 @@ use super::panics::{QuietPanics, guarded, worker_pool};
 use super::pipeline::{self, InOrder, Ran, Stop};
 use super::spare::Spares;
 use super::streams::{Input, Sink, open_input};
-use super::tasks::Gathering;
+use super::tasks::spread;
 use super::{Args, progress};
 use crate::exit::{Failure, Outcome};
 
@@ -445,9 +445,15 @@ fn run_chunks(
             // chunk handed to the writer by the last one done.
             let groups = groups_of(chunk.rows());
             let done = done_tx.clone();
-            let out = Arc::new(Gathering::new(
+            let columns = columns.as_ref();
+            spread(
+                scope,
                 chunk,
                 groups.len(),
+                move |chunk: &Chunk, g| {
+                    let rows = groups.get(g).cloned().unwrap_or_default();
+                    evaluate_rows(job, chunk, rows, columns)
+                },
                 move |chunk: &Chunk, results: Vec<Result<(Piece, u64), String>>| {
                     // A writer that stopped takes nothing more.
                     let _ = done.send(Done {
@@ -462,16 +468,7 @@ fn run_chunks(
                         spares.give(lines);
                     }
                 },
-            ));
-            for (g, rows) in groups.into_iter().enumerate() {
-                let out = Arc::clone(&out);
-                let columns = columns.as_ref();
-                scope.spawn(move |_| {
-                    if let Some(chunk) = out.chunk() {
-                        out.put(g, evaluate_rows(job, chunk, rows, columns));
-                    }
-                });
-            }
+            );
         }
         drop(done_tx);
     });

@@ -18,7 +18,7 @@ use super::chunks::{Chunk, ChunkReader, MAX_LINE, Slot};
 use super::line::{error_line, line_output};
 use super::spare::Spares;
 use super::streams::{Input, Sink};
-use super::tasks::Gathering;
+use super::tasks::spread;
 
 /// Chunks read and done with, kept for the reader to fill again
 /// (`spare`): as many as may be out. A chunk is new only when none is
@@ -147,9 +147,17 @@ pub(super) fn pipeline(
             let groups = chunk.len().div_ceil(GROUP);
             let done = done_tx.clone();
             let this = seq as u64;
-            let out = Arc::new(Gathering::new(
+            spread(
+                scope,
                 chunk,
                 groups,
+                move |chunk: &Chunk, g| {
+                    let slots = chunk
+                        .slots()
+                        .get(g * GROUP..((g + 1) * GROUP).min(chunk.len()))
+                        .unwrap_or_default();
+                    evaluate_group(job, chunk, chunk.first() + (g * GROUP) as u64, slots)
+                },
                 move |chunk: &Chunk, groups: Vec<(Vec<u8>, u64)>| {
                     // A writer that stopped takes nothing more.
                     let _ = done.send(Evaluated {
@@ -160,23 +168,7 @@ pub(super) fn pipeline(
                     });
                 },
                 move |chunk: Chunk| spares.give(chunk),
-            ));
-            for g in 0..groups {
-                let out = Arc::clone(&out);
-                scope.spawn(move |_| {
-                    let Some(chunk) = out.chunk() else {
-                        return;
-                    };
-                    let slots = chunk
-                        .slots()
-                        .get(g * GROUP..((g + 1) * GROUP).min(chunk.len()))
-                        .unwrap_or_default();
-                    out.put(
-                        g,
-                        evaluate_group(job, chunk, chunk.first() + (g * GROUP) as u64, slots),
-                    );
-                });
-            }
+            );
         }
         drop(done_tx);
     });

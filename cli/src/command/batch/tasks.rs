@@ -13,8 +13,38 @@
 //! before, some 2% after (docs/performance.md, issue 14, fifteenth
 //! round).
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Spawns on `scope` a task for each of a chunk's `groups`, each putting
+/// `work(chunk, g)` in its place: the one that puts the last calls
+/// `finish` with them all, in the order of the groups, and `release` is
+/// given the chunk once no task holds it (`Gathering`).
+pub(super) fn spread<'s, C, R, W, F, G>(
+    scope: &rayon::Scope<'s>,
+    chunk: C,
+    groups: usize,
+    work: W,
+    finish: F,
+    release: G,
+) where
+    C: Send + Sync + 's,
+    R: Send + 's,
+    W: Fn(&C, usize) -> R + Send + Sync + 's,
+    F: Fn(&C, Vec<R>) + Send + Sync + 's,
+    G: Fn(C) + Send + Sync + 's,
+{
+    let gathering = Arc::new(Gathering::new(chunk, groups, finish, release));
+    let work = Arc::new(work);
+    for g in 0..groups {
+        let (gathering, work) = (Arc::clone(&gathering), Arc::clone(&work));
+        scope.spawn(move |_| {
+            if let Some(chunk) = gathering.chunk() {
+                gathering.put(g, work(chunk, g));
+            }
+        });
+    }
+}
 
 /// A chunk out: its groups' results as they come, `finish` called with
 /// them all by the task that puts the last, and `release` given the
@@ -99,9 +129,8 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::mpsc;
+    use std::sync::{Arc, mpsc};
 
     use super::*;
 
@@ -144,31 +173,59 @@ mod tests {
         );
     }
 
+    /// What hands a test gathering's results on.
+    type Hand = Box<dyn Fn(&(), Vec<u8>)>;
+
+    /// A gathering of groups of bytes that hands its results on.
+    type Sending = Gathering<(), u8, Hand, fn(())>;
+
+    /// A gathering of `groups` groups of bytes, and where its results
+    /// are handed on to.
+    fn gathering(groups: usize) -> (Sending, mpsc::Receiver<Vec<u8>>) {
+        let (tx, rx) = mpsc::channel();
+        let send: Hand = Box::new(move |_: &(), all: Vec<u8>| {
+            let _ = tx.send(all);
+        });
+        (Gathering::new((), groups, send, |_: ()| {}), rx)
+    }
+
+    #[test]
+    fn spread_tasks_put_every_group_in_its_place_and_release_the_chunk_once() {
+        let (tx, rx) = mpsc::channel();
+        let released = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&released);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.scope(|scope| {
+            spread(
+                scope,
+                vec![5, 6, 7, 8],
+                4,
+                |chunk: &Vec<u32>, g| chunk[g] * 2,
+                move |_: &Vec<u32>, all: Vec<u32>| {
+                    let _ = tx.send(all);
+                },
+                move |_: Vec<u32>| {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                },
+            );
+        });
+        assert_eq!(rx.try_recv().unwrap(), vec![10, 12, 14, 16]);
+        assert!(rx.try_recv().is_err(), "handed on once");
+        assert_eq!(released.load(Ordering::SeqCst), 1, "released once");
+    }
+
     #[test]
     fn a_chunk_of_no_groups_is_handed_on_at_once() {
-        let (tx, rx) = mpsc::channel();
-        let _gathering = Gathering::new(
-            (),
-            0,
-            move |_: &(), all: Vec<u8>| {
-                let _ = tx.send(all);
-            },
-            |_: ()| {},
-        );
+        let (_gathering, rx) = gathering(0);
         assert_eq!(rx.try_recv().unwrap(), Vec::<u8>::new());
     }
 
     #[test]
     fn nothing_is_handed_on_while_a_group_is_missing_and_a_group_put_twice_counts_once() {
-        let (tx, rx) = mpsc::channel();
-        let gathering = Gathering::new(
-            (),
-            3,
-            move |_: &(), all: Vec<u8>| {
-                let _ = tx.send(all);
-            },
-            |_: ()| {},
-        );
+        let (gathering, rx) = gathering(3);
         gathering.put(0, 1);
         gathering.put(0, 9);
         gathering.put(7, 9);
